@@ -1,0 +1,726 @@
+//! Configuration: built-in defaults, presets per environment, code, and `LOGFIX_*` variables.
+//!
+//! Precedence, lowest first: the built-in defaults, the preset of the environment
+//! (`LOGFIX_ENV`, else [`Config::environment`], else production), what code sets with the
+//! builder, and last the individual `LOGFIX_*` variables when the configuration was made by
+//! [`Config::from_env`]. Operators can therefore always override what the code chose, without a
+//! rebuild.
+
+mod parse;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::event::Level;
+use crate::filter::Filter;
+use crate::render::Format;
+
+/// Default size at which the active file is rotated: 100 MB (100 000 000 bytes).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 100_000_000;
+/// Default number of rotated files kept.
+pub const DEFAULT_MAX_FILES: u32 = 10;
+/// Default capacity of the queue between callers and the writer, in events.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 32_768;
+/// Default longest time a written line waits in the writer's buffer: 100 ms.
+pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
+/// Default file name in the log directory.
+pub const DEFAULT_FILE: &str = "app.log";
+/// Default log directory, relative to the working directory.
+pub const DEFAULT_DIR: &str = "logs";
+
+/// Where lines go besides the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Console {
+    /// Standard output: what container platforms collect.
+    Stdout,
+    /// Standard error.
+    Stderr,
+    /// No console output.
+    Off,
+}
+
+/// A named set of defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Environment {
+    /// `debug`, pretty lines on stderr, and the file.
+    Development,
+    /// `debug`, JSON, the file only.
+    Staging,
+    /// `info`, JSON, the file only.
+    #[default]
+    Production,
+}
+
+/// What happens when the writer falls behind and the queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Overflow {
+    /// The caller waits for room: nothing is lost.
+    #[default]
+    Block,
+    /// The event is dropped and counted; an `events_dropped` line reports the count.
+    Drop,
+}
+
+/// How rotated files are compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compression {
+    /// gzip, on a background thread.
+    #[default]
+    Gzip,
+    /// Rotated files are kept as they are.
+    None,
+}
+
+/// The configuration in force once defaults, presets, code and environment are combined.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// The preset the other values started from.
+    pub environment: Environment,
+    /// Which events are written (`LOGFIX_LEVEL`).
+    pub filter: Filter,
+    /// `LOGFIX_FORMAT`.
+    pub format: Format,
+    /// `LOGFIX_CONSOLE`.
+    pub console: Console,
+    /// `LOGFIX_FILE_ENABLED`.
+    pub file_enabled: bool,
+    /// `LOGFIX_DIR`; `None` means [`DEFAULT_DIR`] under the working directory.
+    pub dir: Option<PathBuf>,
+    /// `LOGFIX_FILE`.
+    pub file: String,
+    /// `LOGFIX_MAX_FILE_SIZE`, in bytes.
+    pub max_file_size: u64,
+    /// `LOGFIX_MAX_FILES`.
+    pub max_files: u32,
+    /// `LOGFIX_MAX_AGE`: rotated files older than this are deleted.
+    pub max_age: Option<Duration>,
+    /// `LOGFIX_MAX_TOTAL_SIZE`: the oldest rotated files are deleted while all files together
+    /// are larger than this.
+    pub max_total_size: Option<u64>,
+    /// `LOGFIX_COMPRESS`.
+    pub compression: Compression,
+    /// `LOGFIX_OVERFLOW`.
+    pub overflow: Overflow,
+    /// `LOGFIX_QUEUE_CAPACITY`, in events.
+    pub queue_capacity: usize,
+    /// `LOGFIX_FLUSH_INTERVAL`.
+    pub flush_interval: Duration,
+    /// Colour in the pretty format: on a terminal, unless `NO_COLOR` is set.
+    pub color: bool,
+}
+
+impl Settings {
+    fn preset(environment: Environment) -> Self {
+        let (level, format, console) = match environment {
+            Environment::Development => (Level::Debug, Format::Pretty, Console::Stderr),
+            Environment::Staging => (Level::Debug, Format::Json, Console::Off),
+            Environment::Production => (Level::Info, Format::Json, Console::Off),
+        };
+        Settings {
+            environment,
+            filter: Filter::new(level),
+            format,
+            console,
+            file_enabled: true,
+            dir: None,
+            file: DEFAULT_FILE.to_owned(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            max_files: DEFAULT_MAX_FILES,
+            max_age: None,
+            max_total_size: None,
+            compression: Compression::Gzip,
+            overflow: Overflow::Block,
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            flush_interval: DEFAULT_FLUSH_INTERVAL,
+            color: false,
+        }
+    }
+}
+
+/// A `LOGFIX_*` value that was rejected, and what was used instead. Each is reported once, as a
+/// `"component":"logfix","event":"config_invalid"` event, when the logger starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    /// The variable, e.g. `LOGFIX_MAX_FILE_SIZE`.
+    pub variable: &'static str,
+    /// The rejected value, as given.
+    pub value: String,
+    /// The value used instead.
+    pub used: String,
+    /// What was expected.
+    pub reason: String,
+}
+
+/// A logger configuration: code sets values with the builder methods, and `LOGFIX_*` variables
+/// override them when the configuration comes from [`Config::from_env`].
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::{Config, Console, Format, Level};
+///
+/// // The variables a deployment sets; `from_env()` reads the real environment instead.
+/// let config = Config::from_env_vars([("LOGFIX_LEVEL", "warn,auth=debug"), ("LOGFIX_MAX_FILES", "lots")])
+///     .level(Level::Debug) // a default: LOGFIX_LEVEL wins
+///     .console(Console::Stdout)
+///     .file_enabled(false);
+/// let (settings, issues) = config.resolve();
+/// assert_eq!(settings.filter.to_string(), "warn,auth=debug");
+/// assert_eq!(settings.console, Console::Stdout);
+/// assert_eq!(settings.max_files, 10);
+/// assert_eq!(issues[0].variable, "LOGFIX_MAX_FILES");
+/// assert_eq!(issues[0].used, "10");
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct Config {
+    code: CodeSettings,
+    /// `LOGFIX_*` and `NO_COLOR`, captured when the configuration was made; `None` for
+    /// [`Config::new`].
+    env: Option<BTreeMap<String, OsString>>,
+    /// Whether the console is a terminal; decided at `resolve` unless a test fixes it.
+    terminal: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CodeSettings {
+    environment: Option<Environment>,
+    filter: Option<Filter>,
+    format: Option<Format>,
+    console: Option<Console>,
+    file_enabled: Option<bool>,
+    dir: Option<PathBuf>,
+    file: Option<String>,
+    max_file_size: Option<u64>,
+    max_files: Option<u32>,
+    max_age: Option<Duration>,
+    max_total_size: Option<u64>,
+    compression: Option<Compression>,
+    overflow: Option<Overflow>,
+    queue_capacity: Option<usize>,
+    flush_interval: Option<Duration>,
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.code.$name = Some(value);
+            self
+        }
+    )*};
+}
+
+impl Config {
+    /// A configuration from code alone: the environment is not read.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A configuration whose `LOGFIX_*` variables override what code sets.
+    pub fn from_env() -> Self {
+        Self::from_env_vars(std::env::vars_os())
+    }
+
+    /// Like [`Config::from_env`], with the variables given instead of read from the process:
+    /// for tests, or for settings that come from elsewhere. Names other than `LOGFIX_*` and
+    /// `NO_COLOR` are ignored.
+    pub fn from_env_vars<K, V>(vars: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<OsString>,
+        V: Into<OsString>,
+    {
+        let env = vars
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let k = k.into().into_string().ok()?;
+                (k.starts_with("LOGFIX_") || k == "NO_COLOR").then(|| (k, v.into()))
+            })
+            .collect();
+        Self {
+            env: Some(env),
+            ..Self::default()
+        }
+    }
+
+    setters! {
+        /// The preset the other values start from (`LOGFIX_ENV`).
+        environment: Environment;
+        /// Which events are written (`LOGFIX_LEVEL`); see [`Filter`] for directives.
+        filter: Filter;
+        /// Line format (`LOGFIX_FORMAT`).
+        format: Format;
+        /// Console output (`LOGFIX_CONSOLE`).
+        console: Console;
+        /// Whether to write the log file (`LOGFIX_FILE_ENABLED`).
+        file_enabled: bool;
+        /// Log directory (`LOGFIX_DIR`).
+        dir: PathBuf;
+        /// File name in the log directory (`LOGFIX_FILE`).
+        file: String;
+        /// Size in bytes at which the file is rotated (`LOGFIX_MAX_FILE_SIZE`).
+        max_file_size: u64;
+        /// Rotated files kept (`LOGFIX_MAX_FILES`).
+        max_files: u32;
+        /// Age after which rotated files are deleted (`LOGFIX_MAX_AGE`).
+        max_age: Duration;
+        /// Bound on all files together, in bytes (`LOGFIX_MAX_TOTAL_SIZE`).
+        max_total_size: u64;
+        /// Compression of rotated files (`LOGFIX_COMPRESS`).
+        compression: Compression;
+        /// What a caller does when the queue is full (`LOGFIX_OVERFLOW`).
+        overflow: Overflow;
+        /// Queue capacity in events (`LOGFIX_QUEUE_CAPACITY`).
+        queue_capacity: usize;
+        /// Longest time a line waits before it is written out (`LOGFIX_FLUSH_INTERVAL`).
+        flush_interval: Duration;
+    }
+
+    /// Writes events at `level` and above from every component: shorthand for
+    /// `filter(Filter::new(level))`.
+    pub fn level(self, level: Level) -> Self {
+        self.filter(Filter::new(level))
+    }
+
+    /// Fixes whether the console counts as a terminal (for colour), instead of asking the OS.
+    #[doc(hidden)]
+    pub fn terminal(mut self, is_terminal: bool) -> Self {
+        self.terminal = Some(is_terminal);
+        self
+    }
+
+    /// Combines defaults, preset, code and environment into the settings in force, with every
+    /// rejected variable.
+    #[must_use]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one flat list of variables, in the order of the docs"
+    )]
+    pub fn resolve(&self) -> (Settings, Vec<ConfigIssue>) {
+        let mut issues = Vec::new();
+        let env = Env {
+            vars: self.env.as_ref(),
+            issues: &mut issues,
+        };
+        let mut env = env;
+        let environment = env
+            .get(
+                "LOGFIX_ENV",
+                environment_name(self.code.environment.unwrap_or_default()),
+                |s| {
+                    parse::choice(s, &["development", "staging", "production"]).map(|i| match i {
+                        0 => Environment::Development,
+                        1 => Environment::Staging,
+                        _ => Environment::Production,
+                    })
+                },
+            )
+            .or(self.code.environment)
+            .unwrap_or_default();
+        let mut s = Settings::preset(environment);
+        let code = self.code.clone();
+        macro_rules! overlay {
+            ($($field:ident),*) => {$( if let Some(v) = code.$field { s.$field = v; } )*};
+        }
+        overlay!(
+            filter,
+            format,
+            console,
+            file_enabled,
+            file,
+            max_file_size,
+            max_files,
+            compression,
+            overflow,
+            queue_capacity,
+            flush_interval
+        );
+        if code.dir.is_some() {
+            s.dir = code.dir;
+        }
+        s.max_age = code.max_age.or(s.max_age);
+        s.max_total_size = code.max_total_size.or(s.max_total_size);
+
+        let level = s.filter.to_string();
+        if let Some(v) = env.get("LOGFIX_LEVEL", &level, str::parse::<Filter>) {
+            s.filter = v;
+        }
+        let format = s.format.to_string();
+        if let Some(v) = env.get("LOGFIX_FORMAT", &format, str::parse::<Format>) {
+            s.format = v;
+        }
+        let console = console_name(s.console);
+        if let Some(v) = env.get("LOGFIX_CONSOLE", console, |v| {
+            parse::choice(v, &["stdout", "stderr", "off"]).map(|i| match i {
+                0 => Console::Stdout,
+                1 => Console::Stderr,
+                _ => Console::Off,
+            })
+        }) {
+            s.console = v;
+        }
+        let enabled = s.file_enabled.to_string();
+        if let Some(v) = env.get("LOGFIX_FILE_ENABLED", &enabled, parse::boolean) {
+            s.file_enabled = v;
+        }
+        if let Some(dir) = env.path("LOGFIX_DIR", s.dir.as_ref()) {
+            s.dir = Some(dir);
+        }
+        let file = s.file.clone();
+        if let Some(v) = env.get("LOGFIX_FILE", &file, parse::file_name) {
+            s.file = v;
+        }
+        let size = s.max_file_size.to_string();
+        if let Some(v) = env.get("LOGFIX_MAX_FILE_SIZE", &size, |v| {
+            parse::size(v).and_then(|n| {
+                if n >= 1024 {
+                    Ok(n)
+                } else {
+                    Err("must be at least 1KiB".to_owned())
+                }
+            })
+        }) {
+            s.max_file_size = v;
+        }
+        let files = s.max_files.to_string();
+        if let Some(v) = env.get("LOGFIX_MAX_FILES", &files, |v| {
+            parse::count(v, 0, 10_000).and_then(|n| u32::try_from(n).map_err(|e| e.to_string()))
+        }) {
+            s.max_files = v;
+        }
+        let age = s
+            .max_age
+            .map_or("none".to_owned(), |d| format!("{}s", d.as_secs()));
+        if let Some(v) = env.get("LOGFIX_MAX_AGE", &age, parse::duration) {
+            s.max_age = Some(v);
+        }
+        let total = s
+            .max_total_size
+            .map_or("none".to_owned(), |n| n.to_string());
+        if let Some(v) = env.get("LOGFIX_MAX_TOTAL_SIZE", &total, parse::size) {
+            s.max_total_size = Some(v);
+        }
+        let compression = compression_name(s.compression);
+        if let Some(v) = env.get("LOGFIX_COMPRESS", compression, |v| {
+            parse::choice(v, &["gzip", "none"]).map(|i| {
+                if i == 0 {
+                    Compression::Gzip
+                } else {
+                    Compression::None
+                }
+            })
+        }) {
+            s.compression = v;
+        }
+        let overflow = overflow_name(s.overflow);
+        if let Some(v) = env.get("LOGFIX_OVERFLOW", overflow, |v| {
+            parse::choice(v, &["block", "drop"]).map(|i| {
+                if i == 0 {
+                    Overflow::Block
+                } else {
+                    Overflow::Drop
+                }
+            })
+        }) {
+            s.overflow = v;
+        }
+        let capacity = s.queue_capacity.to_string();
+        if let Some(v) = env.get("LOGFIX_QUEUE_CAPACITY", &capacity, |v| {
+            parse::count(v, 1, 1 << 24).and_then(|n| usize::try_from(n).map_err(|e| e.to_string()))
+        }) {
+            s.queue_capacity = v;
+        }
+        let interval = format!("{}ms", s.flush_interval.as_millis());
+        if let Some(v) = env.get("LOGFIX_FLUSH_INTERVAL", &interval, parse::duration) {
+            s.flush_interval = v;
+        }
+        let no_color = self.env.as_ref().map_or_else(
+            || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            |vars| vars.get("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        );
+        let terminal = self
+            .terminal
+            .unwrap_or_else(|| console_is_terminal(s.console));
+        s.color = s.format == Format::Pretty && terminal && !no_color;
+        (s, issues)
+    }
+}
+
+fn console_is_terminal(console: Console) -> bool {
+    use std::io::IsTerminal;
+    match console {
+        Console::Stdout => std::io::stdout().is_terminal(),
+        Console::Stderr => std::io::stderr().is_terminal(),
+        Console::Off => false,
+    }
+}
+
+fn environment_name(e: Environment) -> &'static str {
+    match e {
+        Environment::Development => "development",
+        Environment::Staging => "staging",
+        Environment::Production => "production",
+    }
+}
+
+fn console_name(c: Console) -> &'static str {
+    match c {
+        Console::Stdout => "stdout",
+        Console::Stderr => "stderr",
+        Console::Off => "off",
+    }
+}
+
+fn compression_name(c: Compression) -> &'static str {
+    match c {
+        Compression::Gzip => "gzip",
+        Compression::None => "none",
+    }
+}
+
+fn overflow_name(o: Overflow) -> &'static str {
+    match o {
+        Overflow::Block => "block",
+        Overflow::Drop => "drop",
+    }
+}
+
+/// The captured variables, recording each rejected value.
+struct Env<'a> {
+    vars: Option<&'a BTreeMap<String, OsString>>,
+    issues: &'a mut Vec<ConfigIssue>,
+}
+
+impl Env<'_> {
+    /// The parsed value of `name` if it is set and valid; otherwise records an issue saying that
+    /// `fallback` is used.
+    fn get<T>(
+        &mut self,
+        name: &'static str,
+        fallback: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let raw = self.vars?.get(name)?;
+        let result = match raw.to_str() {
+            Some(text) => parse(text),
+            None => Err("the value is not valid UTF-8".to_owned()),
+        };
+        result
+            .map_err(|reason| {
+                self.issues.push(ConfigIssue {
+                    variable: name,
+                    value: raw.to_string_lossy().into_owned(),
+                    used: fallback.to_owned(),
+                    reason,
+                });
+            })
+            .ok()
+    }
+
+    fn path(&mut self, name: &'static str, fallback: Option<&PathBuf>) -> Option<PathBuf> {
+        let raw = self.vars?.get(name)?;
+        if raw.is_empty() || raw.to_string_lossy().contains('\0') {
+            self.issues.push(ConfigIssue {
+                variable: name,
+                value: raw.to_string_lossy().into_owned(),
+                used: fallback.map_or(DEFAULT_DIR.to_owned(), |p| p.display().to_string()),
+                reason: "expected a directory path".to_owned(),
+            });
+            return None;
+        }
+        Some(PathBuf::from(raw))
+    }
+}
+
+impl fmt::Display for Settings {
+    /// A one-line summary, written in the `logging_started` event.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "env={} level={} format={} console={} file_enabled={} max_file_size={} max_files={} compress={} overflow={} queue_capacity={} flush_interval={}ms",
+            environment_name(self.environment),
+            self.filter,
+            self.format,
+            console_name(self.console),
+            self.file_enabled,
+            self.max_file_size,
+            self.max_files,
+            compression_name(self.compression),
+            overflow_name(self.overflow),
+            self.queue_capacity,
+            self.flush_interval.as_millis(),
+        )?;
+        if let Some(age) = self.max_age {
+            write!(f, " max_age={}s", age.as_secs())?;
+        }
+        if let Some(total) = self.max_total_size {
+            write!(f, " max_total_size={total}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(vars: &[(&str, &str)]) -> (Settings, Vec<ConfigIssue>) {
+        Config::from_env_vars(vars.iter().copied())
+            .terminal(true)
+            .resolve()
+    }
+
+    #[test]
+    fn defaults_are_production() {
+        let (s, issues) = resolve(&[]);
+        assert!(issues.is_empty());
+        assert_eq!(
+            s,
+            Settings {
+                color: false,
+                ..Settings::preset(Environment::Production)
+            }
+        );
+        assert_eq!(s.max_file_size, 100_000_000);
+        assert_eq!(s.max_files, 10);
+        assert_eq!(s.file, "app.log");
+        assert_eq!(s.filter.to_string(), "info");
+    }
+
+    #[test]
+    fn presets_set_level_format_and_console() {
+        let (dev, _) = resolve(&[("LOGFIX_ENV", "development")]);
+        assert_eq!((dev.format, dev.console), (Format::Pretty, Console::Stderr));
+        assert_eq!(dev.filter.to_string(), "debug");
+        assert!(dev.color);
+        let (staging, _) = resolve(&[("LOGFIX_ENV", "Staging")]);
+        assert_eq!(
+            (staging.format, staging.console),
+            (Format::Json, Console::Off)
+        );
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let (s, issues) = resolve(&[
+            ("LOGFIX_LEVEL", "warn,auth=debug,payments=trace"),
+            ("LOGFIX_FORMAT", "pretty"),
+            ("LOGFIX_CONSOLE", "stdout"),
+            ("LOGFIX_DIR", "/var/log/svc"),
+            ("LOGFIX_FILE", "svc.log"),
+            ("LOGFIX_FILE_ENABLED", "false"),
+            ("LOGFIX_MAX_FILE_SIZE", "64KiB"),
+            ("LOGFIX_MAX_FILES", "3"),
+            ("LOGFIX_MAX_AGE", "30d"),
+            ("LOGFIX_MAX_TOTAL_SIZE", "1GB"),
+            ("LOGFIX_COMPRESS", "none"),
+            ("LOGFIX_OVERFLOW", "drop"),
+            ("LOGFIX_QUEUE_CAPACITY", "1024"),
+            ("LOGFIX_FLUSH_INTERVAL", "5ms"),
+            ("NO_COLOR", "1"),
+        ]);
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(s.filter.to_string(), "warn,auth=debug,payments=trace");
+        assert_eq!(s.format, Format::Pretty);
+        assert_eq!(s.console, Console::Stdout);
+        assert_eq!(s.dir, Some(PathBuf::from("/var/log/svc")));
+        assert_eq!(s.file, "svc.log");
+        assert!(!s.file_enabled);
+        assert_eq!(s.max_file_size, 65_536);
+        assert_eq!(s.max_files, 3);
+        assert_eq!(s.max_age, Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(s.max_total_size, Some(1_000_000_000));
+        assert_eq!(s.compression, Compression::None);
+        assert_eq!(s.overflow, Overflow::Drop);
+        assert_eq!(s.queue_capacity, 1024);
+        assert_eq!(s.flush_interval, Duration::from_millis(5));
+        assert!(!s.color, "NO_COLOR turns colour off");
+    }
+
+    #[test]
+    fn bad_values_fall_back_and_are_reported_once_each() {
+        let (s, issues) = resolve(&[
+            ("LOGFIX_LEVEL", "loud"),
+            ("LOGFIX_MAX_FILE_SIZE", "huge"),
+            ("LOGFIX_MAX_FILES", "-1"),
+            ("LOGFIX_ENV", "prod"),
+            ("LOGFIX_FILE", "../etc/passwd"),
+            ("LOGFIX_DIR", ""),
+        ]);
+        assert_eq!(
+            s,
+            Settings {
+                color: false,
+                ..Settings::preset(Environment::Production)
+            }
+        );
+        let summary: Vec<_> = issues
+            .iter()
+            .map(|i| (i.variable, i.value.as_str(), i.used.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("LOGFIX_ENV", "prod", "production"),
+                ("LOGFIX_LEVEL", "loud", "info"),
+                ("LOGFIX_DIR", "", "logs"),
+                ("LOGFIX_FILE", "../etc/passwd", "app.log"),
+                ("LOGFIX_MAX_FILE_SIZE", "huge", "100000000"),
+                ("LOGFIX_MAX_FILES", "-1", "10"),
+            ]
+        );
+        assert!(issues.iter().all(|i| !i.reason.is_empty()));
+    }
+
+    #[test]
+    fn environment_overrides_code_and_code_overrides_the_preset() {
+        let config = Config::from_env_vars([("LOGFIX_FORMAT", "json")])
+            .environment(Environment::Development)
+            .format(Format::Pretty)
+            .console(Console::Stdout)
+            .terminal(false);
+        let (s, _) = config.resolve();
+        assert_eq!(s.format, Format::Json, "the variable wins over code");
+        assert_eq!(s.console, Console::Stdout, "code wins over the preset");
+        assert_eq!(s.filter.to_string(), "debug", "the preset fills the rest");
+    }
+
+    #[test]
+    fn new_ignores_the_environment() {
+        let (s, issues) = Config::new().max_files(2).resolve();
+        assert!(issues.is_empty());
+        assert_eq!(s.max_files, 2);
+    }
+
+    #[test]
+    fn colour_needs_pretty_a_terminal_and_no_no_color() {
+        let pretty = [("LOGFIX_FORMAT", "pretty")];
+        assert!(
+            Config::from_env_vars(pretty)
+                .terminal(true)
+                .resolve()
+                .0
+                .color
+        );
+        assert!(
+            !Config::from_env_vars(pretty)
+                .terminal(false)
+                .resolve()
+                .0
+                .color
+        );
+        let json = [("LOGFIX_FORMAT", "json")];
+        assert!(!Config::from_env_vars(json).terminal(true).resolve().0.color);
+        let empty_no_color = [("LOGFIX_FORMAT", "pretty"), ("NO_COLOR", "")];
+        assert!(
+            Config::from_env_vars(empty_no_color)
+                .terminal(true)
+                .resolve()
+                .0
+                .color
+        );
+    }
+}

@@ -1,0 +1,138 @@
+//! Parsers for the values of `LOGFIX_*` variables. Each returns a sentence saying what was
+//! expected, used in the `config_invalid` event.
+
+use std::time::Duration;
+
+/// Parses a size: a whole number with an optional unit, `B`, `KB`, `MB`, `GB` (powers of 1000)
+/// or `KiB`, `MiB`, `GiB` (powers of 1024), case-insensitive, spaces allowed: `100MB`, `64 KiB`.
+pub(crate) fn size(s: &str) -> Result<u64, String> {
+    const EXPECTED: &str = "expected a whole number of bytes with an optional unit B, KB, MB, GB, KiB, MiB or GiB, e.g. `100MB`";
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| EXPECTED.to_owned())?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1000,
+        "mb" => 1000 * 1000,
+        "gb" => 1000 * 1000 * 1000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => return Err(EXPECTED.to_owned()),
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| "size too large".to_owned())
+}
+
+/// Parses a duration: a whole number with a unit `ms`, `s`, `m`, `h` or `d`: `100ms`, `30d`.
+pub(crate) fn duration(s: &str) -> Result<Duration, String> {
+    const EXPECTED: &str =
+        "expected a whole number with a unit ms, s, m, h or d, e.g. `100ms` or `30d`";
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| EXPECTED.to_owned())?;
+    let millis: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60 * 1000,
+        "h" => 60 * 60 * 1000,
+        "d" => 24 * 60 * 60 * 1000,
+        _ => return Err(EXPECTED.to_owned()),
+    };
+    number
+        .checked_mul(millis)
+        .map(Duration::from_millis)
+        .ok_or_else(|| "duration too large".to_owned())
+}
+
+/// Parses `true | false` (also `1 | 0`, `yes | no`, `on | off`).
+pub(crate) fn boolean(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err("expected `true` or `false`".to_owned()),
+    }
+}
+
+/// Parses a whole number in `min..=max`.
+pub(crate) fn count(s: &str, min: u64, max: u64) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from {min} to {max}")),
+    }
+}
+
+/// Checks a log file name: one path component, no separators, not `.` or `..`.
+pub(crate) fn file_name(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() || s == "." || s == ".." || s.contains(['/', '\\', '\0']) {
+        return Err("expected a file name without a directory, e.g. `app.log` (set the directory with LOGFIX_DIR)".to_owned());
+    }
+    Ok(s.to_owned())
+}
+
+/// Parses one of `choices` (case-insensitive), returning its index.
+pub(crate) fn choice(s: &str, choices: &[&str]) -> Result<usize, String> {
+    let lower = s.trim().to_ascii_lowercase();
+    choices.iter().position(|c| *c == lower).ok_or_else(|| {
+        let list: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+        format!("expected one of {}", list.join(", "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_decimal_and_binary_units() {
+        assert_eq!(size("100MB"), Ok(100_000_000));
+        assert_eq!(size("64 KiB"), Ok(65_536));
+        assert_eq!(size("1gib"), Ok(1 << 30));
+        assert_eq!(size("512"), Ok(512));
+        assert_eq!(size(" 7 b "), Ok(7));
+        for bad in [
+            "",
+            "MB",
+            "-1MB",
+            "1.5MB",
+            "10 TB",
+            "99999999999999999999",
+            "18446744073709551615GB",
+        ] {
+            assert!(size(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn durations_need_a_unit() {
+        assert_eq!(duration("100ms"), Ok(Duration::from_millis(100)));
+        assert_eq!(duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert_eq!(duration("2 h"), Ok(Duration::from_secs(7200)));
+        for bad in ["", "100", "1.5s", "1w", "ms"] {
+            assert!(duration(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn booleans_counts_names_and_choices() {
+        assert_eq!(boolean("TRUE"), Ok(true));
+        assert_eq!(boolean("off"), Ok(false));
+        assert!(boolean("maybe").is_err());
+        assert_eq!(count("10", 0, 100), Ok(10));
+        assert!(count("101", 0, 100).is_err());
+        assert!(count("-1", 0, 100).is_err());
+        assert_eq!(file_name(" app.log "), Ok("app.log".to_owned()));
+        for bad in ["", "..", "logs/app.log", "a\\b"] {
+            assert!(file_name(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(choice("Stderr", &["stdout", "stderr", "off"]), Ok(1));
+        assert_eq!(
+            choice("file", &["stdout", "stderr"]),
+            Err("expected one of `stdout`, `stderr`".to_owned())
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! Request context: identifiers and key/values attached to every event emitted inside a scope.
+
+use core::cell::RefCell;
+use core::fmt;
+use std::sync::Arc;
+
+use crate::event::{ValueWriter, CONTEXT_KEYS, RESERVED_KEYS};
+use crate::render::{write_key, Output};
+
+/// Identifiers and key/values that every event emitted inside [`Context::scope`] or
+/// [`Context::enter`] carries, written after `message` and before the event's own fields.
+///
+/// Cloning is cheap (a reference count). Scopes nest: an inner scope sees the outer values and
+/// overrides those it sets again. When an event has a field with the same key as the context,
+/// the event's value wins and the key is written once.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::{Context, LogEvent};
+///
+/// #[derive(LogEvent)]
+/// #[log(component = "api", message = "handled")]
+/// struct Handled;
+///
+/// let ctx = Context::new().request_id("req-1").user_id("u-42").field("tenant", "acme");
+/// let events = logfix_testkit::capture(|| ctx.scope(|| logfix_runtime::emit(&Handled)));
+/// assert_eq!(events[0]["request_id"], "req-1");
+/// assert_eq!(events[0]["user_id"], "u-42");
+/// assert_eq!(events[0]["tenant"], "acme");
+/// ```
+#[derive(Clone, Default, PartialEq)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+#[derive(Clone, Default, PartialEq)]
+struct Inner {
+    /// Indexed like [`CONTEXT_KEYS`].
+    ids: [Option<Box<str>>; 5],
+    fields: Vec<(Box<str>, ContextValue)>,
+}
+
+/// A custom context value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContextValue {
+    /// A string.
+    Str(Box<str>),
+    /// A signed integer.
+    I64(i64),
+    /// An unsigned integer.
+    U64(u64),
+    /// A float.
+    F64(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl ContextValue {
+    pub(crate) fn record(&self, out: &mut ValueWriter<'_>) {
+        match self {
+            ContextValue::Str(s) => out.str(s),
+            ContextValue::I64(v) => out.i64(*v),
+            ContextValue::U64(v) => out.u64(*v),
+            ContextValue::F64(v) => out.f64(*v),
+            ContextValue::Bool(v) => out.bool(*v),
+        }
+    }
+}
+
+macro_rules! context_value_from {
+    ($($variant:ident($wide:ty): $($ty:ty),*;)*) => {$($(
+        impl From<$ty> for ContextValue {
+            fn from(v: $ty) -> Self {
+                ContextValue::$variant(<$wide>::from(v))
+            }
+        }
+    )*)*};
+}
+context_value_from! {
+    I64(i64): i8, i16, i32, i64;
+    U64(u64): u8, u16, u32, u64;
+    F64(f64): f32, f64;
+    Bool(bool): bool;
+}
+
+impl From<&str> for ContextValue {
+    fn from(v: &str) -> Self {
+        ContextValue::Str(v.into())
+    }
+}
+
+impl From<String> for ContextValue {
+    fn from(v: String) -> Self {
+        ContextValue::Str(v.into_boxed_str())
+    }
+}
+
+/// Where a custom field whose key is reserved ends up: `ctx.<key>`, so it can neither replace
+/// nor duplicate a mandatory key.
+const RESERVED_PREFIX: &str = "ctx.";
+
+impl Context {
+    /// An empty context.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `request_id`.
+    #[must_use]
+    pub fn request_id(self, id: impl Into<String>) -> Self {
+        self.with_id(0, id.into())
+    }
+
+    /// Sets `correlation_id`.
+    #[must_use]
+    pub fn correlation_id(self, id: impl Into<String>) -> Self {
+        self.with_id(1, id.into())
+    }
+
+    /// Sets `user_id`.
+    #[must_use]
+    pub fn user_id(self, id: impl Into<String>) -> Self {
+        self.with_id(2, id.into())
+    }
+
+    /// Sets `trace_id`.
+    #[must_use]
+    pub fn trace_id(self, id: impl Into<String>) -> Self {
+        self.with_id(3, id.into())
+    }
+
+    /// Sets `span_id`.
+    #[must_use]
+    pub fn span_id(self, id: impl Into<String>) -> Self {
+        self.with_id(4, id.into())
+    }
+
+    /// Adds a custom key/value, replacing an earlier one with the same key.
+    ///
+    /// A key naming one of the five identifiers sets that identifier (string values only); a key
+    /// naming a mandatory key (`timestamp`, `level`, ...) is written as `ctx.<key>` instead.
+    #[must_use]
+    pub fn field(mut self, key: &str, value: impl Into<ContextValue>) -> Self {
+        let value = value.into();
+        if let Some(slot) = CONTEXT_KEYS.iter().position(|k| *k == key) {
+            if let ContextValue::Str(s) = value {
+                return self.with_id(slot, s.into_string());
+            }
+        }
+        let key: Box<str> = if RESERVED_KEYS.contains(&key) || CONTEXT_KEYS.contains(&key) {
+            format!("{RESERVED_PREFIX}{key}").into_boxed_str()
+        } else {
+            key.into()
+        };
+        let inner = Arc::make_mut(&mut self.inner);
+        match inner.fields.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => inner.fields.push((key, value)),
+        }
+        self
+    }
+
+    /// The value of one of the five identifiers, by key (`"request_id"`, ...).
+    #[must_use]
+    pub fn id(&self, key: &str) -> Option<&str> {
+        let slot = CONTEXT_KEYS.iter().position(|k| *k == key)?;
+        self.inner.ids.get(slot)?.as_deref()
+    }
+
+    /// Whether nothing is set.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.inner.ids.iter().all(Option::is_none) && self.inner.fields.is_empty()
+    }
+
+    fn with_id(mut self, slot: usize, id: String) -> Self {
+        if let Some(entry) = Arc::make_mut(&mut self.inner).ids.get_mut(slot) {
+            *entry = Some(id.into_boxed_str());
+        }
+        self
+    }
+
+    /// This context laid over `outer`: values set here win.
+    fn over(&self, outer: &Context) -> Context {
+        if outer.is_empty() {
+            return self.clone();
+        }
+        let mut merged = outer.clone();
+        let inner = Arc::make_mut(&mut merged.inner);
+        for (slot, id) in inner.ids.iter_mut().zip(&self.inner.ids) {
+            if id.is_some() {
+                slot.clone_from(id);
+            }
+        }
+        for (key, value) in &self.inner.fields {
+            match inner.fields.iter_mut().find(|(k, _)| k == key) {
+                Some(entry) => entry.1 = value.clone(),
+                None => inner.fields.push((key.clone(), value.clone())),
+            }
+        }
+        merged
+    }
+
+    /// The context in force on this thread (empty outside any scope).
+    #[must_use]
+    pub fn current() -> Context {
+        CURRENT
+            .try_with(|current| current.try_borrow().map(|c| c.clone()).unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    /// Runs `f` with this context (laid over the current one) in force on this thread.
+    pub fn scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _entered = self.clone().enter();
+        f()
+    }
+
+    /// Puts this context (laid over the current one) in force on this thread until the guard
+    /// is dropped, which restores the previous one. Guards must be dropped in reverse order of
+    /// creation, which is what scoping them in blocks does.
+    #[must_use = "the context is left as soon as the guard is dropped"]
+    pub fn enter(self) -> Entered {
+        let previous = CURRENT
+            .try_with(|current| {
+                let mut current = current.try_borrow_mut().ok()?;
+                let merged = self.over(&current);
+                Some(core::mem::replace(&mut *current, merged))
+            })
+            .ok()
+            .flatten();
+        Entered {
+            previous,
+            _not_send: core::marker::PhantomData,
+        }
+    }
+
+    /// Calls `f` with the context in force on this thread (`None` when empty), without cloning it.
+    pub(crate) fn with_current(f: impl FnOnce(Option<&Context>)) {
+        let mut f = Some(f);
+        let _ = CURRENT.try_with(|current| {
+            if let Ok(ctx) = current.try_borrow() {
+                if !ctx.is_empty() {
+                    if let Some(f) = f.take() {
+                        f(Some(&ctx));
+                    }
+                }
+            }
+        });
+        if let Some(f) = f {
+            f(None);
+        }
+    }
+
+    /// Writes the context's keys, skipping those the event sets itself.
+    pub(crate) fn write_fields(&self, out: &mut Output, event_has: impl Fn(&str) -> bool) {
+        for (key, id) in CONTEXT_KEYS.iter().zip(&self.inner.ids) {
+            if let Some(id) = id {
+                if !event_has(key) {
+                    write_key(out, key);
+                    ValueWriter::new(out, false).str(id);
+                }
+            }
+        }
+        for (key, value) in &self.inner.fields {
+            if !event_has(key) {
+                write_key(out, key);
+                value.record(&mut ValueWriter::new(out, false));
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (key, id) in CONTEXT_KEYS.iter().zip(&self.inner.ids) {
+            if let Some(id) = id {
+                map.entry(key, id);
+            }
+        }
+        for (key, value) in &self.inner.fields {
+            map.entry(key, value);
+        }
+        map.finish()
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Context> = RefCell::new(Context::default());
+}
+
+/// Restores the previous context when dropped. Returned by [`Context::enter`].
+#[must_use = "the context is left as soon as the guard is dropped"]
+pub struct Entered {
+    previous: Option<Context>,
+    /// The context lives in a thread-local: the guard must be dropped on the thread it entered.
+    _not_send: core::marker::PhantomData<*const ()>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            let _ = CURRENT.try_with(|current| {
+                if let Ok(mut current) = current.try_borrow_mut() {
+                    *current = previous;
+                }
+            });
+        }
+    }
+}
+
+impl fmt::Debug for Entered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entered").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,481 @@
+//! The hot path: filter, render on the caller, hand the line to the writer.
+
+use core::cell::RefCell;
+use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
+
+use crate::config::{Config, ConfigIssue, Console, Overflow, Settings};
+use crate::context::Context;
+use crate::event::notice::{self, Notice};
+use crate::event::{Level, LogEvent};
+use crate::filter::Filter;
+use crate::guard::Guard;
+use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::render::{self, Format, Output};
+use crate::worker::{self, Line, Message};
+
+/// How long [`Logger::flush`] and [`Logger::shutdown`] wait for the writer.
+pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A logging pipeline: a filter, a queue and a background writer thread that owns all I/O.
+///
+/// Most programs use the global one through [`init`](crate::init) and [`emit`](crate::emit); a
+/// `Logger` of your own (from [`Config::build`]) suits a separate audit log, or a test. Clones
+/// share the pipeline.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::{Config, LogEvent};
+///
+/// #[derive(LogEvent)]
+/// #[log(component = "audit", message = "exported {rows} rows")]
+/// struct Exported {
+///     rows: u32,
+/// }
+///
+/// let dir = std::env::temp_dir().join(format!("logfix-doc-logger-{}", std::process::id()));
+/// let logger = Config::new().dir(dir.clone()).file("audit.log".into()).build();
+/// logger.emit(&Exported { rows: 3 });
+/// logger.shutdown();
+/// let text = std::fs::read_to_string(dir.join("audit.log")).unwrap();
+/// assert!(text.lines().last().unwrap().contains(r#""message":"exported 3 rows""#));
+/// # std::fs::remove_dir_all(dir).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Logger {
+    shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) settings: Settings,
+    pub(crate) metrics: Arc<Metrics>,
+    sender: Sender<Message>,
+    /// Set once by `shutdown`; from then on events go straight to stderr.
+    closed: AtomicBool,
+    /// The queue's receiver, handed back by the writer when it stops, so that a line sent in
+    /// the instant of shutdown is still written (see `Logger::send`).
+    orphan: Arc<Mutex<Option<Receiver<Message>>>>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Logger {
+    pub(crate) fn start(settings: Settings, issues: Vec<ConfigIssue>) -> Logger {
+        let metrics = Arc::new(Metrics::default());
+        let (sender, receiver) = crossbeam_channel::bounded(settings.queue_capacity);
+        let orphan = Arc::new(Mutex::new(None));
+        let shared = Arc::new(Shared {
+            settings,
+            metrics,
+            sender,
+            closed: AtomicBool::new(false),
+            orphan: Arc::clone(&orphan),
+            worker: Mutex::new(None),
+        });
+        let handle = worker::spawn(&shared.settings, &shared.metrics, receiver, orphan);
+        if let Ok(mut slot) = shared.worker.lock() {
+            *slot = handle;
+        }
+        let logger = Logger { shared };
+        for issue in issues {
+            logger.emit(&config_invalid(&issue));
+        }
+        logger
+    }
+
+    /// Renders `event` on this thread and queues it for the writer, if the filter lets it
+    /// through. Never does I/O; waits only when the queue is full and the overflow policy is
+    /// `block`.
+    pub fn emit<E: LogEvent + ?Sized>(&self, event: &E) {
+        let settings = &self.shared.settings;
+        let meta = event.metadata();
+        if !settings.filter.enabled(meta.component(), meta.level()) {
+            return;
+        }
+        if let Some(line) = render_line(event, settings, &self.shared.metrics) {
+            self.send(line);
+        }
+    }
+
+    /// Whether an event at `level` from `component` would be written.
+    #[must_use]
+    pub fn enabled(&self, component: &str, level: Level) -> bool {
+        self.shared.settings.filter.enabled(component, level)
+    }
+
+    fn send(&self, line: Line) {
+        let shared = &*self.shared;
+        // SeqCst pairs with the store in `shutdown`: a line sent after the writer's last drain
+        // must see `closed` below and drain the orphaned queue itself.
+        if shared.closed.load(Ordering::SeqCst) {
+            write_stderr(line.console(), &shared.metrics);
+            return;
+        }
+        let result = match shared.settings.overflow {
+            Overflow::Block => shared
+                .sender
+                .send(Message::Line(line))
+                .map_err(crossbeam_channel::SendError::into_inner),
+            Overflow::Drop => match shared.sender.try_send(Message::Line(line)) {
+                Ok(()) => Ok(()),
+                Err(TrySendError::Full(_)) => {
+                    self.record_drop();
+                    Ok(())
+                }
+                Err(TrySendError::Disconnected(message)) => Err(message),
+            },
+        };
+        if let Err(Message::Line(line)) = result {
+            // The writer is gone (it can only stop at shutdown): write the line ourselves.
+            write_stderr(line.console(), &shared.metrics);
+        }
+        if shared.closed.load(Ordering::SeqCst) {
+            drain_orphan(&shared.orphan, &shared.metrics);
+        }
+    }
+
+    fn record_drop(&self) {
+        Metrics::add(&self.shared.metrics.dropped, 1);
+        let now = now_micros();
+        // Relaxed: only the value matters, and the writer reads it after the counter.
+        let _ = self.shared.metrics.first_drop_us.compare_exchange(
+            0,
+            now,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Waits until every event emitted before the call is written out (at most 5 s).
+    pub fn flush(&self) {
+        if self.shared.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let (ack, done) = crossbeam_channel::bounded(1);
+        if self
+            .shared
+            .sender
+            .send_timeout(Message::Flush(ack), HANDSHAKE_TIMEOUT)
+            .is_ok()
+        {
+            let _ = done.recv_timeout(HANDSHAKE_TIMEOUT);
+        }
+    }
+
+    /// Writes out everything queued, stops the writer and waits for it (at most 5 s, plus the
+    /// time to finish a compression in progress). Events emitted afterwards go straight to
+    /// stderr. Calling it again does nothing.
+    pub fn shutdown(&self) {
+        if self.shared.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let (ack, done) = crossbeam_channel::bounded(1);
+        let sent = self
+            .shared
+            .sender
+            .send_timeout(Message::Shutdown(ack), HANDSHAKE_TIMEOUT);
+        let stopped = match sent {
+            Ok(()) => done.recv_timeout(HANDSHAKE_TIMEOUT).is_ok(),
+            Err(SendTimeoutError::Disconnected(_)) => true,
+            Err(SendTimeoutError::Timeout(_)) => false,
+        };
+        let handle = self
+            .shared
+            .worker
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take());
+        if let (true, Some(handle)) = (stopped, handle) {
+            let _ = handle.join();
+        }
+        drain_orphan(&self.shared.orphan, &self.shared.metrics);
+    }
+
+    /// The configuration in force.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.shared.settings
+    }
+
+    /// The logger's counters.
+    #[must_use]
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.shared.metrics.snapshot()
+    }
+}
+
+impl core::fmt::Debug for Logger {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Logger")
+            .field("settings", &self.shared.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+fn config_invalid(issue: &ConfigIssue) -> Notice {
+    Notice::new(
+        &notice::CONFIG_INVALID,
+        format!(
+            "{} is invalid ({}); using {}",
+            issue.variable, issue.reason, issue.used
+        ),
+    )
+    .field("variable", issue.variable)
+    .field("value", issue.value.as_str())
+    .field("used", issue.used.as_str())
+}
+
+/// Writes whatever the stopped writer left in the queue to stderr.
+fn drain_orphan(orphan: &Mutex<Option<Receiver<Message>>>, metrics: &Metrics) {
+    let Ok(slot) = orphan.lock() else { return };
+    if let Some(receiver) = slot.as_ref() {
+        for message in receiver.try_iter() {
+            if let Message::Line(line) = message {
+                write_stderr(line.console(), metrics);
+            }
+        }
+    }
+}
+
+pub(crate) fn write_stderr(bytes: &[u8], metrics: &Metrics) {
+    write_stderr_lines(bytes, 1, metrics);
+}
+
+/// Writes `lines` whole lines to stderr, counting them as written there or as lost.
+pub(crate) fn write_stderr_lines(bytes: &[u8], lines: u64, metrics: &Metrics) {
+    if std::io::stderr().lock().write_all(bytes).is_ok() {
+        Metrics::add(&metrics.stderr_lines, lines);
+    } else {
+        Metrics::add(&metrics.lost_lines, lines);
+    }
+}
+
+pub(crate) fn now_micros() -> u64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(since.as_micros()).unwrap_or(u64::MAX)
+}
+
+thread_local! {
+    static OUTPUT: RefCell<Output> = RefCell::new(Output::default());
+}
+
+/// Renders `event` with the context of this thread into a line for the writer: JSON for the
+/// file, followed by a pretty copy when that is the console's format. A panicking `Display` or
+/// `Debug` impl is counted and the event replaced by a `render_failed` line.
+fn render_line<E: LogEvent + ?Sized>(
+    event: &E,
+    settings: &Settings,
+    metrics: &Metrics,
+) -> Option<Line> {
+    let time = SystemTime::now();
+    let pretty = settings.format == Format::Pretty && settings.console != Console::Off;
+    let json = settings.file_enabled || !pretty;
+    let formats = [(json, Format::Json), (pretty, Format::Pretty)];
+    let rendered = with_output(|out| {
+        let mut line: Option<Vec<u8>> = None;
+        let mut split = 0;
+        for (_, format) in formats.iter().filter(|(wanted, _)| *wanted) {
+            out.format = *format;
+            out.color = settings.color;
+            catch_unwind(AssertUnwindSafe(|| {
+                Context::with_current(|ctx| render::render(out, event, ctx, time));
+            }))
+            .ok()?;
+            if out.format_errors > 0 {
+                Metrics::add(&metrics.format_errors, u64::from(out.format_errors));
+            }
+            match &mut line {
+                None => {
+                    split = if *format == Format::Json {
+                        out.buf.len()
+                    } else {
+                        0
+                    };
+                    line = Some(out.buf.clone());
+                }
+                Some(bytes) => bytes.extend_from_slice(&out.buf),
+            }
+        }
+        line.map(|bytes| Line::new(bytes.into_boxed_slice(), split))
+    });
+    if let Some(line) = rendered.flatten() {
+        return Some(line);
+    }
+    Metrics::add(&metrics.render_failures, 1);
+    let meta = event.metadata();
+    let failed = Notice::new(
+        &notice::RENDER_FAILED,
+        "an event could not be rendered: a Display or Debug impl panicked",
+    )
+    .field("failed_component", meta.component())
+    .field("failed_event", meta.event());
+    with_output(|out| {
+        out.format = Format::Json;
+        render::render(out, &failed, None, time);
+        Line::new(out.buf.clone().into_boxed_slice(), out.buf.len())
+    })
+}
+
+/// Runs `f` on this thread's reusable output buffer, or on a fresh one when the buffer is
+/// already in use (an event emitted from inside a `Display` impl of another event) or gone
+/// (thread exit).
+fn with_output<R>(f: impl FnOnce(&mut Output) -> R) -> Option<R> {
+    let mut f = Some(f);
+    let done = OUTPUT
+        .try_with(|cell| {
+            let mut out = cell.try_borrow_mut().ok()?;
+            f.take().map(|f| f(&mut out))
+        })
+        .ok()
+        .flatten();
+    done.or_else(|| f.take().map(|f| f(&mut Output::default())))
+}
+
+// ---- the global logger ----
+
+static GLOBAL: OnceLock<Logger> = OnceLock::new();
+
+/// Configures the global logger from the environment and starts its writer. Same as
+/// `Config::from_env().init()`; see [`Config::init`].
+///
+/// # Examples
+/// ```
+/// let _guard = logfix_runtime::init(); // flushes and stops the writer when dropped
+/// ```
+pub fn init() -> Guard {
+    Config::from_env().init()
+}
+
+impl Config {
+    /// Starts a logger with this configuration without installing it globally.
+    #[must_use]
+    pub fn build(self) -> Logger {
+        let (settings, issues) = self.resolve();
+        Logger::start(settings, issues)
+    }
+
+    /// Starts the global logger with this configuration and returns the guard that flushes and
+    /// stops it when dropped.
+    ///
+    /// Never panics and never fails: the first call installs the logger; later calls (also
+    /// concurrent ones) return an inactive guard and write one `already_initialized` warning.
+    /// Without any call, events go synchronously to stderr as JSON at `info` and above.
+    pub fn init(self) -> Guard {
+        let mut installed = false;
+        let logger = GLOBAL.get_or_init(|| {
+            installed = true;
+            self.build()
+        });
+        if installed {
+            install_panic_hook();
+            Guard::new(logger.clone())
+        } else {
+            logger.emit(&Notice::new(
+                &notice::ALREADY_INITIALIZED,
+                "init() was called again; the logger installed first stays in force",
+            ));
+            Guard::inactive()
+        }
+    }
+}
+
+/// Chains a panic hook that writes an `error` event (`"event":"panic"`) and flushes it before
+/// the previous hook runs (which usually prints the panic and may abort).
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(a panic payload that is not a string)");
+        let thread = std::thread::current();
+        let thread_name = thread.name().unwrap_or("<unnamed>");
+        let location = info.location().map(ToString::to_string).unwrap_or_default();
+        emit(
+            &Notice::new(
+                &notice::PANIC,
+                format!("thread '{thread_name}' panicked: {message}"),
+            )
+            .field("panic_message", message)
+            .field("location", location)
+            .field("thread", thread_name),
+        );
+        // The writer cannot wait for itself.
+        if thread_name != worker::THREAD_NAME {
+            flush();
+        }
+        previous(info);
+    }));
+}
+
+/// The global logger, if [`init`](crate::init) was called.
+#[must_use]
+pub fn global() -> Option<&'static Logger> {
+    GLOBAL.get()
+}
+
+/// Emits `event` through the global logger (see [`Logger::emit`]).
+///
+/// Inside a capture of `logfix-testkit`, the event goes to the capture instead.
+pub fn emit<E: LogEvent + ?Sized>(event: &E) {
+    if crate::capture::is_active() {
+        crate::capture::emit(event);
+        return;
+    }
+    match GLOBAL.get() {
+        Some(logger) => logger.emit(event),
+        None => emit_uninitialized(event),
+    }
+}
+
+/// Without `init()`: JSON on stderr at `info` and above, written synchronously because there is
+/// no guard to flush a queue at exit.
+fn emit_uninitialized<E: LogEvent + ?Sized>(event: &E) {
+    static FALLBACK: OnceLock<(Settings, Metrics)> = OnceLock::new();
+    let meta = event.metadata();
+    if meta.level() < Level::Info {
+        return;
+    }
+    let (settings, metrics) = FALLBACK.get_or_init(|| {
+        let (mut settings, _) = Config::new()
+            .console(Console::Stderr)
+            .file_enabled(false)
+            .resolve();
+        settings.filter = Filter::new(Level::Info);
+        settings.format = Format::Json;
+        (settings, Metrics::default())
+    });
+    if let Some(line) = render_line(event, settings, metrics) {
+        write_stderr(line.console(), metrics);
+    }
+}
+
+/// Waits until every event emitted so far through the global logger is written (at most 5 s).
+pub fn flush() {
+    if let Some(logger) = GLOBAL.get() {
+        logger.flush();
+    }
+}
+
+/// Stops the global logger's writer after writing out everything queued; later events go to
+/// stderr. For code that cannot hold a [`Guard`].
+pub fn shutdown() {
+    if let Some(logger) = GLOBAL.get() {
+        logger.shutdown();
+    }
+}
+
+/// The global logger's counters (all zero before `init()`).
+#[must_use]
+pub fn metrics() -> MetricsSnapshot {
+    GLOBAL.get().map(Logger::metrics).unwrap_or_default()
+}

@@ -1,0 +1,230 @@
+//! Events: the [`LogEvent`] trait that `#[derive(LogEvent)]` implements, their static
+//! [`Metadata`], [`Level`]s and field [`Value`]s.
+
+mod level;
+pub(crate) mod notice;
+mod value;
+
+use core::fmt;
+
+pub use level::{Level, ParseLevelError};
+pub use value::{Value, ValueWriter};
+
+use crate::render::Output;
+
+/// The keys every line starts with, in order. No event field may use them.
+pub const RESERVED_KEYS: [&str; 5] = ["timestamp", "level", "component", "event", "message"];
+
+/// The context keys, written after `message` and before the event's own fields when set.
+pub const CONTEXT_KEYS: [&str; 5] = [
+    "request_id",
+    "correlation_id",
+    "user_id",
+    "trace_id",
+    "span_id",
+];
+
+/// What is known about an event type at compile time.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::{Level, LogEvent};
+///
+/// #[derive(LogEvent)]
+/// #[log(component = "auth", level = "warn", message = "too many attempts for {user_id}")]
+/// struct LoginThrottled {
+///     user_id: u64,
+/// }
+///
+/// let meta = LoginThrottled { user_id: 1 }.metadata();
+/// assert_eq!(meta.component(), "auth");
+/// assert_eq!(meta.event(), "login_throttled");
+/// assert_eq!(meta.level(), Level::Warn);
+/// assert_eq!(meta.fields(), ["user_id"]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metadata {
+    component: &'static str,
+    event: &'static str,
+    level: Level,
+    fields: &'static [&'static str],
+}
+
+impl Metadata {
+    /// Not a stable API: called by `#[derive(LogEvent)]`.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn new(
+        component: &'static str,
+        event: &'static str,
+        level: Level,
+        fields: &'static [&'static str],
+    ) -> Self {
+        Self {
+            component,
+            event,
+            level,
+            fields,
+        }
+    }
+
+    /// The `component` key: the part of the service the event comes from.
+    #[must_use]
+    pub const fn component(&self) -> &'static str {
+        self.component
+    }
+
+    /// The `event` key: a stable, machine-readable name for what happened.
+    #[must_use]
+    pub const fn event(&self) -> &'static str {
+        self.event
+    }
+
+    /// The severity.
+    #[must_use]
+    pub const fn level(&self) -> Level {
+        self.level
+    }
+
+    /// The JSON keys of the event's own fields (skipped fields excluded, redacted included).
+    #[must_use]
+    pub const fn fields(&self) -> &'static [&'static str] {
+        self.fields
+    }
+
+    pub(crate) fn has_field(&self, key: &str) -> bool {
+        self.fields.contains(&key)
+    }
+}
+
+/// A structured log event. Derive it; do not implement it by hand.
+///
+/// `#[derive(LogEvent)]` checks the event at compile time (mandatory `component` and `message`,
+/// placeholders that name real, non-secret fields, no reserved keys, loggable field types) and
+/// generates code that renders the event without allocating.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::LogEvent;
+///
+/// #[derive(LogEvent)]
+/// #[log(component = "auth", message = "user {user_id} logged in")]
+/// struct UserLogin<'a> {
+///     user_id: u64,
+///     #[log(redact)]
+///     email: &'a str,
+/// }
+///
+/// let events = logfix_testkit::capture(|| {
+///     logfix_runtime::emit(&UserLogin { user_id: 42, email: "ann@example.com" });
+/// });
+/// assert_eq!(events[0]["event"], "user_login");
+/// assert_eq!(events[0]["message"], "user 42 logged in");
+/// assert_eq!(events[0]["email"], "[REDACTED]");
+/// ```
+pub trait LogEvent {
+    /// The event's static description.
+    fn metadata(&self) -> &'static Metadata;
+
+    /// Not a stable API: renders the `message` text.
+    #[doc(hidden)]
+    fn __write_message(&self, w: &mut MessageWriter<'_>);
+
+    /// Not a stable API: renders the event's fields.
+    #[doc(hidden)]
+    fn __write_fields(&self, w: &mut FieldWriter<'_>);
+}
+
+impl<E: LogEvent + ?Sized> LogEvent for &E {
+    fn metadata(&self) -> &'static Metadata {
+        (**self).metadata()
+    }
+
+    fn __write_message(&self, w: &mut MessageWriter<'_>) {
+        (**self).__write_message(w);
+    }
+
+    fn __write_fields(&self, w: &mut FieldWriter<'_>) {
+        (**self).__write_fields(w);
+    }
+}
+
+/// What a redacted value is rendered as.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Writes the text of the `message` key. Not a stable API.
+#[doc(hidden)]
+pub struct MessageWriter<'a> {
+    out: &'a mut Output,
+}
+
+impl<'a> MessageWriter<'a> {
+    pub(crate) fn new(out: &'a mut Output) -> Self {
+        Self { out }
+    }
+
+    /// A literal part of the template.
+    pub fn literal(&mut self, text: &str) {
+        crate::render::escape::escape_into(&mut self.out.buf, text);
+    }
+
+    /// A placeholder naming a plain field.
+    pub fn value<V: Value + ?Sized>(&mut self, v: &V) {
+        v.record(&mut ValueWriter::new(self.out, true));
+    }
+
+    /// A placeholder naming a `#[log(display)]` field.
+    pub fn display<V: fmt::Display + ?Sized>(&mut self, v: &V) {
+        ValueWriter::new(self.out, true).display(&v);
+    }
+
+    /// A placeholder naming a `#[log(debug)]` field.
+    pub fn debug<V: fmt::Debug + ?Sized>(&mut self, v: &V) {
+        ValueWriter::new(self.out, true).debug(&v);
+    }
+}
+
+/// Writes an event's fields after the mandatory keys. Not a stable API.
+#[doc(hidden)]
+pub struct FieldWriter<'a> {
+    out: &'a mut Output,
+}
+
+impl<'a> FieldWriter<'a> {
+    pub(crate) fn new(out: &'a mut Output) -> Self {
+        Self { out }
+    }
+
+    /// A plain field.
+    pub fn value<V: Value + ?Sized>(&mut self, key: &str, v: &V) {
+        self.key(key);
+        v.record(&mut ValueWriter::new(self.out, false));
+    }
+
+    /// A `#[log(display)]` field.
+    pub fn display<V: fmt::Display + ?Sized>(&mut self, key: &str, v: &V) {
+        self.key(key);
+        ValueWriter::new(self.out, false).display(&v);
+    }
+
+    /// A `#[log(debug)]` field.
+    pub fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &str, v: &V) {
+        self.key(key);
+        ValueWriter::new(self.out, false).debug(&v);
+    }
+
+    /// A `#[log(redact)]` field: only the key is written; the value is never read.
+    pub fn redacted(&mut self, key: &str) {
+        self.key(key);
+        ValueWriter::new(self.out, false).str(REDACTED);
+    }
+
+    pub(crate) fn context_value(&mut self, key: &str, value: &crate::context::ContextValue) {
+        self.key(key);
+        value.record(&mut ValueWriter::new(self.out, false));
+    }
+
+    fn key(&mut self, key: &str) {
+        crate::render::write_key(self.out, key);
+    }
+}

@@ -1,0 +1,75 @@
+//! logfix's own events (`"component":"logfix"`): configuration problems, start-up, drops,
+//! failures and recoveries of the writer.
+
+use super::{FieldWriter, Level, LogEvent, MessageWriter, Metadata};
+use crate::context::ContextValue;
+
+/// A logfix event built at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Notice {
+    pub(crate) meta: &'static Metadata,
+    pub(crate) message: String,
+    pub(crate) fields: Vec<(&'static str, ContextValue)>,
+}
+
+impl Notice {
+    pub(crate) fn new(meta: &'static Metadata, message: impl Into<String>) -> Self {
+        Self {
+            meta,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    #[must_use]
+    pub(crate) fn field(mut self, key: &'static str, value: impl Into<ContextValue>) -> Self {
+        self.fields.push((key, value.into()));
+        self
+    }
+}
+
+impl LogEvent for Notice {
+    fn metadata(&self) -> &'static Metadata {
+        self.meta
+    }
+
+    fn __write_message(&self, w: &mut MessageWriter<'_>) {
+        w.literal(&self.message);
+    }
+
+    fn __write_fields(&self, w: &mut FieldWriter<'_>) {
+        for (key, value) in &self.fields {
+            w.context_value(key, value);
+        }
+    }
+}
+
+macro_rules! notices {
+    ($($(#[$doc:meta])* $name:ident = $event:literal at $level:ident;)*) => {$(
+        $(#[$doc])*
+        pub(crate) static $name: Metadata = Metadata::new("logfix", $event, Level::$level, &[]);
+    )*};
+}
+
+notices! {
+    /// A `LOGFIX_*` value was rejected.
+    CONFIG_INVALID = "config_invalid" at Warn;
+    /// The first line of every run: where lines go and the configuration in force.
+    LOGGING_STARTED = "logging_started" at Info;
+    /// `init()` was called while a logger was already installed.
+    ALREADY_INITIALIZED = "already_initialized" at Warn;
+    /// Events were dropped because the queue was full (`LOGFIX_OVERFLOW=drop`).
+    EVENTS_DROPPED = "events_dropped" at Warn;
+    /// An event's `Display` or `Debug` impl panicked while it was rendered.
+    RENDER_FAILED = "render_failed" at Error;
+    /// A thread panicked.
+    PANIC = "panic" at Error;
+    /// The log file could not be written; lines go to stderr until it can.
+    FILE_WRITE_FAILED = "file_write_failed" at Error;
+    /// The log file is written again after a failure.
+    FILE_WRITE_RESUMED = "file_write_resumed" at Info;
+    /// A rotation or a compression failed.
+    ROTATION_FAILED = "rotation_failed" at Error;
+    /// A global `tracing` subscriber or `log` logger was already installed.
+    BRIDGE_NOT_INSTALLED = "bridge_not_installed" at Warn;
+}

@@ -1,0 +1,139 @@
+//! JSON string escaping: the one function every string in every line goes through.
+//!
+//! Rust strings are valid UTF-8, so there are no lone surrogates to worry about; what can break a
+//! line or forge another one is a quote, a backslash or a control character, and those are escaped.
+//! U+2028 and U+2029 are escaped as well because some JavaScript-based log viewers treat them as
+//! line breaks.
+
+use core::fmt;
+
+/// The escape sequence for each ASCII byte that needs one (`0` = copy as is).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: a bad index fails the build"
+)]
+const fn escape_table() -> [u8; 128] {
+    let mut table = [0u8; 128];
+    let mut i = 0;
+    while i < 0x20 {
+        table[i] = b'u';
+        i += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table[0x7f] = b'u';
+    table
+}
+
+static ESCAPE: [u8; 128] = escape_table();
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `s` to `out` escaped for the inside of a JSON string (no surrounding quotes).
+pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let replacement: Option<&[u8]> = if b < 0x80 {
+            match ESCAPE.get(usize::from(b)).copied().unwrap_or(0) {
+                0 => None,
+                b'u' => {
+                    flush(out, bytes, start, i);
+                    out.extend_from_slice(b"\\u00");
+                    out.push(hex(b >> 4));
+                    out.push(hex(b & 0xf));
+                    i += 1;
+                    start = i;
+                    continue;
+                }
+                b'"' => Some(b"\\\""),
+                b'\\' => Some(b"\\\\"),
+                b'b' => Some(b"\\b"),
+                b't' => Some(b"\\t"),
+                b'n' => Some(b"\\n"),
+                b'f' => Some(b"\\f"),
+                _ => Some(b"\\r"),
+            }
+        } else if b == 0xe2 && bytes.get(i + 1) == Some(&0x80) {
+            // U+2028 is E2 80 A8, U+2029 is E2 80 A9.
+            match bytes.get(i + 2) {
+                Some(0xa8) => Some(b"\\u2028".as_slice()),
+                Some(0xa9) => Some(b"\\u2029".as_slice()),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        match replacement {
+            None => i += 1,
+            Some(seq) => {
+                flush(out, bytes, start, i);
+                out.extend_from_slice(seq);
+                i += if b < 0x80 { 1 } else { 3 };
+                start = i;
+            }
+        }
+    }
+    flush(out, bytes, start, bytes.len());
+}
+
+fn flush(out: &mut Vec<u8>, bytes: &[u8], start: usize, end: usize) {
+    if let Some(run) = bytes.get(start..end) {
+        out.extend_from_slice(run);
+    }
+}
+
+fn hex(nibble: u8) -> u8 {
+    HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')
+}
+
+/// A [`fmt::Write`] that escapes whatever a `Display` or `Debug` impl writes, so that no
+/// implementation can break out of the string it is rendered into.
+pub(crate) struct EscapeWriter<'a>(pub(crate) &'a mut Vec<u8>);
+
+impl fmt::Write for EscapeWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        escape_into(self.0, s);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escaped(s: &str) -> String {
+        let mut out = Vec::new();
+        escape_into(&mut out, s);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn leaves_plain_text_alone() {
+        assert_eq!(escaped("user 42 logged in"), "user 42 logged in");
+        assert_eq!(escaped("héllo wörld ✓"), "héllo wörld ✓");
+    }
+
+    #[test]
+    fn escapes_what_could_break_or_forge_a_line() {
+        assert_eq!(escaped("a\"b"), r#"a\"b"#);
+        assert_eq!(escaped("a\\b"), r"a\\b");
+        assert_eq!(escaped("a\nb\r\t"), r"a\nb\r\t");
+        assert_eq!(escaped("\u{0}\u{1f}\u{7f}"), r"\u0000\u001f\u007f");
+        assert_eq!(escaped("\u{1b}[31m"), r"\u001b[31m");
+        assert_eq!(escaped("x\u{2028}y\u{2029}z"), r"x\u2028y\u2029z");
+    }
+
+    #[test]
+    fn escaped_text_parses_back_to_the_input() {
+        let input = "q\"\\\n\u{0}\u{2028}é\u{1F600}\u{85}";
+        let json = format!("\"{}\"", escaped(input));
+        let back: String = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, input);
+    }
+}

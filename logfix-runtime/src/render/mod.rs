@@ -1,0 +1,184 @@
+//! Rendering an event into one line: JSON (the schema in `schema/logfix-event.schema.json`) or a
+//! readable, optionally coloured line for a developer's terminal.
+
+pub(crate) mod escape;
+pub(crate) mod time;
+
+use core::fmt;
+use core::str::FromStr;
+use std::time::SystemTime;
+
+use crate::context::Context;
+use crate::event::{FieldWriter, Level, LogEvent, MessageWriter};
+
+/// How lines are written.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::Format;
+///
+/// assert_eq!("pretty".parse::<Format>(), Ok(Format::Pretty));
+/// assert!("xml".parse::<Format>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// One JSON object per line: for files, containers and log shippers.
+    #[default]
+    Json,
+    /// One readable line per event, coloured on a terminal: for development.
+    Pretty,
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "json" => Ok(Format::Json),
+            "pretty" => Ok(Format::Pretty),
+            _ => Err("expected `json` or `pretty`".to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Json => "json",
+            Format::Pretty => "pretty",
+        })
+    }
+}
+
+/// The line being built, reused from one event to the next on each thread.
+#[derive(Debug, Default)]
+pub(crate) struct Output {
+    pub(crate) buf: Vec<u8>,
+    pub(crate) format: Format,
+    /// Colour escapes in the pretty format.
+    pub(crate) color: bool,
+    /// `Display`/`Debug` impls that returned an error while rendering this line.
+    pub(crate) format_errors: u32,
+}
+
+impl Output {
+    pub(crate) fn new(format: Format, color: bool) -> Self {
+        Self {
+            buf: Vec::with_capacity(256),
+            format,
+            color,
+            format_errors: 0,
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.buf.clear();
+        self.format_errors = 0;
+    }
+}
+
+/// Renders `event` as one complete line, ending in `\n`, replacing what `out` held.
+pub(crate) fn render<E: LogEvent + ?Sized>(
+    out: &mut Output,
+    event: &E,
+    context: Option<&Context>,
+    time: SystemTime,
+) {
+    out.clear();
+    let meta = event.metadata();
+    match out.format {
+        Format::Json => {
+            out.buf.extend_from_slice(b"{\"timestamp\":\"");
+            time::write_timestamp(&mut out.buf, time);
+            out.buf.extend_from_slice(b"\",\"level\":\"");
+            out.buf.extend_from_slice(meta.level().as_str().as_bytes());
+            out.buf.extend_from_slice(b"\",\"component\":\"");
+            escape::escape_into(&mut out.buf, meta.component());
+            out.buf.extend_from_slice(b"\",\"event\":\"");
+            escape::escape_into(&mut out.buf, meta.event());
+            out.buf.extend_from_slice(b"\",\"message\":\"");
+            event.__write_message(&mut MessageWriter::new(out));
+            out.buf.push(b'"');
+        }
+        Format::Pretty => {
+            let color = out.color;
+            paint(out, color, DIM, |out| {
+                time::write_timestamp(&mut out.buf, time)
+            });
+            out.buf.push(b' ');
+            paint(out, color, level_color(meta.level()), |out| {
+                out.buf
+                    .extend_from_slice(level_label(meta.level()).as_bytes());
+            });
+            out.buf.push(b' ');
+            paint(out, color, BOLD, |out| {
+                escape::escape_into(&mut out.buf, meta.component());
+                out.buf.push(b'.');
+                escape::escape_into(&mut out.buf, meta.event());
+            });
+            out.buf.extend_from_slice(b": ");
+            event.__write_message(&mut MessageWriter::new(out));
+        }
+    }
+    if let Some(context) = context {
+        context.write_fields(out, |key| meta.has_field(key));
+    }
+    event.__write_fields(&mut FieldWriter::new(out));
+    if out.format == Format::Json {
+        out.buf.push(b'}');
+    }
+    out.buf.push(b'\n');
+}
+
+/// Writes the separator and key before a field value.
+pub(crate) fn write_key(out: &mut Output, key: &str) {
+    match out.format {
+        Format::Json => {
+            out.buf.extend_from_slice(b",\"");
+            escape::escape_into(&mut out.buf, key);
+            out.buf.extend_from_slice(b"\":");
+        }
+        Format::Pretty => {
+            out.buf.push(b' ');
+            let color = out.color;
+            paint(out, color, DIM, |out| {
+                escape::escape_into(&mut out.buf, key);
+                out.buf.push(b'=');
+            });
+        }
+    }
+}
+
+const DIM: &str = "\x1b[2m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+fn level_label(level: Level) -> &'static str {
+    match level {
+        Level::Trace => "TRACE",
+        Level::Debug => "DEBUG",
+        Level::Info => " INFO",
+        Level::Warn => " WARN",
+        Level::Error => "ERROR",
+    }
+}
+
+fn level_color(level: Level) -> &'static str {
+    match level {
+        Level::Trace => "\x1b[35m",
+        Level::Debug => "\x1b[34m",
+        Level::Info => "\x1b[32m",
+        Level::Warn => "\x1b[33m",
+        Level::Error => "\x1b[31m",
+    }
+}
+
+fn paint(out: &mut Output, color: bool, code: &str, body: impl FnOnce(&mut Output)) {
+    if color {
+        out.buf.extend_from_slice(code.as_bytes());
+    }
+    body(out);
+    if color {
+        out.buf.extend_from_slice(RESET.as_bytes());
+    }
+}

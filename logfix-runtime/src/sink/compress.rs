@@ -1,0 +1,256 @@
+//! gzip compression of rotated files, on a thread of its own so that writing goes on.
+//!
+//! A rotated file `X` is compressed to `X.gz.<pid>.tmp`, synced, renamed to `X.gz`, and only
+//! then is `X` removed: a crash at any point leaves either `X` (compressed again at the next
+//! start) or a complete `X.gz`, never a truncated `.gz` under a final name.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, SystemTime};
+
+use crossbeam_channel::{Receiver, Sender};
+use flate2::write::GzEncoder;
+
+use super::rotate::{self, Retention};
+use crate::event::notice::{self, Notice};
+use crate::metrics::Metrics;
+
+/// How long shutdown waits for a compression in progress. A file left uncompressed is
+/// compressed at the next start.
+pub(crate) const FINISH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Bytes compressed between two yields of the thread, so that on a busy machine the
+/// application's threads get the CPU first.
+const CHUNK: usize = 64 * 1024;
+
+/// The compression thread: receives rotated files, compresses them, then enforces retention.
+pub(crate) struct GzipCompressor {
+    jobs: Option<Sender<PathBuf>>,
+    done: Receiver<()>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// What the compression thread needs to know.
+pub(crate) struct Job {
+    pub(crate) dir: PathBuf,
+    pub(crate) file: String,
+    pub(crate) retention: Retention,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) notices: Sender<Notice>,
+}
+
+impl GzipCompressor {
+    /// Starts the thread; `None` if the OS refuses a thread (rotated files then stay
+    /// uncompressed, and the failure is reported).
+    pub(crate) fn spawn(job: Job) -> Option<Self> {
+        let (jobs, inbox) = crossbeam_channel::unbounded::<PathBuf>();
+        let (finished, done) = crossbeam_channel::bounded(1);
+        let handle = thread::Builder::new()
+            .name("logfix-compress".into())
+            .spawn(move || {
+                for path in inbox {
+                    compress_and_retain(&job, &path);
+                }
+                let _ = finished.send(());
+            })
+            .ok()?;
+        Some(Self {
+            jobs: Some(jobs),
+            done,
+            handle: Some(handle),
+        })
+    }
+
+    pub(crate) fn submit(&self, path: PathBuf) {
+        if let Some(jobs) = &self.jobs {
+            let _ = jobs.send(path);
+        }
+    }
+
+    /// Lets the queued compressions finish, waiting at most `timeout`.
+    pub(crate) fn finish(mut self, timeout: Duration) {
+        self.jobs = None;
+        if self.done.recv_timeout(timeout).is_ok() {
+            if let Some(handle) = self.handle.take() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+fn compress_and_retain(job: &Job, path: &Path) {
+    // Retention may have deleted the file while it waited in the queue.
+    if path.exists() {
+        match compress(path) {
+            Ok(()) => Metrics::add(&job.metrics.compressions, 1),
+            Err(e) => {
+                Metrics::add(&job.metrics.compression_failures, 1);
+                let _ = job.notices.send(
+                    Notice::new(
+                        &notice::ROTATION_FAILED,
+                        format!("compressing a rotated file failed: {e}"),
+                    )
+                    .field("path", path.display().to_string())
+                    .field("error", e.to_string()),
+                );
+            }
+        }
+    }
+    super::file::retain(
+        &job.dir,
+        &job.file,
+        job.retention,
+        &job.metrics,
+        &job.notices,
+        SystemTime::now(),
+    );
+}
+
+/// Compresses `path` to `path.gz` through a temporary file, then removes `path`.
+pub(crate) fn compress(path: &Path) -> io::Result<()> {
+    let target = rotate::gz(path);
+    let temp = temp_path(&target);
+    let result = write_gz(path, &temp).and_then(|()| {
+        if path.exists() {
+            fs::rename(&temp, &target)?;
+            fs::remove_file(path)
+        } else {
+            // Deleted by retention meanwhile: keep it deleted.
+            fs::remove_file(&temp)
+        }
+    });
+    match result {
+        Ok(()) => Ok(()),
+        // Another process compressed it first (two processes recovering the same leftovers at
+        // start-up), or retention deleted it: either way there is nothing left to do.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let _ = fs::remove_file(&temp);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&temp);
+            Err(e)
+        }
+    }
+}
+
+fn write_gz(source: &Path, temp: &Path) -> io::Result<()> {
+    let mut input = File::open(source)?;
+    let mut encoder = GzEncoder::new(File::create(temp)?, flate2::Compression::default());
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        let n = input.read(&mut chunk)?;
+        let Some(bytes) = chunk.get(..n).filter(|b| !b.is_empty()) else {
+            break;
+        };
+        encoder.write_all(bytes)?;
+        thread::yield_now();
+    }
+    encoder.finish()?.sync_all()
+}
+
+fn temp_path(target: &Path) -> PathBuf {
+    let mut name = target.as_os_str().to_owned();
+    name.push(format!(".{}.tmp", std::process::id()));
+    PathBuf::from(name)
+}
+
+/// Removes temporary files left by compressions that died with their process. A temporary
+/// file belongs to a live process when `/proc/<pid>` exists; where there is no `/proc`, files
+/// older than an hour are taken as dead.
+pub(crate) fn remove_stale_temps(dir: &Path, file: &str) -> io::Result<u64> {
+    let mut removed = 0;
+    let has_proc = Path::new("/proc/self").exists();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name.strip_suffix(".tmp") else {
+            continue;
+        };
+        let Some((stem, pid)) = rest.rsplit_once(".gz.") else {
+            continue;
+        };
+        if rotate::rotated_stem(file, stem).is_none() {
+            continue;
+        }
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        let dead = if has_proc {
+            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+        } else {
+            let age = entry.metadata()?.modified()?.elapsed().unwrap_or_default();
+            age > Duration::from_secs(3600)
+        };
+        if dead {
+            match fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::read::GzDecoder;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("logfix-compress-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn compresses_through_a_temporary_file_and_removes_the_source() {
+        let dir = scratch("roundtrip");
+        let source = dir.join("app.log.20261128T043913.000000Z");
+        let text = "{\"n\":1}\n".repeat(10_000);
+        fs::write(&source, &text).unwrap();
+        compress(&source).unwrap();
+        assert!(!source.exists());
+        let mut back = String::new();
+        GzDecoder::new(File::open(rotate::gz(&source)).unwrap())
+            .read_to_string(&mut back)
+            .unwrap();
+        assert_eq!(back, text);
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_source_gone_meanwhile_is_not_an_error_and_leaves_nothing() {
+        let dir = scratch("missing");
+        compress(&dir.join("app.log.20261128T043913.000000Z")).unwrap();
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn removes_temporaries_of_dead_processes_only() {
+        let dir = scratch("stale");
+        let stem = "app.log.20261128T043913.000000Z";
+        let dead = dir.join(format!("{stem}.gz.{}.tmp", u32::MAX - 1));
+        let ours = dir.join(format!("{stem}.gz.{}.tmp", std::process::id()));
+        let foreign = dir.join("notes.gz.1.tmp");
+        for p in [&dead, &ours, &foreign] {
+            fs::write(p, b"partial").unwrap();
+        }
+        assert_eq!(remove_stale_temps(&dir, "app.log").unwrap(), 1);
+        assert!(!dead.exists() && ours.exists() && foreign.exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

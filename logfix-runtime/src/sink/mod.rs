@@ -1,0 +1,9 @@
+//! Where lines end up: the log file with its rotation, compression and retention.
+
+pub(crate) mod compress;
+pub(crate) mod dir;
+pub(crate) mod file;
+pub(crate) mod rotate;
+
+pub(crate) use dir::Placement;
+pub(crate) use file::FileSink;
