@@ -6,8 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use crate::context::Context;
-use crate::event::LogEvent;
-use crate::render::{self, Format, Output};
+use crate::render::{self, Format, Output, Record};
 
 /// Receives each captured line: one JSON object, without the trailing newline.
 pub type CaptureSink = Arc<dyn Fn(&str) + Send + Sync>;
@@ -29,7 +28,7 @@ pub(crate) fn is_active() -> bool {
 
 /// Renders `event` as JSON with this thread's context and hands it to the innermost capture of
 /// this thread, else to the innermost global capture. Every level is captured.
-pub(crate) fn emit<E: LogEvent + ?Sized>(event: &E) {
+pub(crate) fn emit<R: Record + ?Sized>(record: &R) {
     let sink = LOCAL
         .try_with(|l| l.borrow().last().cloned())
         .ok()
@@ -43,7 +42,7 @@ pub(crate) fn emit<E: LogEvent + ?Sized>(event: &E) {
         });
     let Some(sink) = sink else { return };
     let mut out = Output::new(Format::Json, false);
-    Context::with_current(|ctx| render::render(&mut out, event, ctx, SystemTime::now()));
+    Context::with_current(|ctx| render::render(&mut out, record, ctx, SystemTime::now()));
     let line = String::from_utf8_lossy(&out.buf);
     sink(line.trim_end_matches('\n'));
 }

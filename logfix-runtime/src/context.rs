@@ -315,3 +315,164 @@ impl fmt::Debug for Entered {
         f.debug_struct("Entered").finish_non_exhaustive()
     }
 }
+
+impl Context {
+    /// Sets `trace_id` and `span_id` from a W3C `traceparent` header
+    /// (`00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`), and returns the context unchanged
+    /// if the header is malformed: an untrusted header never reaches the log unchecked.
+    ///
+    /// # Examples
+    /// ```
+    /// use logfix_runtime::Context;
+    ///
+    /// let ctx = Context::new().traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    /// assert_eq!(ctx.id("trace_id"), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+    /// assert_eq!(ctx.id("span_id"), Some("00f067aa0ba902b7"));
+    /// assert!(Context::new().traceparent("00-xyz").is_empty());
+    /// ```
+    #[must_use]
+    pub fn traceparent(self, header: &str) -> Self {
+        match parse_traceparent(header) {
+            Some((trace_id, span_id)) => self.trace_id(trace_id).span_id(span_id),
+            None => self,
+        }
+    }
+}
+
+/// The trace and parent ids of a valid `traceparent` header.
+fn parse_traceparent(header: &str) -> Option<(&str, &str)> {
+    let mut parts = header.trim().split('-');
+    let (version, trace_id, span_id, flags) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let hex = |s: &str, len: usize| {
+        s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    let nonzero = |s: &str| s.bytes().any(|b| b != b'0');
+    // Version 00 has exactly four parts; later versions may append more; `ff` is invalid.
+    let valid = hex(version, 2)
+        && version != "ff"
+        && (version != "00" || parts.next().is_none())
+        && hex(trace_id, 32)
+        && nonzero(trace_id)
+        && hex(span_id, 16)
+        && nonzero(span_id)
+        && hex(flags, 2);
+    valid.then_some((trace_id, span_id))
+}
+
+pin_project_lite::pin_project! {
+    /// A future that runs with a [`Context`] in force each time it is polled, on whatever
+    /// thread polls it. Returned by [`WithLogContext::with_log_context`].
+    #[must_use = "futures do nothing unless polled"]
+    #[derive(Debug)]
+    pub struct WithContext<F> {
+        #[pin]
+        inner: F,
+        context: Context,
+    }
+}
+
+impl<F: core::future::Future> core::future::Future for WithContext<F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<F::Output> {
+        let this = self.project();
+        let _entered = this.context.clone().enter();
+        this.inner.poll(cx)
+    }
+}
+
+/// Attaches a [`Context`] to a future, so that every event it emits carries it, across `.await`
+/// points and worker threads.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::{Context, LogEvent, WithLogContext};
+///
+/// #[derive(LogEvent)]
+/// #[log(component = "api", message = "step")]
+/// struct Step;
+///
+/// async fn handle() {
+///     logfix_runtime::emit(&Step);
+/// }
+///
+/// let ctx = Context::new().request_id("req-1");
+/// let fut = handle().with_log_context(ctx);
+/// // Carry the current context into a spawned task the same way:
+/// // tokio::spawn(job().with_log_context(Context::current()));
+/// # let _ = fut;
+/// ```
+pub trait WithLogContext: core::future::Future + Sized {
+    /// Runs this future with `context` (laid over the context of the polling thread).
+    fn with_log_context(self, context: Context) -> WithContext<Self> {
+        WithContext {
+            inner: self,
+            context,
+        }
+    }
+}
+
+impl<F: core::future::Future> WithLogContext for F {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_nest_and_restore() {
+        let outer = Context::new().request_id("r1").field("tenant", "acme");
+        outer.scope(|| {
+            assert_eq!(Context::current().id("request_id"), Some("r1"));
+            Context::new().request_id("r2").user_id("u").scope(|| {
+                let now = Context::current();
+                assert_eq!(now.id("request_id"), Some("r2"));
+                assert_eq!(now.id("user_id"), Some("u"));
+                assert_eq!(
+                    format!("{now:?}"),
+                    r#"{"request_id": "r2", "user_id": "u", "tenant": Str("acme")}"#
+                );
+            });
+            assert_eq!(Context::current().id("user_id"), None);
+        });
+        assert!(Context::current().is_empty());
+    }
+
+    #[test]
+    fn reserved_custom_keys_are_moved_aside_and_identifiers_set() {
+        let ctx = Context::new()
+            .field("level", "x")
+            .field("request_id", "r")
+            .field("n", 1_u8);
+        assert_eq!(ctx.id("request_id"), Some("r"));
+        assert_eq!(
+            format!("{ctx:?}"),
+            r#"{"request_id": "r", "ctx.level": Str("x"), "n": U64(1)}"#
+        );
+    }
+
+    #[test]
+    fn traceparent_is_validated() {
+        let ok = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assert!(parse_traceparent(ok).is_some());
+        for bad in [
+            "",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736\n-00f067aa0ba902b7-01",
+        ] {
+            assert!(parse_traceparent(bad).is_none(), "{bad:?}");
+        }
+        assert!(
+            parse_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra")
+                .is_some()
+        );
+    }
+}

@@ -17,7 +17,7 @@ use crate::event::{Level, LogEvent};
 use crate::filter::Filter;
 use crate::guard::Guard;
 use crate::metrics::{Metrics, MetricsSnapshot};
-use crate::render::{self, Format, Output};
+use crate::render::{self, Derived, Format, Output, Record};
 use crate::worker::{self, Line, Message};
 
 /// How long [`Logger::flush`] and [`Logger::shutdown`] wait for the writer.
@@ -92,12 +92,15 @@ impl Logger {
     /// through. Never does I/O; waits only when the queue is full and the overflow policy is
     /// `block`.
     pub fn emit<E: LogEvent + ?Sized>(&self, event: &E) {
+        self.emit_record(&Derived(event));
+    }
+
+    pub(crate) fn emit_record<R: Record + ?Sized>(&self, record: &R) {
         let settings = &self.shared.settings;
-        let meta = event.metadata();
-        if !settings.filter.enabled(meta.component(), meta.level()) {
+        if !settings.filter.enabled(record.component(), record.level()) {
             return;
         }
-        if let Some(line) = render_line(event, settings, &self.shared.metrics) {
+        if let Some(line) = render_line(record, settings, &self.shared.metrics) {
             self.send(line);
         }
     }
@@ -269,57 +272,61 @@ thread_local! {
 /// Renders `event` with the context of this thread into a line for the writer: JSON for the
 /// file, followed by a pretty copy when that is the console's format. A panicking `Display` or
 /// `Debug` impl is counted and the event replaced by a `render_failed` line.
-fn render_line<E: LogEvent + ?Sized>(
-    event: &E,
+fn render_line<R: Record + ?Sized>(
+    record: &R,
     settings: &Settings,
     metrics: &Metrics,
 ) -> Option<Line> {
-    let time = SystemTime::now();
+    let time = render::clock::now();
     let pretty = settings.format == Format::Pretty && settings.console != Console::Off;
     let json = settings.file_enabled || !pretty;
     let formats = [(json, Format::Json), (pretty, Format::Pretty)];
     let rendered = with_output(|out| {
-        let mut line: Option<Vec<u8>> = None;
+        let mut dual: Option<Vec<u8>> = None;
         let mut split = 0;
         for (_, format) in formats.iter().filter(|(wanted, _)| *wanted) {
             out.format = *format;
             out.color = settings.color;
             catch_unwind(AssertUnwindSafe(|| {
-                Context::with_current(|ctx| render::render(out, event, ctx, time));
+                Context::with_current(|ctx| render::render(out, record, ctx, time));
             }))
             .ok()?;
             if out.format_errors > 0 {
                 Metrics::add(&metrics.format_errors, u64::from(out.format_errors));
             }
-            match &mut line {
+            if !(json && pretty) {
+                let split = if *format == Format::Json {
+                    out.buf.len()
+                } else {
+                    0
+                };
+                return Some(Line::new(&out.buf, split));
+            }
+            // Development mode with a file: JSON first, then the pretty copy.
+            match &mut dual {
                 None => {
-                    split = if *format == Format::Json {
-                        out.buf.len()
-                    } else {
-                        0
-                    };
-                    line = Some(out.buf.clone());
+                    split = out.buf.len();
+                    dual = Some(out.buf.clone());
                 }
                 Some(bytes) => bytes.extend_from_slice(&out.buf),
             }
         }
-        line.map(|bytes| Line::new(bytes.into_boxed_slice(), split))
+        dual.map(|bytes| Line::new(&bytes, split))
     });
     if let Some(line) = rendered.flatten() {
         return Some(line);
     }
     Metrics::add(&metrics.render_failures, 1);
-    let meta = event.metadata();
     let failed = Notice::new(
         &notice::RENDER_FAILED,
         "an event could not be rendered: a Display or Debug impl panicked",
     )
-    .field("failed_component", meta.component())
-    .field("failed_event", meta.event());
+    .field("failed_component", record.component())
+    .field("failed_event", record.event());
     with_output(|out| {
         out.format = Format::Json;
-        render::render(out, &failed, None, time);
-        Line::new(out.buf.clone().into_boxed_slice(), out.buf.len())
+        render::render(out, &Derived(&failed), None, time);
+        Line::new(&out.buf, out.buf.len())
     })
 }
 
@@ -375,6 +382,7 @@ impl Config {
         });
         if installed {
             install_panic_hook();
+            install_bridges(logger);
             Guard::new(logger.clone())
         } else {
             logger.emit(&Notice::new(
@@ -383,6 +391,35 @@ impl Config {
             ));
             Guard::inactive()
         }
+    }
+}
+
+/// Routes `tracing` and `log` into this pipeline; a framework whose global slot is taken is
+/// reported, and logfix's own events are unaffected.
+fn install_bridges(logger: &Logger) {
+    let mut refused: Vec<(&str, String)> = Vec::new();
+    #[cfg(feature = "tracing")]
+    if let Err(e) = crate::bridge::tracing::install() {
+        refused.push(("tracing", e));
+    }
+    #[cfg(feature = "log")]
+    if let Err(e) = crate::bridge::log::install() {
+        refused.push(("log", e.to_string()));
+    }
+    for (framework, error) in refused {
+        let hint = if framework == "tracing" {
+            "add logfix_runtime::bridge::tracing::layer() to the installed subscriber"
+        } else {
+            "remove the other logger to get these records in the logfix format"
+        };
+        logger.emit(
+            &Notice::new(
+                &notice::BRIDGE_NOT_INSTALLED,
+                format!("the {framework} bridge was not installed: {error}; {hint}"),
+            )
+            .field("framework", framework)
+            .field("error", error),
+        );
     }
 }
 
@@ -427,22 +464,38 @@ pub fn global() -> Option<&'static Logger> {
 ///
 /// Inside a capture of `logfix-testkit`, the event goes to the capture instead.
 pub fn emit<E: LogEvent + ?Sized>(event: &E) {
+    emit_record(&Derived(event));
+}
+
+/// Emits through the capture of a test, else the global logger, else stderr.
+pub(crate) fn emit_record<R: Record + ?Sized>(record: &R) {
     if crate::capture::is_active() {
-        crate::capture::emit(event);
+        crate::capture::emit(record);
         return;
     }
     match GLOBAL.get() {
-        Some(logger) => logger.emit(event),
-        None => emit_uninitialized(event),
+        Some(logger) => logger.emit_record(record),
+        None => emit_uninitialized(record),
+    }
+}
+
+/// Whether an event at `level` from `component` would be written by [`emit`] (always, inside a
+/// capture).
+pub(crate) fn enabled(component: &str, level: Level) -> bool {
+    if crate::capture::is_active() {
+        return true;
+    }
+    match GLOBAL.get() {
+        Some(logger) => logger.enabled(component, level),
+        None => level >= Level::Info,
     }
 }
 
 /// Without `init()`: JSON on stderr at `info` and above, written synchronously because there is
 /// no guard to flush a queue at exit.
-fn emit_uninitialized<E: LogEvent + ?Sized>(event: &E) {
+fn emit_uninitialized<R: Record + ?Sized>(record: &R) {
     static FALLBACK: OnceLock<(Settings, Metrics)> = OnceLock::new();
-    let meta = event.metadata();
-    if meta.level() < Level::Info {
+    if record.level() < Level::Info {
         return;
     }
     let (settings, metrics) = FALLBACK.get_or_init(|| {
@@ -454,7 +507,7 @@ fn emit_uninitialized<E: LogEvent + ?Sized>(event: &E) {
         settings.format = Format::Json;
         (settings, Metrics::default())
     });
-    if let Some(line) = render_line(event, settings, metrics) {
+    if let Some(line) = render_line(record, settings, metrics) {
         write_stderr(line.console(), metrics);
     }
 }

@@ -3,6 +3,7 @@
 
 extern crate self as logfix_runtime;
 
+pub mod bridge;
 mod capture;
 mod config;
 mod context;
@@ -24,7 +25,7 @@ pub use config::{
     DEFAULT_FILE, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE,
     DEFAULT_QUEUE_CAPACITY,
 };
-pub use context::{Context, ContextValue, Entered};
+pub use context::{Context, ContextValue, Entered, WithContext, WithLogContext};
 pub use dispatch::{emit, flush, global, init, metrics, shutdown, Logger};
 pub use event::{
     Level, LogEvent, Metadata, ParseLevelError, Value, ValueWriter, CONTEXT_KEYS, REDACTED,

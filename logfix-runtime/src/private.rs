@@ -10,7 +10,12 @@ pub use crate::event::{FieldWriter, Level, LogEvent, MessageWriter, Metadata, Va
 #[must_use]
 pub fn render_json<E: LogEvent + ?Sized>(event: &E) -> String {
     let mut out = crate::render::Output::new(crate::render::Format::Json, false);
-    crate::render::render(&mut out, event, None, std::time::SystemTime::now());
+    crate::render::render(
+        &mut out,
+        &crate::render::Derived(event),
+        None,
+        std::time::SystemTime::now(),
+    );
     let line = String::from_utf8_lossy(&out.buf);
     line.strip_suffix('\n').unwrap_or(&line).to_owned()
 }

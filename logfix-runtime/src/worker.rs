@@ -13,7 +13,7 @@ use crate::config::{Console, Settings};
 use crate::dispatch::{now_micros, write_stderr_lines};
 use crate::event::notice::{self, Notice};
 use crate::metrics::Metrics;
-use crate::render::{self, Format, Output};
+use crate::render::{self, Derived, Format, Output};
 use crate::sink::{FileSink, Placement};
 
 /// The name of the writer thread.
@@ -22,32 +22,65 @@ pub(crate) const THREAD_NAME: &str = "logfix-writer";
 /// Bytes buffered before the writer writes them out without waiting for the flush interval.
 const BATCH: usize = 64 * 1024;
 
+/// Lines up to this many bytes travel inside the queue's slot; longer ones in an allocation.
+/// Most JSON lines fit, which spares the caller a `malloc` and the writer a cross-thread `free`
+/// (measured: the two cost more than rendering; see docs/BENCHMARKS.md).
+const INLINE: usize = 256;
+
 /// One rendered event: the JSON line for the file, followed by the console's copy when the
 /// console's format differs.
-#[derive(Debug)]
 pub(crate) struct Line {
-    bytes: Box<[u8]>,
+    bytes: Bytes,
     /// Where the console's copy starts; `0` or the length when both are the same bytes.
     split: usize,
 }
 
+#[allow(clippy::large_enum_variant, reason = "inline on purpose: see `INLINE`")]
+enum Bytes {
+    Inline { len: u16, data: [u8; INLINE] },
+    Heap(Box<[u8]>),
+}
+
 impl Line {
-    pub(crate) fn new(bytes: Box<[u8]>, split: usize) -> Self {
+    pub(crate) fn new(bytes: &[u8], split: usize) -> Self {
+        let bytes = match (u16::try_from(bytes.len()), bytes.len() <= INLINE) {
+            (Ok(len), true) => {
+                let mut data = [0u8; INLINE];
+                if let Some(prefix) = data.get_mut(..bytes.len()) {
+                    prefix.copy_from_slice(bytes);
+                }
+                Bytes::Inline { len, data }
+            }
+            _ => Bytes::Heap(bytes.into()),
+        };
         Self { bytes, split }
     }
 
+    fn all(&self) -> &[u8] {
+        match &self.bytes {
+            Bytes::Inline { len, data } => data.get(..usize::from(*len)).unwrap_or(data),
+            Bytes::Heap(bytes) => bytes,
+        }
+    }
+
     fn file(&self) -> &[u8] {
-        self.bytes.get(..self.split).unwrap_or(&self.bytes)
+        let all = self.all();
+        all.get(..self.split).unwrap_or(all)
     }
 
     pub(crate) fn console(&self) -> &[u8] {
-        match self.bytes.get(self.split..) {
+        let all = self.all();
+        match all.get(self.split..) {
             Some(rest) if !rest.is_empty() => rest,
-            _ => &self.bytes,
+            _ => all,
         }
     }
 }
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "lines travel inline on purpose: see `INLINE`"
+)]
 pub(crate) enum Message {
     Line(Line),
     /// Write out everything before this message, then answer.
@@ -88,6 +121,8 @@ struct Writer {
     /// Whether file lines go to stderr because no directory was usable.
     file_to_stderr: bool,
     file_buf: Vec<u8>,
+    /// Lines in `file_buf`.
+    file_lines: u64,
     console_buf: Vec<u8>,
     /// Lines in `console_buf`, counted as written when there is no file.
     console_lines: u64,
@@ -107,6 +142,7 @@ impl Writer {
             file,
             file_to_stderr,
             file_buf: Vec::with_capacity(BATCH),
+            file_lines: 0,
             console_buf: Vec::new(),
             console_lines: 0,
             dirty_since: None,
@@ -210,6 +246,7 @@ impl Writer {
     fn push(&mut self, line: &Line) {
         if self.file.is_some() || self.file_to_stderr {
             self.file_buf.extend_from_slice(line.file());
+            self.file_lines += 1;
         }
         if self.settings.console != Console::Off {
             self.console_buf.extend_from_slice(line.console());
@@ -225,17 +262,17 @@ impl Writer {
         let mut split = 0;
         if self.settings.file_enabled || self.settings.format == Format::Json {
             self.notice_out.format = Format::Json;
-            render::render(&mut self.notice_out, notice, None, time);
+            render::render(&mut self.notice_out, &Derived(notice), None, time);
             bytes.extend_from_slice(&self.notice_out.buf);
             split = bytes.len();
         }
         if self.settings.format == Format::Pretty {
             self.notice_out.format = Format::Pretty;
             self.notice_out.color = self.settings.color;
-            render::render(&mut self.notice_out, notice, None, time);
+            render::render(&mut self.notice_out, &Derived(notice), None, time);
             bytes.extend_from_slice(&self.notice_out.buf);
         }
-        self.push(&Line::new(bytes.into_boxed_slice(), split));
+        self.push(&Line::new(&bytes, split));
     }
 
     /// Reports events dropped since the last report (`LOGFIX_OVERFLOW=drop`).
@@ -264,12 +301,12 @@ impl Writer {
     fn write_out(&mut self) {
         if !self.file_buf.is_empty() {
             if let Some(file) = &mut self.file {
-                file.write(&self.file_buf);
+                file.write(&self.file_buf, self.file_lines);
             } else if self.file_to_stderr {
-                let lines = crate::sink::file::count_lines(&self.file_buf);
-                write_stderr_lines(&self.file_buf, lines, &self.metrics);
+                write_stderr_lines(&self.file_buf, self.file_lines, &self.metrics);
             }
             self.file_buf.clear();
+            self.file_lines = 0;
         }
         if !self.console_buf.is_empty() {
             let written = match self.settings.console {

@@ -23,7 +23,7 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 100_000_000;
 /// Default number of rotated files kept.
 pub const DEFAULT_MAX_FILES: u32 = 10;
 /// Default capacity of the queue between callers and the writer, in events.
-pub const DEFAULT_QUEUE_CAPACITY: usize = 32_768;
+pub const DEFAULT_QUEUE_CAPACITY: usize = 16_384;
 /// Default longest time a written line waits in the writer's buffer: 100 ms.
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 /// Default file name in the log directory.

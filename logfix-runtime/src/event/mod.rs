@@ -6,6 +6,7 @@ pub(crate) mod notice;
 mod value;
 
 use core::fmt;
+use std::sync::OnceLock;
 
 pub use level::{Level, ParseLevelError};
 pub use value::{Value, ValueWriter};
@@ -42,12 +43,15 @@ pub const CONTEXT_KEYS: [&str; 5] = [
 /// assert_eq!(meta.level(), Level::Warn);
 /// assert_eq!(meta.fields(), ["user_id"]);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Metadata {
     component: &'static str,
     event: &'static str,
     level: Level,
     fields: &'static [&'static str],
+    /// `","level":"info","component":"auth","event":"user_login","message":"`, rendered on first
+    /// use: the part of every JSON line of this event that never changes.
+    json_head: OnceLock<Box<[u8]>>,
 }
 
 impl Metadata {
@@ -65,6 +69,7 @@ impl Metadata {
             event,
             level,
             fields,
+            json_head: OnceLock::new(),
         }
     }
 
@@ -94,6 +99,20 @@ impl Metadata {
 
     pub(crate) fn has_field(&self, key: &str) -> bool {
         self.fields.contains(&key)
+    }
+
+    pub(crate) fn json_head(&self) -> &[u8] {
+        self.json_head.get_or_init(|| {
+            let mut head = Vec::with_capacity(96);
+            head.extend_from_slice(b"\",\"level\":\"");
+            head.extend_from_slice(self.level.as_str().as_bytes());
+            head.extend_from_slice(b"\",\"component\":\"");
+            crate::render::escape::escape_into(&mut head, self.component);
+            head.extend_from_slice(b"\",\"event\":\"");
+            crate::render::escape::escape_into(&mut head, self.event);
+            head.extend_from_slice(b"\",\"message\":\"");
+            head.into_boxed_slice()
+        })
     }
 }
 

@@ -5,7 +5,7 @@ use super::{FieldWriter, Level, LogEvent, MessageWriter, Metadata};
 use crate::context::ContextValue;
 
 /// A logfix event built at run time.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Notice {
     pub(crate) meta: &'static Metadata,
     pub(crate) message: String,

@@ -36,9 +36,24 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// Appends `s` to `out` escaped for the inside of a JSON string (no surrounding quotes).
 pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    if is_clean(bytes) {
+        // The common case: one copy.
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut start = 0;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
+        // Most text needs no escaping: skip it eight bytes at a time.
+        if let Some(word) = bytes
+            .get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        {
+            if !may_need_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
         let replacement: Option<&[u8]> = if b < 0x80 {
             match ESCAPE.get(usize::from(b)).copied().unwrap_or(0) {
                 0 => None,
@@ -80,6 +95,43 @@ pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
         }
     }
     flush(out, bytes, start, bytes.len());
+}
+
+/// Whether no byte of `bytes` needs escaping.
+fn is_clean(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let word = <[u8; 8]>::try_from(word).unwrap_or([0; 8]);
+        if may_need_escape(u64::from_le_bytes(word)) {
+            return false;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .all(|&b| b >= 0x20 && b != b'"' && b != b'\\' && b != 0x7f && b != 0xe2)
+}
+
+/// Whether any byte of `word` is below 0x20, a quote, a backslash, DEL or 0xE2 (the lead byte of
+/// U+2028/2029). May answer yes for a clean word (then the bytes are checked one by one), never
+/// no for a word that needs escaping. Bit tricks from
+/// <https://graphics.stanford.edu/~seander/bithacks.html#ZeroInWord>.
+const fn may_need_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const fn has_zero(v: u64) -> u64 {
+        v.wrapping_sub(ONES) & !v & HIGHS
+    }
+    const fn has_byte(v: u64, b: u8) -> u64 {
+        has_zero(v ^ (ONES * b as u64))
+    }
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    (below_space
+        | has_byte(word, b'"')
+        | has_byte(word, b'\\')
+        | has_byte(word, 0x7f)
+        | has_byte(word, 0xe2))
+        != 0
 }
 
 fn flush(out: &mut Vec<u8>, bytes: &[u8], start: usize, end: usize) {
@@ -127,6 +179,21 @@ mod tests {
         assert_eq!(escaped("\u{0}\u{1f}\u{7f}"), r"\u0000\u001f\u007f");
         assert_eq!(escaped("\u{1b}[31m"), r"\u001b[31m");
         assert_eq!(escaped("x\u{2028}y\u{2029}z"), r"x\u2028y\u2029z");
+    }
+
+    #[test]
+    fn finds_special_bytes_at_every_position_of_a_word() {
+        for special in ["\"", "\\", "\n", "\u{0}", "\u{1f}", "\u{7f}", "\u{2028}"] {
+            for at in 0..20 {
+                let input = format!("{}{special}{}", "a".repeat(at), "b".repeat(20 - at));
+                let json = format!("\"{}\"", escaped(&input));
+                assert_eq!(
+                    serde_json::from_str::<String>(&json).unwrap(),
+                    input,
+                    "{special:?} at {at}"
+                );
+            }
+        }
     }
 
     #[test]

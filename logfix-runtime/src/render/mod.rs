@@ -1,6 +1,7 @@
 //! Rendering an event into one line: JSON (the schema in `schema/logfix-event.schema.json`) or a
 //! readable, optionally coloured line for a developer's terminal.
 
+pub(crate) mod clock;
 pub(crate) mod escape;
 pub(crate) mod time;
 
@@ -77,53 +78,106 @@ impl Output {
     }
 }
 
-/// Renders `event` as one complete line, ending in `\n`, replacing what `out` held.
-pub(crate) fn render<E: LogEvent + ?Sized>(
+/// Anything that renders as a line: a derived [`LogEvent`] (through [`Derived`]) or an event
+/// bridged from `tracing` or `log`.
+pub(crate) trait Record {
+    fn level(&self) -> Level;
+    fn component(&self) -> &str;
+    fn event(&self) -> &str;
+    /// The constant JSON between the timestamp and the message text, when it is cached.
+    fn json_head(&self) -> Option<&[u8]> {
+        None
+    }
+    /// Whether the event writes `key` itself (context keys it sets are then left out).
+    fn has_field(&self, key: &str) -> bool;
+    fn write_message(&self, w: &mut MessageWriter<'_>);
+    fn write_fields(&self, w: &mut FieldWriter<'_>);
+}
+
+/// A derived event as a [`Record`].
+pub(crate) struct Derived<'a, E: ?Sized>(pub(crate) &'a E);
+
+impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
+    fn level(&self) -> Level {
+        self.0.metadata().level()
+    }
+
+    fn component(&self) -> &str {
+        self.0.metadata().component()
+    }
+
+    fn event(&self) -> &str {
+        self.0.metadata().event()
+    }
+
+    fn json_head(&self) -> Option<&[u8]> {
+        Some(self.0.metadata().json_head())
+    }
+
+    fn has_field(&self, key: &str) -> bool {
+        self.0.metadata().has_field(key)
+    }
+
+    fn write_message(&self, w: &mut MessageWriter<'_>) {
+        self.0.__write_message(w);
+    }
+
+    fn write_fields(&self, w: &mut FieldWriter<'_>) {
+        self.0.__write_fields(w);
+    }
+}
+
+/// Renders `record` as one complete line, ending in `\n`, replacing what `out` held.
+pub(crate) fn render<R: Record + ?Sized>(
     out: &mut Output,
-    event: &E,
+    record: &R,
     context: Option<&Context>,
     time: SystemTime,
 ) {
     out.clear();
-    let meta = event.metadata();
     match out.format {
         Format::Json => {
             out.buf.extend_from_slice(b"{\"timestamp\":\"");
             time::write_timestamp(&mut out.buf, time);
-            out.buf.extend_from_slice(b"\",\"level\":\"");
-            out.buf.extend_from_slice(meta.level().as_str().as_bytes());
-            out.buf.extend_from_slice(b"\",\"component\":\"");
-            escape::escape_into(&mut out.buf, meta.component());
-            out.buf.extend_from_slice(b"\",\"event\":\"");
-            escape::escape_into(&mut out.buf, meta.event());
-            out.buf.extend_from_slice(b"\",\"message\":\"");
-            event.__write_message(&mut MessageWriter::new(out));
+            if let Some(head) = record.json_head() {
+                out.buf.extend_from_slice(head);
+            } else {
+                out.buf.extend_from_slice(b"\",\"level\":\"");
+                out.buf
+                    .extend_from_slice(record.level().as_str().as_bytes());
+                out.buf.extend_from_slice(b"\",\"component\":\"");
+                escape::escape_into(&mut out.buf, record.component());
+                out.buf.extend_from_slice(b"\",\"event\":\"");
+                escape::escape_into(&mut out.buf, record.event());
+                out.buf.extend_from_slice(b"\",\"message\":\"");
+            }
+            record.write_message(&mut MessageWriter::new(out));
             out.buf.push(b'"');
         }
         Format::Pretty => {
             let color = out.color;
             paint(out, color, DIM, |out| {
-                time::write_timestamp(&mut out.buf, time)
+                time::write_timestamp(&mut out.buf, time);
             });
             out.buf.push(b' ');
-            paint(out, color, level_color(meta.level()), |out| {
+            paint(out, color, level_color(record.level()), |out| {
                 out.buf
-                    .extend_from_slice(level_label(meta.level()).as_bytes());
+                    .extend_from_slice(level_label(record.level()).as_bytes());
             });
             out.buf.push(b' ');
             paint(out, color, BOLD, |out| {
-                escape::escape_into(&mut out.buf, meta.component());
+                escape::escape_into(&mut out.buf, record.component());
                 out.buf.push(b'.');
-                escape::escape_into(&mut out.buf, meta.event());
+                escape::escape_into(&mut out.buf, record.event());
             });
             out.buf.extend_from_slice(b": ");
-            event.__write_message(&mut MessageWriter::new(out));
+            record.write_message(&mut MessageWriter::new(out));
         }
     }
     if let Some(context) = context {
-        context.write_fields(out, |key| meta.has_field(key));
+        context.write_fields(out, |key| record.has_field(key));
     }
-    event.__write_fields(&mut FieldWriter::new(out));
+    record.write_fields(&mut FieldWriter::new(out));
     if out.format == Format::Json {
         out.buf.push(b'}');
     }
@@ -134,6 +188,7 @@ pub(crate) fn render<E: LogEvent + ?Sized>(
 pub(crate) fn write_key(out: &mut Output, key: &str) {
     match out.format {
         Format::Json => {
+            out.buf.reserve(key.len() + 4);
             out.buf.extend_from_slice(b",\"");
             escape::escape_into(&mut out.buf, key);
             out.buf.extend_from_slice(b"\":");

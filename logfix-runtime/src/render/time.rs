@@ -1,5 +1,6 @@
 //! RFC 3339 timestamps in UTC with microseconds: `2026-11-28T04:39:13.123456Z`.
 
+use core::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Length of a rendered timestamp, without quotes.
@@ -15,6 +16,30 @@ const MAX_SECS: u64 = 253_402_300_799;
 pub(crate) fn write_timestamp(out: &mut Vec<u8>, time: SystemTime) {
     let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
     let secs = since_epoch.as_secs().min(MAX_SECS);
+    let micros = since_epoch.subsec_micros();
+    // Events come many per second: the calendar part is computed once per second per thread.
+    let cached = LAST_SECOND
+        .try_with(Cell::get)
+        .ok()
+        .filter(|(s, _)| *s == secs);
+    let mut buf = if let Some((_, buf)) = cached {
+        buf
+    } else {
+        let buf = format_second(secs);
+        let _ = LAST_SECOND.try_with(|c| c.set((secs, buf)));
+        buf
+    };
+    put(&mut buf, 20, u64::from(micros), 6);
+    out.extend_from_slice(&buf);
+}
+
+thread_local! {
+    /// The last second rendered on this thread, with its text (the microseconds are overwritten).
+    static LAST_SECOND: Cell<(u64, [u8; TIMESTAMP_LEN])> = const { Cell::new((u64::MAX, [0; TIMESTAMP_LEN])) };
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.000000Z` for `secs` since the epoch.
+fn format_second(secs: u64) -> [u8; TIMESTAMP_LEN] {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (year, month, day) = civil_from_days(days);
@@ -31,9 +56,9 @@ pub(crate) fn write_timestamp(out: &mut Vec<u8>, time: SystemTime) {
     buf[16] = b':';
     put(&mut buf, 17, rem % 60, 2);
     buf[19] = b'.';
-    put(&mut buf, 20, u64::from(since_epoch.subsec_micros()), 6);
+    put(&mut buf, 20, 0, 6);
     buf[26] = b'Z';
-    out.extend_from_slice(&buf);
+    buf
 }
 
 /// Writes the last `width` decimal digits of `value` at `at`.

@@ -7,6 +7,7 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, SystemTime};
@@ -31,6 +32,8 @@ pub(crate) struct GzipCompressor {
     jobs: Option<Sender<PathBuf>>,
     done: Receiver<()>,
     handle: Option<JoinHandle<()>>,
+    /// Set when `finish` runs out of time: the thread then leaves the files still queued.
+    stop: Arc<AtomicBool>,
 }
 
 /// What the compression thread needs to know.
@@ -48,10 +51,16 @@ impl GzipCompressor {
     pub(crate) fn spawn(job: Job) -> Option<Self> {
         let (jobs, inbox) = crossbeam_channel::unbounded::<PathBuf>();
         let (finished, done) = crossbeam_channel::bounded(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
         let handle = thread::Builder::new()
             .name("logfix-compress".into())
             .spawn(move || {
                 for path in inbox {
+                    // Relaxed: a flag that only says "stop"; it publishes no other memory.
+                    if stopping.load(Ordering::Relaxed) {
+                        break;
+                    }
                     compress_and_retain(&job, &path);
                 }
                 let _ = finished.send(());
@@ -61,6 +70,7 @@ impl GzipCompressor {
             jobs: Some(jobs),
             done,
             handle: Some(handle),
+            stop,
         })
     }
 
@@ -70,10 +80,21 @@ impl GzipCompressor {
         }
     }
 
-    /// Lets the queued compressions finish, waiting at most `timeout`.
+    /// Lets the queued compressions finish, waiting at most `timeout`. Files still queued then
+    /// are left uncompressed (the next start compresses them), and only the compression in
+    /// progress is waited for, at most [`FINISH_TIMEOUT`].
     pub(crate) fn finish(mut self, timeout: Duration) {
         self.jobs = None;
-        if self.done.recv_timeout(timeout).is_ok() {
+        // Before this fix, running out of time left the thread working through the whole
+        // queue after shutdown had returned: renaming and deleting files in a directory the
+        // caller took to be quiet (a test reading the files back, a new logger recovering the
+        // same directory). See `finish_leaves_the_queue_and_stops_the_thread` and
+        // `tests/stress.rs`.
+        let finished = self.done.recv_timeout(timeout).is_ok() || {
+            self.stop.store(true, Ordering::Relaxed);
+            self.done.recv_timeout(FINISH_TIMEOUT).is_ok()
+        };
+        if finished {
             if let Some(handle) = self.handle.take() {
                 let _ = handle.join();
             }
@@ -236,6 +257,51 @@ mod tests {
         let dir = scratch("missing");
         compress(&dir.join("app.log.20261128T043913.000000Z")).unwrap();
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn finish_leaves_the_queue_and_stops_the_thread() {
+        let dir = scratch("finish");
+        let text = "{\"n\":1}\n".repeat(8_000);
+        let (notices, inbox) = crossbeam_channel::unbounded();
+        let compressor = GzipCompressor::spawn(Job {
+            dir: dir.clone(),
+            file: "app.log".to_owned(),
+            retention: Retention {
+                max_files: 1_000,
+                max_age: None,
+                max_total_size: None,
+            },
+            metrics: Arc::new(Metrics::default()),
+            notices,
+        })
+        .unwrap();
+        let files = 200;
+        for i in 0..files {
+            let path = dir.join(format!("app.log.20261128T0439{:02}.{i:06}Z", i % 60));
+            fs::write(&path, &text).unwrap();
+            compressor.submit(path);
+        }
+        compressor.finish(Duration::ZERO);
+        // The thread owns the only sender of `notices`: it is gone once the thread is.
+        assert!(
+            matches!(
+                inbox.try_recv(),
+                Err(crossbeam_channel::TryRecvError::Disconnected)
+            ),
+            "the compression thread still runs after finish"
+        );
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), files, "one form of each file: {names:?}");
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+        assert!(
+            names.iter().any(|n| !n.ends_with(".gz")),
+            "files still queued are left for the next start"
+        );
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -148,8 +148,9 @@ impl FileSink {
         }
     }
 
-    /// Writes `batch` (whole lines) to the file, or to stderr while the file fails.
-    pub(crate) fn write(&mut self, batch: &[u8]) {
+    /// Writes `batch`, which holds `lines` whole lines, to the file, or to stderr while the
+    /// file fails.
+    pub(crate) fn write(&mut self, batch: &[u8], lines: u64) {
         if let Some(failure) = &self.failure {
             if Instant::now() < failure.retry_at {
                 self.divert_to_stderr(batch);
@@ -164,7 +165,12 @@ impl FileSink {
                 self.divert_to_stderr(rest);
                 return;
             }
-            Metrics::add(&self.metrics.lines_written, count_lines(chunk));
+            let chunk_lines = if chunk.len() == batch.len() {
+                lines
+            } else {
+                count_lines(chunk)
+            };
+            Metrics::add(&self.metrics.lines_written, chunk_lines);
             Metrics::add(&self.metrics.bytes_written, chunk.len() as u64);
             offset += chunk.len();
         }

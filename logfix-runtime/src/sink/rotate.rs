@@ -7,6 +7,7 @@
 //! names sort chronologically, so nothing is ever renamed twice, and compression (which adds
 //! `.gz`) can proceed while the next rotation happens.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -80,7 +81,10 @@ struct Rotated {
 }
 
 fn list_rotated(dir: &Path, file: &str) -> io::Result<Vec<Rotated>> {
-    let mut groups: Vec<Rotated> = Vec::new();
+    // Grouped in a map, not by a linear search of a list: this runs after every rotation, and a
+    // linear search made each run quadratic in the number of rotated files (with thousands
+    // kept, the compression thread fell minutes behind the writer; see `tests/stress.rs`).
+    let mut groups: BTreeMap<String, Rotated> = BTreeMap::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -90,23 +94,28 @@ fn list_rotated(dir: &Path, file: &str) -> io::Result<Vec<Rotated>> {
         };
         let meta = entry.metadata()?;
         let modified = meta.modified().ok();
-        match groups.iter_mut().find(|g| g.stem == stem) {
+        match groups.get_mut(stem) {
             Some(group) => {
                 group.paths.push(entry.path());
                 group.size += meta.len();
                 group.modified = group.modified.max(modified);
             }
-            None => groups.push(Rotated {
-                stem: stem.to_owned(),
-                paths: vec![entry.path()],
-                size: meta.len(),
-                modified,
-            }),
+            None => {
+                groups.insert(
+                    stem.to_owned(),
+                    Rotated {
+                        stem: stem.to_owned(),
+                        paths: vec![entry.path()],
+                        size: meta.len(),
+                        modified,
+                    },
+                );
+            }
         }
     }
-    // Stems carry the rotation time, so the name order is the age order (oldest first).
-    groups.sort_by(|a, b| a.stem.cmp(&b.stem));
-    Ok(groups)
+    // Stems carry the rotation time, so the name order (the map's) is the age order (oldest
+    // first).
+    Ok(groups.into_values().collect())
 }
 
 /// Deletes rotated files beyond the policy, oldest first, and returns how many were deleted.
