@@ -4,6 +4,7 @@
 extern crate self as logfix_runtime;
 
 pub mod bridge;
+mod call;
 mod capture;
 mod config;
 mod context;

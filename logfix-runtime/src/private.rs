@@ -21,3 +21,5 @@ pub fn render_json<E: LogEvent + ?Sized>(event: &E) -> String {
 }
 
 pub use crate::capture::{capture_all, capture_thread, CaptureGuard, CaptureSink};
+
+pub use crate::call::{ArgWriter, Call, CallSite, ErrorRef, ViaDisplay, ViaError};

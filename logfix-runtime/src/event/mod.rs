@@ -238,6 +238,12 @@ impl<'a> FieldWriter<'a> {
         ValueWriter::new(self.out, false).str(REDACTED);
     }
 
+    /// A value already rendered as JSON (by the argument snapshot of `#[logged]`).
+    pub(crate) fn raw_json(&mut self, key: &str, json: &[u8]) {
+        self.key(key);
+        self.out.buf.extend_from_slice(json);
+    }
+
     pub(crate) fn context_value(&mut self, key: &str, value: &crate::context::ContextValue) {
         self.key(key);
         value.record(&mut ValueWriter::new(self.out, false));

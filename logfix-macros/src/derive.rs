@@ -1,0 +1,257 @@
+//! `#[derive(LogEvent)]`: the `LogEvent` impl for a struct whose attributes passed every check.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned as _;
+use syn::{Data, DeriveInput, Fields, Generics, Ident, Path};
+
+use crate::attr::{default_event, Container, Errors, Field, Mode, Segment, Template};
+use crate::{check, fallback};
+
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    let mut errors = Errors::new();
+    let container = Container::parse(&mut errors, &input.attrs);
+    let fields = fields(&mut errors, input);
+    if let Some(fields) = &fields {
+        check::check(&mut errors, &input.ident, &container, fields);
+    }
+    let krate = container
+        .krate
+        .get()
+        .cloned()
+        .unwrap_or_else(|| syn::parse_quote!(::logfix_runtime));
+    match errors.finish() {
+        // `fields` is `None` only with an error recorded.
+        Ok(()) => expand(input, &krate, &container, &fields.unwrap_or_default()),
+        Err(error) => fallback::expand(input, &krate, &error),
+    }
+}
+
+/// The struct's named fields, or `None` (with an error) for input that has none to log.
+fn fields<'a>(errors: &mut Errors, input: &'a DeriveInput) -> Option<Vec<Field<'a>>> {
+    match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => Some(
+                named
+                    .named
+                    .iter()
+                    .filter_map(|field| Field::parse(errors, field))
+                    .collect(),
+            ),
+            Fields::Unit => Some(Vec::new()),
+            Fields::Unnamed(unnamed) => {
+                errors.error(
+                    unnamed,
+                    "#[derive(LogEvent)] needs named fields, because the JSON keys are the field \
+                     names: write `struct Name { field: Type }`",
+                );
+                None
+            }
+        },
+        Data::Enum(data) => {
+            errors.error(
+                data.enum_token,
+                "#[derive(LogEvent)] takes a struct, not an enum: make each kind of event its own \
+                 struct",
+            );
+            None
+        }
+        Data::Union(data) => {
+            errors.error(
+                data.union_token,
+                "#[derive(LogEvent)] takes a struct, not a union",
+            );
+            None
+        }
+    }
+}
+
+fn expand(
+    input: &DeriveInput,
+    krate: &Path,
+    container: &Container,
+    fields: &[Field<'_>],
+) -> TokenStream {
+    let ident = &input.ident;
+    let generics = with_bounds(&input.generics, krate, fields);
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    // `check` has made sure that `component` and `message` are set.
+    let component = container
+        .component
+        .get()
+        .map(syn::LitStr::value)
+        .unwrap_or_default();
+    let event = container
+        .event
+        .get()
+        .map_or_else(|| default_event(ident), syn::LitStr::value);
+    let level = format_ident!(
+        "{}",
+        container
+            .level
+            .get()
+            .map_or("Info", |level| level.variant())
+    );
+    let keys = fields
+        .iter()
+        .filter(|field| field.mode != Mode::Skip)
+        .map(Field::key);
+    let message = container
+        .message
+        .get()
+        .map(|message| write_message(&message.template, fields))
+        .unwrap_or_default();
+    let field_writes = fields.iter().map(write_field);
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics #krate::__private::LogEvent for #ident #ty_generics #where_clause {
+                fn metadata(&self) -> &'static #krate::__private::Metadata {
+                    static __LOGFIX_METADATA: #krate::__private::Metadata =
+                        #krate::__private::Metadata::new(
+                            #component,
+                            #event,
+                            #krate::__private::Level::#level,
+                            &[#(#keys),*],
+                        );
+                    &__LOGFIX_METADATA
+                }
+
+                fn __write_message(&self, __logfix_w: &mut #krate::__private::MessageWriter<'_>) {
+                    #message
+                }
+
+                fn __write_fields(&self, __logfix_w: &mut #krate::__private::FieldWriter<'_>) {
+                    #(#field_writes)*
+                }
+            }
+        };
+    }
+}
+
+fn write_message(template: &Template, fields: &[Field<'_>]) -> TokenStream {
+    let write = |name: &str| {
+        let field = fields.iter().find(|field| field.name == name)?;
+        let (ident, method) = (field.ident, value_method(field.mode)?);
+        Some(quote_spanned!(field.ty.span()=> __logfix_w.#method(&self.#ident);))
+    };
+    template
+        .segments
+        .iter()
+        .map(|segment| match segment {
+            Segment::Literal(text) => quote!(__logfix_w.literal(#text);),
+            // `check` has made sure every placeholder names a field that can be written.
+            Segment::Field(name) => write(name).unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn write_field(field: &Field<'_>) -> TokenStream {
+    let key = field.key();
+    let ident = field.ident;
+    match (field.mode, value_method(field.mode)) {
+        (_, Some(method)) => {
+            quote_spanned!(field.ty.span()=> __logfix_w.#method(#key, &self.#ident);)
+        }
+        // Borrowing the field (without reading it) keeps a redacted field from being reported
+        // as never read: its key is logged, so it is not dead.
+        (Mode::Redact, None) => quote! {
+            let _ = &self.#ident;
+            __logfix_w.redacted(#key);
+        },
+        (_, None) => TokenStream::new(),
+    }
+}
+
+/// The writer method that takes the field's value. The span of the call is the field's type, so
+/// that a missing `Value`, `Display` or `Debug` impl is reported there.
+fn value_method(mode: Mode) -> Option<Ident> {
+    match mode {
+        Mode::Value => Some(format_ident!("value")),
+        Mode::Display => Some(format_ident!("display")),
+        Mode::Debug => Some(format_ident!("debug")),
+        Mode::Redact | Mode::Skip => None,
+    }
+}
+
+/// Adds `T: Value` (or `Display`, `Debug`) for each type parameter used by a logged field, as
+/// `#[derive(Debug)]` does, so that a generic event is an event whenever its parameters can be
+/// logged.
+fn with_bounds(generics: &Generics, krate: &Path, fields: &[Field<'_>]) -> Generics {
+    let mut generics = generics.clone();
+    let params: Vec<Ident> = generics
+        .type_params()
+        .map(|param| param.ident.clone())
+        .collect();
+    let mut bounds: Vec<TokenStream> = Vec::new();
+    for param in &params {
+        for (mode, bound) in [
+            (Mode::Value, quote!(#krate::__private::Value)),
+            (Mode::Display, quote!(::core::fmt::Display)),
+            (Mode::Debug, quote!(::core::fmt::Debug)),
+        ] {
+            if fields
+                .iter()
+                .any(|field| field.mode == mode && mentions(field.ty.to_token_stream(), param))
+            {
+                bounds.push(quote!(#param: #bound));
+            }
+        }
+    }
+    if !bounds.is_empty() {
+        let where_clause = generics.make_where_clause();
+        for bound in bounds {
+            where_clause.predicates.push(syn::parse_quote!(#bound));
+        }
+    }
+    generics
+}
+
+fn mentions(tokens: TokenStream, param: &Ident) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => ident == *param,
+        TokenTree::Group(group) => mentions(group.stream(), param),
+        TokenTree::Punct(_) | TokenTree::Literal(_) => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_crate_path_replaces_logfix_runtime_everywhere() {
+        let input: DeriveInput = syn::parse_quote! {
+            #[log(crate = "lf", component = "auth", message = "user {user_id} logged in")]
+            struct UserLogin<T> {
+                user_id: T,
+                #[log(redact)]
+                email: String,
+            }
+        };
+        let expanded = derive(&input).to_string();
+        assert!(!expanded.contains("logfix_runtime"), "{expanded}");
+        assert!(
+            expanded.contains("impl < T > lf :: __private :: LogEvent for UserLogin < T >"),
+            "{expanded}"
+        );
+        assert!(
+            expanded.contains("where T : lf :: __private :: Value"),
+            "{expanded}"
+        );
+    }
+
+    #[test]
+    fn a_bad_input_still_gets_a_stub_impl() {
+        let input: DeriveInput = syn::parse_quote! {
+            #[log(component = "auth")]
+            struct UserLogin { user_id: u64 }
+        };
+        let expanded = derive(&input).to_string();
+        assert!(expanded.contains("compile_error !"), "{expanded}");
+        assert!(
+            expanded.contains(":: logfix_runtime :: __private :: LogEvent for UserLogin"),
+            "{expanded}"
+        );
+    }
+}

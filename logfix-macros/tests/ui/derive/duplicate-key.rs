@@ -1,0 +1,10 @@
+use logfix_runtime::LogEvent;
+
+#[derive(LogEvent)]
+#[log(component = "auth", message = "user {user_id} logged in")]
+#[log(component = "login")]
+struct UserLogin {
+    user_id: u64,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use logfix_runtime::LogEvent;
+
+#[derive(LogEvent)]
+#[log(component = "auth", event = "", message = "user {user_id} logged in")]
+struct UserLogin {
+    user_id: u64,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use logfix_runtime::LogEvent;
+
+#[derive(LogEvent)]
+#[log(component = "auth")]
+struct UserLogin {
+    user_id: u64,
+}
+
+fn main() {}

@@ -1,0 +1,77 @@
+use std::fmt;
+
+use logfix_runtime::LogEvent;
+
+struct Money(i64);
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:02} EUR", self.0 / 100, self.0 % 100)
+    }
+}
+
+#[derive(Debug)]
+enum Method {
+    Card,
+}
+
+#[derive(LogEvent)]
+#[log(
+    component = "payments",
+    level = "debug",
+    message = "{amount} by {method} for {order}"
+)]
+struct Paid {
+    #[log(rename = "order_id")]
+    order: u64,
+    #[log(display)]
+    amount: Money,
+    #[log(debug, rename = "payment_method")]
+    method: Method,
+    #[log(redact, rename = "card_holder")]
+    holder: String,
+    #[log(skip)]
+    internal: Vec<u8>,
+    #[log(not_sensitive)]
+    token_count: u32,
+    #[log(not_sensitive, display)]
+    cookie_policy: &'static str,
+    #[log(redact)]
+    password: String,
+    #[log(skip)]
+    api_key: String,
+    #[log(rename = "user@host.example-1")]
+    odd: bool,
+}
+
+fn main() {
+    let paid = Paid {
+        order: 7,
+        amount: Money(1250),
+        method: Method::Card,
+        holder: "Ann".to_owned(),
+        internal: vec![1],
+        token_count: 3,
+        cookie_policy: "strict",
+        password: "hunter2".to_owned(),
+        api_key: "k".to_owned(),
+        odd: true,
+    };
+    let _ = (&paid.internal, &paid.api_key);
+    assert_eq!(
+        paid.metadata().fields(),
+        [
+            "order_id",
+            "amount",
+            "payment_method",
+            "card_holder",
+            "token_count",
+            "cookie_policy",
+            "password",
+            "user@host.example-1"
+        ]
+    );
+    let line = logfix_runtime::__private::render_json(&paid);
+    assert!(line.contains(r#""message":"12.50 EUR by Card for 7","order_id":7,"amount":"12.50 EUR","payment_method":"Card","card_holder":"[REDACTED]","token_count":3,"cookie_policy":"strict","password":"[REDACTED]","user@host.example-1":true}"#), "{line}");
+    assert!(!line.contains("hunter2") && !line.contains("Ann"), "{line}");
+}

@@ -1,0 +1,237 @@
+//! What `#[logged]` functions call: the argument snapshot taken on entry and the event written
+//! when the function returns. Not a stable API; reached through `__private`.
+
+use core::fmt;
+use core::ops::Range;
+use std::time::Instant;
+
+use crate::dispatch;
+use crate::event::{FieldWriter, Level, MessageWriter, Value};
+use crate::render::{Format, Output, Record};
+
+/// The static description of one `#[logged]` function.
+#[derive(Debug)]
+pub struct CallSite {
+    /// `component`.
+    pub component: &'static str,
+    /// `event` of the return event: the function name unless overridden.
+    pub event: &'static str,
+    /// `event` of the optional entry event (`#[logged(enter)]`).
+    pub enter_event: Option<&'static str>,
+    /// Level when the function returns normally (or `Ok`).
+    pub ok_level: Level,
+    /// Level when it returns `Err`.
+    pub err_level: Level,
+    /// `message` overrides for the return event (`None`: "`<fn>` succeeded" / "`<fn>` failed: ...").
+    pub ok_message: Option<&'static str>,
+    /// As above, for `Err`.
+    pub err_message: Option<&'static str>,
+    /// The function's name.
+    pub function: &'static str,
+}
+
+/// A call in progress: started on entry, finished with the result.
+#[must_use]
+pub struct Call {
+    site: &'static CallSite,
+    start: Instant,
+    /// `None` when no event of the call would be written: nothing was rendered.
+    args: Option<Args>,
+}
+
+/// The arguments, rendered once on entry as JSON (so that the function may consume them).
+struct Args {
+    json: Vec<u8>,
+    /// Each key and where its value lies in `json`.
+    keys: Vec<(&'static str, Range<usize>)>,
+}
+
+impl Call {
+    /// Records the start time and, if an event of this call can be written, the arguments.
+    pub fn start(site: &'static CallSite, args: impl FnOnce(&mut ArgWriter<'_>)) -> Call {
+        let level = site.ok_level.min(site.err_level);
+        let enabled = dispatch::enabled(site.component, level);
+        let args = enabled.then(|| {
+            let mut out = Output::new(Format::Json, false);
+            let mut keys = Vec::new();
+            args(&mut ArgWriter { out: &mut out, keys: &mut keys });
+            Args { json: out.buf, keys }
+        });
+        let call = Call { site, start: Instant::now(), args };
+        if let (Some(event), Some(_)) = (site.enter_event, &call.args) {
+            call.emit(event, site.ok_level, Outcome::Enter);
+        }
+        call
+    }
+
+    /// The function returned normally (or `Ok`).
+    pub fn ok(self) {
+        self.emit(self.site.event, self.site.ok_level, Outcome::Ok);
+    }
+
+    /// The function returned `Err(error)`; `sources` is its `source()` chain.
+    pub fn err(self, error: &dyn fmt::Display, sources: &[String]) {
+        self.emit(self.site.event, self.site.err_level, Outcome::Err { error, sources });
+    }
+
+    fn emit(&self, event: &'static str, level: Level, outcome: Outcome<'_>) {
+        let Some(args) = &self.args else { return };
+        let duration_us = u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX);
+        dispatch::emit_record(&CallRecord { site: self.site, event, level, args, duration_us, outcome });
+    }
+}
+
+/// Writes the arguments of a `#[logged]` function. Not a stable API.
+pub struct ArgWriter<'a> {
+    out: &'a mut Output,
+    keys: &'a mut Vec<(&'static str, Range<usize>)>,
+}
+
+impl ArgWriter<'_> {
+    /// A plain argument.
+    pub fn value<V: Value + ?Sized>(&mut self, key: &'static str, v: &V) {
+        self.record(key, |w| w.value(key, v));
+    }
+
+    /// A `#[log(display)]` argument.
+    pub fn display<V: fmt::Display + ?Sized>(&mut self, key: &'static str, v: &V) {
+        self.record(key, |w| w.display(key, v));
+    }
+
+    /// A `#[log(debug)]` argument.
+    pub fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &'static str, v: &V) {
+        self.record(key, |w| w.debug(key, v));
+    }
+
+    /// A `#[log(redact)]` argument: the value is never read.
+    pub fn redacted(&mut self, key: &'static str) {
+        self.record(key, |w| w.redacted(key));
+    }
+
+    fn record(&mut self, key: &'static str, write: impl FnOnce(&mut FieldWriter<'_>)) {
+        let before = self.out.buf.len();
+        write(&mut FieldWriter::new(self.out));
+        // The writer wrote `,"key":` then the value.
+        let value_start = (before + key.len() + 4).min(self.out.buf.len());
+        self.keys.push((key, value_start..self.out.buf.len()));
+    }
+}
+
+enum Outcome<'a> {
+    Enter,
+    Ok,
+    Err { error: &'a dyn fmt::Display, sources: &'a [String] },
+}
+
+struct CallRecord<'a> {
+    site: &'static CallSite,
+    event: &'static str,
+    level: Level,
+    args: &'a Args,
+    duration_us: u64,
+    outcome: Outcome<'a>,
+}
+
+const OWN_KEYS: [&str; 4] = ["duration_us", "outcome", "error", "error_sources"];
+
+impl Record for CallRecord<'_> {
+    fn level(&self) -> Level {
+        self.level
+    }
+
+    fn component(&self) -> &str {
+        self.site.component
+    }
+
+    fn event(&self) -> &str {
+        self.event
+    }
+
+    fn has_field(&self, key: &str) -> bool {
+        OWN_KEYS.contains(&key) || self.args.keys.iter().any(|(k, _)| *k == key)
+    }
+
+    fn write_message(&self, w: &mut MessageWriter<'_>) {
+        let function = self.site.function;
+        match &self.outcome {
+            Outcome::Enter => {
+                w.literal(function);
+                w.literal(" called");
+            }
+            Outcome::Ok => match self.site.ok_message {
+                Some(message) => w.literal(message),
+                None => {
+                    w.literal(function);
+                    w.literal(" succeeded");
+                }
+            },
+            Outcome::Err { error, .. } => {
+                match self.site.err_message {
+                    Some(message) => w.literal(message),
+                    None => {
+                        w.literal(function);
+                        w.literal(" failed");
+                    }
+                }
+                w.literal(": ");
+                w.display(error);
+            }
+        }
+    }
+
+    fn write_fields(&self, w: &mut FieldWriter<'_>) {
+        for (key, range) in &self.args.keys {
+            if let Some(json) = self.args.json.get(range.clone()) {
+                w.raw_json(key, json);
+            }
+        }
+        if matches!(self.outcome, Outcome::Enter) {
+            return;
+        }
+        w.value("duration_us", &self.duration_us);
+        match &self.outcome {
+            Outcome::Err { error, sources } => {
+                w.value("outcome", "error");
+                w.display("error", error);
+                if !sources.is_empty() {
+                    w.value("error_sources", *sources);
+                }
+            }
+            _ => w.value("outcome", "ok"),
+        }
+    }
+}
+
+/// Describes an `Err` value: implemented for every `std::error::Error` (with its `source()`
+/// chain) and, through autoref, for every `Display` type (without). Not a stable API.
+pub struct ErrorRef<'a, E: ?Sized>(pub &'a E);
+
+/// The `source()` chain of an error, when it implements `std::error::Error`.
+pub trait ViaError {
+    /// The messages of the error's sources, outermost first.
+    fn __logfix_sources(&self) -> Vec<String>;
+}
+
+impl<E: std::error::Error + ?Sized> ViaError for ErrorRef<'_, E> {
+    fn __logfix_sources(&self) -> Vec<String> {
+        let mut sources = Vec::new();
+        let mut next = self.0.source();
+        while let Some(source) = next {
+            sources.push(source.to_string());
+            next = source.source();
+        }
+        sources
+    }
+}
+
+/// No chain for an error type that only implements `Display`.
+pub trait ViaDisplay {
+    /// Always empty.
+    fn __logfix_sources(&self) -> Vec<String>;
+}
+
+impl<E: fmt::Display + ?Sized> ViaDisplay for &ErrorRef<'_, E> {
+    fn __logfix_sources(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
