@@ -153,13 +153,13 @@ fn write_field(field: &Field<'_>) -> TokenStream {
         (_, Some(method)) => {
             quote_spanned!(field.ty.span()=> __logfix_w.#method(#key, &self.#ident);)
         }
-        // Borrowing the field (without reading it) keeps a redacted field from being reported
-        // as never read: its key is logged, so it is not dead.
+        // Borrowing the field (without reading it) keeps a redacted or skipped field from being
+        // reported as never read: the attribute says it was considered on purpose.
         (Mode::Redact, None) => quote! {
             let _ = &self.#ident;
             __logfix_w.redacted(#key);
         },
-        (_, None) => TokenStream::new(),
+        (_, None) => quote! { let _ = &self.#ident; },
     }
 }
 

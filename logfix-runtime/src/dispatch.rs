@@ -5,6 +5,7 @@ use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -62,6 +63,8 @@ pub(crate) struct Shared {
     /// the instant of shutdown is still written (see `Logger::send`).
     orphan: Arc<Mutex<Option<Receiver<Message>>>>,
     worker: Mutex<Option<JoinHandle<()>>>,
+    /// The log file in use, `None` when lines go to the console or stderr.
+    file: Option<PathBuf>,
 }
 
 impl Logger {
@@ -69,18 +72,16 @@ impl Logger {
         let metrics = Arc::new(Metrics::default());
         let (sender, receiver) = crossbeam_channel::bounded(settings.queue_capacity);
         let orphan = Arc::new(Mutex::new(None));
+        let (handle, file) = worker::spawn(&settings, &metrics, receiver, Arc::clone(&orphan));
         let shared = Arc::new(Shared {
             settings,
             metrics,
             sender,
             closed: AtomicBool::new(false),
-            orphan: Arc::clone(&orphan),
-            worker: Mutex::new(None),
+            orphan,
+            worker: Mutex::new(handle),
+            file,
         });
-        let handle = worker::spawn(&shared.settings, &shared.metrics, receiver, orphan);
-        if let Ok(mut slot) = shared.worker.lock() {
-            *slot = handle;
-        }
         let logger = Logger { shared };
         for issue in issues {
             logger.emit(&config_invalid(&issue));
@@ -197,6 +198,13 @@ impl Logger {
             let _ = handle.join();
         }
         drain_orphan(&self.shared.orphan, &self.shared.metrics);
+    }
+
+    /// The log file this logger writes (after any fallback), or `None` when lines go to the
+    /// console or stderr.
+    #[must_use]
+    pub fn file_path(&self) -> Option<&Path> {
+        self.shared.file.as_deref()
     }
 
     /// The configuration in force.

@@ -2,6 +2,7 @@
 //! reports drops and failures as logfix events.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -89,14 +90,15 @@ pub(crate) enum Message {
     Shutdown(Sender<()>),
 }
 
-/// Starts the writer thread; `None` if the OS refuses a thread, in which case `receiver` is
-/// dropped and every send fails over to stderr.
+/// Opens the file sink and starts the writer thread. Returns the thread (`None` if the OS
+/// refuses one: `receiver` is then dropped and every send fails over to stderr) and the path of
+/// the log file in use.
 pub(crate) fn spawn(
     settings: &Settings,
     metrics: &Arc<Metrics>,
     receiver: Receiver<Message>,
     orphan: Arc<Mutex<Option<Receiver<Message>>>>,
-) -> Option<JoinHandle<()>> {
+) -> (Option<JoinHandle<()>>, Option<PathBuf>) {
     let settings = settings.clone();
     let metrics = Arc::clone(metrics);
     // The directory is created here, at start-up, not on the first event.
@@ -106,12 +108,14 @@ pub(crate) fn spawn(
     } else {
         (None, None)
     };
+    let path = file.as_ref().map(|f| f.path().to_path_buf());
     let mut writer = Writer::new(settings, metrics, file);
     writer.started(placement.as_ref());
-    thread::Builder::new()
-        .name("logfix-writer".into())
+    let handle = thread::Builder::new()
+        .name(THREAD_NAME.into())
         .spawn(move || writer.run(&receiver, &orphan))
-        .ok()
+        .ok();
+    (handle, path)
 }
 
 struct Writer {

@@ -92,7 +92,14 @@ fn list_rotated(dir: &Path, file: &str) -> io::Result<Vec<Rotated>> {
         let Some(stem) = rotated_stem(file, name) else {
             continue;
         };
-        let meta = entry.metadata()?;
+        let meta = match entry.metadata() {
+            Ok(meta) => meta,
+            // Gone since `read_dir` listed it: another process sharing the directory compressed
+            // it (`X` -> `X.gz`) or deleted it. Before this fix the whole retention pass failed
+            // with a spurious `rotation_failed` (see `tests/multiprocess.rs`).
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
         let modified = meta.modified().ok();
         match groups.get_mut(stem) {
             Some(group) => {
