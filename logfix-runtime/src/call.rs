@@ -152,30 +152,20 @@ impl Record for CallRecord<'_> {
     }
 
     fn write_message(&self, w: &mut MessageWriter<'_>) {
-        let function = self.site.function;
-        match &self.outcome {
-            Outcome::Enter => {
-                w.literal(function);
-                w.literal(" called");
-            }
-            Outcome::Ok => match self.site.ok_message {
-                Some(message) => w.literal(message),
-                None => {
-                    w.literal(function);
-                    w.literal(" succeeded");
-                }
-            },
-            Outcome::Err { error, .. } => {
-                match self.site.err_message {
-                    Some(message) => w.literal(message),
-                    None => {
-                        w.literal(function);
-                        w.literal(" failed");
-                    }
-                }
-                w.literal(": ");
-                w.display(error);
-            }
+        let (custom, default) = match &self.outcome {
+            Outcome::Enter => (None, " called"),
+            Outcome::Ok => (self.site.ok_message, " succeeded"),
+            Outcome::Err { .. } => (self.site.err_message, " failed"),
+        };
+        if let Some(message) = custom {
+            w.literal(message);
+        } else {
+            w.literal(self.site.function);
+            w.literal(default);
+        }
+        if let Outcome::Err { error, .. } = &self.outcome {
+            w.literal(": ");
+            w.display(error);
         }
     }
 

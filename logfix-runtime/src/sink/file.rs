@@ -28,6 +28,8 @@ use crate::metrics::Metrics;
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 /// Longest wait between two retries.
 const MAX_RETRY: Duration = Duration::from_secs(30);
+/// How often retention runs when no rotation triggers it.
+const RETENTION_INTERVAL: Duration = Duration::from_secs(600);
 /// Largest write: large enough to amortise the lock and `stat`, small enough to rotate close
 /// to the configured size.
 const MAX_CHUNK: usize = 256 * 1024;
@@ -49,6 +51,9 @@ pub(crate) struct FileSink {
     inbox: Receiver<Notice>,
     outbox: Sender<Notice>,
     failure: Option<Failure>,
+    /// When retention last ran: it also runs without rotations, so that `LOGFIX_MAX_AGE`
+    /// applies to a quiet service too.
+    retained_at: Instant,
 }
 
 struct Failure {
@@ -112,6 +117,7 @@ impl FileSink {
             inbox,
             outbox,
             failure: None,
+            retained_at: Instant::now(),
         };
         sink.recover();
         (
@@ -151,6 +157,10 @@ impl FileSink {
     /// Writes `batch`, which holds `lines` whole lines, to the file, or to stderr while the
     /// file fails.
     pub(crate) fn write(&mut self, batch: &[u8], lines: u64) {
+        if self.retained_at.elapsed() >= RETENTION_INTERVAL {
+            self.retained_at = Instant::now();
+            retain(&self.dir, &self.name, self.retention, &self.metrics, &self.outbox, SystemTime::now());
+        }
         if let Some(failure) = &self.failure {
             if Instant::now() < failure.retry_at {
                 self.divert_to_stderr(batch);
