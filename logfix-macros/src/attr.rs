@@ -1,7 +1,9 @@
-//! Parsing `#[log(...)]` on the struct and on its fields into typed values.
+//! Parsing `#[log(...)]` on structs, fields and arguments, and `#[logged(...)]` on functions, into
+//! typed values.
 //!
-//! Only the syntax of each key is checked here. Rules that involve several keys or fields
-//! (mandatory keys, what a placeholder may name, reserved and sensitive names) are in `check`.
+//! Only the syntax of each key is checked here, and which argument each `skip(...)`-style list
+//! names. Rules that involve several keys or fields (mandatory keys, what a placeholder may name,
+//! reserved and sensitive names) are in `check`.
 
 use core::fmt::Display;
 
@@ -9,7 +11,7 @@ use proc_macro2::TokenTree;
 use quote::ToTokens;
 use syn::ext::IdentExt as _;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Token, Type};
+use syn::{Attribute, Expr, ExprLit, FnArg, Ident, Lit, LitStr, Pat, Path, Token, Type};
 
 /// Collects every error found in one macro input, so that they are all reported together.
 ///
@@ -78,6 +80,11 @@ impl<T> Attr<T> {
     }
 
     fn set(&mut self, errors: &mut Errors, key: &Ident, value: Option<T>) {
+        self.set_in(errors, key, value, "#[log(...)]");
+    }
+
+    /// As `set`, for a key of `attribute` (`#[logged(...)]`), which duplicate errors name.
+    fn set_in(&mut self, errors: &mut Errors, key: &Ident, value: Option<T>, attribute: &str) {
         match &self.key {
             None => {
                 self.key = Some(key.clone());
@@ -86,7 +93,7 @@ impl<T> Attr<T> {
             Some(first) if first == key => {
                 errors.error(
                     key,
-                    format_args!("duplicate `{key}` in #[log(...)]: keep only one"),
+                    format_args!("duplicate `{key}` in {attribute}: keep only one"),
                 );
             }
             Some(first) => errors.error(
@@ -209,35 +216,11 @@ impl Container {
                 self.message.set(errors, &key, value);
             }
             "level" => {
-                let value = string_value(errors, meta, &key)?.and_then(|lit| {
-                    let level = Level::parse(&lit.value());
-                    if level.is_none() {
-                        let name = lit.value();
-                        let guess = did_you_mean(&name, &LEVELS);
-                        errors.error(
-                            &lit,
-                            format_args!(
-                                "unknown level `{name}`: {guess}the levels are {}",
-                                list(&LEVELS)
-                            ),
-                        );
-                    }
-                    level
-                });
+                let value = level_value(errors, meta, &key)?;
                 self.level.set(errors, &key, value);
             }
             "crate" => {
-                let value = string_value(errors, meta, &key)?.and_then(|lit| {
-                    let path = lit.parse::<Path>();
-                    if path.is_err() {
-                        errors.error(
-                            &lit,
-                            "`crate` takes the path to logfix_runtime, like \
-                             `crate = \"::logfix_runtime\"`",
-                        );
-                    }
-                    path.ok()
-                });
+                let value = crate_value(errors, meta, &key)?;
                 self.krate.set(errors, &key, value);
             }
             name => {
@@ -262,8 +245,204 @@ fn is_field_key(name: &str) -> bool {
     FIELD_KEYS.contains(&name)
 }
 
-fn is_container_key(name: &str) -> bool {
-    CONTAINER_KEYS.contains(&name)
+/// `level = "..."` or `err_level = "..."`: `None` (reported) when it names no level.
+fn level_value(
+    errors: &mut Errors,
+    meta: &ParseNestedMeta<'_>,
+    key: &Ident,
+) -> syn::Result<Option<Level>> {
+    Ok(string_value(errors, meta, key)?.and_then(|lit| {
+        let level = Level::parse(&lit.value());
+        if level.is_none() {
+            let name = lit.value();
+            let guess = did_you_mean(&name, &LEVELS);
+            errors.error(
+                &lit,
+                format_args!(
+                    "unknown level `{name}`: {guess}the levels are {}",
+                    list(&LEVELS)
+                ),
+            );
+        }
+        level
+    }))
+}
+
+/// `crate = "..."`: `None` (reported) when it is not a path.
+fn crate_value(
+    errors: &mut Errors,
+    meta: &ParseNestedMeta<'_>,
+    key: &Ident,
+) -> syn::Result<Option<Path>> {
+    Ok(string_value(errors, meta, key)?.and_then(|lit| {
+        let path = lit.parse::<Path>();
+        if path.is_err() {
+            errors.error(
+                &lit,
+                "`crate` takes the path to logfix_runtime, like `crate = \"::logfix_runtime\"`",
+            );
+        }
+        path.ok()
+    }))
+}
+
+/// `#[logged(...)]` on a function.
+pub(crate) struct Logged {
+    pub(crate) component: Attr<LitStr>,
+    pub(crate) event: Attr<LitStr>,
+    pub(crate) message: Attr<LitStr>,
+    pub(crate) err_message: Attr<LitStr>,
+    pub(crate) level: Attr<Level>,
+    pub(crate) err_level: Attr<Level>,
+    pub(crate) enter: Attr<()>,
+    pub(crate) krate: Attr<Path>,
+    /// `skip(...)`, `redact(...)`, `display(...)`, `debug(...)` and `not_sensitive(...)`, in the
+    /// order written.
+    pub(crate) lists: Vec<List>,
+}
+
+/// `skip(password, token)` and the like in `#[logged(...)]`: the key and the names listed.
+pub(crate) struct List {
+    pub(crate) key: Ident,
+    /// `None` for `not_sensitive(...)`.
+    pub(crate) mode: Option<Mode>,
+    pub(crate) names: Vec<Ident>,
+}
+
+const LOGGED_KEYS: [&str; 13] = [
+    "component",
+    "event",
+    "message",
+    "err_message",
+    "level",
+    "err_level",
+    "enter",
+    "crate",
+    "skip",
+    "redact",
+    "display",
+    "debug",
+    "not_sensitive",
+];
+
+const LOGGED: &str = "#[logged(...)]";
+
+impl Logged {
+    /// Parses the tokens inside `#[logged(...)]`.
+    pub(crate) fn parse(errors: &mut Errors, args: proc_macro2::TokenStream) -> Self {
+        let mut logged = Logged {
+            component: Attr::new(),
+            event: Attr::new(),
+            message: Attr::new(),
+            err_message: Attr::new(),
+            level: Attr::new(),
+            err_level: Attr::new(),
+            enter: Attr::new(),
+            krate: Attr::new(),
+            lists: Vec::new(),
+        };
+        let parser = syn::meta::parser(|meta| logged.parse_key(errors, &meta));
+        if let Err(error) = syn::parse::Parser::parse2(parser, args) {
+            errors.push(error);
+        }
+        logged
+    }
+
+    fn parse_key(&mut self, errors: &mut Errors, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = key(meta)?;
+        let name = key.to_string();
+        match name.as_str() {
+            "component" | "event" | "message" | "err_message" => {
+                let value = string_value(errors, meta, &key)?;
+                let attr = match name.as_str() {
+                    "component" => &mut self.component,
+                    "event" => &mut self.event,
+                    "message" => &mut self.message,
+                    _ => &mut self.err_message,
+                };
+                attr.set_in(errors, &key, value, LOGGED);
+            }
+            "level" | "err_level" => {
+                let value = level_value(errors, meta, &key)?;
+                let attr = if name == "level" {
+                    &mut self.level
+                } else {
+                    &mut self.err_level
+                };
+                attr.set_in(errors, &key, value, LOGGED);
+            }
+            "enter" => {
+                flag_in(errors, meta, &key, "#[logged(..., enter)]")?;
+                self.enter.set_in(errors, &key, Some(()), LOGGED);
+            }
+            "crate" => {
+                let value = crate_value(errors, meta, &key)?;
+                self.krate.set_in(errors, &key, value, LOGGED);
+            }
+            "skip" | "redact" | "display" | "debug" | "not_sensitive" => {
+                self.parse_list(errors, meta, key)?;
+            }
+            _ => {
+                skip_value(meta)?;
+                let hint = if name == "rename" {
+                    "`rename` goes on the argument: write #[log(rename = \"...\")] before it"
+                        .to_owned()
+                } else {
+                    let guess = did_you_mean(&name, &LOGGED_KEYS);
+                    format!(
+                        "unknown key `{name}` in #[logged(...)]: {guess}the keys are {}",
+                        list(&LOGGED_KEYS)
+                    )
+                };
+                errors.error(&key, hint);
+            }
+        }
+        Ok(())
+    }
+
+    /// `skip(a, b)`: a list of argument names.
+    fn parse_list(
+        &mut self,
+        errors: &mut Errors,
+        meta: &ParseNestedMeta<'_>,
+        key: Ident,
+    ) -> syn::Result<()> {
+        let how = format!(
+            "`{key}` takes the names of arguments: write `{key}(name, ...)` in #[logged(...)], \
+             or #[log({key})] before the argument"
+        );
+        if !meta.input.peek(syn::token::Paren) {
+            skip_value(meta)?;
+            errors.error(&key, how);
+            return Ok(());
+        }
+        let mut names = Vec::new();
+        meta.parse_nested_meta(|inner| {
+            match inner.path.get_ident() {
+                Some(name) if inner.input.is_empty() || inner.input.peek(Token![,]) => {
+                    names.push(name.clone());
+                }
+                _ => {
+                    skip_value(&inner)?;
+                    errors.error(&inner.path, &how);
+                }
+            }
+            Ok(())
+        })?;
+        if let Some(first) = self.lists.iter().find(|list| list.key == key) {
+            let first = &first.key;
+            errors.error(
+                &key,
+                format_args!(
+                    "duplicate `{first}(...)` in #[logged(...)]: list every argument in one \
+                     `{first}(...)`"
+                ),
+            );
+        }
+        let mode = Mode::from_key(&key.to_string());
+        self.lists.push(List { key, mode, names });
+        Ok(())
+    }
 }
 
 /// `` `a`, `b` and `c` ``
@@ -344,63 +523,168 @@ pub(crate) struct Field<'a> {
     pub(crate) not_sensitive: bool,
 }
 
-impl<'a> Field<'a> {
-    pub(crate) fn parse(errors: &mut Errors, field: &'a syn::Field) -> Option<Self> {
-        let ident = field.ident.as_ref()?;
-        let mut mode = Attr::new();
-        let mut rename = Attr::new();
-        let mut not_sensitive = Attr::new();
-        for attr in field
-            .attrs
-            .iter()
-            .filter(|attr| attr.path().is_ident("log"))
-        {
-            let parsed = attr.parse_nested_meta(|meta| {
-                let key = key(&meta)?;
-                let name = key.to_string();
-                match name.as_str() {
-                    "redact" | "skip" | "display" | "debug" => {
-                        flag(errors, &meta, &key)?;
-                        mode.set(errors, &key, Mode::from_key(&name));
-                    }
-                    "rename" => {
-                        let value = string_value(errors, &meta, &key)?;
-                        rename.set(errors, &key, value);
-                    }
-                    "not_sensitive" => {
-                        flag(errors, &meta, &key)?;
-                        not_sensitive.set(errors, &key, Some(()));
-                    }
-                    _ => {
-                        skip_value(&meta)?;
-                        let hint = if is_container_key(&name) {
-                            format!("`{name}` goes in #[log(...)] on the struct, not on a field")
-                        } else {
-                            let guess = did_you_mean(&name, &FIELD_KEYS);
-                            format!(
-                                "unknown key `{name}` in #[log(...)] on a field: {guess}the keys \
-                                 are {}",
-                                list(&FIELD_KEYS)
-                            )
-                        };
-                        errors.error(&key, hint);
-                    }
-                }
-                Ok(())
-            });
+/// What `#[log(...)]` is written on, for the wording of messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A field of a `#[derive(LogEvent)]` struct.
+    Field,
+    /// An argument of a `#[logged]` function.
+    Argument,
+}
+
+impl Target {
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Target::Field => "field",
+            Target::Argument => "argument",
+        }
+    }
+}
+
+/// `#[log(...)]` on a field or an argument.
+struct Marks {
+    mode: Attr<Mode>,
+    rename: Attr<LitStr>,
+    not_sensitive: Attr<()>,
+}
+
+impl Marks {
+    fn parse(errors: &mut Errors, attrs: &[Attribute], target: Target) -> Self {
+        let mut marks = Marks {
+            mode: Attr::new(),
+            rename: Attr::new(),
+            not_sensitive: Attr::new(),
+        };
+        for attr in attrs.iter().filter(|attr| is_log(attr)) {
+            let parsed = attr.parse_nested_meta(|meta| marks.parse_key(errors, &meta, target));
             if let Err(error) = parsed {
                 errors.push(error);
             }
         }
-        Some(Field {
+        marks
+    }
+
+    fn parse_key(
+        &mut self,
+        errors: &mut Errors,
+        meta: &ParseNestedMeta<'_>,
+        target: Target,
+    ) -> syn::Result<()> {
+        let key = key(meta)?;
+        let name = key.to_string();
+        match name.as_str() {
+            "redact" | "skip" | "display" | "debug" => {
+                flag(errors, meta, &key)?;
+                self.mode.set(errors, &key, Mode::from_key(&name));
+            }
+            "rename" => {
+                let value = string_value(errors, meta, &key)?;
+                self.rename.set(errors, &key, value);
+            }
+            "not_sensitive" => {
+                flag(errors, meta, &key)?;
+                self.not_sensitive.set(errors, &key, Some(()));
+            }
+            _ => {
+                skip_value(meta)?;
+                let noun = target.noun();
+                let hint = match target {
+                    Target::Field if CONTAINER_KEYS.contains(&name.as_str()) => {
+                        format!("`{name}` goes in #[log(...)] on the struct, not on a field")
+                    }
+                    Target::Argument if LOGGED_KEYS.contains(&name.as_str()) => {
+                        format!(
+                            "`{name}` goes in #[logged(...)] on the function, not on an argument"
+                        )
+                    }
+                    Target::Field | Target::Argument => {
+                        let guess = did_you_mean(&name, &FIELD_KEYS);
+                        format!(
+                            "unknown key `{name}` in #[log(...)] on {article} {noun}: {guess}the \
+                             keys are {}",
+                            list(&FIELD_KEYS),
+                            article = if target == Target::Field { "a" } else { "an" },
+                        )
+                    }
+                };
+                errors.error(&key, hint);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `#[log(...)]`, the attribute on fields and arguments.
+pub(crate) fn is_log(attr: &Attribute) -> bool {
+    attr.path().is_ident("log")
+}
+
+impl<'a> Field<'a> {
+    pub(crate) fn parse(errors: &mut Errors, field: &'a syn::Field) -> Option<Self> {
+        let ident = field.ident.as_ref()?;
+        let marks = Marks::parse(errors, &field.attrs, Target::Field);
+        Some(Field::new(ident, &field.ty, marks))
+    }
+
+    fn new(ident: &'a Ident, ty: &'a Type, marks: Marks) -> Self {
+        Field {
             ident,
-            ty: &field.ty,
+            ty,
             name: ident.unraw().to_string(),
-            mode: mode.get().copied().unwrap_or(Mode::Value),
-            mode_key: mode.key,
-            rename: rename.value,
-            not_sensitive: not_sensitive.is_written(),
-        })
+            mode: marks.mode.get().copied().unwrap_or(Mode::Value),
+            mode_key: marks.mode.key,
+            rename: marks.rename.value,
+            not_sensitive: marks.not_sensitive.is_written(),
+        }
+    }
+
+    /// The arguments of a `#[logged]` function that can be logged: those bound to a name, with
+    /// their `#[log(...)]` and what the lists of `#[logged(...)]` say about them.
+    ///
+    /// `self` is never logged, and neither is an argument written as a pattern (`(a, b): (u8, u8)`,
+    /// `_: u8`), which has no name to use as the key: `#[log(skip)]` is accepted on it (it changes
+    /// nothing), any other key is an error.
+    pub(crate) fn arguments(
+        errors: &mut Errors,
+        inputs: impl IntoIterator<Item = &'a FnArg>,
+        lists: &[List],
+    ) -> Vec<Self> {
+        let mut arguments = Vec::new();
+        for input in inputs {
+            match input {
+                FnArg::Receiver(receiver) => {
+                    for attr in receiver.attrs.iter().filter(|attr| is_log(attr)) {
+                        errors.error(
+                            attr,
+                            "`self` is never logged: remove #[log(...)], and log what you need \
+                             from `self` in the function body",
+                        );
+                    }
+                }
+                FnArg::Typed(arg) => {
+                    let marks = Marks::parse(errors, &arg.attrs, Target::Argument);
+                    if let Pat::Ident(pat) = &*arg.pat {
+                        arguments.push(Field::new(&pat.ident, &arg.ty, marks));
+                    } else if marks.mode.get().is_some_and(|mode| *mode != Mode::Skip)
+                        || marks.rename.is_written()
+                        || marks.not_sensitive.is_written()
+                    {
+                        errors.error(
+                            &arg.pat,
+                            "this argument is a pattern, which #[logged] does not log as it has \
+                             no name to use as the key: bind it to a name (`name: Type`) and \
+                             destructure it in the body to log it, or remove #[log(...)]",
+                        );
+                    }
+                }
+            }
+        }
+        for list in lists {
+            for name in &list.names {
+                apply(errors, &mut arguments, list, name);
+            }
+        }
+        arguments
     }
 
     /// Where the JSON key comes from, for error spans: the `rename` value or the field name.
@@ -416,6 +700,63 @@ impl<'a> Field<'a> {
         self.rename
             .as_ref()
             .map_or_else(|| self.name.clone(), LitStr::value)
+    }
+}
+
+/// Marks the argument that `name` names as `list.key` says, or reports why it cannot.
+fn apply(errors: &mut Errors, arguments: &mut [Field<'_>], marks: &List, name: &Ident) {
+    let key = &marks.key;
+    let wanted = name.unraw().to_string();
+    let Some(argument) = arguments
+        .iter_mut()
+        .find(|argument| argument.name == wanted)
+    else {
+        let names: Vec<&str> = arguments
+            .iter()
+            .map(|argument| argument.name.as_str())
+            .collect();
+        let hint = if wanted == "self" {
+            format!("`self` is never logged: remove it from `{key}(...)`")
+        } else if names.is_empty() {
+            format!("`{key}({wanted})` names no argument: the function has no argument with a name")
+        } else {
+            let guess = did_you_mean(&wanted, &names);
+            format!(
+                "`{key}({wanted})` names no argument: {guess}the arguments are {}",
+                list(&names)
+            )
+        };
+        errors.error(name, hint);
+        return;
+    };
+    let Some(mode) = marks.mode else {
+        if argument.not_sensitive {
+            errors.error(
+                name,
+                format_args!(
+                    "argument `{wanted}` is already marked `not_sensitive`: keep only one"
+                ),
+            );
+        }
+        argument.not_sensitive = true;
+        return;
+    };
+    match &argument.mode_key {
+        None => {
+            argument.mode = mode;
+            argument.mode_key = Some(key.clone());
+        }
+        Some(first) if argument.mode == mode => errors.error(
+            name,
+            format_args!("argument `{wanted}` is already marked `{first}`: keep only one"),
+        ),
+        Some(first) => errors.error(
+            name,
+            format_args!(
+                "argument `{wanted}` cannot be both `{first}` and `{key}`: keep only one of \
+                 `redact`, `skip`, `display` and `debug`"
+            ),
+        ),
     }
 }
 
@@ -457,12 +798,19 @@ fn string_value(
 
 /// A key that takes no value, like `redact`.
 fn flag(errors: &mut Errors, meta: &ParseNestedMeta<'_>, key: &Ident) -> syn::Result<()> {
+    flag_in(errors, meta, key, &format!("#[log({key})]"))
+}
+
+/// A key that takes no value, written as `how` shows.
+fn flag_in(
+    errors: &mut Errors,
+    meta: &ParseNestedMeta<'_>,
+    key: &Ident,
+    how: &str,
+) -> syn::Result<()> {
     if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
         skip_value(meta)?;
-        errors.error(
-            key,
-            format_args!("`{key}` takes no value: write #[log({key})]"),
-        );
+        errors.error(key, format_args!("`{key}` takes no value: write {how}"));
     }
     Ok(())
 }
@@ -719,5 +1067,83 @@ mod tests {
         ] {
             assert_eq!(snake_case(name), expected, "{name}");
         }
+    }
+
+    /// Parses `#[logged(args)]` on `function` and returns the arguments and the error messages.
+    fn arguments(
+        args: proc_macro2::TokenStream,
+        function: &syn::ItemFn,
+    ) -> (Vec<String>, Vec<String>) {
+        let mut errors = Errors::new();
+        let logged = Logged::parse(&mut errors, args);
+        let arguments = Field::arguments(&mut errors, &function.sig.inputs, &logged.lists);
+        let described = arguments
+            .iter()
+            .map(|argument| {
+                let sensitive = if argument.not_sensitive {
+                    " not_sensitive"
+                } else {
+                    ""
+                };
+                format!("{} {:?}{sensitive}", argument.key(), argument.mode)
+            })
+            .collect();
+        let messages = match errors.finish() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_iter().map(|error| error.to_string()).collect(),
+        };
+        (described, messages)
+    }
+
+    #[test]
+    fn lists_and_argument_marks_merge() {
+        let function = syn::parse_quote! {
+            fn f(&self, a: u8, #[log(rename = "bee")] b: u8, r#type: u8, (c, d): (u8, u8), _: u8) {}
+        };
+        let (arguments, messages) = arguments(
+            quote::quote!(component = "x", skip(a), display(r#type), not_sensitive(b)),
+            &function,
+        );
+        assert!(messages.is_empty(), "{messages:?}");
+        assert_eq!(
+            arguments,
+            ["a Skip", "bee Value not_sensitive", "type Display"]
+        );
+    }
+
+    #[test]
+    fn every_extra_mention_of_an_argument_is_reported() {
+        let function = syn::parse_quote! {
+            fn f(#[log(skip)] a: u8, b: u8) {}
+        };
+        let (_, messages) = arguments(
+            quote::quote!(skip(a, b), redact(b), not_sensitive(b, b), skip(zzz)),
+            &function,
+        );
+        assert_eq!(
+            messages,
+            [
+                "duplicate `skip(...)` in #[logged(...)]: list every argument in one `skip(...)`",
+                "argument `a` is already marked `skip`: keep only one",
+                "argument `b` cannot be both `skip` and `redact`: keep only one of `redact`, \
+                 `skip`, `display` and `debug`",
+                "argument `b` is already marked `not_sensitive`: keep only one",
+                "`skip(zzz)` names no argument: the arguments are `a` and `b`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pattern_argument_accepts_skip_only() {
+        let function = syn::parse_quote! {
+            fn f(#[log(skip)] (a, b): (u8, u8), #[log(redact)] _: u8) {}
+        };
+        let (arguments, messages) = arguments(quote::quote!(), &function);
+        assert!(arguments.is_empty());
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].starts_with("this argument is a pattern"),
+            "{messages:?}"
+        );
     }
 }

@@ -1,16 +1,25 @@
 //! Rules that span several attributes or fields: mandatory `component` and `message`, the names
-//! they may use, what placeholders may name, and reserved, duplicate and sensitive keys.
+//! they may use, what placeholders may name, and reserved, duplicate and sensitive keys; and for
+//! `#[logged]`, what kind of function it may go on.
 
 use std::collections::HashMap;
 
-use syn::{Ident, LitStr};
+use proc_macro2::Span;
+use syn::ext::IdentExt as _;
+use syn::{Attribute, Ident, ItemFn, LitStr, ReturnType, Type};
 
-use crate::attr::{default_event, did_you_mean, list, snake_case, Container, Errors, Field, Mode};
+use crate::attr::{
+    default_event, did_you_mean, is_log, list, snake_case, Attr, Container, Errors, Field, Logged,
+    Mode, Target,
+};
 
 /// The keys every line starts with (`logfix_runtime::RESERVED_KEYS`).
 const RESERVED_KEYS: [&str; 5] = ["timestamp", "level", "component", "event", "message"];
 
-/// Applies every rule, recording each violation in `errors`.
+/// The keys `#[logged]` writes after the arguments (`OWN_KEYS` in `logfix_runtime`'s `call.rs`).
+const CALL_KEYS: [&str; 4] = ["duration_us", "outcome", "error", "error_sources"];
+
+/// Applies every rule of `#[derive(LogEvent)]`, recording each violation in `errors`.
 pub(crate) fn check(
     errors: &mut Errors,
     ident: &Ident,
@@ -18,10 +27,125 @@ pub(crate) fn check(
     fields: &[Field<'_>],
 ) {
     required(errors, ident, container);
-    component_and_event(errors, ident, container);
+    let default_event = default_event(ident);
+    names(
+        errors,
+        container.component.get(),
+        &container.event,
+        &default_event,
+        ident,
+        "#[log(...)]",
+    );
     message(errors, container, fields);
-    keys(errors, fields);
-    sensitive(errors, fields);
+    keys(errors, fields, Target::Field);
+    sensitive(errors, fields, Target::Field);
+}
+
+/// Applies every rule of `#[logged]` to the function and its arguments.
+pub(crate) fn check_logged(
+    errors: &mut Errors,
+    function: &ItemFn,
+    logged: &Logged,
+    arguments: &[Field<'_>],
+) {
+    shape(errors, function);
+    if !logged.component.is_written() {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "`component` is required: write #[logged(component = \"...\")], naming the part of \
+             the service the function belongs to",
+        ));
+    }
+    let ident = &function.sig.ident;
+    let default_event = ident.unraw().to_string();
+    names(
+        errors,
+        logged.component.get(),
+        &logged.event,
+        &default_event,
+        ident,
+        "#[logged(...)]",
+    );
+    for (key, message) in [
+        ("message", &logged.message),
+        ("err_message", &logged.err_message),
+    ] {
+        if let Some(lit) = message.get() {
+            static_message(errors, key, lit);
+        }
+    }
+    keys(errors, arguments, Target::Argument);
+    sensitive(errors, arguments, Target::Argument);
+}
+
+/// What `#[logged]` cannot wrap without changing the function.
+fn shape(errors: &mut Errors, function: &ItemFn) {
+    let sig = &function.sig;
+    if let Some(constness) = &sig.constness {
+        errors.error(
+            constness,
+            "#[logged] cannot go on a `const fn`: logging happens at run time, and a `const fn` \
+             may run at compile time; remove `const` or #[logged]",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.error(
+            variadic,
+            "#[logged] cannot go on a variadic function: remove #[logged]",
+        );
+    }
+    if let ReturnType::Type(_, ty) = &sig.output {
+        if matches!(**ty, Type::Never(_)) {
+            errors.error(
+                ty,
+                "#[logged] cannot go on a function that never returns (`-> !`): there is no \
+                 return to log; log what you need with an event in the body",
+            );
+        }
+    }
+    for attr in function.attrs.iter().filter(|attr| is_log(attr)) {
+        errors.error(
+            attr,
+            "#[log(...)] goes on the arguments of a #[logged] function: write the keys for the \
+             function in #[logged(...)]",
+        );
+    }
+    if let Some(again) = function.attrs.iter().find(|attr| is_logged(attr)) {
+        errors.error(
+            again,
+            "#[logged] is written twice on this function: keep only one",
+        );
+    }
+}
+
+/// `#[logged]` or `#[something::logged]`.
+fn is_logged(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "logged")
+}
+
+/// `message` and `err_message` of `#[logged]`: fixed text, as the arguments are fields anyway.
+fn static_message(errors: &mut Errors, key: &str, lit: &LitStr) {
+    let text = lit.value();
+    if text.is_empty() {
+        errors.error(
+            lit,
+            format_args!(
+                "`{key}` is empty: remove it to use the default, or say what happened, like \
+                 `{key} = \"login attempt\"`"
+            ),
+        );
+    } else if text.contains(['{', '}']) {
+        errors.error(
+            lit,
+            format_args!(
+                "`{key}` of #[logged] is plain text, without `{{...}}` placeholders: the \
+                 arguments are logged as fields of the event anyway; remove the braces"
+            ),
+        );
+    }
 }
 
 /// `component` and `message`, reported on the struct name as there may be no attribute to point at.
@@ -47,15 +171,22 @@ fn required(errors: &mut Errors, ident: &Ident, container: &Container) {
     errors.error(ident, message);
 }
 
-fn component_and_event(errors: &mut Errors, ident: &Ident, container: &Container) {
-    let default_event = default_event(ident);
-    if let Some(lit) = container.component.get() {
+/// `component` and `event` (or its default, the struct or function name at `ident`).
+fn names(
+    errors: &mut Errors,
+    component: Option<&LitStr>,
+    event: &Attr<LitStr>,
+    default_event: &str,
+    ident: &Ident,
+    attribute: &str,
+) {
+    if let Some(lit) = component {
         let empty =
             "`component` is empty: name the part of the service the event comes from, like \
                      `component = \"auth\"`";
         check_name(errors, lit, "component", empty);
     }
-    match container.event.get() {
+    match event.get() {
         Some(lit) => {
             let empty = format!(
                 "`event` is empty: remove it to use the default `{default_event}`, or write \
@@ -63,12 +194,12 @@ fn component_and_event(errors: &mut Errors, ident: &Ident, container: &Container
             );
             check_name(errors, lit, "event", &empty);
         }
-        None if !container.event.is_written() && !is_name(&default_event) => errors.error(
+        None if !event.is_written() && !is_name(default_event) => errors.error(
             ident,
             format_args!(
                 "the default event name `{default_event}` may only contain {NAME_CHARS}: \
-                 add `event = \"{}\"` to #[log(...)]",
-                suggest_name(&default_event)
+                 add `event = \"{}\"` to {attribute}",
+                suggest_name(default_event)
             ),
         ),
         None => {}
@@ -160,12 +291,13 @@ fn message(errors: &mut Errors, container: &Container, fields: &[Field<'_>]) {
     }
 }
 
-/// Field keys: valid, not reserved, each used once.
-fn keys(errors: &mut Errors, fields: &[Field<'_>]) {
+/// Field or argument keys: valid, not reserved, each used once.
+fn keys(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
+    let noun = target.noun();
     let mut seen: HashMap<String, &Field<'_>> = HashMap::new();
     let describe = |field: &Field<'_>| match &field.rename {
-        Some(_) => format!("field `{}` (renamed)", field.name),
-        None => format!("field `{}`", field.name),
+        Some(_) => format!("{noun} `{}` (renamed)", field.name),
+        None => format!("{noun} `{}`", field.name),
     };
     for field in fields {
         if field.mode == Mode::Skip {
@@ -191,14 +323,38 @@ fn keys(errors: &mut Errors, fields: &[Field<'_>]) {
                 );
                 continue;
             }
+        } else if target == Target::Argument && !is_key(&key) {
+            errors.error(
+                field.ident,
+                format_args!(
+                    "{noun} `{key}` cannot be used as a key, which may only contain ASCII \
+                     letters, digits, `_`, `.`, `@` and `-`: add #[log(rename = \"...\")]"
+                ),
+            );
+            continue;
         }
-        if RESERVED_KEYS.contains(&key.as_str()) {
-            let reserved =
-                "`timestamp`, `level`, `component`, `event` and `message` start every line";
+        let reserved = if RESERVED_KEYS.contains(&key.as_str()) {
+            Some("`timestamp`, `level`, `component`, `event` and `message` start every line")
+        } else if target == Target::Argument && CALL_KEYS.contains(&key.as_str()) {
+            Some(
+                "#[logged] writes `duration_us`, `outcome`, `error` and `error_sources` after the \
+                 arguments",
+            )
+        } else {
+            None
+        };
+        if let Some(reserved) = reserved {
             match &field.rename {
                 Some(rename) => errors.error(
                     rename,
                     format_args!("`rename = \"{key}\"` uses a reserved key ({reserved}): choose another name"),
+                ),
+                None if target == Target::Argument => errors.error(
+                    field.ident,
+                    format_args!(
+                        "argument `{key}` uses a reserved key ({reserved}): rename the argument, \
+                         add #[log(rename = \"...\")], or mark it #[log(skip)]"
+                    ),
                 ),
                 None => errors.error(
                     field.ident,
@@ -234,9 +390,18 @@ fn is_key(key: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'@' | b'-'))
 }
 
-fn sensitive(errors: &mut Errors, fields: &[Field<'_>]) {
-    const HOW: &str =
-        "mark it #[log(redact)] or #[log(skip)], or #[log(not_sensitive)] if it is not";
+fn sensitive(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
+    let (noun, how) = match target {
+        Target::Field => (
+            "field",
+            "mark it #[log(redact)] or #[log(skip)], or #[log(not_sensitive)] if it is not",
+        ),
+        Target::Argument => (
+            "argument",
+            "mark it #[log(skip)] or #[log(redact)] (or list it in skip(...)/redact(...)), or \
+             #[log(not_sensitive)] if it is not",
+        ),
+    };
     for field in fields {
         if field.not_sensitive || matches!(field.mode, Mode::Redact | Mode::Skip) {
             continue;
@@ -244,7 +409,7 @@ fn sensitive(errors: &mut Errors, fields: &[Field<'_>]) {
         if looks_sensitive(&field.name) {
             errors.error(
                 field.ident,
-                format_args!("field `{}` looks sensitive: {HOW}", field.name),
+                format_args!("{noun} `{}` looks sensitive: {how}", field.name),
             );
         } else if let Some(rename) = field
             .rename
@@ -253,7 +418,7 @@ fn sensitive(errors: &mut Errors, fields: &[Field<'_>]) {
         {
             errors.error(
                 rename,
-                format_args!("`rename = \"{}\"` looks sensitive: {HOW}", rename.value()),
+                format_args!("`rename = \"{}\"` looks sensitive: {how}", rename.value()),
             );
         }
     }

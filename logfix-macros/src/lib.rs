@@ -1,13 +1,14 @@
 //! Macros for logfix. Use them through `logfix_runtime`, which re-exports them.
 //!
-//! One stage of the pipeline per module: `attr` parses `#[log(...)]`, `check` applies the rules
-//! that span several attributes, `derive` expands, and `fallback` is what is emitted instead when
-//! the input has errors.
+//! One stage of the pipeline per module: `attr` parses `#[log(...)]` and `#[logged(...)]`, `check`
+//! applies the rules that span several attributes, `derive` and `logged` expand, and `fallback` is
+//! what is emitted instead when the input has errors.
 
 mod attr;
 mod check;
 mod derive;
 mod fallback;
+mod logged;
 
 use proc_macro::TokenStream;
 
@@ -50,4 +51,105 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(LogEvent, attributes(log))]
 pub fn derive_log_event(input: TokenStream) -> TokenStream {
     derive::derive(&syn::parse_macro_input!(input as syn::DeriveInput)).into()
+}
+
+/// Logs every call of a function: one event when it returns, with its arguments, how long it
+/// took and whether it succeeded.
+///
+/// ```text
+/// {"level":"info","component":"api","event":"login","message":"login succeeded",
+///  "user":"ann","duration_us":412,"outcome":"ok"}
+/// {"level":"error","component":"api","event":"login","message":"login failed: bad password",
+///  "user":"ann","duration_us":9,"outcome":"error","error":"bad password",
+///  "error_sources":["hash mismatch"]}
+/// ```
+///
+/// `#[logged(...)]` takes:
+/// - `component = "..."` (required): the part of the service, `[a-z0-9_.-]+`;
+/// - `event = "..."`: the event name, by default the function name;
+/// - `level = "..."`: the level of a normal return (or `Ok`), `info` by default; `err_level =
+///   "..."`: the level of an `Err`, `error` by default (`trace`, `debug`, `info`, `warn`, `error`);
+/// - `message = "..."` / `err_message = "..."`: plain text instead of "`<fn>` succeeded" /
+///   "`<fn>` failed" (the error's `Display` is appended to the latter after `": "`). No `{...}`
+///   placeholders: the arguments are fields of the event anyway;
+/// - `enter`: also log an event when the function is called, named `<event>_started`, with the
+///   arguments and the message "`<fn>` called";
+/// - `skip(a, b)`, `redact(a)`, `display(a)`, `debug(a)`, `not_sensitive(a)`: the same as
+///   `#[log(skip)]` (and so on) on each argument named, for those who prefer one place;
+/// - `crate = "..."`: the path to `logfix_runtime` if it was renamed.
+///
+/// On an argument, `#[log(...)]` takes one of `skip` (leave it out), `redact` (log the key with
+/// `"[REDACTED]"`, never reading the value), `display` or `debug` (log it with `Display` or
+/// `Debug` instead of `logfix_runtime::Value`), plus `rename = "..."` for another JSON key and
+/// `not_sensitive` for an argument whose name looks like a secret but is not. These attributes
+/// are removed from the function the compiler sees.
+///
+/// # The event
+///
+/// The arguments are rendered when the function is called, so the body may consume them. `self`
+/// is never logged, nor an argument written as a pattern (`(a, b): (u8, u8)`, `_: u8`), which has
+/// no name to log it under: bind it to a name and destructure it in the body to log it.
+///
+/// The return value itself is not logged. Only a return type spelled `Result<...>` (the last
+/// segment of its path: `Result<T, E>`, `io::Result<T>`, an alias named `Result`) is inspected:
+/// `Ok` gives `"outcome":"ok"`, `Err(e)` gives `"outcome":"error"`, `"error"` (`e`'s `Display`)
+/// and, if `e` implements `std::error::Error`, `"error_sources"` (its `source()` chain). The
+/// error type must implement `Display`. Any other return type is always `"ok"`. Early `return`
+/// and `?` give one event, like the tail of the body.
+///
+/// The signature is kept exactly as written: sync or `async`, methods taking `self` in any
+/// form, generics, `where` clauses, `impl Trait` arguments and return types, `unsafe`, `extern`,
+/// attributes and doc comments. `const fn` (which may run at compile time) and `-> !` (which never
+/// returns) are rejected.
+///
+/// # Limits
+///
+/// - A panic, or an `async` call whose future is dropped before it completes, writes no return
+///   event (the entry event, with `enter`, was written already).
+/// - A function that returns a future without being `async` (including methods that
+///   `#[async_trait]` has rewritten before `#[logged]` sees them) is logged when it returns the
+///   future, not when the future completes.
+/// - The body of a sync function runs in a closure (see `logged.rs` for why): `#[track_caller]`
+///   does not reach into it, so a panic in the body reports the body's line.
+///
+/// Mistakes are compile errors, pointed at the offending token: `component` missing, unknown or
+/// duplicate keys, a bad level, a `skip(...)`-style list naming no argument, an argument both
+/// skipped and redacted, an argument whose type cannot be logged, an argument whose name looks
+/// sensitive (`password`, `token`, `api_key`, ...) but is neither skipped nor redacted, and
+/// `#[logged]` on something that is not a function.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::logged;
+///
+/// #[derive(Debug)]
+/// struct BadPassword;
+///
+/// impl std::fmt::Display for BadPassword {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("bad password")
+///     }
+/// }
+///
+/// impl std::error::Error for BadPassword {}
+///
+/// #[logged(component = "api", redact(email))]
+/// fn login(user: &str, email: &str, #[log(skip)] password: &str) -> Result<u64, BadPassword> {
+///     if password == "hunter2" { Ok(42) } else { Err(BadPassword) }
+/// }
+///
+/// let events = logfix_testkit::capture(|| login("ann", "ann@example.com", "nope"));
+/// assert_eq!(events.len(), 1);
+/// assert_eq!(events[0]["event"], "login");
+/// assert_eq!(events[0]["level"], "error");
+/// assert_eq!(events[0]["message"], "login failed: bad password");
+/// assert_eq!(events[0]["user"], "ann");
+/// assert_eq!(events[0]["email"], "[REDACTED]");
+/// assert_eq!(events[0]["outcome"], "error");
+/// assert!(events[0].get("password").is_none());
+/// assert!(events[0]["duration_us"].is_u64());
+/// ```
+#[proc_macro_attribute]
+pub fn logged(args: TokenStream, input: TokenStream) -> TokenStream {
+    logged::logged(args.into(), &input.into()).into()
 }

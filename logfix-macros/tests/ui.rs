@@ -5,5 +5,6 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/derive/*.rs");
+    t.compile_fail("tests/ui/logged/*.rs");
     t.pass("tests/ui/pass/*.rs");
 }

@@ -64,6 +64,30 @@ impl Call {
         call
     }
 
+    /// Runs the body of a sync `#[logged]` function, which the macro wraps in a `move` closure
+    /// so that `return` and `?` in the body end the body, not the function.
+    ///
+    /// Passed where an `FnOnce` is expected, the closure is inferred `FnOnce`, so it may return
+    /// borrows of what it captured (`&mut self.field` from a `&mut self` method); called in place,
+    /// it would be inferred `FnMut`, which may not. `R` is written by the macro (the declared
+    /// return type, with `impl Trait` as `_`), so that `return` and `?` in the body coerce to it
+    /// as they did in the function.
+    #[inline]
+    pub fn run<R>(body: impl FnOnce() -> R) -> R {
+        body()
+    }
+
+    /// Always `None`. As the first statement of the `async` block that holds the body of an
+    /// async `#[logged]` function, `if let Some(r) = Call::return_type::<Ret>() { return r; }`
+    /// gives the block the function's return type before the body's own `return` and `?` are
+    /// checked, so that they coerce to it as they did in the function (an `async` block cannot
+    /// declare its return type).
+    #[inline]
+    #[must_use]
+    pub fn return_type<R>() -> Option<R> {
+        None
+    }
+
     /// The function returned normally (or `Ok`).
     pub fn ok(self) {
         self.emit(self.site.event, self.site.ok_level, Outcome::Ok);
@@ -220,8 +244,29 @@ pub trait ViaDisplay {
     fn __logfix_sources(&self) -> Vec<String>;
 }
 
-impl<E: fmt::Display + ?Sized> ViaDisplay for &ErrorRef<'_, E> {
+// No `Display` bound: `Call::err` requires it already, and reports a missing one on the error
+// type; a bound here would add a second, less clear error about this method.
+impl<E: ?Sized> ViaDisplay for &ErrorRef<'_, E> {
     fn __logfix_sources(&self) -> Vec<String> {
         Vec::new()
     }
 }
+
+/// A boxed `dyn Error` (`Box<dyn Error>`, `+ Send`, `+ Send + Sync`) does not implement `Error`
+/// itself, so `ViaError` misses it and autoref would settle for `Display`, without the chain.
+/// These impls are on `ErrorRef`, `ViaError`'s level, where no other impl applies to a boxed
+/// `dyn Error`, so its chain is followed. They are impls of `ViaDisplay` only because the code
+/// `#[logged]` generates already brings `ViaError` and `ViaDisplay` into scope.
+macro_rules! boxed_dyn_error {
+    ($($bounds:tt)*) => {
+        impl ViaDisplay for ErrorRef<'_, Box<dyn std::error::Error $($bounds)*>> {
+            fn __logfix_sources(&self) -> Vec<String> {
+                ViaError::__logfix_sources(&ErrorRef(&**self.0))
+            }
+        }
+    };
+}
+
+boxed_dyn_error!();
+boxed_dyn_error!(+ Send);
+boxed_dyn_error!(+ Send + Sync);

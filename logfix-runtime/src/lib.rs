@@ -39,3 +39,5 @@ pub use render::Format;
 
 #[cfg(feature = "macros")]
 pub use logfix_macros::LogEvent;
+#[cfg(feature = "macros")]
+pub use logfix_macros::logged;

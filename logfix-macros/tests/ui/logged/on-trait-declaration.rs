@@ -1,0 +1,8 @@
+use logfix_runtime::logged;
+
+trait Auth {
+    #[logged(component = "api")]
+    fn login(&self, user: &str);
+}
+
+fn main() {}
