@@ -1,0 +1,336 @@
+//! End-to-end pipeline benchmark: caller latency of each `emit`, throughput until every byte is
+//! written, calls over 1 ms, and peak RSS, for the reference event of the foundation issue.
+//!
+//! Run: `cargo bench -p logfix-benches --bench pipeline [-- SCENARIO]` where SCENARIO is
+//! `single` (1 producer, no rotation), `rotating` (2 producers, 1 MiB rotation, gzip) or
+//! `baseline` (a hand-written render-and-send with the same threads, for comparison). Without a
+//! scenario all three run, each in a child process so that peak RSS is measured per scenario.
+#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+#![allow(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a benchmark binary: failing loudly is what it should do"
+)]
+#![allow(missing_docs, reason = "a benchmark binary")]
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "statistics on counts far below 2^52"
+)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use logfix_runtime::{Compression, Config, LogEvent, Logger};
+
+/// The reference event: `level=info, component=auth, event=user_login, message, user_id=42,
+/// request_id="req-7f3a9c", path="/api/items", ok=true`.
+#[derive(LogEvent)]
+#[log(component = "auth", message = "user {user_id} logged in")]
+struct UserLogin<'a> {
+    user_id: u64,
+    request_id: &'a str,
+    path: &'a str,
+    ok: bool,
+}
+
+const EVENTS_PER_PRODUCER_SINGLE: usize = 4_000_000;
+const EVENTS_PER_PRODUCER_ROTATING: usize = 2_000_000;
+
+/// Latencies in ns: exact below 2048 ns, then within 0.1 % (1024 steps per power of two), so
+/// that recording millions of calls costs neither memory (which would count in peak RSS) nor
+/// time.
+#[derive(Clone)]
+struct Histogram {
+    counts: Vec<u64>,
+    max: u64,
+}
+
+impl Histogram {
+    fn new() -> Self {
+        Self {
+            counts: vec![0; 2048 + 54 * 1024],
+            max: 0,
+        }
+    }
+
+    fn index(v: u64) -> usize {
+        if v < 2048 {
+            return v as usize;
+        }
+        let exp = 63 - u64::from(v.leading_zeros());
+        let sub = (v >> (exp - 10)) & 0x3ff;
+        2048 + (exp as usize - 11) * 1024 + sub as usize
+    }
+
+    fn value(i: usize) -> u64 {
+        if i < 2048 {
+            return i as u64;
+        }
+        let exp = (i - 2048) / 1024 + 11;
+        let sub = ((i - 2048) % 1024) as u64;
+        (1024 + sub) << (exp - 10)
+    }
+
+    fn record(&mut self, ns: u64) {
+        self.counts[Self::index(ns)] += 1;
+        self.max = self.max.max(ns);
+    }
+
+    fn merge(mut self, other: &Histogram) -> Self {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.max = self.max.max(other.max);
+        self
+    }
+
+    fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    fn percentile(&self, p: f64) -> u64 {
+        let rank = (self.total() as f64 * p).ceil() as u64;
+        let mut seen = 0;
+        for (i, c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank.max(1) {
+                return Self::value(i);
+            }
+        }
+        self.max
+    }
+
+    fn above(&self, ns: u64) -> u64 {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Self::value(*i) > ns)
+            .map(|(_, c)| c)
+            .sum()
+    }
+}
+
+struct Report {
+    name: &'static str,
+    events: usize,
+    latencies: Histogram,
+    elapsed: Duration,
+    bytes: u64,
+    lost: u64,
+}
+
+fn main() {
+    let scenario = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    match scenario.as_deref() {
+        Some("single") => run(&single()),
+        Some("rotating") => run(&rotating()),
+        Some("baseline") => run(&baseline(2, true)),
+        Some("baseline-single") => run(&baseline(1, false)),
+        Some(other) => eprintln!("unknown scenario {other}"),
+        None => {
+            for name in ["single", "baseline-single", "rotating", "baseline"] {
+                let exe = std::env::current_exe().expect("the benchmark knows its own path");
+                let status = Command::new(exe)
+                    .arg(name)
+                    .status()
+                    .expect("child benchmark runs");
+                assert!(status.success(), "{name} failed");
+            }
+        }
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("logfix-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn single() -> Report {
+    let dir = scratch("single");
+    // 100 GB: no rotation during the run.
+    let logger = Config::new()
+        .dir(dir.clone())
+        .max_file_size(100_000_000_000)
+        .build();
+    drive(
+        "logfix, 1 producer, no rotation",
+        &logger,
+        1,
+        EVENTS_PER_PRODUCER_SINGLE,
+        &dir,
+    )
+}
+
+fn rotating() -> Report {
+    let dir = scratch("rotating");
+    let logger = Config::new()
+        .dir(dir.clone())
+        .max_file_size(1 << 20)
+        .max_files(10)
+        .compression(Compression::Gzip)
+        .build();
+    drive(
+        "logfix, 2 producers, 1 MiB rotation + gzip",
+        &logger,
+        2,
+        EVENTS_PER_PRODUCER_ROTATING,
+        &dir,
+    )
+}
+
+fn drive(name: &'static str, logger: &Logger, producers: usize, per: usize, dir: &Path) -> Report {
+    let start = Instant::now();
+    let latencies = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..producers)
+            .map(|_| {
+                s.spawn(move || {
+                    let mut latencies = Histogram::new();
+                    for i in 0..per {
+                        let event = UserLogin {
+                            user_id: 42 + i as u64 % 7,
+                            request_id: "req-7f3a9c",
+                            path: "/api/items",
+                            ok: true,
+                        };
+                        let t = Instant::now();
+                        logger.emit(&event);
+                        latencies.record(t.elapsed().as_nanos() as u64);
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("producer"))
+            .fold(Histogram::new(), |a, b| a.merge(&b))
+    });
+    logger.shutdown();
+    let elapsed = start.elapsed();
+    let m = logger.metrics();
+    let report = Report {
+        name,
+        events: producers * per,
+        latencies,
+        elapsed,
+        bytes: m.bytes_written,
+        lost: (producers * per + 1) as u64 - m.lines_written.min((producers * per + 1) as u64)
+            + m.dropped,
+    };
+    let _ = std::fs::remove_dir_all(dir);
+    report
+}
+
+/// The same work without logfix: a hand-written JSON render into a fresh buffer, sent over a
+/// bounded crossbeam channel to one thread that writes to a file.
+fn baseline(producers: usize, rotating: bool) -> Report {
+    let dir = scratch("baseline");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<u8>>(32_768);
+    let path = dir.join("app.log");
+    let writer = std::thread::spawn(move || {
+        let mut file = std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::fs::File::create(path).expect("file"),
+        );
+        let mut bytes = 0u64;
+        for line in rx {
+            bytes += line.len() as u64;
+            file.write_all(&line).expect("write");
+        }
+        file.flush().expect("flush");
+        bytes
+    });
+    let per = if rotating {
+        EVENTS_PER_PRODUCER_ROTATING
+    } else {
+        EVENTS_PER_PRODUCER_SINGLE
+    };
+    let start = Instant::now();
+    let latencies = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..producers)
+            .map(|_| {
+                let tx = tx.clone();
+                s.spawn(move || {
+                    let mut latencies = Histogram::new();
+                    for i in 0..per {
+                        let user_id = 42 + i as u64 % 7;
+                        let t = Instant::now();
+                        let mut line = Vec::with_capacity(256);
+                        line.extend_from_slice(b"{\"timestamp\":\"2026-11-28T04:39:13.123456Z\",\"level\":\"info\",\"component\":\"auth\",\"event\":\"user_login\",\"message\":\"user ");
+                        line.extend_from_slice(itoa::Buffer::new().format(user_id).as_bytes());
+                        line.extend_from_slice(b" logged in\",\"user_id\":");
+                        line.extend_from_slice(itoa::Buffer::new().format(user_id).as_bytes());
+                        line.extend_from_slice(b",\"request_id\":\"req-7f3a9c\",\"path\":\"/api/items\",\"ok\":true}\n");
+                        tx.send(line).expect("send");
+                        latencies.record(t.elapsed().as_nanos() as u64);
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("producer"))
+            .fold(Histogram::new(), |a, b| a.merge(&b))
+    });
+    drop(tx);
+    let bytes = writer.join().expect("writer");
+    let elapsed = start.elapsed();
+    let _ = std::fs::remove_dir_all(&dir);
+    Report {
+        name: if producers == 1 {
+            "baseline render-and-send, 1 producer"
+        } else {
+            "baseline render-and-send, 2 producers"
+        },
+        events: producers * per,
+        latencies,
+        elapsed,
+        bytes,
+        lost: 0,
+    }
+}
+
+fn run(report: &Report) {
+    let h = &report.latencies;
+    println!("{}", report.name);
+    println!("  events            {}", report.events);
+    println!("  latency p50       {} ns", h.percentile(0.50));
+    println!("  latency p99       {} ns", h.percentile(0.99));
+    println!("  latency p99.9     {} ns", h.percentile(0.999));
+    println!("  latency max       {} ns", h.max);
+    println!("  calls over 1 ms   {}", h.above(1_000_000));
+    println!(
+        "  throughput        {:.2} M events/s (until every byte is written)",
+        report.events as f64 / report.elapsed.as_secs_f64() / 1e6
+    );
+    println!(
+        "  bytes written     {} ({:.0} B/event)",
+        report.bytes,
+        report.bytes as f64 / report.events as f64
+    );
+    println!("  events lost       {}", report.lost);
+    println!(
+        "  peak RSS          {:.1} MiB",
+        peak_rss_kib() as f64 / 1024.0
+    );
+}
+
+/// `VmHWM` from /proc/self/status, in KiB (0 where there is no /proc).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
