@@ -3,9 +3,9 @@
 use core::cell::RefCell;
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -19,10 +19,16 @@ use crate::filter::Filter;
 use crate::guard::Guard;
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::render::{self, Derived, Format, Output, Record};
+use crate::sink::compress::FINISH_TIMEOUT;
 use crate::worker::{self, Line, Message};
 
-/// How long [`Logger::flush`] and [`Logger::shutdown`] wait for the writer.
+/// How long [`Logger::flush`] waits for the writer, and [`Logger::shutdown`] for room in a full
+/// queue.
 pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long [`Logger::shutdown`] waits for the writer to stop: the queue, then compressions in
+/// progress (which get [`FINISH_TIMEOUT`] for the queue and as much again for the file in hand).
+pub(crate) const SHUTDOWN_TIMEOUT: Duration =
+    Duration::from_secs(HANDSHAKE_TIMEOUT.as_secs() + 2 * FINISH_TIMEOUT.as_secs());
 
 /// A logging pipeline: a filter, a queue and a background writer thread that owns all I/O.
 ///
@@ -161,39 +167,27 @@ impl Logger {
             return;
         }
         let (ack, done) = crossbeam_channel::bounded(1);
-        if self
-            .shared
-            .sender
-            .send_timeout(Message::Flush(ack), HANDSHAKE_TIMEOUT)
-            .is_ok()
-        {
+        if self.shared.sender.send_timeout(Message::Flush(ack), HANDSHAKE_TIMEOUT).is_ok() {
             let _ = done.recv_timeout(HANDSHAKE_TIMEOUT);
         }
     }
 
-    /// Writes out everything queued, stops the writer and waits for it (at most 5 s, plus the
-    /// time to finish a compression in progress). Events emitted afterwards go straight to
-    /// stderr. Calling it again does nothing.
+    /// Writes out everything queued, stops the writer and waits for it: at most 25 s, of which
+    /// up to 20 s go to compressions in progress (files still uncompressed then are compressed
+    /// at the next start). When it returns in time, no logfix thread touches the files any more.
+    /// Events emitted afterwards go straight to stderr. Calling it again does nothing.
     pub fn shutdown(&self) {
         if self.shared.closed.swap(true, Ordering::SeqCst) {
             return;
         }
         let (ack, done) = crossbeam_channel::bounded(1);
-        let sent = self
-            .shared
-            .sender
-            .send_timeout(Message::Shutdown(ack), HANDSHAKE_TIMEOUT);
+        let sent = self.shared.sender.send_timeout(Message::Shutdown(ack), HANDSHAKE_TIMEOUT);
         let stopped = match sent {
-            Ok(()) => done.recv_timeout(HANDSHAKE_TIMEOUT).is_ok(),
+            Ok(()) => done.recv_timeout(SHUTDOWN_TIMEOUT).is_ok(),
             Err(SendTimeoutError::Disconnected(_)) => true,
             Err(SendTimeoutError::Timeout(_)) => false,
         };
-        let handle = self
-            .shared
-            .worker
-            .lock()
-            .ok()
-            .and_then(|mut slot| slot.take());
+        let handle = self.shared.worker.lock().ok().and_then(|mut slot| slot.take());
         if let (true, Some(handle)) = (stopped, handle) {
             let _ = handle.join();
         }
@@ -222,19 +216,14 @@ impl Logger {
 
 impl core::fmt::Debug for Logger {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Logger")
-            .field("settings", &self.shared.settings)
-            .finish_non_exhaustive()
+        f.debug_struct("Logger").field("settings", &self.shared.settings).finish_non_exhaustive()
     }
 }
 
 fn config_invalid(issue: &ConfigIssue) -> Notice {
     Notice::new(
         &notice::CONFIG_INVALID,
-        format!(
-            "{} is invalid ({}); using {}",
-            issue.variable, issue.reason, issue.used
-        ),
+        format!("{} is invalid ({}); using {}", issue.variable, issue.reason, issue.used),
     )
     .field("variable", issue.variable)
     .field("value", issue.value.as_str())
@@ -267,9 +256,7 @@ pub(crate) fn write_stderr_lines(bytes: &[u8], lines: u64, metrics: &Metrics) {
 }
 
 pub(crate) fn now_micros() -> u64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     u64::try_from(since.as_micros()).unwrap_or(u64::MAX)
 }
 
@@ -303,11 +290,7 @@ fn render_line<R: Record + ?Sized>(
                 Metrics::add(&metrics.format_errors, u64::from(out.format_errors));
             }
             if !(json && pretty) {
-                let split = if *format == Format::Json {
-                    out.buf.len()
-                } else {
-                    0
-                };
+                let split = if *format == Format::Json { out.buf.len() } else { 0 };
                 return Some(Line::new(&out.buf, split));
             }
             // Development mode with a file: JSON first, then the pretty copy.
@@ -446,13 +429,10 @@ fn install_panic_hook() {
         let thread_name = thread.name().unwrap_or("<unnamed>");
         let location = info.location().map(ToString::to_string).unwrap_or_default();
         emit(
-            &Notice::new(
-                &notice::PANIC,
-                format!("thread '{thread_name}' panicked: {message}"),
-            )
-            .field("panic_message", message)
-            .field("location", location)
-            .field("thread", thread_name),
+            &Notice::new(&notice::PANIC, format!("thread '{thread_name}' panicked: {message}"))
+                .field("panic_message", message)
+                .field("location", location)
+                .field("thread", thread_name),
         );
         // The writer cannot wait for itself.
         if thread_name != worker::THREAD_NAME {
@@ -507,10 +487,8 @@ fn emit_uninitialized<R: Record + ?Sized>(record: &R) {
         return;
     }
     let (settings, metrics) = FALLBACK.get_or_init(|| {
-        let (mut settings, _) = Config::new()
-            .console(Console::Stderr)
-            .file_enabled(false)
-            .resolve();
+        let (mut settings, _) =
+            Config::new().console(Console::Stderr).file_enabled(false).resolve();
         settings.filter = Filter::new(Level::Info);
         settings.format = Format::Json;
         (settings, Metrics::default())

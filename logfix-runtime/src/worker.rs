@@ -78,10 +78,7 @@ impl Line {
     }
 }
 
-#[allow(
-    clippy::large_enum_variant,
-    reason = "lines travel inline on purpose: see `INLINE`"
-)]
+#[allow(clippy::large_enum_variant, reason = "lines travel inline on purpose: see `INLINE`")]
 pub(crate) enum Message {
     Line(Line),
     /// Write out everything before this message, then answer.
@@ -215,20 +212,29 @@ impl Writer {
         receiver: &Receiver<Message>,
         orphan: &Mutex<Option<Receiver<Message>>>,
     ) {
-        // Holding the slot while draining makes a sender that saw `closed` too late wait until
-        // the queue is handed back, and then drain it itself (see `Logger::send`).
-        let mut slot = orphan.lock().ok();
-        for message in receiver.try_iter() {
-            if let Some(other) = self.handle(message) {
-                let _ = other.send(());
-            }
-        }
+        self.drain(receiver);
         self.stop();
+        // The last drain and the hand-over of the queue happen under the slot's lock: a sender
+        // that saw `closed` too late either had its line drained here, or takes the lock after
+        // the hand-over and drains the queue itself (see `Logger::send`). The long part, waiting
+        // for compression in `stop`, stays outside the lock.
+        let mut slot = orphan.lock().ok();
+        self.drain(receiver);
+        self.write_out();
         if let Some(slot) = slot.as_deref_mut() {
             *slot = Some(receiver.clone());
         }
         drop(slot);
         let _ = ack.send(());
+    }
+
+    /// Takes everything queued now; a second shutdown request is answered at once.
+    fn drain(&mut self, receiver: &Receiver<Message>) {
+        for message in receiver.try_iter() {
+            if let Some(other) = self.handle(message) {
+                let _ = other.send(());
+            }
+        }
     }
 
     /// Handles one message; returns the acknowledgement channel of a shutdown.
@@ -286,9 +292,7 @@ impl Writer {
         if dropped == reported {
             return;
         }
-        self.metrics
-            .reported_drops
-            .store(dropped, Ordering::Relaxed);
+        self.metrics.reported_drops.store(dropped, Ordering::Relaxed);
         let first_us = self.metrics.first_drop_us.swap(0, Ordering::Relaxed);
         let count = dropped - reported;
         let notice = Notice::new(
@@ -333,11 +337,7 @@ impl Writer {
         }
         self.dirty_since = None;
         // Rendered now, written on the next turn: a failing file cannot make this recurse.
-        let notices = self
-            .file
-            .as_mut()
-            .map(FileSink::take_notices)
-            .unwrap_or_default();
+        let notices = self.file.as_mut().map(FileSink::take_notices).unwrap_or_default();
         for notice in &notices {
             self.notice(notice);
         }

@@ -18,10 +18,7 @@ pub(crate) struct Placement {
 
 /// The directories to try, in order.
 pub(crate) fn candidates(settings: &Settings) -> Vec<PathBuf> {
-    let configured = settings
-        .dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_DIR));
+    let configured = settings.dir.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DIR));
     let temp = std::env::temp_dir().join("logfix");
     if configured == temp {
         vec![configured]
@@ -46,10 +43,7 @@ pub(crate) fn open_first(
             // and a later change of working directory does not move the log.
             Ok(handle) => {
                 return (
-                    Some((
-                        std::path::absolute(dir).unwrap_or_else(|_| dir.clone()),
-                        handle,
-                    )),
+                    Some((std::path::absolute(dir).unwrap_or_else(|_| dir.clone()), handle)),
                     fallbacks,
                 )
             }

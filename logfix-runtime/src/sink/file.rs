@@ -72,13 +72,7 @@ impl FileSink {
     ) -> (Option<FileSink>, Placement) {
         let (opened, fallbacks) = dir::open_first(&dir::candidates(settings), &settings.file);
         let Some((dir, file)) = opened else {
-            return (
-                None,
-                Placement {
-                    dir: None,
-                    fallbacks,
-                },
-            );
+            return (None, Placement { dir: None, fallbacks });
         };
         let (outbox, inbox) = crossbeam_channel::unbounded();
         let retention = Retention {
@@ -96,9 +90,8 @@ impl FileSink {
             }),
             Compression::None => None,
         };
-        let lock = dir::open_append(&dir.join(format!(".{}.lock", settings.file)))
-            .ok()
-            .map(Arc::new);
+        let lock =
+            dir::open_append(&dir.join(format!(".{}.lock", settings.file))).ok().map(Arc::new);
         let mut sink = FileSink {
             path: dir.join(&settings.file),
             dir: dir.clone(),
@@ -120,13 +113,7 @@ impl FileSink {
             retained_at: Instant::now(),
         };
         sink.recover();
-        (
-            Some(sink),
-            Placement {
-                dir: Some(dir),
-                fallbacks,
-            },
-        )
+        (Some(sink), Placement { dir: Some(dir), fallbacks })
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -159,7 +146,14 @@ impl FileSink {
     pub(crate) fn write(&mut self, batch: &[u8], lines: u64) {
         if self.retained_at.elapsed() >= RETENTION_INTERVAL {
             self.retained_at = Instant::now();
-            retain(&self.dir, &self.name, self.retention, &self.metrics, &self.outbox, SystemTime::now());
+            retain(
+                &self.dir,
+                &self.name,
+                self.retention,
+                &self.metrics,
+                &self.outbox,
+                SystemTime::now(),
+            );
         }
         if let Some(failure) = &self.failure {
             if Instant::now() < failure.retry_at {
@@ -175,11 +169,7 @@ impl FileSink {
                 self.divert_to_stderr(rest);
                 return;
             }
-            let chunk_lines = if chunk.len() == batch.len() {
-                lines
-            } else {
-                count_lines(chunk)
-            };
+            let chunk_lines = if chunk.len() == batch.len() { lines } else { count_lines(chunk) };
             Metrics::add(&self.metrics.lines_written, chunk_lines);
             Metrics::add(&self.metrics.bytes_written, chunk.len() as u64);
             offset += chunk.len();
@@ -260,12 +250,9 @@ impl FileSink {
         let target = rotate::rotated_path(&self.dir, &self.name, SystemTime::now());
         if let Err(e) = fs::rename(&self.path, &target) {
             self.notices.push(
-                Notice::new(
-                    &notice::ROTATION_FAILED,
-                    format!("rotating the log file failed: {e}"),
-                )
-                .field("path", self.path.display().to_string())
-                .field("error", e.to_string()),
+                Notice::new(&notice::ROTATION_FAILED, format!("rotating the log file failed: {e}"))
+                    .field("path", self.path.display().to_string())
+                    .field("error", e.to_string()),
             );
             // Keep writing to the full file rather than lose lines; the next write retries.
             return Ok(());
@@ -289,11 +276,7 @@ impl FileSink {
 
     fn lock(&self, exclusive: bool) -> Option<LockGuard> {
         let lock = Arc::clone(self.lock.as_ref()?);
-        let locked = if exclusive {
-            lock.lock()
-        } else {
-            lock.lock_shared()
-        };
+        let locked = if exclusive { lock.lock() } else { lock.lock_shared() };
         locked.ok().map(|()| LockGuard(lock))
     }
 
@@ -387,17 +370,11 @@ fn chunk_end(rest: &[u8], limit: usize) -> usize {
     let window = rest.get(..limit).unwrap_or(rest);
     match window.iter().rposition(|b| *b == b'\n') {
         Some(i) => i + 1,
-        None => rest
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(rest.len(), |i| i + 1),
+        None => rest.iter().position(|b| *b == b'\n').map_or(rest.len(), |i| i + 1),
     }
 }
 
-#[allow(
-    clippy::naive_bytecount,
-    reason = "off the hot path; not worth a dependency"
-)]
+#[allow(clippy::naive_bytecount, reason = "off the hot path; not worth a dependency")]
 pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|b| **b == b'\n').count() as u64
 }

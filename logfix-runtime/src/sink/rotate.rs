@@ -17,10 +17,7 @@ use crate::render::time::write_timestamp;
 
 /// The retention policy for rotated files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(
-    clippy::struct_field_names,
-    reason = "named like the settings they come from"
-)]
+#[allow(clippy::struct_field_names, reason = "named like the settings they come from")]
 pub(crate) struct Retention {
     pub(crate) max_files: u32,
     pub(crate) max_age: Option<Duration>,
@@ -71,20 +68,19 @@ pub(crate) fn rotated_stem<'a>(file: &str, name: &'a str) -> Option<&'a str> {
 }
 
 /// One rotated file, with its compressed and uncompressed forms (both exist while it is being
-/// compressed).
+/// compressed). Its stem is the key it is listed under.
 #[derive(Debug)]
 struct Rotated {
-    stem: String,
     paths: Vec<PathBuf>,
     size: u64,
     modified: Option<SystemTime>,
 }
 
-fn list_rotated(dir: &Path, file: &str) -> io::Result<Vec<Rotated>> {
-    // Grouped in a map, not by a linear search of a list: this runs after every rotation, and a
-    // linear search made each run quadratic in the number of rotated files (with thousands
-    // kept, the compression thread fell minutes behind the writer; see `tests/stress.rs`).
-    let mut groups: BTreeMap<String, Rotated> = BTreeMap::new();
+/// The rotated files of `file`, oldest first. Sizes and times are read only with `stat`, since
+/// this runs after every rotation over what may be thousands of files.
+fn list_rotated(dir: &Path, file: &str, stat: bool) -> io::Result<Vec<Rotated>> {
+    // Keyed by (name, counter), so that `...Z-10` sorts after `...Z-9`.
+    let mut groups: BTreeMap<(String, u32), Rotated> = BTreeMap::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -92,36 +88,31 @@ fn list_rotated(dir: &Path, file: &str) -> io::Result<Vec<Rotated>> {
         let Some(stem) = rotated_stem(file, name) else {
             continue;
         };
-        let meta = match entry.metadata() {
-            Ok(meta) => meta,
-            // Gone since `read_dir` listed it: another process sharing the directory compressed
-            // it (`X` -> `X.gz`) or deleted it. Before this fix the whole retention pass failed
-            // with a spurious `rotation_failed` (see `tests/multiprocess.rs`).
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
+        let (size, modified) = if stat {
+            match entry.metadata() {
+                Ok(meta) => (meta.len(), meta.modified().ok()),
+                // Gone since `read_dir` listed it: another process sharing the directory
+                // compressed (`X` -> `X.gz`) or deleted it.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            }
+        } else {
+            (0, None)
         };
-        let modified = meta.modified().ok();
-        match groups.get_mut(stem) {
-            Some(group) => {
-                group.paths.push(entry.path());
-                group.size += meta.len();
-                group.modified = group.modified.max(modified);
-            }
-            None => {
-                groups.insert(
-                    stem.to_owned(),
-                    Rotated {
-                        stem: stem.to_owned(),
-                        paths: vec![entry.path()],
-                        size: meta.len(),
-                        modified,
-                    },
-                );
-            }
-        }
+        let key = match stem.rsplit_once('-').map(|(base, n)| (base, n.parse::<u32>())) {
+            Some((base, Ok(n))) => (base.to_owned(), n),
+            _ => (stem.to_owned(), 0),
+        };
+        let group = groups.entry(key).or_insert_with(|| Rotated {
+            paths: Vec::new(),
+            size: 0,
+            modified: None,
+        });
+        group.paths.push(entry.path());
+        group.size += size;
+        group.modified = group.modified.max(modified);
     }
-    // Stems carry the rotation time, so the name order (the map's) is the age order (oldest
-    // first).
+    // Names carry the rotation time, so the map's order is the age order.
     Ok(groups.into_values().collect())
 }
 
@@ -133,10 +124,10 @@ pub(crate) fn enforce(
     policy: Retention,
     now: SystemTime,
 ) -> io::Result<u64> {
-    let groups = list_rotated(dir, file)?;
-    let keep_from = groups
-        .len()
-        .saturating_sub(usize::try_from(policy.max_files).unwrap_or(usize::MAX));
+    let groups =
+        list_rotated(dir, file, policy.max_age.is_some() || policy.max_total_size.is_some())?;
+    let keep_from =
+        groups.len().saturating_sub(usize::try_from(policy.max_files).unwrap_or(usize::MAX));
     let mut total: u64 = fs::metadata(dir.join(file)).map_or(0, |m| m.len())
         + groups.iter().map(|g| g.size).sum::<u64>();
     let mut deleted = 0;
@@ -169,13 +160,9 @@ pub(crate) fn enforce(
 /// Rotated files of `file` that were never compressed (a crash, or a shutdown that did not wait
 /// for compression), oldest first.
 pub(crate) fn uncompressed(dir: &Path, file: &str) -> io::Result<Vec<PathBuf>> {
-    Ok(list_rotated(dir, file)?
+    Ok(list_rotated(dir, file, false)?
         .into_iter()
-        .filter_map(|g| {
-            g.paths
-                .into_iter()
-                .find(|p| p.extension().is_none_or(|e| e != "gz"))
-        })
+        .filter_map(|g| g.paths.into_iter().find(|p| p.extension().is_none_or(|e| e != "gz")))
         .collect())
 }
 
@@ -237,11 +224,7 @@ mod tests {
             let path = dir.join(format!("app.log.{}", stamp(at(1000 + i))));
             fs::write(if i % 2 == 0 { gz(&path) } else { path }, b"x\n").unwrap();
         }
-        let policy = Retention {
-            max_files: 2,
-            max_age: None,
-            max_total_size: None,
-        };
+        let policy = Retention { max_files: 2, max_age: None, max_total_size: None };
         assert_eq!(enforce(&dir, "app.log", policy, at(2000)).unwrap(), 3);
         let mut left: Vec<_> = fs::read_dir(&dir)
             .unwrap()
@@ -265,19 +248,11 @@ mod tests {
         let dir = scratch("total");
         fs::write(dir.join("app.log"), vec![b'a'; 100]).unwrap();
         for i in 0..3 {
-            fs::write(
-                dir.join(format!("app.log.{}", stamp(at(i)))),
-                vec![b'x'; 100],
-            )
-            .unwrap();
+            fs::write(dir.join(format!("app.log.{}", stamp(at(i)))), vec![b'x'; 100]).unwrap();
         }
-        let policy = Retention {
-            max_files: 10,
-            max_age: None,
-            max_total_size: Some(250),
-        };
+        let policy = Retention { max_files: 10, max_age: None, max_total_size: Some(250) };
         assert_eq!(enforce(&dir, "app.log", policy, at(10)).unwrap(), 2);
-        assert_eq!(list_rotated(&dir, "app.log").unwrap().len(), 1);
+        assert_eq!(list_rotated(&dir, "app.log", true).unwrap().len(), 1);
         fs::remove_dir_all(dir).unwrap();
     }
 
@@ -285,11 +260,7 @@ mod tests {
     fn zero_max_files_keeps_none() {
         let dir = scratch("zero");
         fs::write(dir.join(format!("app.log.{}", stamp(at(5)))), b"x").unwrap();
-        let policy = Retention {
-            max_files: 0,
-            max_age: None,
-            max_total_size: None,
-        };
+        let policy = Retention { max_files: 0, max_age: None, max_total_size: None };
         assert_eq!(enforce(&dir, "app.log", policy, at(10)).unwrap(), 1);
         fs::remove_dir_all(dir).unwrap();
     }
