@@ -18,7 +18,12 @@ struct UserLogin<'a> {
 }
 
 #[derive(LogEvent)]
-#[log(component = "payments", event = "charge_failed", level = "error", message = "charge failed for order {order_id}")]
+#[log(
+    component = "payments",
+    event = "charge_failed",
+    level = "error",
+    message = "charge failed for order {order_id}"
+)]
 struct ChargeFailed {
     order_id: String,
     amount_cents: i64,
@@ -36,7 +41,11 @@ fn main() {
 
     let request = Context::new().request_id("req-7f3a9c").user_id("u-42");
     request.scope(|| {
-        logfix_runtime::emit(&ChargeFailed { order_id: "A-1".into(), amount_cents: 1999, card: Card });
+        logfix_runtime::emit(&ChargeFailed {
+            order_id: "A-1".into(),
+            amount_cents: 1999,
+            card: Card,
+        });
         // A crate that logs through `tracing` ends up in the same file, in the same schema.
         tracing::warn!(target: "payments::gateway", attempt = 3, "gateway timed out");
     });
@@ -44,8 +53,13 @@ fn main() {
     logfix_runtime::flush();
     match logfix_runtime::global().and_then(|logger| logger.file_path()) {
         Some(path) => println!("logfix wrote its events to {}", path.display()),
-        None => println!("logfix wrote its events to the console (file logging is off or unavailable)"),
+        None => {
+            println!("logfix wrote its events to the console (file logging is off or unavailable)");
+        }
     }
     let m = logfix_runtime::metrics();
-    println!("lines written: {}, dropped: {}, to stderr: {}", m.lines_written, m.dropped, m.stderr_lines);
+    println!(
+        "lines written: {}, dropped: {}, to stderr: {}",
+        m.lines_written, m.dropped, m.stderr_lines
+    );
 }

@@ -13,8 +13,11 @@ mod event;
 mod filter;
 mod guard;
 mod metrics;
+pub mod redact;
 mod render;
 mod sink;
+#[cfg(feature = "tower")]
+pub mod web;
 mod worker;
 
 #[doc(hidden)]
@@ -38,6 +41,6 @@ pub use metrics::MetricsSnapshot;
 pub use render::Format;
 
 #[cfg(feature = "macros")]
-pub use logfix_macros::LogEvent;
-#[cfg(feature = "macros")]
 pub use logfix_macros::logged;
+#[cfg(feature = "macros")]
+pub use logfix_macros::LogEvent;
