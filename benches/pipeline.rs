@@ -41,6 +41,11 @@ struct UserLogin<'a> {
 const EVENTS_PER_PRODUCER_SINGLE: usize = 4_000_000;
 const EVENTS_PER_PRODUCER_ROTATING: usize = 2_000_000;
 
+/// `BENCH_EVENTS` overrides the events per producer (e.g. a short run under callgrind).
+fn per_producer(default: usize) -> usize {
+    std::env::var("BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 /// Latencies in ns: exact below 2048 ns, then within 0.1 % (1024 steps per power of two), so
 /// that recording millions of calls costs neither memory (which would count in peak RSS) nor
 /// time.
@@ -52,10 +57,7 @@ struct Histogram {
 
 impl Histogram {
     fn new() -> Self {
-        Self {
-            counts: vec![0; 2048 + 54 * 1024],
-            max: 0,
-        }
+        Self { counts: vec![0; 2048 + 54 * 1024], max: 0 }
     }
 
     fn index(v: u64) -> usize {
@@ -106,12 +108,7 @@ impl Histogram {
     }
 
     fn above(&self, ns: u64) -> u64 {
-        self.counts
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| Self::value(*i) > ns)
-            .map(|(_, c)| c)
-            .sum()
+        self.counts.iter().enumerate().filter(|(i, _)| Self::value(*i) > ns).map(|(_, c)| c).sum()
     }
 }
 
@@ -135,10 +132,7 @@ fn main() {
         None => {
             for name in ["single", "baseline-single", "rotating", "baseline"] {
                 let exe = std::env::current_exe().expect("the benchmark knows its own path");
-                let status = Command::new(exe)
-                    .arg(name)
-                    .status()
-                    .expect("child benchmark runs");
+                let status = Command::new(exe).arg(name).status().expect("child benchmark runs");
                 assert!(status.success(), "{name} failed");
             }
         }
@@ -154,15 +148,12 @@ fn scratch(name: &str) -> PathBuf {
 fn single() -> Report {
     let dir = scratch("single");
     // 100 GB: no rotation during the run.
-    let logger = Config::new()
-        .dir(dir.clone())
-        .max_file_size(100_000_000_000)
-        .build();
+    let logger = Config::new().dir(dir.clone()).max_file_size(100_000_000_000).build();
     drive(
         "logfix, 1 producer, no rotation",
         &logger,
         1,
-        EVENTS_PER_PRODUCER_SINGLE,
+        per_producer(EVENTS_PER_PRODUCER_SINGLE),
         &dir,
     )
 }
@@ -179,7 +170,7 @@ fn rotating() -> Report {
         "logfix, 2 producers, 1 MiB rotation + gzip",
         &logger,
         2,
-        EVENTS_PER_PRODUCER_ROTATING,
+        per_producer(EVENTS_PER_PRODUCER_ROTATING),
         &dir,
     )
 }
@@ -248,9 +239,9 @@ fn baseline(producers: usize, rotating: bool) -> Report {
         bytes
     });
     let per = if rotating {
-        EVENTS_PER_PRODUCER_ROTATING
+        per_producer(EVENTS_PER_PRODUCER_ROTATING)
     } else {
-        EVENTS_PER_PRODUCER_SINGLE
+        per_producer(EVENTS_PER_PRODUCER_SINGLE)
     };
     let start = Instant::now();
     let latencies = std::thread::scope(|s| {
@@ -317,10 +308,7 @@ fn run(report: &Report) {
         report.bytes as f64 / report.events as f64
     );
     println!("  events lost       {}", report.lost);
-    println!(
-        "  peak RSS          {:.1} MiB",
-        peak_rss_kib() as f64 / 1024.0
-    );
+    println!("  peak RSS          {:.1} MiB", peak_rss_kib() as f64 / 1024.0);
 }
 
 /// `VmHWM` from /proc/self/status, in KiB (0 where there is no /proc).

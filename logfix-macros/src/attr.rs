@@ -22,9 +22,7 @@ pub(crate) struct Errors {
 
 impl Errors {
     pub(crate) fn new() -> Self {
-        Self {
-            errors: Some(Vec::new()),
-        }
+        Self { errors: Some(Vec::new()) }
     }
 
     /// Records an error spanning `tokens`.
@@ -73,10 +71,7 @@ pub(crate) struct Attr<T> {
 
 impl<T> Attr<T> {
     fn new() -> Self {
-        Self {
-            key: None,
-            value: None,
-        }
+        Self { key: None, value: None }
     }
 
     fn set(&mut self, errors: &mut Errors, key: &Ident, value: Option<T>) {
@@ -91,10 +86,7 @@ impl<T> Attr<T> {
                 self.value = value;
             }
             Some(first) if first == key => {
-                errors.error(
-                    key,
-                    format_args!("duplicate `{key}` in {attribute}: keep only one"),
-                );
+                errors.error(key, format_args!("duplicate `{key}` in {attribute}: keep only one"));
             }
             Some(first) => errors.error(
                 key,
@@ -168,14 +160,7 @@ pub(crate) struct Container {
 }
 
 const CONTAINER_KEYS: [&str; 5] = ["component", "message", "event", "level", "crate"];
-const FIELD_KEYS: [&str; 6] = [
-    "redact",
-    "skip",
-    "display",
-    "debug",
-    "rename",
-    "not_sensitive",
-];
+const FIELD_KEYS: [&str; 6] = ["redact", "skip", "display", "debug", "rename", "not_sensitive"];
 
 impl Container {
     pub(crate) fn parse(errors: &mut Errors, attrs: &[Attribute]) -> Self {
@@ -258,10 +243,7 @@ fn level_value(
             let guess = did_you_mean(&name, &LEVELS);
             errors.error(
                 &lit,
-                format_args!(
-                    "unknown level `{name}`: {guess}the levels are {}",
-                    list(&LEVELS)
-                ),
+                format_args!("unknown level `{name}`: {guess}the levels are {}", list(&LEVELS)),
             );
         }
         level
@@ -364,11 +346,7 @@ impl Logged {
             }
             "level" | "err_level" => {
                 let value = level_value(errors, meta, &key)?;
-                let attr = if name == "level" {
-                    &mut self.level
-                } else {
-                    &mut self.err_level
-                };
+                let attr = if name == "level" { &mut self.level } else { &mut self.err_level };
                 attr.set_in(errors, &key, value, LOGGED);
             }
             "enter" => {
@@ -550,11 +528,8 @@ struct Marks {
 
 impl Marks {
     fn parse(errors: &mut Errors, attrs: &[Attribute], target: Target) -> Self {
-        let mut marks = Marks {
-            mode: Attr::new(),
-            rename: Attr::new(),
-            not_sensitive: Attr::new(),
-        };
+        let mut marks =
+            Marks { mode: Attr::new(), rename: Attr::new(), not_sensitive: Attr::new() };
         for attr in attrs.iter().filter(|attr| is_log(attr)) {
             let parsed = attr.parse_nested_meta(|meta| marks.parse_key(errors, &meta, target));
             if let Err(error) = parsed {
@@ -697,9 +672,7 @@ impl<'a> Field<'a> {
 
     /// The JSON key.
     pub(crate) fn key(&self) -> String {
-        self.rename
-            .as_ref()
-            .map_or_else(|| self.name.clone(), LitStr::value)
+        self.rename.as_ref().map_or_else(|| self.name.clone(), LitStr::value)
     }
 }
 
@@ -707,14 +680,8 @@ impl<'a> Field<'a> {
 fn apply(errors: &mut Errors, arguments: &mut [Field<'_>], marks: &List, name: &Ident) {
     let key = &marks.key;
     let wanted = name.unraw().to_string();
-    let Some(argument) = arguments
-        .iter_mut()
-        .find(|argument| argument.name == wanted)
-    else {
-        let names: Vec<&str> = arguments
-            .iter()
-            .map(|argument| argument.name.as_str())
-            .collect();
+    let Some(argument) = arguments.iter_mut().find(|argument| argument.name == wanted) else {
+        let names: Vec<&str> = arguments.iter().map(|argument| argument.name.as_str()).collect();
         let hint = if wanted == "self" {
             format!("`self` is never logged: remove it from `{key}(...)`")
         } else if names.is_empty() {
@@ -776,21 +743,13 @@ fn string_value(
 ) -> syn::Result<Option<LitStr>> {
     if !meta.input.peek(Token![=]) {
         skip_value(meta)?;
-        errors.error(
-            key,
-            format_args!("`{key}` needs a value: write `{key} = \"...\"`"),
-        );
+        errors.error(key, format_args!("`{key}` needs a value: write `{key} = \"...\"`"));
         return Ok(None);
     }
     match meta.value()?.parse::<Expr>()? {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(lit), ..
-        }) => Ok(Some(lit)),
+        Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) => Ok(Some(lit)),
         other => {
-            errors.error(
-                other,
-                format_args!("`{key}` takes a string: write `{key} = \"...\"`"),
-            );
+            errors.error(other, format_args!("`{key}` takes a string: write `{key} = \"...\"`"));
             Ok(None)
         }
     }
@@ -921,10 +880,7 @@ fn placeholder(inner: &str) -> Result<String, String> {
          or write `{{}}` for literal braces"
             .to_owned()
     } else if is_identifier(name.trim()) {
-        format!(
-            "placeholder `{{{inner}}}` in `message` has spaces: write `{{{}}}`",
-            name.trim()
-        )
+        format!("placeholder `{{{inner}}}` in `message` has spaces: write `{{{}}}`", name.trim())
     } else {
         format!(
             "placeholder `{{{inner}}}` in `message` must name a field, like `{{user_id}}`; \
@@ -988,12 +944,7 @@ mod tests {
         assert!(problems.is_empty());
         assert_eq!(
             segments,
-            [
-                lit("user "),
-                field("user_id"),
-                lit(" logged in from "),
-                field("ip")
-            ]
+            [lit("user "), field("user_id"), lit(" logged in from "), field("ip")]
         );
         assert_eq!(parse("{a}{b}").0, [field("a"), field("b")]);
         assert_eq!(parse("").0, []);
@@ -1033,20 +984,11 @@ mod tests {
         assert_eq!(edit_distance("mesage", "message"), 1);
         assert_eq!(edit_distance("", "skip"), 4);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(
-            did_you_mean("redacted", &FIELD_KEYS),
-            "did you mean `redact`? "
-        );
-        assert_eq!(
-            did_you_mean("componnet", &CONTAINER_KEYS),
-            "did you mean `component`? "
-        );
+        assert_eq!(did_you_mean("redacted", &FIELD_KEYS), "did you mean `redact`? ");
+        assert_eq!(did_you_mean("componnet", &CONTAINER_KEYS), "did you mean `component`? ");
         assert_eq!(did_you_mean("format", &FIELD_KEYS), "");
         assert_eq!(did_you_mean("warning", &LEVELS), "did you mean `warn`? ");
-        assert_eq!(
-            did_you_mean("skipped", &FIELD_KEYS),
-            "did you mean `skip`? "
-        );
+        assert_eq!(did_you_mean("skipped", &FIELD_KEYS), "did you mean `skip`? ");
         assert_eq!(list(&["a", "b", "c"]), "`a`, `b` and `c`");
         assert_eq!(list(&["a"]), "`a`");
     }
@@ -1080,11 +1022,7 @@ mod tests {
         let described = arguments
             .iter()
             .map(|argument| {
-                let sensitive = if argument.not_sensitive {
-                    " not_sensitive"
-                } else {
-                    ""
-                };
+                let sensitive = if argument.not_sensitive { " not_sensitive" } else { "" };
                 format!("{} {:?}{sensitive}", argument.key(), argument.mode)
             })
             .collect();
@@ -1105,10 +1043,7 @@ mod tests {
             &function,
         );
         assert!(messages.is_empty(), "{messages:?}");
-        assert_eq!(
-            arguments,
-            ["a Skip", "bee Value not_sensitive", "type Display"]
-        );
+        assert_eq!(arguments, ["a Skip", "bee Value not_sensitive", "type Display"]);
     }
 
     #[test]
@@ -1141,9 +1076,6 @@ mod tests {
         let (arguments, messages) = arguments(quote::quote!(), &function);
         assert!(arguments.is_empty());
         assert_eq!(messages.len(), 1, "{messages:?}");
-        assert!(
-            messages[0].starts_with("this argument is a pattern"),
-            "{messages:?}"
-        );
+        assert!(messages[0].starts_with("this argument is a pattern"), "{messages:?}");
     }
 }

@@ -58,18 +58,8 @@ pub(crate) fn check_logged(
     }
     let ident = &function.sig.ident;
     let default_event = ident.unraw().to_string();
-    names(
-        errors,
-        logged.component.get(),
-        &logged.event,
-        &default_event,
-        ident,
-        "#[logged(...)]",
-    );
-    for (key, message) in [
-        ("message", &logged.message),
-        ("err_message", &logged.err_message),
-    ] {
+    names(errors, logged.component.get(), &logged.event, &default_event, ident, "#[logged(...)]");
+    for (key, message) in [("message", &logged.message), ("err_message", &logged.err_message)] {
         if let Some(lit) = message.get() {
             static_message(errors, key, lit);
         }
@@ -89,10 +79,7 @@ fn shape(errors: &mut Errors, function: &ItemFn) {
         );
     }
     if let Some(variadic) = &sig.variadic {
-        errors.error(
-            variadic,
-            "#[logged] cannot go on a variadic function: remove #[logged]",
-        );
+        errors.error(variadic, "#[logged] cannot go on a variadic function: remove #[logged]");
     }
     if let ReturnType::Type(_, ty) = &sig.output {
         if matches!(**ty, Type::Never(_)) {
@@ -111,19 +98,13 @@ fn shape(errors: &mut Errors, function: &ItemFn) {
         );
     }
     if let Some(again) = function.attrs.iter().find(|attr| is_logged(attr)) {
-        errors.error(
-            again,
-            "#[logged] is written twice on this function: keep only one",
-        );
+        errors.error(again, "#[logged] is written twice on this function: keep only one");
     }
 }
 
 /// `#[logged]` or `#[something::logged]`.
 fn is_logged(attr: &Attribute) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|segment| segment.ident == "logged")
+    attr.path().segments.last().is_some_and(|segment| segment.ident == "logged")
 }
 
 /// `message` and `err_message` of `#[logged]`: fixed text, as the arguments are fields anyway.
@@ -150,10 +131,7 @@ fn static_message(errors: &mut Errors, key: &str, lit: &LitStr) {
 
 /// `component` and `message`, reported on the struct name as there may be no attribute to point at.
 fn required(errors: &mut Errors, ident: &Ident, container: &Container) {
-    let message = match (
-        container.component.is_written(),
-        container.message.is_written(),
-    ) {
+    let message = match (container.component.is_written(), container.message.is_written()) {
         (true, true) => return,
         (false, false) => {
             "`component` and `message` are required: add \
@@ -385,9 +363,7 @@ fn keys(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
 /// JSON keys of fields: `[A-Za-z0-9_.@-]+`.
 fn is_key(key: &str) -> bool {
     !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'@' | b'-'))
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'@' | b'-'))
 }
 
 fn sensitive(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
@@ -407,14 +383,10 @@ fn sensitive(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
             continue;
         }
         if looks_sensitive(&field.name) {
-            errors.error(
-                field.ident,
-                format_args!("{noun} `{}` looks sensitive: {how}", field.name),
-            );
-        } else if let Some(rename) = field
-            .rename
-            .as_ref()
-            .filter(|lit| looks_sensitive(&lit.value()))
+            errors
+                .error(field.ident, format_args!("{noun} `{}` looks sensitive: {how}", field.name));
+        } else if let Some(rename) =
+            field.rename.as_ref().filter(|lit| looks_sensitive(&lit.value()))
         {
             errors.error(
                 rename,
@@ -478,9 +450,8 @@ mod tests {
 
     #[test]
     fn ordinary_names_are_not_sensitive() {
-        for name in [
-            "user_id", "email", "key", "api", "private", "pass", "author", "order_id", "",
-        ] {
+        for name in ["user_id", "email", "key", "api", "private", "pass", "author", "order_id", ""]
+        {
             assert!(!looks_sensitive(name), "{name}");
         }
     }

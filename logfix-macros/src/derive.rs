@@ -15,11 +15,8 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     if let Some(fields) = &fields {
         check::check(&mut errors, &input.ident, &container, fields);
     }
-    let krate = container
-        .krate
-        .get()
-        .cloned()
-        .unwrap_or_else(|| syn::parse_quote!(::logfix_runtime));
+    let krate =
+        container.krate.get().cloned().unwrap_or_else(|| syn::parse_quote!(::logfix_runtime));
     match errors.finish() {
         // `fields` is `None` only with an error recorded.
         Ok(()) => expand(input, &krate, &container, &fields.unwrap_or_default()),
@@ -31,13 +28,9 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
 fn fields<'a>(errors: &mut Errors, input: &'a DeriveInput) -> Option<Vec<Field<'a>>> {
     match &input.data {
         Data::Struct(data) => match &data.fields {
-            Fields::Named(named) => Some(
-                named
-                    .named
-                    .iter()
-                    .filter_map(|field| Field::parse(errors, field))
-                    .collect(),
-            ),
+            Fields::Named(named) => {
+                Some(named.named.iter().filter_map(|field| Field::parse(errors, field)).collect())
+            }
             Fields::Unit => Some(Vec::new()),
             Fields::Unnamed(unnamed) => {
                 errors.error(
@@ -57,10 +50,7 @@ fn fields<'a>(errors: &mut Errors, input: &'a DeriveInput) -> Option<Vec<Field<'
             None
         }
         Data::Union(data) => {
-            errors.error(
-                data.union_token,
-                "#[derive(LogEvent)] takes a struct, not a union",
-            );
+            errors.error(data.union_token, "#[derive(LogEvent)] takes a struct, not a union");
             None
         }
     }
@@ -76,26 +66,10 @@ fn expand(
     let generics = with_bounds(&input.generics, krate, fields);
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     // `check` has made sure that `component` and `message` are set.
-    let component = container
-        .component
-        .get()
-        .map(syn::LitStr::value)
-        .unwrap_or_default();
-    let event = container
-        .event
-        .get()
-        .map_or_else(|| default_event(ident), syn::LitStr::value);
-    let level = format_ident!(
-        "{}",
-        container
-            .level
-            .get()
-            .map_or("Info", |level| level.variant())
-    );
-    let keys = fields
-        .iter()
-        .filter(|field| field.mode != Mode::Skip)
-        .map(Field::key);
+    let component = container.component.get().map(syn::LitStr::value).unwrap_or_default();
+    let event = container.event.get().map_or_else(|| default_event(ident), syn::LitStr::value);
+    let level = format_ident!("{}", container.level.get().map_or("Info", |level| level.variant()));
+    let keys = fields.iter().filter(|field| field.mode != Mode::Skip).map(Field::key);
     let message = container
         .message
         .get()
@@ -179,10 +153,7 @@ fn value_method(mode: Mode) -> Option<Ident> {
 /// logged.
 fn with_bounds(generics: &Generics, krate: &Path, fields: &[Field<'_>]) -> Generics {
     let mut generics = generics.clone();
-    let params: Vec<Ident> = generics
-        .type_params()
-        .map(|param| param.ident.clone())
-        .collect();
+    let params: Vec<Ident> = generics.type_params().map(|param| param.ident.clone()).collect();
     let mut bounds: Vec<TokenStream> = Vec::new();
     for param in &params {
         for (mode, bound) in [
@@ -235,10 +206,7 @@ mod tests {
             expanded.contains("impl < T > lf :: __private :: LogEvent for UserLogin < T >"),
             "{expanded}"
         );
-        assert!(
-            expanded.contains("where T : lf :: __private :: Value"),
-            "{expanded}"
-        );
+        assert!(expanded.contains("where T : lf :: __private :: Value"), "{expanded}");
     }
 
     #[test]

@@ -78,11 +78,7 @@ pub(crate) fn logged(args: TokenStream, input: &TokenStream) -> TokenStream {
     let logged = Logged::parse(&mut errors, args);
     let arguments = Field::arguments(&mut errors, &function.sig.inputs, &logged.lists);
     check::check_logged(&mut errors, &function, &logged, &arguments);
-    let krate = logged
-        .krate
-        .get()
-        .cloned()
-        .unwrap_or_else(|| syn::parse_quote!(::logfix_runtime));
+    let krate = logged.krate.get().cloned().unwrap_or_else(|| syn::parse_quote!(::logfix_runtime));
     let written = without_log_attributes(&function);
     match errors.finish() {
         Ok(()) => expand(&function, &written, &logged, &arguments, &krate),
@@ -116,13 +112,7 @@ fn not_a_function(input: &TokenStream, error: syn::Error) -> syn::Error {
         Ok(Item::Const(item)) => (&item.const_token, "a constant"),
         Ok(Item::Static(item)) => (&item.static_token, "a static"),
         Ok(Item::Type(item)) => (&item.type_token, "a type alias"),
-        _ if input
-            .clone()
-            .into_iter()
-            .any(|token| token.to_string() == "fn") =>
-        {
-            return error
-        }
+        _ if input.clone().into_iter().any(|token| token.to_string() == "fn") => return error,
         _ => {
             return syn::Error::new(
                 Span::call_site(),
@@ -160,19 +150,12 @@ fn expand(
     arguments: &[Field<'_>],
     krate: &Path,
 ) -> TokenStream {
-    let ItemFn {
-        attrs, vis, sig, ..
-    } = written;
-    let outer = attrs
-        .iter()
-        .filter(|attr| matches!(attr.style, AttrStyle::Outer));
-    let inner = attrs
-        .iter()
-        .filter(|attr| matches!(attr.style, AttrStyle::Inner(_)));
+    let ItemFn { attrs, vis, sig, .. } = written;
+    let outer = attrs.iter().filter(|attr| matches!(attr.style, AttrStyle::Outer));
+    let inner = attrs.iter().filter(|attr| matches!(attr.style, AttrStyle::Inner(_)));
     let site = call_site(function, logged, krate);
-    let writes = arguments
-        .iter()
-        .map(|argument| write_argument(argument, &cfgs(function, argument)));
+    let writes =
+        arguments.iter().map(|argument| write_argument(argument, &cfgs(function, argument)));
     let body = body(function, krate);
     quote! {
         #(#outer)*
@@ -192,21 +175,9 @@ fn expand(
 fn call_site(function: &ItemFn, logged: &Logged, krate: &Path) -> TokenStream {
     let name = function.sig.ident.unraw().to_string();
     // `check` has made sure that `component` is set.
-    let component = logged
-        .component
-        .get()
-        .map(syn::LitStr::value)
-        .unwrap_or_default();
-    let event = logged
-        .event
-        .get()
-        .map_or_else(|| name.clone(), syn::LitStr::value);
-    let enter_event = option(
-        logged
-            .enter
-            .is_written()
-            .then(|| format!("{event}_started")),
-    );
+    let component = logged.component.get().map(syn::LitStr::value).unwrap_or_default();
+    let event = logged.event.get().map_or_else(|| name.clone(), syn::LitStr::value);
+    let enter_event = option(logged.enter.is_written().then(|| format!("{event}_started")));
     let level = |level: &crate::attr::Attr<Level>, default: Level| {
         let variant = format_ident!("{}", level.get().copied().unwrap_or(default).variant());
         quote!(#krate::__private::Level::#variant)
@@ -305,10 +276,7 @@ impl<'a> Output<'a> {
         let mut erased = (**ty).clone();
         EraseImplTrait.visit_type_mut(&mut erased);
         match result_segment(ty) {
-            Some(segment) => Output::Result {
-                ty: erased,
-                err: error_type(segment),
-            },
+            Some(segment) => Output::Result { ty: erased, err: error_type(segment) },
             None => Output::Other(erased),
         }
     }
@@ -319,11 +287,9 @@ fn result_segment(ty: &Type) -> Option<&syn::PathSegment> {
     match ty {
         Type::Paren(paren) => result_segment(&paren.elem),
         Type::Group(group) => result_segment(&group.elem),
-        Type::Path(path) if path.qself.is_none() => path
-            .path
-            .segments
-            .last()
-            .filter(|segment| segment.ident == "Result"),
+        Type::Path(path) if path.qself.is_none() => {
+            path.path.segments.last().filter(|segment| segment.ident == "Result")
+        }
         _ => None,
     }
 }
@@ -436,10 +402,7 @@ mod tests {
         let Output::Result { ty, err } = Output::of(&output) else {
             panic!("not a result");
         };
-        assert_eq!(
-            ty.to_token_stream().to_string(),
-            "Result < _ , io :: Error >"
-        );
+        assert_eq!(ty.to_token_stream().to_string(), "Result < _ , io :: Error >");
         assert_eq!(
             err.map(|err| err.to_token_stream().to_string()).as_deref(),
             Some("io :: Error")
@@ -460,10 +423,7 @@ mod tests {
             let found = matches!(Output::of(&output), Output::Result { .. });
             assert_eq!(found, is_result, "{}", output.to_token_stream());
         }
-        assert!(matches!(
-            Output::of(&syn::parse_quote!(-> ())),
-            Output::Unit
-        ));
+        assert!(matches!(Output::of(&syn::parse_quote!(-> ())), Output::Unit));
         assert!(matches!(Output::of(&ReturnType::Default), Output::Unit));
     }
 
@@ -478,10 +438,7 @@ mod tests {
             ),
         );
         assert!(!expanded.contains("logfix_runtime"), "{expanded}");
-        assert!(
-            expanded.contains("lf :: __private :: Call :: run"),
-            "{expanded}"
-        );
+        assert!(expanded.contains("lf :: __private :: Call :: run"), "{expanded}");
     }
 
     #[test]
@@ -493,14 +450,8 @@ mod tests {
             ),
         );
         assert!(!expanded.contains("# [log"), "{expanded}");
-        assert!(
-            expanded.contains("fn login (user : & str , password : & str)"),
-            "{expanded}"
-        );
-        assert!(
-            expanded.contains("__logfix_w . value (\"user\" , & user)"),
-            "{expanded}"
-        );
+        assert!(expanded.contains("fn login (user : & str , password : & str)"), "{expanded}");
+        assert!(expanded.contains("__logfix_w . value (\"user\" , & user)"), "{expanded}");
         assert!(!expanded.contains("(\"password\""), "{expanded}");
     }
 
@@ -513,10 +464,7 @@ mod tests {
             ),
         );
         assert!(expanded.contains("compile_error !"), "{expanded}");
-        assert!(
-            expanded.contains("fn login (user : & str) { }"),
-            "{expanded}"
-        );
+        assert!(expanded.contains("fn login (user : & str) { }"), "{expanded}");
         assert!(!expanded.contains("__LOGFIX_SITE"), "{expanded}");
     }
 
@@ -531,10 +479,7 @@ mod tests {
             ),
         );
         assert!(expanded.contains("async fn fetch (id : u64)"), "{expanded}");
-        assert!(
-            expanded.contains("return_type :: < Result < u8 , E > > ()"),
-            "{expanded}"
-        );
+        assert!(expanded.contains("return_type :: < Result < u8 , E > > ()"), "{expanded}");
         assert!(expanded.contains(". await"), "{expanded}");
         assert!(expanded.contains("Some (\"fetch_started\")"), "{expanded}");
     }

@@ -19,9 +19,7 @@ fn render(event: &impl LogEvent) -> (Json, String) {
     assert!(!line.contains('\n'), "one line: {line:?}");
     let json: Json = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
     assert!(json["timestamp"].is_string(), "{line}");
-    let (_, rest) = line
-        .split_once(r#"Z","#)
-        .unwrap_or_else(|| panic!("no timestamp: {line}"));
+    let (_, rest) = line.split_once(r#"Z","#).unwrap_or_else(|| panic!("no timestamp: {line}"));
     (json, format!("{{{rest}"))
 }
 
@@ -35,10 +33,7 @@ struct UserLogin<'a> {
 
 #[test]
 fn keys_come_in_schema_order_with_fields_in_declaration_order() {
-    let (_, line) = render(&UserLogin {
-        user_id: 42,
-        email: "ann@example.com",
-    });
+    let (_, line) = render(&UserLogin { user_id: 42, email: "ann@example.com" });
     assert_eq!(
         line,
         r#"{"level":"info","component":"auth","event":"user_login","message":"user 42 logged in","user_id":42,"email":"[REDACTED]"}"#
@@ -68,9 +63,7 @@ fn explicit_event_and_level_and_skipped_fields() {
     let event = ChargeFailed {
         order_id: "o-17".to_owned(),
         amount_cents: -1250,
-        card: Card {
-            number: "4111 1111 1111 1111".to_owned(),
-        },
+        card: Card { number: "4111 1111 1111 1111".to_owned() },
     };
     let (json, line) = render(&event);
     assert_eq!(
@@ -96,11 +89,7 @@ impl fmt::Display for Money {
 }
 
 #[derive(LogEvent)]
-#[log(
-    component = "payments",
-    level = "debug",
-    message = "paid {amount} by {method} for {order}"
-)]
+#[log(component = "payments", level = "debug", message = "paid {amount} by {method} for {order}")]
 struct Paid {
     #[log(rename = "order_id")]
     order: u64,
@@ -148,17 +137,11 @@ struct TokenRefreshed {
 
 #[test]
 fn redacted_and_skipped_values_are_never_read() {
-    let event = TokenRefreshed {
-        token: Tripwire,
-        refresh_token: Tripwire,
-    };
+    let event = TokenRefreshed { token: Tripwire, refresh_token: Tripwire };
     let (json, _) = render(&event);
     assert_eq!(json["token"], "[REDACTED]");
     assert!(json.get("refresh_token").is_none());
-    let TokenRefreshed {
-        refresh_token: Tripwire,
-        ..
-    } = event;
+    let TokenRefreshed { refresh_token: Tripwire, .. } = event;
 }
 
 #[derive(LogEvent)]
@@ -266,10 +249,7 @@ struct Received<'a> {
 #[test]
 fn hostile_display_output_stays_inside_one_valid_line() {
     let hostile = Hostile.to_string();
-    let (json, _) = render(&Received {
-        shown: Hostile,
-        text: &hostile,
-    });
+    let (json, _) = render(&Received { shown: Hostile, text: &hostile });
     assert_eq!(json["shown"], hostile.as_str());
     assert_eq!(json["text"], hostile.as_str());
     assert_eq!(json["message"], format!("got {hostile} and {hostile}"));
@@ -291,10 +271,7 @@ fn unit_and_empty_structs_and_default_event_names() {
         line,
         r#"{"level":"warn","component":"server","event":"shutting_down","message":"shutting down"}"#
     );
-    assert_eq!(
-        HTTPServerStarted {}.metadata().event(),
-        "http_server_started"
-    );
+    assert_eq!(HTTPServerStarted {}.metadata().event(), "http_server_started");
     assert!(ShuttingDown.metadata().fields().is_empty());
 }
 
@@ -318,11 +295,7 @@ pub mod public {
 
     /// A documented public event.
     #[derive(Debug, LogEvent)]
-    #[log(
-        component = "auth",
-        level = "trace",
-        message = "user {user_id} as {role}"
-    )]
+    #[log(component = "auth", level = "trace", message = "user {user_id} as {role}")]
     pub struct RoleChecked<'a, T: std::fmt::Debug> {
         /// Plain.
         pub user_id: u64,
@@ -339,12 +312,8 @@ pub mod public {
 
 #[test]
 fn public_generic_event_renders() {
-    let event = public::RoleChecked {
-        user_id: 1,
-        role: "admin",
-        detail: [1, 2],
-        password: "hunter2",
-    };
+    let event =
+        public::RoleChecked { user_id: 1, role: "admin", detail: [1, 2], password: "hunter2" };
     let (json, line) = render(&event);
     assert_eq!(json["detail"], "[1, 2]");
     assert!(!line.contains("hunter2"));
@@ -353,10 +322,7 @@ fn public_generic_event_renders() {
 /// A `&dyn LogEvent` works like the concrete type: the trait stays object safe.
 #[test]
 fn events_work_through_dyn() {
-    let event: &dyn LogEvent = &UserLogin {
-        user_id: 1,
-        email: "a@b",
-    };
+    let event: &dyn LogEvent = &UserLogin { user_id: 1, email: "a@b" };
     assert_eq!(event.metadata().event(), "user_login");
     assert!(render_json(event).contains(r#""user_id":1"#));
 }

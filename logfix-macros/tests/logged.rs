@@ -133,15 +133,9 @@ fn ok_is_one_event_with_the_arguments_and_duration() {
 fn arguments_keep_their_order_and_the_call_keys_come_last() {
     let events = capture(|| save("a.txt", 10, "ann", "t"));
     let line = &events.lines()[0];
-    let keys: Vec<&str> = [
-        "\"name\"",
-        "\"size\"",
-        "\"owner\"",
-        "\"duration_us\"",
-        "\"outcome\"",
-    ]
-    .into_iter()
-    .collect();
+    let keys: Vec<&str> = ["\"name\"", "\"size\"", "\"owner\"", "\"duration_us\"", "\"outcome\""]
+        .into_iter()
+        .collect();
     let positions: Vec<usize> = keys.iter().map(|key| line.find(key).unwrap()).collect();
     assert!(positions.windows(2).all(|pair| pair[0] < pair[1]), "{line}");
 }
@@ -166,12 +160,7 @@ fn err_through_question_mark_logs_the_error_and_its_sources_at_error() {
 fn early_return_logs_one_event_without_sources_when_there_are_none() {
     let events = capture(|| save("", 1, "ann", "t"));
     let event = only(&events);
-    assert_logged!(
-        events,
-        level = "error",
-        outcome = "error",
-        error = "invalid document: no name",
-    );
+    assert_logged!(events, level = "error", outcome = "error", error = "invalid document: no name",);
     assert!(event.get("error_sources").is_none(), "{event}");
 }
 
@@ -184,8 +173,7 @@ fn early_return_logs_one_event_without_sources_when_there_are_none() {
     err_message = "parse rejected"
 )]
 fn parse(text: &str) -> Result<u32, String> {
-    text.parse()
-        .map_err(|_| format!("`{text}` is not a number"))
+    text.parse().map_err(|_| format!("`{text}` is not a number"))
 }
 
 #[test]
@@ -195,13 +183,7 @@ fn levels_and_messages_can_be_overridden() {
         let _ = parse("x");
     });
     assert_eq!(events.len(), 2);
-    assert_logged!(
-        events,
-        level = "debug",
-        message = "parsed",
-        outcome = "ok",
-        text = "7"
-    );
+    assert_logged!(events, level = "debug", message = "parsed", outcome = "ok", text = "7");
     assert_logged!(
         events,
         level = "warn",
@@ -212,13 +194,7 @@ fn levels_and_messages_can_be_overridden() {
 }
 
 /// Not a `Result`: always `ok`, whatever the value.
-#[logged(
-    component = "math",
-    event = "math.divide",
-    enter,
-    display(divisor),
-    debug(dividend)
-)]
+#[logged(component = "math", event = "math.divide", enter, display(divisor), debug(dividend))]
 fn divide(dividend: i64, divisor: i64) -> Option<i64> {
     if divisor == 0 {
         return None;
@@ -319,13 +295,7 @@ where
 #[test]
 fn generics_and_impl_trait() {
     let events = capture(|| assert_eq!(describe([1_u8, 2], 'x').count(), 2));
-    assert_logged!(
-        events,
-        event = "describe",
-        items = [1, 2],
-        label = "x",
-        outcome = "ok"
-    );
+    assert_logged!(events, event = "describe", items = [1, 2], label = "x", outcome = "ok");
 }
 
 /// A unit function with an early return.
@@ -371,12 +341,7 @@ fn boxed_errors_keep_their_sources() {
         let _ = boxed(false);
         let _ = boxed_local(1);
     });
-    assert_logged!(
-        events,
-        event = "boxed",
-        error = "write failed",
-        error_sources = ["disk full"]
-    );
+    assert_logged!(events, event = "boxed", error = "write failed", error_sources = ["disk full"]);
     assert_logged!(events, event = "boxed", outcome = "ok", fail = false);
     assert_logged!(
         events,
@@ -389,21 +354,13 @@ fn boxed_errors_keep_their_sources() {
 /// `std::io::Result` is a `Result` too.
 #[logged(component = "fs")]
 fn open(path: &str) -> std::io::Result<u64> {
-    Err(std::io::Error::new(
-        std::io::ErrorKind::NotFound,
-        format!("{path} not found"),
-    ))
+    Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{path} not found")))
 }
 
 #[test]
 fn io_result_is_inspected() {
     let events = capture(|| open("/nope"));
-    assert_logged!(
-        events,
-        outcome = "error",
-        error = "/nope not found",
-        level = "error"
-    );
+    assert_logged!(events, outcome = "error", error = "/nope not found", level = "error");
 }
 
 // ---- async ----
@@ -505,9 +462,7 @@ fn assert_send<T: Send>(value: T) -> T {
 
 #[test]
 fn async_methods_may_return_borrows_and_stay_send() {
-    let mut service = Service {
-        name: "a".to_owned(),
-    };
+    let mut service = Service { name: "a".to_owned() };
     let capture = Capture::start();
     let name = block_on(assert_send(service.rename("b"))).to_owned();
     let events = capture.finish();

@@ -101,7 +101,14 @@ impl Call {
     fn emit(&self, event: &'static str, level: Level, outcome: Outcome<'_>) {
         let Some(args) = &self.args else { return };
         let duration_us = u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX);
-        dispatch::emit_record(&CallRecord { site: self.site, event, level, args, duration_us, outcome });
+        dispatch::emit_record(&CallRecord {
+            site: self.site,
+            event,
+            level,
+            args,
+            duration_us,
+            outcome,
+        });
     }
 }
 

@@ -33,13 +33,7 @@ pub(crate) fn emit<R: Record + ?Sized>(record: &R) {
         .try_with(|l| l.borrow().last().cloned())
         .ok()
         .flatten()
-        .or_else(|| {
-            GLOBAL
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .last()
-                .cloned()
-        });
+        .or_else(|| GLOBAL.lock().unwrap_or_else(PoisonError::into_inner).last().cloned());
     let Some(sink) = sink else { return };
     let mut out = Output::new(Format::Json, false);
     Context::with_current(|ctx| render::render(&mut out, record, ctx, SystemTime::now()));
@@ -50,10 +44,7 @@ pub(crate) fn emit<R: Record + ?Sized>(record: &R) {
 /// Captures the events emitted on this thread until the guard is dropped.
 pub fn capture_thread(sink: CaptureSink) -> CaptureGuard {
     let _ = LOCAL.try_with(|l| l.borrow_mut().push(Arc::clone(&sink)));
-    CaptureGuard {
-        sink,
-        global: false,
-    }
+    CaptureGuard { sink, global: false }
 }
 
 /// Captures the events emitted on every thread (that no thread capture takes) until the guard
@@ -91,8 +82,6 @@ impl Drop for CaptureGuard {
 
 impl core::fmt::Debug for CaptureGuard {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("CaptureGuard")
-            .field("global", &self.global)
-            .finish_non_exhaustive()
+        f.debug_struct("CaptureGuard").field("global", &self.global).finish_non_exhaustive()
     }
 }

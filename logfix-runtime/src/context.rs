@@ -229,10 +229,7 @@ impl Context {
             })
             .ok()
             .flatten();
-        Entered {
-            previous,
-            _not_send: core::marker::PhantomData,
-        }
+        Entered { previous, _not_send: core::marker::PhantomData }
     }
 
     /// Calls `f` with the context in force on this thread (`None` when empty), without cloning it.
@@ -409,10 +406,7 @@ impl<F: core::future::Future> core::future::Future for WithContext<F> {
 pub trait WithLogContext: core::future::Future + Sized {
     /// Runs this future with `context` (laid over the context of the polling thread).
     fn with_log_context(self, context: Context) -> WithContext<Self> {
-        WithContext {
-            inner: self,
-            context,
-        }
+        WithContext { inner: self, context }
     }
 }
 
@@ -443,10 +437,7 @@ mod tests {
 
     #[test]
     fn reserved_custom_keys_are_moved_aside_and_identifiers_set() {
-        let ctx = Context::new()
-            .field("level", "x")
-            .field("request_id", "r")
-            .field("n", 1_u8);
+        let ctx = Context::new().field("level", "x").field("request_id", "r").field("n", 1_u8);
         assert_eq!(ctx.id("request_id"), Some("r"));
         assert_eq!(
             format!("{ctx:?}"),
@@ -470,9 +461,7 @@ mod tests {
         ] {
             assert!(parse_traceparent(bad).is_none(), "{bad:?}");
         }
-        assert!(
-            parse_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra")
-                .is_some()
-        );
+        assert!(parse_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra")
+            .is_some());
     }
 }

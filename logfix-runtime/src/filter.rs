@@ -57,10 +57,7 @@ impl FromStr for Threshold {
             return Ok(Threshold::OFF);
         }
         s.parse::<Level>().map(Threshold::of).map_err(|_| {
-            format!(
-                "unknown level `{}`: expected trace, debug, info, warn, error or off",
-                s.trim()
-            )
+            format!("unknown level `{}`: expected trace, debug, info, warn, error or off", s.trim())
         })
     }
 }
@@ -70,11 +67,7 @@ impl Filter {
     #[must_use]
     pub fn new(level: Level) -> Self {
         let default = Threshold::of(level);
-        Self {
-            default,
-            directives: Vec::new(),
-            floor: default,
-        }
+        Self { default, directives: Vec::new(), floor: default }
     }
 
     /// Whether an event at `level` from `component` is written.
@@ -143,27 +136,15 @@ impl FromStr for Filter {
         }
         let default = default.unwrap_or(Threshold::of(Level::Info));
         directives.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        let floor = directives
-            .iter()
-            .map(|(_, t)| *t)
-            .chain([default])
-            .min()
-            .unwrap_or(default);
-        Ok(Self {
-            default,
-            directives,
-            floor,
-        })
+        let floor = directives.iter().map(|(_, t)| *t).chain([default]).min().unwrap_or(default);
+        Ok(Self { default, directives, floor })
     }
 }
 
 impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fn name(t: Threshold) -> &'static str {
-            Level::ALL
-                .iter()
-                .find(|l| Threshold::of(**l) == t)
-                .map_or("off", |l| l.as_str())
+            Level::ALL.iter().find(|l| Threshold::of(**l) == t).map_or("off", |l| l.as_str())
         }
         f.write_str(name(self.default))?;
         let mut sorted: Vec<_> = self.directives.iter().collect();

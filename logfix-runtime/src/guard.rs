@@ -13,9 +13,7 @@ pub struct Guard {
 
 impl Guard {
     pub(crate) fn new(logger: Logger) -> Self {
-        Self {
-            logger: Some(logger),
-        }
+        Self { logger: Some(logger) }
     }
 
     /// A guard that stops nothing: returned by a second `init()`.

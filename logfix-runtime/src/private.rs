@@ -28,7 +28,12 @@ pub use crate::call::{ArgWriter, Call, CallSite, ErrorRef, ViaDisplay, ViaError}
 #[must_use]
 pub fn render_pretty<E: LogEvent + ?Sized>(event: &E) -> String {
     let mut out = crate::render::Output::new(crate::render::Format::Pretty, false);
-    crate::render::render(&mut out, &crate::render::Derived(event), None, std::time::SystemTime::now());
+    crate::render::render(
+        &mut out,
+        &crate::render::Derived(event),
+        None,
+        std::time::SystemTime::now(),
+    );
     let line = String::from_utf8_lossy(&out.buf);
     line.strip_suffix('\n').unwrap_or(&line).to_owned()
 }

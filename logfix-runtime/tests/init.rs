@@ -1,6 +1,10 @@
 //! `init()` and the global logger: never panicking, never failing, reporting bad settings once.
 //! Each scenario runs in a child process, since a process has one global logger.
 
+// Helpers outside `#[test]` functions are not covered by clippy.toml's `allow-*-in-tests`: in
+// test code a broken expectation must panic with its message.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+
 mod common;
 
 use std::fmt;
@@ -29,7 +33,10 @@ fn lines_of(path: &std::path::Path) -> Vec<serde_json::Map<String, serde_json::V
         .collect()
 }
 
-fn events<'a>(lines: &'a [serde_json::Map<String, serde_json::Value>], event: &str) -> Vec<&'a serde_json::Map<String, serde_json::Value>> {
+fn events<'a>(
+    lines: &'a [serde_json::Map<String, serde_json::Value>],
+    event: &str,
+) -> Vec<&'a serde_json::Map<String, serde_json::Value>> {
     lines.iter().filter(|l| l["event"] == event).collect()
 }
 
@@ -113,8 +120,24 @@ fn bad_settings_fall_back_to_defaults_and_are_reported_once_each() {
     let lines = lines_of(&dir.join("app.log"));
     assert_eq!(lines[0]["event"], "logging_started");
     let invalid = events(&lines, "config_invalid");
-    let reported: Vec<_> = invalid.iter().map(|l| (l["variable"].as_str().unwrap(), l["value"].as_str().unwrap(), l["used"].as_str().unwrap())).collect();
-    assert_eq!(reported, [("LOGFIX_LEVEL", "loud", "info"), ("LOGFIX_MAX_FILES", "lots", "10"), ("LOGFIX_COMPRESS", "zip", "gzip")]);
+    let reported: Vec<_> = invalid
+        .iter()
+        .map(|l| {
+            (
+                l["variable"].as_str().unwrap(),
+                l["value"].as_str().unwrap(),
+                l["used"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            ("LOGFIX_LEVEL", "loud", "info"),
+            ("LOGFIX_MAX_FILES", "lots", "10"),
+            ("LOGFIX_COMPRESS", "zip", "gzip")
+        ]
+    );
     assert!(invalid.iter().all(|l| l["component"] == "logfix" && l["level"] == "warn"));
     assert_eq!(events(&lines, "hello").len(), 1, "the program ran on with the defaults");
     assert!(events(&lines, "details").is_empty(), "the default level is info");
@@ -126,7 +149,10 @@ fn child_panics() {
         return;
     }
     let _guard = logfix_runtime::init();
-    let worker = std::thread::Builder::new().name("worker-7".into()).spawn(|| panic!("the disk is on fire")).unwrap();
+    let worker = std::thread::Builder::new()
+        .name("worker-7".into())
+        .spawn(|| panic!("the disk is on fire"))
+        .unwrap();
     assert!(worker.join().is_err());
 }
 
@@ -171,7 +197,11 @@ fn a_disabled_event_costs_a_level_check_not_a_render() {
     logger.emit(&Expensive { value: Counted(Arc::clone(&renders)) });
     logger.shutdown();
     assert_eq!(renders.load(Ordering::SeqCst), 0);
-    let debug = Config::new().dir(dir.path().to_path_buf()).file("debug.log".into()).level(Level::Debug).build();
+    let debug = Config::new()
+        .dir(dir.path().to_path_buf())
+        .file("debug.log".into())
+        .level(Level::Debug)
+        .build();
     debug.emit(&Expensive { value: Counted(Arc::clone(&renders)) });
     debug.shutdown();
     // One render, for the file: the value appears in the message and as a field.

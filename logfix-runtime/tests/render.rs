@@ -1,5 +1,9 @@
 //! Rendering: whatever goes into an event, out comes exactly one valid line.
 
+// Helpers outside `#[test]` functions are not covered by clippy.toml's `allow-*-in-tests`: in
+// test code a broken expectation must panic with its message.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+
 use std::fmt;
 
 use logfix_runtime::__private::{render_json, render_pretty};
@@ -87,15 +91,25 @@ struct Acted {
 #[test]
 fn an_event_field_wins_over_the_context_and_appears_once() {
     let ctx = Context::new().request_id("from-context").user_id("u-ctx").correlation_id("c-1");
-    let events = capture(|| ctx.scope(|| logfix_runtime::emit(&Acted { user_id: 7, request_id: "from-event" })));
+    let events = capture(|| {
+        ctx.scope(|| {
+            logfix_runtime::emit(&Acted { user_id: 7, request_id: "from-event" });
+        });
+    });
     let line = &events.lines()[0];
     assert_eq!(line.matches("\"user_id\"").count(), 1, "{line}");
     assert_eq!(line.matches("\"request_id\"").count(), 1, "{line}");
     assert_eq!(events[0]["user_id"], 7);
     assert_eq!(events[0]["request_id"], "from-event");
     assert_eq!(events[0]["correlation_id"], "c-1");
-    let order: Vec<_> = ["message", "correlation_id", "user_id"].iter().map(|k| line.find(&format!("\"{k}\"")).unwrap()).collect();
-    assert!(order.windows(2).all(|w| w[0] < w[1]), "context keys come after message, event fields after them: {line}");
+    let order: Vec<_> = ["message", "correlation_id", "user_id"]
+        .iter()
+        .map(|k| line.find(&format!("\"{k}\"")).unwrap())
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "context keys come after message, event fields after them: {line}"
+    );
 }
 
 struct Panics;
@@ -133,12 +147,17 @@ fn a_failing_display_impl_keeps_the_line_valid() {
 fn a_panicking_display_impl_is_replaced_by_a_render_failed_event() {
     let dir = std::env::temp_dir().join(format!("logfix-render-panic-{}", std::process::id()));
     let logger = logfix_runtime::Config::new().dir(dir.clone()).build();
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| logger.emit(&Shows { value: Panics })));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        logger.emit(&Shows { value: Panics });
+    }));
     assert!(caught.is_ok(), "emit must not propagate the panic");
     logger.shutdown();
     assert_eq!(logger.metrics().render_failures, 1);
     let text = std::fs::read_to_string(dir.join("app.log")).unwrap();
-    let failed = text.lines().find(|l| l.contains("\"event\":\"render_failed\"")).expect("a render_failed line");
+    let failed = text
+        .lines()
+        .find(|l| l.contains("\"event\":\"render_failed\""))
+        .expect("a render_failed line");
     let fields = validate_line(failed).unwrap();
     assert_eq!(fields["failed_event"], "shows");
     assert_eq!(fields["level"], "error");

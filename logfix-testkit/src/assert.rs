@@ -24,8 +24,7 @@ impl Captured {
     /// ```
     #[must_use]
     pub fn find(&self, component: &str, event: &str) -> Option<&Value> {
-        self.iter()
-            .find(|e| e["component"] == component && e["event"] == event)
+        self.iter().find(|e| e["component"] == component && e["event"] == event)
     }
 
     /// The events for which `keep` returns true, with their lines.
@@ -227,10 +226,7 @@ pub fn assert_not_logged(events: &Captured, expected: &[(&str, Value)]) {
     if hits.peek().is_none() {
         return;
     }
-    let mut message = format!(
-        "expected no event matching {}, but found:",
-        describe(expected)
-    );
+    let mut message = format!("expected no event matching {}, but found:", describe(expected));
     for (index, (_, line)) in hits {
         let _ = write!(message, "\n  #{} {line}", index + 1);
     }
@@ -238,19 +234,12 @@ pub fn assert_not_logged(events: &Captured, expected: &[(&str, Value)]) {
 }
 
 fn matches(event: &Value, expected: &[(&str, Value)]) -> bool {
-    expected
-        .iter()
-        .all(|(key, want)| event.get(*key) == Some(want))
+    expected.iter().all(|(key, want)| event.get(*key) == Some(want))
 }
 
 /// The event that matches the most expected keys (the first one on a tie), if any matches one.
 fn closest<'a>(events: &'a Captured, expected: &[(&str, Value)]) -> Option<(usize, &'a Value)> {
-    let score = |e: &Value| {
-        expected
-            .iter()
-            .filter(|(key, want)| e.get(*key) == Some(want))
-            .count()
-    };
+    let score = |e: &Value| expected.iter().filter(|(key, want)| e.get(*key) == Some(want)).count();
     events
         .iter()
         .enumerate()
@@ -264,10 +253,8 @@ fn closest<'a>(events: &'a Captured, expected: &[(&str, Value)]) -> Option<(usiz
 
 /// `{component = "auth", user_id = 42}`
 fn describe(expected: &[(&str, Value)]) -> String {
-    let pairs: Vec<String> = expected
-        .iter()
-        .map(|(key, value)| format!("{key} = {value}"))
-        .collect();
+    let pairs: Vec<String> =
+        expected.iter().map(|(key, value)| format!("{key} = {value}")).collect();
     format!("{{{}}}", pairs.join(", "))
 }
 
@@ -306,12 +293,7 @@ mod tests {
     #[test]
     fn assert_logged_returns_the_first_match() {
         let events = sample();
-        let hit = assert_logged!(
-            events,
-            event = "user_login",
-            user_id = 42,
-            "http.status" = 200
-        );
+        let hit = assert_logged!(events, event = "user_login", user_id = 42, "http.status" = 200);
         assert_eq!(hit["user_id"], 42);
         assert_logged!(events, event = "user_logout",);
     }
@@ -385,9 +367,6 @@ mod tests {
         })
         .unwrap_err();
         let message = err.downcast_ref::<String>().unwrap();
-        assert_eq!(
-            message,
-            "no captured event matches {event = \"x\"}\nno events captured"
-        );
+        assert_eq!(message, "no captured event matches {event = \"x\"}\nno events captured");
     }
 }

@@ -138,9 +138,7 @@ impl Exclusive {
              same thread: end the outer capture first"
         );
         // A test that panicked while capturing poisons the lock; the capture it guarded is over.
-        let lock = GLOBAL_CAPTURE
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let lock = GLOBAL_CAPTURE.lock().unwrap_or_else(PoisonError::into_inner);
         HOLDS_GLOBAL.set(true);
         Self { _lock: lock }
     }
@@ -157,12 +155,7 @@ impl Capture {
     pub fn start() -> Self {
         let lines = Arc::default();
         let hook = hook::capture_thread(sink(&lines));
-        Self {
-            lines,
-            hook: Some(hook),
-            exclusive: None,
-            _not_send: PhantomData,
-        }
+        Self { lines, hook: Some(hook), exclusive: None, _not_send: PhantomData }
     }
 
     /// Starts capturing the events emitted on every thread, after waiting for any other global
@@ -176,12 +169,7 @@ impl Capture {
         let exclusive = Exclusive::acquire();
         let lines = Arc::default();
         let hook = hook::capture_all(sink(&lines));
-        Self {
-            lines,
-            hook: Some(hook),
-            exclusive: Some(exclusive),
-            _not_send: PhantomData,
-        }
+        Self { lines, hook: Some(hook), exclusive: Some(exclusive), _not_send: PhantomData }
     }
 
     /// The events captured so far; the capture goes on.
@@ -192,11 +180,7 @@ impl Capture {
     #[must_use]
     #[track_caller]
     pub fn events(&self) -> Captured {
-        let lines = self
-            .lines
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let lines = self.lines.lock().unwrap_or_else(PoisonError::into_inner).clone();
         Captured::from_lines(lines)
     }
 
@@ -239,10 +223,7 @@ impl fmt::Debug for Capture {
 fn sink(lines: &Arc<Mutex<Vec<String>>>) -> CaptureSink {
     let lines = Arc::clone(lines);
     Arc::new(move |line: &str| {
-        lines
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(line.to_owned());
+        lines.lock().unwrap_or_else(PoisonError::into_inner).push(line.to_owned());
     })
 }
 
@@ -366,10 +347,7 @@ mod tests {
         assert_eq!(captured.len(), 2);
         assert_eq!(captured[1]["event"], "b");
         assert_eq!(captured.lines()[0], line("a"));
-        let names: Vec<_> = captured
-            .iter()
-            .map(|e| e["event"].as_str().unwrap())
-            .collect();
+        let names: Vec<_> = captured.iter().map(|e| e["event"].as_str().unwrap()).collect();
         assert_eq!(names, ["a", "b"]);
     }
 
@@ -392,10 +370,7 @@ mod tests {
     fn display_numbers_the_lines_and_caps_the_list() {
         assert_eq!(Captured::default().to_string(), "no events captured");
         let one = Captured::from_lines(vec![line("a")]);
-        assert_eq!(
-            one.to_string(),
-            format!("1 event captured:\n  #1 {}", line("a"))
-        );
+        assert_eq!(one.to_string(), format!("1 event captured:\n  #1 {}", line("a")));
         let many = Captured::from_lines(vec![line("a"); MAX_LISTED + 3]);
         assert!(many.to_string().ends_with("\n  ... and 3 more"), "{many}");
     }

@@ -103,11 +103,7 @@ pub enum SchemaErrorKind {
 
 impl SchemaError {
     fn new(kind: SchemaErrorKind) -> Self {
-        Self {
-            path: None,
-            line: None,
-            kind,
-        }
+        Self { path: None, line: None, kind }
     }
 
     /// The file the error is in, for errors of [`validate_file`].
@@ -175,34 +171,21 @@ impl fmt::Display for SchemaErrorKind {
                 write!(f, "expected a JSON object, found {found}")
             }
             Self::DuplicateKey { pointer } => {
-                write!(
-                    f,
-                    "duplicate key `{pointer}`: no key may appear twice in an object"
-                )
+                write!(f, "duplicate key `{pointer}`: no key may appear twice in an object")
             }
             Self::Schema { errors } => {
                 write!(f, "does not match the logfix schema: {}", errors.join("; "))
             }
-            Self::KeyOrder {
-                position,
-                expected,
-                found,
-            } => write!(
+            Self::KeyOrder { position, expected, found } => write!(
                 f,
                 "key {position} is `{found}`, expected `{expected}`: a line starts with \
                  `timestamp`, `level`, `component`, `event`, `message` in this order"
             ),
             Self::NoSuchDay { timestamp } => {
-                write!(
-                    f,
-                    "`timestamp` {timestamp:?} names a day that does not exist"
-                )
+                write!(f, "`timestamp` {timestamp:?} names a day that does not exist")
             }
             Self::InvalidSchema(e) => {
-                write!(
-                    f,
-                    "the embedded logfix schema does not compile (a logfix-testkit bug): {e}"
-                )
+                write!(f, "the embedded logfix schema does not compile (a logfix-testkit bug): {e}")
             }
         }
     }
@@ -259,47 +242,32 @@ pub fn validate_line(line: &str) -> Result<Map<String, Value>, SchemaError> {
 
     let (value, top_keys) = parse_strict(text)?;
     if !value.is_object() {
-        return Err(SchemaErrorKind::NotAnObject {
-            found: describe(&value),
-        }
-        .into());
+        return Err(SchemaErrorKind::NotAnObject { found: describe(&value) }.into());
     }
 
     let (schemas, index) = compiled().map_err(|e| SchemaErrorKind::InvalidSchema(e.clone()))?;
     if let Err(e) = schemas.validate(&value, *index) {
-        return Err(SchemaErrorKind::Schema {
-            errors: schema_messages(&e),
-        }
-        .into());
+        return Err(SchemaErrorKind::Schema { errors: schema_messages(&e) }.into());
     }
 
     for (position, (expected, found)) in MANDATORY_KEYS.iter().zip(&top_keys).enumerate() {
         if expected != found {
             let found = found.clone();
-            return Err(SchemaErrorKind::KeyOrder {
-                position: position + 1,
-                expected,
-                found,
-            }
-            .into());
+            return Err(
+                SchemaErrorKind::KeyOrder { position: position + 1, expected, found }.into()
+            );
         }
     }
 
     if let Some(Value::String(timestamp)) = value.get("timestamp") {
         if !day_exists(timestamp) {
-            return Err(SchemaErrorKind::NoSuchDay {
-                timestamp: timestamp.clone(),
-            }
-            .into());
+            return Err(SchemaErrorKind::NoSuchDay { timestamp: timestamp.clone() }.into());
         }
     }
 
     match value {
         Value::Object(map) => Ok(map),
-        other => Err(SchemaErrorKind::NotAnObject {
-            found: describe(&other),
-        }
-        .into()),
+        other => Err(SchemaErrorKind::NotAnObject { found: describe(&other) }.into()),
     }
 }
 
@@ -355,12 +323,7 @@ pub fn validate_file(path: impl AsRef<Path>) -> Result<usize, SchemaError> {
             return Err(at(Some(number), SchemaErrorKind::Unterminated));
         }
         let line = core::str::from_utf8(&buf).map_err(|e| {
-            at(
-                Some(number),
-                SchemaErrorKind::NotUtf8 {
-                    valid_up_to: e.valid_up_to(),
-                },
-            )
+            at(Some(number), SchemaErrorKind::NotUtf8 { valid_up_to: e.valid_up_to() })
         })?;
         validate_line(line).map_err(|e| at(Some(number), e.kind))?;
     }
@@ -374,19 +337,11 @@ fn compiled() -> Result<&'static (Schemas, SchemaIndex), &'static String> {
 
 fn compile() -> Result<(Schemas, SchemaIndex), String> {
     let schema: Value = serde_json::from_str(SCHEMA).map_err(|e| e.to_string())?;
-    let id = schema
-        .get("$id")
-        .and_then(Value::as_str)
-        .ok_or("the schema has no `$id`")?
-        .to_owned();
+    let id = schema.get("$id").and_then(Value::as_str).ok_or("the schema has no `$id`")?.to_owned();
     let mut compiler = Compiler::new();
-    compiler
-        .add_resource(&id, schema)
-        .map_err(|e| format!("{e:#}"))?;
+    compiler.add_resource(&id, schema).map_err(|e| format!("{e:#}"))?;
     let mut schemas = Schemas::new();
-    let index = compiler
-        .compile(&id, &mut schemas)
-        .map_err(|e| format!("{e:#}"))?;
+    let index = compiler.compile(&id, &mut schemas).map_err(|e| format!("{e:#}"))?;
     Ok((schemas, index))
 }
 
@@ -424,10 +379,7 @@ fn describe(value: &Value) -> &'static str {
 /// Whether the date of a timestamp that matched the schema's pattern exists in the calendar.
 fn day_exists(timestamp: &str) -> bool {
     let number = |range: core::ops::Range<usize>| {
-        timestamp
-            .get(range)
-            .and_then(|s| s.parse::<u32>().ok())
-            .unwrap_or(0)
+        timestamp.get(range).and_then(|s| s.parse::<u32>().ok()).unwrap_or(0)
     };
     let (year, month, day) = (number(0..4), number(5..7), number(8..10));
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -448,17 +400,12 @@ fn day_exists(timestamp: &str) -> bool {
 fn parse_strict(text: &str) -> Result<(Value, Vec<String>), SchemaError> {
     let state = ParseState::default();
     let mut de = serde_json::Deserializer::from_str(text);
-    let parsed = Strict {
-        state: &state,
-        pointer: Pointer::Root,
-    }
-    .deserialize(&mut de);
+    let parsed = Strict { state: &state, pointer: Pointer::Root }.deserialize(&mut de);
     if let Some(pointer) = state.duplicate.into_inner() {
         return Err(SchemaErrorKind::DuplicateKey { pointer }.into());
     }
     let value = parsed.map_err(SchemaErrorKind::Json)?;
-    de.end()
-        .map_err(|e| SchemaErrorKind::TrailingCharacters { column: e.column() })?;
+    de.end().map_err(|e| SchemaErrorKind::TrailingCharacters { column: e.column() })?;
     Ok((value, state.top_keys.into_inner()))
 }
 
@@ -547,10 +494,8 @@ impl<'de> Visitor<'de> for Strict<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
         loop {
-            let seed = Strict {
-                state: self.state,
-                pointer: Pointer::Index(&self.pointer, items.len()),
-            };
+            let seed =
+                Strict { state: self.state, pointer: Pointer::Index(&self.pointer, items.len()) };
             match seq.next_element_seed(seed)? {
                 Some(item) => items.push(item),
                 None => return Ok(Value::Array(items)),
@@ -659,20 +604,11 @@ mod tests {
 
     #[test]
     fn displays_path_and_line() {
-        let err = SchemaError {
-            path: Some("a.log".into()),
-            line: Some(3),
-            kind: SchemaErrorKind::Empty,
-        };
+        let err =
+            SchemaError { path: Some("a.log".into()), line: Some(3), kind: SchemaErrorKind::Empty };
         assert!(err.to_string().starts_with("a.log:3: empty line"), "{err}");
-        let err = SchemaError {
-            path: None,
-            line: Some(3),
-            kind: SchemaErrorKind::Empty,
-        };
+        let err = SchemaError { path: None, line: Some(3), kind: SchemaErrorKind::Empty };
         assert!(err.to_string().starts_with("line 3: empty line"), "{err}");
-        assert!(SchemaError::new(SchemaErrorKind::Empty)
-            .to_string()
-            .starts_with("empty line"));
+        assert!(SchemaError::new(SchemaErrorKind::Empty).to_string().starts_with("empty line"));
     }
 }

@@ -13,11 +13,7 @@ struct UserLogin<'a> {
 }
 
 #[derive(LogEvent)]
-#[log(
-    component = "auth",
-    level = "warn",
-    message = "login failed for {user_id}"
-)]
+#[log(component = "auth", level = "warn", message = "login failed for {user_id}")]
 struct LoginFailed {
     user_id: u64,
     attempts: u32,
@@ -33,19 +29,9 @@ struct Served<'a> {
 
 fn session() -> Captured {
     capture(|| {
-        logfix_runtime::emit(&LoginFailed {
-            user_id: 42,
-            attempts: 1,
-        });
-        logfix_runtime::emit(&UserLogin {
-            user_id: 42,
-            email: "ann@example.com",
-        });
-        logfix_runtime::emit(&Served {
-            path: "/home",
-            status: 200,
-            tags: vec!["a", "b"],
-        });
+        logfix_runtime::emit(&LoginFailed { user_id: 42, attempts: 1 });
+        logfix_runtime::emit(&UserLogin { user_id: 42, email: "ann@example.com" });
+        logfix_runtime::emit(&Served { path: "/home", status: 200, tags: vec!["a", "b"] });
     })
 }
 
@@ -57,30 +43,17 @@ fn matchers() {
     assert_eq!(events.from_component("auth").len(), 2);
     assert_eq!(events.events_named("served").len(), 1);
     assert_eq!(events.filter(|e| e["user_id"] == 42).len(), 2);
-    assert_eq!(
-        events.filter(|e| e["level"] == "warn")[0]["event"],
-        "login_failed"
-    );
+    assert_eq!(events.filter(|e| e["level"] == "warn")[0]["event"], "login_failed");
 }
 
 #[test]
 fn assert_logged_matches_any_keys_with_json_semantics() {
     let events = session();
-    let login = assert_logged!(
-        events,
-        component = "auth",
-        event = "user_login",
-        user_id = 42
-    );
+    let login = assert_logged!(events, component = "auth", event = "user_login", user_id = 42);
     assert_eq!(login["message"], "user 42 logged in");
     assert_logged!(events, email = "[REDACTED]");
     assert_logged!(events, level = "warn", attempts = 1u8);
-    assert_logged!(
-        events,
-        "status" = 200,
-        tags = ["a", "b"],
-        path = String::from("/home")
-    );
+    assert_logged!(events, "status" = 200, tags = ["a", "b"], path = String::from("/home"));
     assert_logged!(events, tags = json!(["a", "b"]));
     assert_logged!(&events, event = "served");
 }
@@ -116,10 +89,7 @@ fn a_failure_message_names_the_closest_event_and_prints_the_lines() {
     );
     assert!(message.contains("3 events captured:"), "{message}");
     for (i, line) in events.lines().iter().enumerate() {
-        assert!(
-            message.contains(&format!("  #{} {line}", i + 1)),
-            "{message}"
-        );
+        assert!(message.contains(&format!("  #{} {line}", i + 1)), "{message}");
     }
 }
 

@@ -13,11 +13,7 @@ struct UserLogin {
 }
 
 #[derive(LogEvent)]
-#[log(
-    component = "capture_test",
-    level = "trace",
-    message = "step {step} of worker {worker}"
-)]
+#[log(component = "capture_test", level = "trace", message = "step {step} of worker {worker}")]
 struct Step {
     worker: usize,
     step: usize,
@@ -110,15 +106,11 @@ fn parallel_thread_captures_see_only_their_own_events() {
 fn a_thread_capture_does_not_see_spawned_threads() {
     let events = capture(|| {
         thread::spawn(|| {
-            logfix_runtime::emit(&FromThread {
-                owner: "thread-capture-spawned",
-            });
+            logfix_runtime::emit(&FromThread { owner: "thread-capture-spawned" });
         })
         .join()
         .unwrap();
-        logfix_runtime::emit(&FromThread {
-            owner: "thread-capture-own",
-        });
+        logfix_runtime::emit(&FromThread { owner: "thread-capture-own" });
     });
     assert_eq!(events.len(), 1, "{events}");
     assert_eq!(events[0]["owner"], "thread-capture-own");
@@ -133,10 +125,7 @@ fn capture_all_sees_events_of_spawned_threads() {
         for handle in handles {
             handle.join().unwrap();
         }
-        logfix_runtime::emit(&Step {
-            worker: 99,
-            step: 100,
-        });
+        logfix_runtime::emit(&Step { worker: 99, step: 100 });
     });
     // Other tests of this binary may emit meanwhile: look at this test's events only.
     let mine = events.filter(|e| e["event"] == "step" && e["step"] == 100);
@@ -169,10 +158,7 @@ fn global_captures_take_turns() {
         let (owner, events) = handle.join().unwrap();
         let theirs = events.filter(|e| e["owner"] == "first" || e["owner"] == "second");
         assert_eq!(theirs.len(), 20, "{owner}: {theirs}");
-        assert!(
-            theirs.iter().all(|e| e["owner"] == owner),
-            "{owner}: {theirs}"
-        );
+        assert!(theirs.iter().all(|e| e["owner"] == owner), "{owner}: {theirs}");
     }
 }
 
@@ -181,19 +167,14 @@ fn a_thread_capture_inside_capture_all_keeps_its_events() {
     let outer = capture_all(|| {
         let inner = thread::spawn(|| {
             capture(|| {
-                logfix_runtime::emit(&FromThread {
-                    owner: "nested-inner",
-                });
+                logfix_runtime::emit(&FromThread { owner: "nested-inner" });
             })
         })
         .join()
         .unwrap();
         assert_eq!(inner.len(), 1);
     });
-    assert!(
-        outer.iter().all(|e| e["owner"] != "nested-inner"),
-        "{outer}"
-    );
+    assert!(outer.iter().all(|e| e["owner"] != "nested-inner"), "{outer}");
 }
 
 #[test]
@@ -223,10 +204,7 @@ fn captures_nest_innermost_first() {
     let outer = outer.finish();
     assert_eq!(inner.len(), 1);
     assert_eq!(inner[0]["user_id"], 2);
-    let ids: Vec<_> = outer
-        .iter()
-        .map(|e| e["user_id"].as_u64().unwrap())
-        .collect();
+    let ids: Vec<_> = outer.iter().map(|e| e["user_id"].as_u64().unwrap()).collect();
     assert_eq!(ids, [1, 3]);
 }
 
@@ -234,16 +212,10 @@ fn captures_nest_innermost_first() {
 fn the_global_guard_form_works_across_threads() {
     let capture = Capture::start_all();
     thread::spawn(|| {
-        logfix_runtime::emit(&FromThread {
-            owner: "global-guard",
-        });
+        logfix_runtime::emit(&FromThread { owner: "global-guard" });
     })
     .join()
     .unwrap();
     let events = capture.finish();
-    assert_eq!(
-        events.filter(|e| e["owner"] == "global-guard").len(),
-        1,
-        "{events}"
-    );
+    assert_eq!(events.filter(|e| e["owner"] == "global-guard").len(), 1, "{events}");
 }

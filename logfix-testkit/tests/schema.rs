@@ -33,10 +33,7 @@ fn reject_saying(line: &str, needles: &[&str]) -> SchemaError {
     let err = reject(line);
     let message = err.to_string();
     for needle in needles {
-        assert!(
-            message.contains(needle),
-            "{line}\n  message {message:?} lacks {needle:?}"
-        );
+        assert!(message.contains(needle), "{line}\n  message {message:?} lacks {needle:?}");
     }
     err
 }
@@ -101,10 +98,7 @@ fn rejects_a_missing_mandatory_key() {
             .collect();
         let line = format!("{{{}}}", kept.join(","));
         let err = reject_saying(&line, &["missing properties", missing]);
-        assert!(
-            matches!(err.kind(), SchemaErrorKind::Schema { .. }),
-            "{err:?}"
-        );
+        assert!(matches!(err.kind(), SchemaErrorKind::Schema { .. }), "{err:?}");
     }
 }
 
@@ -112,14 +106,7 @@ fn rejects_a_missing_mandatory_key() {
 fn rejects_mandatory_keys_out_of_order() {
     let line = r#"{"timestamp":"2026-11-28T04:39:13.123456Z","component":"auth","level":"info","event":"user_login","message":"m"}"#;
     let err = reject_saying(line, &["key 2 is `component`, expected `level`"]);
-    assert!(matches!(
-        err.kind(),
-        SchemaErrorKind::KeyOrder {
-            position: 2,
-            expected: "level",
-            ..
-        }
-    ));
+    assert!(matches!(err.kind(), SchemaErrorKind::KeyOrder { position: 2, expected: "level", .. }));
 
     // A field before the mandatory keys are all written.
     let line = r#"{"timestamp":"2026-11-28T04:39:13.123456Z","level":"info","component":"auth","event":"user_login","user_id":1,"message":"m"}"#;
@@ -147,10 +134,7 @@ fn rejects_bad_timestamps() {
     ] {
         let line = VALID.replace("2026-11-28T04:39:13.123456Z", bad);
         let err = reject_saying(&line, &["`/timestamp`", "does not match pattern"]);
-        assert!(
-            matches!(err.kind(), SchemaErrorKind::Schema { .. }),
-            "{bad}: {err:?}"
-        );
+        assert!(matches!(err.kind(), SchemaErrorKind::Schema { .. }), "{bad}: {err:?}");
     }
     reject_saying(
         &VALID.replace(r#""2026-11-28T04:39:13.123456Z""#, "1795840753"),
@@ -166,14 +150,7 @@ fn rejects_bad_timestamps() {
 
 #[test]
 fn rejects_bad_levels() {
-    for bad in [
-        r#""WARN""#,
-        r#""warning""#,
-        r#""fatal""#,
-        r#""""#,
-        "3",
-        "null",
-    ] {
+    for bad in [r#""WARN""#, r#""warning""#, r#""fatal""#, r#""""#, "3", "null"] {
         let line = VALID.replace(r#""info""#, bad);
         reject_saying(&line, &["`/level`", "must be one of"]);
     }
@@ -201,49 +178,33 @@ fn rejects_empty_or_non_string_component_and_event() {
 
 #[test]
 fn reports_every_schema_violation_of_a_line() {
-    let line = VALID
-        .replace(r#""info""#, r#""loud""#)
-        .replace(r#""auth""#, r#""""#);
+    let line = VALID.replace(r#""info""#, r#""loud""#).replace(r#""auth""#, r#""""#);
     let err = reject(&line);
-    let SchemaErrorKind::Schema { errors } = err.kind() else {
-        panic!("{err:?}")
-    };
+    let SchemaErrorKind::Schema { errors } = err.kind() else { panic!("{err:?}") };
     assert_eq!(errors.len(), 2, "{errors:?}");
 }
 
 #[test]
 fn rejects_duplicate_keys() {
-    let err = reject_saying(
-        &with(r#","user_id":1,"user_id":2"#),
-        &["duplicate key `/user_id`"],
-    );
+    let err = reject_saying(&with(r#","user_id":1,"user_id":2"#), &["duplicate key `/user_id`"]);
     assert!(
         matches!(err.kind(), SchemaErrorKind::DuplicateKey { pointer } if pointer == "/user_id")
     );
     // serde_json alone would keep the second `level` and see a valid line.
     reject_saying(&with(r#","level":"error""#), &["duplicate key `/level`"]);
-    reject_saying(
-        &with(r#","payload":{"id":1,"id":1}"#),
-        &["duplicate key `/payload/id`"],
-    );
+    reject_saying(&with(r#","payload":{"id":1,"id":1}"#), &["duplicate key `/payload/id`"]);
 }
 
 #[test]
 fn rejects_two_objects_on_one_line() {
     let err = reject_saying(
         &format!("{VALID}{VALID}"),
-        &[
-            "unexpected text after the JSON object",
-            "two objects on one line",
-        ],
+        &["unexpected text after the JSON object", "two objects on one line"],
     );
     assert!(
         matches!(err.kind(), SchemaErrorKind::TrailingCharacters { column } if *column == VALID.len() + 1)
     );
-    reject_saying(
-        &format!("{VALID} {VALID}\n"),
-        &["unexpected text after the JSON object"],
-    );
+    reject_saying(&format!("{VALID} {VALID}\n"), &["unexpected text after the JSON object"]);
 }
 
 #[test]
@@ -251,10 +212,7 @@ fn rejects_raw_line_breaks() {
     // Between two keys: valid JSON, but two lines.
     let line = VALID.replace(r#","level""#, "\n,\"level\"");
     let err = reject_saying(&line, &["raw line break at column 43", "exactly one line"]);
-    assert!(matches!(
-        err.kind(),
-        SchemaErrorKind::LineBreak { column: 43 }
-    ));
+    assert!(matches!(err.kind(), SchemaErrorKind::LineBreak { column: 43 }));
     // Inside a string: invalid JSON too, but the line break is what matters.
     reject_saying(&VALID.replace("user 42", "user\n42"), &["raw line break"]);
     // Only one trailing `\n` is the terminator.
@@ -345,19 +303,13 @@ fn names_the_file_and_line_of_a_violation() {
     assert_eq!(err.path(), Some(path.as_path()));
     assert_eq!(
         err.to_string(),
-        format!(
-            "{}:2: duplicate key `/a`: no key may appear twice in an object",
-            path.display()
-        )
+        format!("{}:2: duplicate key `/a`: no key may appear twice in an object", path.display())
     );
 
     let path = temp_path("blank-line.log");
     std::fs::write(&path, format!("{VALID}\n\n{VALID}\n")).unwrap();
     let err = validate_file(&path).unwrap_err();
-    assert!(
-        matches!(err.kind(), SchemaErrorKind::Empty) && err.line() == Some(2),
-        "{err}"
-    );
+    assert!(matches!(err.kind(), SchemaErrorKind::Empty) && err.line() == Some(2), "{err}");
 }
 
 #[test]
@@ -365,24 +317,15 @@ fn rejects_an_unterminated_last_line() {
     let path = temp_path("torn.log");
     std::fs::write(&path, format!("{VALID}\n{}", &VALID[..40])).unwrap();
     let err = validate_file(&path).unwrap_err();
-    assert!(
-        matches!(err.kind(), SchemaErrorKind::Unterminated) && err.line() == Some(2),
-        "{err}"
-    );
-    assert!(
-        err.to_string().contains("does not end with a newline"),
-        "{err}"
-    );
+    assert!(matches!(err.kind(), SchemaErrorKind::Unterminated) && err.line() == Some(2), "{err}");
+    assert!(err.to_string().contains("does not end with a newline"), "{err}");
 }
 
 #[test]
 fn reports_unreadable_files() {
     let path = temp_path("missing.log");
     let err = validate_file(&path).unwrap_err();
-    assert!(
-        matches!(err.kind(), SchemaErrorKind::Io(_)) && err.line().is_none(),
-        "{err}"
-    );
+    assert!(matches!(err.kind(), SchemaErrorKind::Io(_)) && err.line().is_none(), "{err}");
     assert!(std::error::Error::source(&err).is_some());
 
     let path = temp_path("corrupt.log.gz");

@@ -29,23 +29,14 @@ pub(crate) struct ForeignEvent<'a> {
 
 impl<'a> ForeignEvent<'a> {
     pub(crate) fn new(level: Level, component: &'a str, event: &'a str) -> Self {
-        Self {
-            level,
-            component,
-            event,
-            message: String::new(),
-            fields: Vec::new(),
-        }
+        Self { level, component, event, message: String::new(), fields: Vec::new() }
     }
 
     /// Adds an event field; a mandatory key is moved aside to `field.<key>`, and a repeated key
     /// replaces the earlier value.
     pub(crate) fn field(&mut self, key: &str, value: ContextValue) {
-        let key = if RESERVED_KEYS.contains(&key) {
-            format!("field.{key}")
-        } else {
-            key.to_owned()
-        };
+        let key =
+            if RESERVED_KEYS.contains(&key) { format!("field.{key}") } else { key.to_owned() };
         match self.fields.iter_mut().find(|(k, _)| *k == key) {
             Some(entry) => entry.1 = value,
             None => self.fields.push((key, value)),
@@ -107,16 +98,7 @@ mod tests {
         e.span_field("conn", "user_id", ContextValue::from(4_u8));
         e.span_field("request", "peer", ContextValue::from("a"));
         let keys: Vec<_> = e.fields.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(
-            keys,
-            [
-                "field.level",
-                "user_id",
-                "request.user_id",
-                "conn.user_id",
-                "peer"
-            ]
-        );
+        assert_eq!(keys, ["field.level", "user_id", "request.user_id", "conn.user_id", "peer"]);
         assert_eq!(e.fields[1].1, ContextValue::U64(2));
     }
 }

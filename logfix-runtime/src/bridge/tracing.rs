@@ -99,11 +99,7 @@ where
         let meta = event.metadata();
         // Without an explicit `name:`, tracing names events `event file.rs:42`, which changes
         // with every edit: not a stable event name.
-        let name = if meta.name().starts_with("event ") {
-            "tracing"
-        } else {
-            meta.name()
-        };
+        let name = if meta.name().starts_with("event ") { "tracing" } else { meta.name() };
         let mut record = ForeignEvent::new(level(*meta.level()), meta.target(), name);
         event.record(&mut EventVisitor(&mut record));
         if let Some(scope) = ctx.event_scope(event) {
@@ -134,8 +130,7 @@ impl Visit for EventVisitor<'_, '_> {
         if field.name() == "message" {
             self.0.message = format!("{value:?}");
         } else {
-            self.0
-                .field(field.name(), ContextValue::from(format!("{value:?}")));
+            self.0.field(field.name(), ContextValue::from(format!("{value:?}")));
         }
     }
 
@@ -156,8 +151,7 @@ impl Visit for EventVisitor<'_, '_> {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.0
-            .field(field.name(), ContextValue::from(error_chain(value)));
+        self.0.field(field.name(), ContextValue::from(error_chain(value)));
     }
 }
 

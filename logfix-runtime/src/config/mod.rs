@@ -240,10 +240,7 @@ impl Config {
                 (k.starts_with("LOGFIX_") || k == "NO_COLOR").then(|| (k, v.into()))
             })
             .collect();
-        Self {
-            env: Some(env),
-            ..Self::default()
-        }
+        Self { env: Some(env), ..Self::default() }
     }
 
     setters! {
@@ -301,23 +298,16 @@ impl Config {
     )]
     pub fn resolve(&self) -> (Settings, Vec<ConfigIssue>) {
         let mut issues = Vec::new();
-        let env = Env {
-            vars: self.env.as_ref(),
-            issues: &mut issues,
-        };
+        let env = Env { vars: self.env.as_ref(), issues: &mut issues };
         let mut env = env;
         let environment = env
-            .get(
-                "LOGFIX_ENV",
-                environment_name(self.code.environment.unwrap_or_default()),
-                |s| {
-                    parse::choice(s, &["development", "staging", "production"]).map(|i| match i {
-                        0 => Environment::Development,
-                        1 => Environment::Staging,
-                        _ => Environment::Production,
-                    })
-                },
-            )
+            .get("LOGFIX_ENV", environment_name(self.code.environment.unwrap_or_default()), |s| {
+                parse::choice(s, &["development", "staging", "production"]).map(|i| match i {
+                    0 => Environment::Development,
+                    1 => Environment::Staging,
+                    _ => Environment::Production,
+                })
+            })
             .or(self.code.environment)
             .unwrap_or_default();
         let mut s = Settings::preset(environment);
@@ -391,15 +381,11 @@ impl Config {
         }) {
             s.max_files = v;
         }
-        let age = s
-            .max_age
-            .map_or("none".to_owned(), |d| format!("{}s", d.as_secs()));
+        let age = s.max_age.map_or("none".to_owned(), |d| format!("{}s", d.as_secs()));
         if let Some(v) = env.get("LOGFIX_MAX_AGE", &age, parse::duration) {
             s.max_age = Some(v);
         }
-        let total = s
-            .max_total_size
-            .map_or("none".to_owned(), |n| n.to_string());
+        let total = s.max_total_size.map_or("none".to_owned(), |n| n.to_string());
         if let Some(v) = env.get("LOGFIX_MAX_TOTAL_SIZE", &total, parse::size) {
             s.max_total_size = Some(v);
         }
@@ -441,9 +427,7 @@ impl Config {
             || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             |vars| vars.get("NO_COLOR").is_some_and(|v| !v.is_empty()),
         );
-        let terminal = self
-            .terminal
-            .unwrap_or_else(|| console_is_terminal(s.console));
+        let terminal = self.terminal.unwrap_or_else(|| console_is_terminal(s.console));
         s.color = s.format == Format::Pretty && terminal && !no_color;
         (s, issues)
     }
@@ -568,22 +552,14 @@ mod tests {
     use super::*;
 
     fn resolve(vars: &[(&str, &str)]) -> (Settings, Vec<ConfigIssue>) {
-        Config::from_env_vars(vars.iter().copied())
-            .terminal(true)
-            .resolve()
+        Config::from_env_vars(vars.iter().copied()).terminal(true).resolve()
     }
 
     #[test]
     fn defaults_are_production() {
         let (s, issues) = resolve(&[]);
         assert!(issues.is_empty());
-        assert_eq!(
-            s,
-            Settings {
-                color: false,
-                ..Settings::preset(Environment::Production)
-            }
-        );
+        assert_eq!(s, Settings { color: false, ..Settings::preset(Environment::Production) });
         assert_eq!(s.max_file_size, 100_000_000);
         assert_eq!(s.max_files, 10);
         assert_eq!(s.file, "app.log");
@@ -597,10 +573,7 @@ mod tests {
         assert_eq!(dev.filter.to_string(), "debug");
         assert!(dev.color);
         let (staging, _) = resolve(&[("LOGFIX_ENV", "Staging")]);
-        assert_eq!(
-            (staging.format, staging.console),
-            (Format::Json, Console::Off)
-        );
+        assert_eq!((staging.format, staging.console), (Format::Json, Console::Off));
     }
 
     #[test]
@@ -650,17 +623,9 @@ mod tests {
             ("LOGFIX_FILE", "../etc/passwd"),
             ("LOGFIX_DIR", ""),
         ]);
-        assert_eq!(
-            s,
-            Settings {
-                color: false,
-                ..Settings::preset(Environment::Production)
-            }
-        );
-        let summary: Vec<_> = issues
-            .iter()
-            .map(|i| (i.variable, i.value.as_str(), i.used.as_str()))
-            .collect();
+        assert_eq!(s, Settings { color: false, ..Settings::preset(Environment::Production) });
+        let summary: Vec<_> =
+            issues.iter().map(|i| (i.variable, i.value.as_str(), i.used.as_str())).collect();
         assert_eq!(
             summary,
             [
@@ -698,29 +663,11 @@ mod tests {
     #[test]
     fn colour_needs_pretty_a_terminal_and_no_no_color() {
         let pretty = [("LOGFIX_FORMAT", "pretty")];
-        assert!(
-            Config::from_env_vars(pretty)
-                .terminal(true)
-                .resolve()
-                .0
-                .color
-        );
-        assert!(
-            !Config::from_env_vars(pretty)
-                .terminal(false)
-                .resolve()
-                .0
-                .color
-        );
+        assert!(Config::from_env_vars(pretty).terminal(true).resolve().0.color);
+        assert!(!Config::from_env_vars(pretty).terminal(false).resolve().0.color);
         let json = [("LOGFIX_FORMAT", "json")];
         assert!(!Config::from_env_vars(json).terminal(true).resolve().0.color);
         let empty_no_color = [("LOGFIX_FORMAT", "pretty"), ("NO_COLOR", "")];
-        assert!(
-            Config::from_env_vars(empty_no_color)
-                .terminal(true)
-                .resolve()
-                .0
-                .color
-        );
+        assert!(Config::from_env_vars(empty_no_color).terminal(true).resolve().0.color);
     }
 }

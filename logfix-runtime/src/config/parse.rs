@@ -21,9 +21,7 @@ pub(crate) fn size(s: &str) -> Result<u64, String> {
         "gib" => 1 << 30,
         _ => return Err(EXPECTED.to_owned()),
     };
-    number
-        .checked_mul(factor)
-        .ok_or_else(|| "size too large".to_owned())
+    number.checked_mul(factor).ok_or_else(|| "size too large".to_owned())
 }
 
 /// Parses a duration: a whole number with a unit `ms`, `s`, `m`, `h` or `d`: `100ms`, `30d`.
@@ -94,15 +92,9 @@ mod tests {
         assert_eq!(size("1gib"), Ok(1 << 30));
         assert_eq!(size("512"), Ok(512));
         assert_eq!(size(" 7 b "), Ok(7));
-        for bad in [
-            "",
-            "MB",
-            "-1MB",
-            "1.5MB",
-            "10 TB",
-            "99999999999999999999",
-            "18446744073709551615GB",
-        ] {
+        for bad in
+            ["", "MB", "-1MB", "1.5MB", "10 TB", "99999999999999999999", "18446744073709551615GB"]
+        {
             assert!(size(bad).is_err(), "{bad:?}");
         }
     }

@@ -31,13 +31,8 @@ pub enum Level {
 
 impl Level {
     /// Every level, from the most verbose to the most severe.
-    pub const ALL: [Level; 5] = [
-        Level::Trace,
-        Level::Debug,
-        Level::Info,
-        Level::Warn,
-        Level::Error,
-    ];
+    pub const ALL: [Level; 5] =
+        [Level::Trace, Level::Debug, Level::Info, Level::Warn, Level::Error];
 
     /// The lowercase name written in the `level` key.
     #[must_use]

@@ -17,13 +17,8 @@ use crate::render::Output;
 pub const RESERVED_KEYS: [&str; 5] = ["timestamp", "level", "component", "event", "message"];
 
 /// The context keys, written after `message` and before the event's own fields when set.
-pub const CONTEXT_KEYS: [&str; 5] = [
-    "request_id",
-    "correlation_id",
-    "user_id",
-    "trace_id",
-    "span_id",
-];
+pub const CONTEXT_KEYS: [&str; 5] =
+    ["request_id", "correlation_id", "user_id", "trace_id", "span_id"];
 
 /// What is known about an event type at compile time.
 ///
@@ -64,13 +59,7 @@ impl Metadata {
         level: Level,
         fields: &'static [&'static str],
     ) -> Self {
-        Self {
-            component,
-            event,
-            level,
-            fields,
-            json_head: OnceLock::new(),
-        }
+        Self { component, event, level, fields, json_head: OnceLock::new() }
     }
 
     /// The `component` key: the part of the service the event comes from.

@@ -14,11 +14,7 @@ pub(crate) struct Notice {
 
 impl Notice {
     pub(crate) fn new(meta: &'static Metadata, message: impl Into<String>) -> Self {
-        Self {
-            meta,
-            message: message.into(),
-            fields: Vec::new(),
-        }
+        Self { meta, message: message.into(), fields: Vec::new() }
     }
 
     #[must_use]

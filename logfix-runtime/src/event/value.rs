@@ -83,45 +83,33 @@ impl<'a> ValueWriter<'a> {
 
     /// Writes a boolean.
     pub fn bool(&mut self, v: bool) {
-        self.out
-            .buf
-            .extend_from_slice(if v { b"true" } else { b"false" });
+        self.out.buf.extend_from_slice(if v { b"true" } else { b"false" });
     }
 
     /// Writes a signed integer.
     pub fn i64(&mut self, v: i64) {
-        self.out
-            .buf
-            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
     /// Writes an unsigned integer.
     pub fn u64(&mut self, v: u64) {
-        self.out
-            .buf
-            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
     /// Writes a 128-bit signed integer.
     pub fn i128(&mut self, v: i128) {
-        self.out
-            .buf
-            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
     /// Writes a 128-bit unsigned integer.
     pub fn u128(&mut self, v: u128) {
-        self.out
-            .buf
-            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
     /// Writes a float. JSON has no NaN or infinity, so outside the message those become `null`.
     pub fn f64(&mut self, v: f64) {
         if v.is_finite() {
-            self.out
-                .buf
-                .extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+            self.out.buf.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
         } else if self.in_string || self.out.format == Format::Pretty {
             let text: &[u8] = if v.is_nan() {
                 b"NaN"
@@ -160,14 +148,9 @@ impl<'a> ValueWriter<'a> {
         self.out.buf.push(b'[');
         for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
-                self.out
-                    .buf
-                    .extend_from_slice(if self.in_string { b", " } else { b"," });
+                self.out.buf.extend_from_slice(if self.in_string { b", " } else { b"," });
             }
-            item.record(&mut ValueWriter {
-                out: self.out,
-                in_string: self.in_string,
-            });
+            item.record(&mut ValueWriter { out: self.out, in_string: self.in_string });
         }
         self.out.buf.push(b']');
     }
@@ -191,8 +174,7 @@ impl<'a> ValueWriter<'a> {
 /// Whether a pretty-format field value must be quoted to be read back unambiguously.
 fn needs_quotes(s: &str) -> bool {
     s.is_empty()
-        || s.bytes()
-            .any(|b| b <= b' ' || b == b'"' || b == b'=' || b == b'\\' || b == 0x7f)
+        || s.bytes().any(|b| b <= b' ' || b == b'"' || b == b'=' || b == b'\\' || b == 0x7f)
 }
 
 impl<T: Value + ?Sized> Value for &T {

@@ -27,9 +27,7 @@ pub(crate) fn now() -> SystemTime {
 }
 
 pub(crate) fn system_nanos() -> u64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
 }
 
@@ -65,10 +63,7 @@ mod tsc {
     fn read_tsc() -> u64 {
         // SAFETY: RDTSC has no preconditions: every x86_64 CPU has it, it takes no arguments and
         // it touches no memory. It only reads the time-stamp counter.
-        #[allow(
-            unsafe_code,
-            reason = "RDTSC: 11 ns instead of 57 ns for the wall clock"
-        )]
+        #[allow(unsafe_code, reason = "RDTSC: 11 ns instead of 57 ns for the wall clock")]
         unsafe {
             core::arch::x86_64::_rdtsc()
         }
@@ -114,14 +109,8 @@ mod tsc {
             Some(a) => (a.tick, a.nanos),
             None => *FIRST.get_or_init(|| (tick, nanos)),
         };
-        let (ticks, span) = (
-            tick.wrapping_sub(from_tick),
-            nanos.saturating_sub(from_nanos),
-        );
-        #[allow(
-            clippy::cast_precision_loss,
-            reason = "a ratio; 52 bits of precision are plenty"
-        )]
+        let (ticks, span) = (tick.wrapping_sub(from_tick), nanos.saturating_sub(from_nanos));
+        #[allow(clippy::cast_precision_loss, reason = "a ratio; 52 bits of precision are plenty")]
         if ticks > 0 && span >= 1_000_000 {
             let rate = span as f64 / ticks as f64;
             NANOS_PER_TICK.store(rate.to_bits(), Ordering::Relaxed);
@@ -134,21 +123,11 @@ mod tsc {
                 clippy::cast_sign_loss
             )]
             let valid_ticks = (RECALIBRATE.as_nanos() as f64 / nanos_per_tick) as u64;
-            Anchor {
-                tick,
-                nanos,
-                nanos_per_tick,
-                valid_ticks,
-            }
+            Anchor { tick, nanos, nanos_per_tick, valid_ticks }
         } else {
             // The rate is not known yet: read the wall clock every time until it is (the first
             // millisecond of the process).
-            Anchor {
-                tick,
-                nanos,
-                nanos_per_tick: 0.0,
-                valid_ticks: 0,
-            }
+            Anchor { tick, nanos, nanos_per_tick: 0.0, valid_ticks: 0 }
         };
         let _ = ANCHOR.try_with(|c| c.set(Some(anchor)));
         nanos

@@ -45,10 +45,7 @@ pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         // Most text needs no escaping: skip it eight bytes at a time.
-        if let Some(word) = bytes
-            .get(i..i + 8)
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-        {
+        if let Some(word) = bytes.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
             if !may_need_escape(u64::from_le_bytes(word)) {
                 i += 8;
                 continue;
@@ -97,7 +94,7 @@ pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
     flush(out, bytes, start, bytes.len());
 }
 
-/// Whether no byte of `bytes` needs escaping.
+/// Whether no byte of `bytes` needs escaping, checked eight bytes at a time.
 fn is_clean(bytes: &[u8]) -> bool {
     let mut words = bytes.chunks_exact(8);
     for word in &mut words {
@@ -106,10 +103,13 @@ fn is_clean(bytes: &[u8]) -> bool {
             return false;
         }
     }
-    words
-        .remainder()
-        .iter()
-        .all(|&b| b >= 0x20 && b != b'"' && b != b'\\' && b != 0x7f && b != 0xe2)
+    // The tail, padded with a byte that never needs escaping, is one more word.
+    let tail = words.remainder();
+    let mut padded = [b'a'; 8];
+    if let Some(prefix) = padded.get_mut(..tail.len()) {
+        prefix.copy_from_slice(tail);
+    }
+    !may_need_escape(u64::from_le_bytes(padded))
 }
 
 /// Whether any byte of `word` is below 0x20, a quote, a backslash, DEL or 0xE2 (the lead byte of

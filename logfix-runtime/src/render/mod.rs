@@ -64,12 +64,7 @@ pub(crate) struct Output {
 
 impl Output {
     pub(crate) fn new(format: Format, color: bool) -> Self {
-        Self {
-            buf: Vec::with_capacity(256),
-            format,
-            color,
-            format_errors: 0,
-        }
+        Self { buf: Vec::with_capacity(256), format, color, format_errors: 0 }
     }
 
     pub(crate) fn clear(&mut self) {
@@ -143,8 +138,7 @@ pub(crate) fn render<R: Record + ?Sized>(
                 out.buf.extend_from_slice(head);
             } else {
                 out.buf.extend_from_slice(b"\",\"level\":\"");
-                out.buf
-                    .extend_from_slice(record.level().as_str().as_bytes());
+                out.buf.extend_from_slice(record.level().as_str().as_bytes());
                 out.buf.extend_from_slice(b"\",\"component\":\"");
                 escape::escape_into(&mut out.buf, record.component());
                 out.buf.extend_from_slice(b"\",\"event\":\"");
@@ -161,8 +155,7 @@ pub(crate) fn render<R: Record + ?Sized>(
             });
             out.buf.push(b' ');
             paint(out, color, level_color(record.level()), |out| {
-                out.buf
-                    .extend_from_slice(level_label(record.level()).as_bytes());
+                out.buf.extend_from_slice(level_label(record.level()).as_bytes());
             });
             out.buf.push(b' ');
             paint(out, color, BOLD, |out| {
@@ -188,7 +181,6 @@ pub(crate) fn render<R: Record + ?Sized>(
 pub(crate) fn write_key(out: &mut Output, key: &str) {
     match out.format {
         Format::Json => {
-            out.buf.reserve(key.len() + 4);
             out.buf.extend_from_slice(b",\"");
             escape::escape_into(&mut out.buf, key);
             out.buf.extend_from_slice(b"\":");

@@ -18,10 +18,7 @@ pub(crate) fn write_timestamp(out: &mut Vec<u8>, time: SystemTime) {
     let secs = since_epoch.as_secs().min(MAX_SECS);
     let micros = since_epoch.subsec_micros();
     // Events come many per second: the calendar part is computed once per second per thread.
-    let cached = LAST_SECOND
-        .try_with(Cell::get)
-        .ok()
-        .filter(|(s, _)| *s == secs);
+    let cached = LAST_SECOND.try_with(Cell::get).ok().filter(|(s, _)| *s == secs);
     let mut buf = if let Some((_, buf)) = cached {
         buf
     } else {
@@ -62,10 +59,7 @@ fn format_second(secs: u64) -> [u8; TIMESTAMP_LEN] {
 }
 
 /// Writes the last `width` decimal digits of `value` at `at`.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "callers pass constant offsets inside the buffer"
-)]
+#[allow(clippy::indexing_slicing, reason = "callers pass constant offsets inside the buffer")]
 fn put(buf: &mut [u8; TIMESTAMP_LEN], at: usize, mut value: u64, width: usize) {
     for i in (at..at + width).rev() {
         // The remainder is below 10, so the cast cannot truncate.
@@ -110,14 +104,8 @@ mod tests {
     fn renders_known_instants() {
         assert_eq!(render(0, 0), "1970-01-01T00:00:00.000000Z");
         assert_eq!(render(951_782_400, 1), "2000-02-29T00:00:00.000001Z");
-        assert_eq!(
-            render(1_795_840_753, 123_456),
-            "2026-11-28T04:39:13.123456Z"
-        );
-        assert_eq!(
-            render(4_102_444_799, 999_999),
-            "2099-12-31T23:59:59.999999Z"
-        );
+        assert_eq!(render(1_795_840_753, 123_456), "2026-11-28T04:39:13.123456Z");
+        assert_eq!(render(4_102_444_799, 999_999), "2099-12-31T23:59:59.999999Z");
         assert_eq!(render(300_000_000_000, 7), "9999-12-31T23:59:59.000007Z");
     }
 
@@ -128,20 +116,7 @@ mod tests {
         for days in 0..(60 * 366) {
             assert_eq!(civil_from_days(days), (y, m, d), "day {days}");
             let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-            let len = [
-                31,
-                if leap { 29 } else { 28 },
-                31,
-                30,
-                31,
-                30,
-                31,
-                31,
-                30,
-                31,
-                30,
-                31,
-            ];
+            let len = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
             d += 1;
             if d > len[m as usize - 1] {
                 d = 1;
