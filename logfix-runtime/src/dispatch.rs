@@ -107,9 +107,13 @@ impl Logger {
         if !settings.filter.enabled(record.component(), record.level()) {
             return;
         }
-        if let Some(line) = render_line(record, settings, &self.shared.metrics) {
-            self.send(line);
-        }
+        // The line is built straight into the message: a `Line` carries its bytes inline, so
+        // every move of it is a copy of a few hundred bytes (measured: moving it through
+        // `Option`s cost as much as rendering the fields).
+        with_output(|out| {
+            let split = render_into(out, record, settings, &self.shared.metrics);
+            self.send(Line::new(&out.buf, split));
+        });
     }
 
     /// Whether an event at `level` from `component` would be written.
@@ -264,48 +268,46 @@ thread_local! {
     static OUTPUT: RefCell<Output> = RefCell::new(Output::default());
 }
 
-/// Renders `event` with the context of this thread into a line for the writer: JSON for the
-/// file, followed by a pretty copy when that is the console's format. A panicking `Display` or
-/// `Debug` impl is counted and the event replaced by a `render_failed` line.
-fn render_line<R: Record + ?Sized>(
+/// Renders `record` with the context of this thread into `out`: the JSON line for the file,
+/// followed by a pretty copy when that is the console's format. Returns where the console's
+/// copy starts (see [`Line`]). A panicking `Display` or `Debug` impl is counted and the event
+/// replaced by a `render_failed` line.
+fn render_into<R: Record + ?Sized>(
+    out: &mut Output,
     record: &R,
     settings: &Settings,
     metrics: &Metrics,
-) -> Option<Line> {
+) -> usize {
     let time = render::clock::now();
     let pretty = settings.format == Format::Pretty && settings.console != Console::Off;
     let json = settings.file_enabled || !pretty;
-    let formats = [(json, Format::Json), (pretty, Format::Pretty)];
-    let rendered = with_output(|out| {
-        let mut dual: Option<Vec<u8>> = None;
-        let mut split = 0;
-        for (_, format) in formats.iter().filter(|(wanted, _)| *wanted) {
-            out.format = *format;
-            out.color = settings.color;
-            catch_unwind(AssertUnwindSafe(|| {
-                Context::with_current(|ctx| render::render(out, record, ctx, time));
-            }))
-            .ok()?;
-            if out.format_errors > 0 {
-                Metrics::add(&metrics.format_errors, u64::from(out.format_errors));
-            }
-            if !(json && pretty) {
-                let split = if *format == Format::Json { out.buf.len() } else { 0 };
-                return Some(Line::new(&out.buf, split));
-            }
-            // Development mode with a file: JSON first, then the pretty copy.
-            match &mut dual {
-                None => {
-                    split = out.buf.len();
-                    dual = Some(out.buf.clone());
-                }
-                Some(bytes) => bytes.extend_from_slice(&out.buf),
-            }
+    let render_as = |out: &mut Output, format: Format| {
+        out.format = format;
+        out.color = settings.color;
+        let ok = catch_unwind(AssertUnwindSafe(|| {
+            Context::with_current(|ctx| render::render(out, record, ctx, time));
+        }))
+        .is_ok();
+        if out.format_errors > 0 {
+            Metrics::add(&metrics.format_errors, u64::from(out.format_errors));
         }
-        dual.map(|bytes| Line::new(&bytes, split))
-    });
-    if let Some(line) = rendered.flatten() {
-        return Some(line);
+        ok
+    };
+    let rendered = match (json, pretty) {
+        (true, true) => {
+            // Development mode with a file: JSON first, then the pretty copy.
+            let ok = render_as(out, Format::Json);
+            let json_line = out.buf.clone();
+            let ok = ok && render_as(out, Format::Pretty);
+            let split = json_line.len();
+            out.buf.splice(0..0, json_line);
+            ok.then_some(split)
+        }
+        (true, false) => render_as(out, Format::Json).then_some(out.buf.len()),
+        (false, _) => render_as(out, Format::Pretty).then_some(0),
+    };
+    if let Some(split) = rendered {
+        return split;
     }
     Metrics::add(&metrics.render_failures, 1);
     let failed = Notice::new(
@@ -314,11 +316,9 @@ fn render_line<R: Record + ?Sized>(
     )
     .field("failed_component", record.component())
     .field("failed_event", record.event());
-    with_output(|out| {
-        out.format = Format::Json;
-        render::render(out, &Derived(&failed), None, time);
-        Line::new(&out.buf, out.buf.len())
-    })
+    out.format = Format::Json;
+    render::render(out, &Derived(&failed), None, time);
+    out.buf.len()
 }
 
 /// Runs `f` on this thread's reusable output buffer, or on a fresh one when the buffer is
@@ -493,9 +493,10 @@ fn emit_uninitialized<R: Record + ?Sized>(record: &R) {
         settings.format = Format::Json;
         (settings, Metrics::default())
     });
-    if let Some(line) = render_line(record, settings, metrics) {
-        write_stderr(line.console(), metrics);
-    }
+    with_output(|out| {
+        render_into(out, record, settings, metrics);
+        write_stderr(&out.buf, metrics);
+    });
 }
 
 /// Waits until every event emitted so far through the global logger is written (at most 5 s).

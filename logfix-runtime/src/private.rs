@@ -14,7 +14,7 @@ pub fn render_json<E: LogEvent + ?Sized>(event: &E) -> String {
         &mut out,
         &crate::render::Derived(event),
         None,
-        std::time::SystemTime::now(),
+        crate::render::clock::now(),
     );
     let line = String::from_utf8_lossy(&out.buf);
     line.strip_suffix('\n').unwrap_or(&line).to_owned()
@@ -32,7 +32,7 @@ pub fn render_pretty<E: LogEvent + ?Sized>(event: &E) -> String {
         &mut out,
         &crate::render::Derived(event),
         None,
-        std::time::SystemTime::now(),
+        crate::render::clock::now(),
     );
     let line = String::from_utf8_lossy(&out.buf);
     line.strip_suffix('\n').unwrap_or(&line).to_owned()

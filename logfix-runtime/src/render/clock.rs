@@ -12,23 +12,22 @@
 //! million: well under a microsecond). A step of the wall clock (NTP, an operator) shows up at
 //! the next recalibration of each thread.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 /// How often each thread reads the wall clock again.
 pub(crate) const RECALIBRATE: Duration = Duration::from_millis(50);
 
 /// Now, as nanoseconds since the Unix epoch.
-pub(crate) fn now() -> SystemTime {
+pub(crate) fn now() -> u64 {
     #[cfg(target_arch = "x86_64")]
     if let Some(nanos) = tsc::now_nanos() {
-        return UNIX_EPOCH + Duration::from_nanos(nanos);
+        return nanos;
     }
-    SystemTime::now()
+    system_nanos()
 }
 
 pub(crate) fn system_nanos() -> u64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+    super::time::nanos_since_epoch(SystemTime::now())
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -60,6 +59,11 @@ mod tsc {
         static ANCHOR: Cell<Option<Anchor>> = const { Cell::new(None) };
     }
 
+    #[cfg(test)]
+    thread_local! {
+        pub(super) static RECALIBRATIONS: Cell<u64> = const { Cell::new(0) };
+    }
+
     fn read_tsc() -> u64 {
         // SAFETY: RDTSC has no preconditions: every x86_64 CPU has it, it takes no arguments and
         // it touches no memory. It only reads the time-stamp counter.
@@ -69,7 +73,7 @@ mod tsc {
         }
     }
 
-    fn usable() -> bool {
+    pub(super) fn usable() -> bool {
         *USABLE.get_or_init(|| {
             std::fs::read_to_string(
                 "/sys/devices/system/clocksource/clocksource0/current_clocksource",
@@ -104,10 +108,14 @@ mod tsc {
     /// this thread at (`tick`, now).
     #[cold]
     fn recalibrate(tick: u64, previous: Option<Anchor>) -> u64 {
+        #[cfg(test)]
+        RECALIBRATIONS.with(|c| c.set(c.get() + 1));
         let nanos = system_nanos();
+        // Measure over this thread's last window; while no rate is known yet, over the time
+        // since the first reading of the process (consecutive readings are too close).
         let (from_tick, from_nanos) = match previous {
-            Some(a) => (a.tick, a.nanos),
-            None => *FIRST.get_or_init(|| (tick, nanos)),
+            Some(a) if a.nanos_per_tick > 0.0 => (a.tick, a.nanos),
+            _ => *FIRST.get_or_init(|| (tick, nanos)),
         };
         let (ticks, span) = (tick.wrapping_sub(from_tick), nanos.saturating_sub(from_nanos));
         #[allow(clippy::cast_precision_loss, reason = "a ratio; 52 bits of precision are plenty")]
@@ -137,10 +145,35 @@ mod tsc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     /// Exercises the TSC path (where the machine has it): across more than one recalibration
     /// window, every timestamp lies between two wall-clock readings taken around it, give or
     /// take the extrapolation error allowed (1 ms, far above the expected microsecond).
+    /// Once the rate is known, a thread reads the wall clock about once per window, not on
+    /// every call.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn reads_the_wall_clock_once_per_window() {
+        if !tsc::usable() {
+            return;
+        }
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_millis(5) {
+            let _ = now();
+        }
+        let before = tsc::RECALIBRATIONS.with(std::cell::Cell::get);
+        let start = std::time::Instant::now();
+        let mut calls = 0u64;
+        while start.elapsed() < RECALIBRATE {
+            let _ = now();
+            calls += 1;
+        }
+        let recalibrations = tsc::RECALIBRATIONS.with(std::cell::Cell::get) - before;
+        assert!(calls > 10_000, "{calls}");
+        assert!(recalibrations <= 3, "{recalibrations} wall-clock readings for {calls} calls");
+    }
+
     #[test]
     fn agrees_with_the_wall_clock() {
         let slack = Duration::from_millis(1);
@@ -148,7 +181,7 @@ mod tests {
         let mut checked = 0u64;
         while start.elapsed().unwrap_or_default() < RECALIBRATE * 3 {
             let before = SystemTime::now();
-            let ours = now();
+            let ours = UNIX_EPOCH + Duration::from_nanos(now());
             let after = SystemTime::now();
             assert!(
                 ours + slack >= before && ours <= after + slack,

@@ -96,20 +96,21 @@ pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
 
 /// Whether no byte of `bytes` needs escaping, checked eight bytes at a time.
 fn is_clean(bytes: &[u8]) -> bool {
+    let word = |w: &[u8]| u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
+    if bytes.len() < 8 {
+        // Assembled in a register, padded with a byte that never needs escaping: copying the
+        // bytes into a padded array and loading it back stalls on store forwarding.
+        let padded = bytes.iter().enumerate().fold(u64::from_le_bytes([b'a'; 8]), |w, (i, &b)| {
+            (w & !(0xff << (8 * i))) | (u64::from(b) << (8 * i))
+        });
+        return !may_need_escape(padded);
+    }
     let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let word = <[u8; 8]>::try_from(word).unwrap_or([0; 8]);
-        if may_need_escape(u64::from_le_bytes(word)) {
-            return false;
-        }
+    if words.any(|w| may_need_escape(word(w))) {
+        return false;
     }
-    // The tail, padded with a byte that never needs escaping, is one more word.
-    let tail = words.remainder();
-    let mut padded = [b'a'; 8];
-    if let Some(prefix) = padded.get_mut(..tail.len()) {
-        prefix.copy_from_slice(tail);
-    }
-    !may_need_escape(u64::from_le_bytes(padded))
+    // The last eight bytes cover the tail (overlapping bytes already checked is harmless).
+    bytes.get(bytes.len() - 8..).is_none_or(|last| !may_need_escape(word(last)))
 }
 
 /// Whether any byte of `word` is below 0x20, a quote, a backslash, DEL or 0xE2 (the lead byte of

@@ -7,7 +7,6 @@ pub(crate) mod time;
 
 use core::fmt;
 use core::str::FromStr;
-use std::time::SystemTime;
 
 use crate::context::Context;
 use crate::event::{FieldWriter, Level, LogEvent, MessageWriter};
@@ -127,7 +126,7 @@ pub(crate) fn render<R: Record + ?Sized>(
     out: &mut Output,
     record: &R,
     context: Option<&Context>,
-    time: SystemTime,
+    time: u64,
 ) {
     out.clear();
     match out.format {

@@ -6,17 +6,22 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Length of a rendered timestamp, without quotes.
 pub(crate) const TIMESTAMP_LEN: usize = 27;
 
-/// 9999-12-31T23:59:59Z, the last second four year digits can hold.
-const MAX_SECS: u64 = 253_402_300_799;
+/// Nanoseconds since the Unix epoch of `time`; times before 1970 become 0.
+pub(crate) fn nanos_since_epoch(time: SystemTime) -> u64 {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+}
 
-/// Appends `time` as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+/// Appends `nanos` (since the Unix epoch) as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
 ///
-/// Times before 1970 are clamped to the epoch and times after year 9999 to its last second: a log
-/// line needs a valid timestamp more than it needs a clock that is centuries wrong.
-pub(crate) fn write_timestamp(out: &mut Vec<u8>, time: SystemTime) {
-    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
-    let secs = since_epoch.as_secs().min(MAX_SECS);
-    let micros = since_epoch.subsec_micros();
+/// Times before 1970 are clamped to the epoch and times after 2554 (where nanoseconds since the
+/// epoch leave a u64) to 2554: a log line needs a valid timestamp more than a clock that is
+/// centuries wrong.
+pub(crate) fn write_timestamp(out: &mut Vec<u8>, nanos: u64) {
+    let secs = nanos / 1_000_000_000;
+    // Below 10^6, so the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
+    let micros = (nanos % 1_000_000_000 / 1000) as u32;
     // Events come many per second: the calendar part is computed once per second per thread.
     let cached = LAST_SECOND.try_with(Cell::get).ok().filter(|(s, _)| *s == secs);
     let mut buf = if let Some((_, buf)) = cached {
@@ -73,7 +78,7 @@ fn put(buf: &mut [u8; TIMESTAMP_LEN], at: usize, mut value: u64, width: usize) {
 /// Converts days since 1970-01-01 to a proleptic Gregorian (year, month, day).
 ///
 /// Howard Hinnant's `civil_from_days`, <https://howardhinnant.github.io/date_algorithms.html>.
-/// `days` must not pass 9999-12-31 (callers clamp), so every result fits in `u32`.
+/// `days` comes from a u64 of nanoseconds, so the year stays below 2555 and fits in `u32`.
 fn civil_from_days(days: u64) -> (u32, u32, u32) {
     let z = days + 719_468;
     let era = z / 146_097;
@@ -84,7 +89,7 @@ fn civil_from_days(days: u64) -> (u32, u32, u32) {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + u64::from(month <= 2);
-    // The callers' clamp bounds all three, so they fit in u32.
+    // Bounded by the input's range (see above), so they fit in u32.
     #[allow(clippy::cast_possible_truncation)]
     (year as u32, month as u32, day as u32)
 }
@@ -96,7 +101,7 @@ mod tests {
     fn render(secs: u64, micros: u32) -> String {
         let mut out = Vec::new();
         let t = UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_micros(u64::from(micros));
-        write_timestamp(&mut out, t);
+        write_timestamp(&mut out, nanos_since_epoch(t));
         String::from_utf8(out).unwrap()
     }
 
@@ -106,7 +111,8 @@ mod tests {
         assert_eq!(render(951_782_400, 1), "2000-02-29T00:00:00.000001Z");
         assert_eq!(render(1_795_840_753, 123_456), "2026-11-28T04:39:13.123456Z");
         assert_eq!(render(4_102_444_799, 999_999), "2099-12-31T23:59:59.999999Z");
-        assert_eq!(render(300_000_000_000, 7), "9999-12-31T23:59:59.000007Z");
+        // Nanoseconds since the epoch fit in a u64 until 2554; later times saturate.
+        assert_eq!(render(300_000_000_000, 7), "2554-07-21T23:34:33.709551Z");
     }
 
     #[test]
@@ -132,7 +138,7 @@ mod tests {
     #[test]
     fn clamps_times_before_the_epoch() {
         let mut out = Vec::new();
-        write_timestamp(&mut out, UNIX_EPOCH - Duration::from_secs(5));
+        write_timestamp(&mut out, nanos_since_epoch(UNIX_EPOCH - Duration::from_secs(5)));
         assert_eq!(out, b"1970-01-01T00:00:00.000000Z");
     }
 }

@@ -13,7 +13,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::render::time::write_timestamp;
+use crate::render::time::{nanos_since_epoch, write_timestamp};
 
 /// The retention policy for rotated files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub(crate) struct Retention {
 /// The suffix of a rotated file for a rotation at `time`: `20261128T043913.123456Z`.
 pub(crate) fn stamp(time: SystemTime) -> String {
     let mut rfc3339 = Vec::with_capacity(27);
-    write_timestamp(&mut rfc3339, time);
+    write_timestamp(&mut rfc3339, nanos_since_epoch(time));
     rfc3339.retain(|b| *b != b'-' && *b != b':');
     String::from_utf8_lossy(&rfc3339).into_owned()
 }
