@@ -256,7 +256,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn the_compression_thread_runs_at_idle_priority() {
-        let policy = std::thread::spawn(|| {
+        let policy = thread::spawn(|| {
             assert!(lower_priority());
             // SAFETY: no arguments; reads the calling thread's policy.
             #[allow(unsafe_code, reason = "checking the effect of the unsafe call under test")]
