@@ -399,6 +399,9 @@ fn sensitive(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
 /// Whether a field or parameter name suggests a secret. Case, `_`, `-` and `.` are ignored, so
 /// `apiKey`, `API_KEY` and `private-key` all match; any name containing a listed word matches.
 pub(crate) fn looks_sensitive(name: &str) -> bool {
+    // The runtime's `redact::SENSITIVE_NAMES` (for HTTP headers and query parameters) holds
+    // these and `session`, which is left out here: `session_id` fields are routinely logged.
+    // A test keeps the two lists in step.
     const WORDS: [&str; 9] = [
         "password",
         "passwd",
@@ -421,6 +424,29 @@ pub(crate) fn looks_sensitive(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_compile_time_word_is_also_redacted_at_run_time() {
+        for word in [
+            "password",
+            "passwd",
+            "secret",
+            "token",
+            "apikey",
+            "authorization",
+            "cookie",
+            "credential",
+            "privatekey",
+        ] {
+            assert!(looks_sensitive(word), "{word}");
+            assert!(logfix_runtime::redact::SENSITIVE_NAMES.contains(&word), "{word}");
+        }
+        let runtime_only: Vec<_> = logfix_runtime::redact::SENSITIVE_NAMES
+            .iter()
+            .filter(|w| !looks_sensitive(w))
+            .collect();
+        assert_eq!(runtime_only, [&"session"]);
+    }
 
     #[test]
     fn sensitive_names_match_in_any_case_and_spelling() {
