@@ -297,7 +297,13 @@ fn run(report: &Report) {
     println!("  latency p99       {} ns", h.percentile(0.99));
     println!("  latency p99.9     {} ns", h.percentile(0.999));
     println!("  latency max       {} ns", h.max);
-    println!("  calls over 1 ms   {}", h.above(1_000_000));
+    println!(
+        "  calls over 1 ms   {} (over 2 ms: {}, 5 ms: {}, 10 ms: {})",
+        h.above(1_000_000),
+        h.above(2_000_000),
+        h.above(5_000_000),
+        h.above(10_000_000)
+    );
     println!(
         "  throughput        {:.2} M events/s (until every byte is written)",
         report.events as f64 / report.elapsed.as_secs_f64() / 1e6
