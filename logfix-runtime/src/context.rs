@@ -248,23 +248,59 @@ impl Context {
             f(None);
         }
     }
+}
 
-    /// Writes the context's keys, skipping those the event sets itself.
-    pub(crate) fn write_fields(&self, out: &mut Output, event_has: impl Fn(&str) -> bool) {
-        for (key, id) in CONTEXT_KEYS.iter().zip(&self.inner.ids) {
-            if let Some(id) = id {
-                if !event_has(key) {
-                    write_key(out, key);
-                    ValueWriter::new(out, false).str(id);
-                }
-            }
+/// Writes the context keys after `message`, skipping those the event sets itself. With the
+/// `opentelemetry` feature, `trace_id` and `span_id` come from the current OpenTelemetry span
+/// when the logfix context has no trace id of its own.
+pub(crate) fn write_context(
+    out: &mut Output,
+    context: Option<&Context>,
+    event_has: impl Fn(&str) -> bool,
+) {
+    #[cfg(feature = "opentelemetry")]
+    let otel = match context {
+        Some(c) if c.id("trace_id").is_some() => None,
+        _ => otel::current_ids(),
+    };
+    let no_ids: [Option<Box<str>>; 5] = Default::default();
+    let ids = context.map_or(&no_ids, |c| &c.inner.ids);
+    for (key, id) in CONTEXT_KEYS.iter().zip(ids) {
+        if event_has(key) {
+            continue;
         }
-        for (key, value) in &self.inner.fields {
-            if !event_has(key) {
+        if let Some(id) = id {
+            write_key(out, key);
+            ValueWriter::new(out, false).str(id);
+            continue;
+        }
+        #[cfg(feature = "opentelemetry")]
+        if let Some((trace_id, span_id)) = &otel {
+            let id: &dyn fmt::Display = if *key == "trace_id" { trace_id } else { span_id };
+            if matches!(*key, "trace_id" | "span_id") {
                 write_key(out, key);
-                value.record(&mut ValueWriter::new(out, false));
+                ValueWriter::new(out, false).display(id);
             }
         }
+    }
+    for (key, value) in context.map_or(&[][..], |c| &c.inner.fields) {
+        if !event_has(key) {
+            write_key(out, key);
+            value.record(&mut ValueWriter::new(out, false));
+        }
+    }
+}
+
+#[cfg(feature = "opentelemetry")]
+mod otel {
+    use opentelemetry::trace::{SpanId, TraceContextExt, TraceId};
+
+    /// The ids of the current OpenTelemetry span, if there is a valid one.
+    pub(super) fn current_ids() -> Option<(TraceId, SpanId)> {
+        let context = opentelemetry::Context::current();
+        let span = context.span();
+        let span_context = span.span_context();
+        span_context.is_valid().then(|| (span_context.trace_id(), span_context.span_id()))
     }
 }
 

@@ -166,9 +166,7 @@ pub(crate) fn render<R: Record + ?Sized>(
             record.write_message(&mut MessageWriter::new(out));
         }
     }
-    if let Some(context) = context {
-        context.write_fields(out, |key| record.has_field(key));
-    }
+    crate::context::write_context(out, context, |key| record.has_field(key));
     record.write_fields(&mut FieldWriter::new(out));
     if out.format == Format::Json {
         out.buf.push(b'}');

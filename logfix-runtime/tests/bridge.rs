@@ -1,0 +1,102 @@
+//! Events of crates that log through `tracing` or `log`, in the logfix schema.
+
+// Helpers outside `#[test]` functions are not covered by clippy.toml's `allow-*-in-tests`.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+
+mod common;
+
+use common::{assert_success, is_child, run_child, Scratch};
+use logfix_runtime::Context;
+use logfix_testkit::{capture, validate_line};
+use tracing_subscriber::layer::SubscriberExt;
+
+fn with_layer<R>(f: impl FnOnce() -> R) -> R {
+    let subscriber = tracing_subscriber::registry().with(logfix_runtime::bridge::tracing::layer());
+    tracing::subscriber::with_default(subscriber, f)
+}
+
+#[test]
+fn tracing_events_carry_their_spans_and_the_context() {
+    let events = with_layer(|| {
+        capture(|| {
+            Context::new().request_id("req-9").scope(|| {
+                let conn = tracing::info_span!("conn", peer = "10.0.0.1", user_id = 1);
+                let _conn = conn.enter();
+                let request = tracing::info_span!("request", user_id = 2, route = "/items");
+                let _request = request.enter();
+                tracing::warn!(name: "slow_poll", target: "hyper::proto", user_id = 3, level = "loud", elapsed_ms = 12.5, "poll took {}ms", 12);
+            });
+        })
+    });
+    let e = &events[0];
+    assert_eq!(e["component"], "hyper::proto");
+    assert_eq!(e["event"], "slow_poll");
+    assert_eq!(e["level"], "warn");
+    assert_eq!(e["message"], "poll took 12ms");
+    assert_eq!(e["request_id"], "req-9");
+    assert_eq!(e["user_id"], 3, "the event's own field wins");
+    assert_eq!(e["field.level"], "loud", "a reserved key is moved aside");
+    assert_eq!(e["elapsed_ms"], 12.5);
+    assert_eq!(e["request.user_id"], 2, "the inner span's colliding field is prefixed");
+    assert_eq!(e["conn.user_id"], 1);
+    assert_eq!(e["route"], "/items");
+    assert_eq!(e["peer"], "10.0.0.1");
+}
+
+#[test]
+fn an_unnamed_tracing_event_gets_a_stable_event_name() {
+    let events =
+        with_layer(|| capture(|| tracing::info!(target: "sqlx::query", rows = 3, "fetched")));
+    assert_eq!(events[0]["event"], "tracing");
+    assert_eq!(events[0]["rows"], 3);
+}
+
+#[test]
+fn log_records_with_key_values() {
+    let _ = logfix_runtime::bridge::log::install();
+    let events = capture(|| {
+        Context::new().correlation_id("c-1").scope(|| {
+            log::info!(target: "reqwest::connect", attempt = 2, host = "example.invalid"; "connecting to {}", "example.invalid");
+        });
+    });
+    let e = &events[0];
+    assert_eq!(e["component"], "reqwest::connect");
+    assert_eq!(e["event"], "log");
+    assert_eq!(e["message"], "connecting to example.invalid");
+    assert_eq!(e["attempt"], 2);
+    assert_eq!(e["host"], "example.invalid");
+    assert_eq!(e["correlation_id"], "c-1");
+}
+
+#[test]
+fn child_with_a_subscriber_already_installed() {
+    if !is_child("child_with_a_subscriber_already_installed") {
+        return;
+    }
+    tracing::subscriber::set_global_default(tracing_subscriber::registry()).unwrap();
+    let _guard = logfix_runtime::init();
+    log::info!(target: "noisy::pool", "hidden by the directive");
+    log::warn!(target: "noisy::pool", "shown");
+    log::info!(target: "app", "shown too");
+}
+
+#[test]
+fn a_taken_slot_is_reported_and_directives_apply_to_foreign_targets() {
+    let dir = Scratch::new("bridge-taken");
+    let vars =
+        [("LOGFIX_DIR", dir.path().as_os_str()), ("LOGFIX_LEVEL", "info,noisy=warn".as_ref())];
+    let out = run_child("child_with_a_subscriber_already_installed", &vars);
+    assert_success(&out, "the child");
+    let text = std::fs::read_to_string(dir.join("app.log")).unwrap();
+    let lines: Vec<_> = text.lines().map(|l| validate_line(l).unwrap()).collect();
+    let not_installed: Vec<_> =
+        lines.iter().filter(|l| l["event"] == "bridge_not_installed").collect();
+    assert_eq!(not_installed.len(), 1);
+    assert_eq!(not_installed[0]["framework"], "tracing");
+    let messages: Vec<_> = lines
+        .iter()
+        .filter(|l| l["event"] == "log")
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages, ["shown", "shown too"]);
+}
