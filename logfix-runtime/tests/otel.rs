@@ -1,6 +1,7 @@
 //! `trace_id` and `span_id` from the current OpenTelemetry span (feature `opentelemetry`).
 //! Run with `cargo test -p logfix-runtime --features opentelemetry --test otel`.
 #![cfg(feature = "opentelemetry")]
+#![allow(clippy::unwrap_used, reason = "test code")]
 
 use logfix_runtime::{emit, Context, LogEvent};
 use logfix_testkit::capture;
