@@ -38,7 +38,7 @@ fn ids_come_from_the_current_opentelemetry_span() {
 fn a_trace_id_in_the_logfix_context_wins() {
     let _attached = remote_span().attach();
     let events = capture(|| {
-        Context::new().trace_id("0af7651916cd43dd8448eb211c80319c").scope(|| emit(&Inside))
+        Context::new().trace_id("0af7651916cd43dd8448eb211c80319c").scope(|| emit(&Inside));
     });
     assert_eq!(events[0]["trace_id"], "0af7651916cd43dd8448eb211c80319c");
     assert!(events[0].get("span_id").is_none(), "the span id of another trace is not mixed in");
