@@ -131,6 +131,10 @@ fn main() {
         Some(other) => eprintln!("unknown scenario {other}"),
         None => {
             for name in ["single", "baseline-single", "rotating", "baseline"] {
+                // Each scenario writes ~800 MB: let the kernel write the previous one back first,
+                // or its writeback slows the next one down (seen: +50 % median latency).
+                let _ = Command::new("sync").status();
+                std::thread::sleep(Duration::from_secs(5));
                 let exe = std::env::current_exe().expect("the benchmark knows its own path");
                 let status = Command::new(exe).arg(name).status().expect("child benchmark runs");
                 assert!(status.success(), "{name} failed");

@@ -263,6 +263,14 @@ pub(crate) fn write_context(
         Some(c) if c.id("trace_id").is_some() => None,
         _ => otel::current_ids(),
     };
+    #[cfg(feature = "opentelemetry")]
+    let anything = context.is_some() || otel.is_some();
+    #[cfg(not(feature = "opentelemetry"))]
+    let anything = context.is_some();
+    if !anything {
+        // The common case outside requests: nothing to write, nothing to compare.
+        return;
+    }
     let no_ids: [Option<Box<str>>; 5] = Default::default();
     let ids = context.map_or(&no_ids, |c| &c.inner.ids);
     for (key, id) in CONTEXT_KEYS.iter().zip(ids) {
