@@ -396,29 +396,30 @@ fn sensitive(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
     }
 }
 
+/// Words that make a name look secret. The runtime's `redact::SENSITIVE_NAMES` (for HTTP
+/// headers and query parameters) holds these and `session`, which is left out here: `session_id`
+/// fields are routinely logged. A test keeps the two lists in step.
+const SENSITIVE_WORDS: [&str; 9] = [
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "authorization",
+    "cookie",
+    "credential",
+    "privatekey",
+];
+
 /// Whether a field or parameter name suggests a secret. Case, `_`, `-` and `.` are ignored, so
 /// `apiKey`, `API_KEY` and `private-key` all match; any name containing a listed word matches.
 pub(crate) fn looks_sensitive(name: &str) -> bool {
-    // The runtime's `redact::SENSITIVE_NAMES` (for HTTP headers and query parameters) holds
-    // these and `session`, which is left out here: `session_id` fields are routinely logged.
-    // A test keeps the two lists in step.
-    const WORDS: [&str; 9] = [
-        "password",
-        "passwd",
-        "secret",
-        "token",
-        "apikey",
-        "authorization",
-        "cookie",
-        "credential",
-        "privatekey",
-    ];
     let normalized: String = name
         .chars()
         .filter(|c| !matches!(c, '_' | '-' | '.'))
         .flat_map(char::to_lowercase)
         .collect();
-    WORDS.iter().any(|word| normalized.contains(word))
+    SENSITIVE_WORDS.iter().any(|word| normalized.contains(word))
 }
 
 #[cfg(test)]
@@ -427,17 +428,7 @@ mod tests {
 
     #[test]
     fn every_compile_time_word_is_also_redacted_at_run_time() {
-        for word in [
-            "password",
-            "passwd",
-            "secret",
-            "token",
-            "apikey",
-            "authorization",
-            "cookie",
-            "credential",
-            "privatekey",
-        ] {
+        for word in SENSITIVE_WORDS {
             assert!(looks_sensitive(word), "{word}");
             assert!(logfix_runtime::redact::SENSITIVE_NAMES.contains(&word), "{word}");
         }

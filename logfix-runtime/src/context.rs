@@ -280,10 +280,9 @@ pub(crate) fn write_context(
         if let Some(id) = id {
             write_key(out, key);
             ValueWriter::new(out, false).str(id);
-            continue;
         }
         #[cfg(feature = "opentelemetry")]
-        if let Some((trace_id, span_id)) = &otel {
+        if let (None, Some((trace_id, span_id))) = (id, &otel) {
             let id: &dyn fmt::Display = if *key == "trace_id" { trace_id } else { span_id };
             if matches!(*key, "trace_id" | "span_id") {
                 write_key(out, key);

@@ -17,6 +17,18 @@ impl Notice {
         Self { meta, message: message.into(), fields: Vec::new() }
     }
 
+    /// A failure of file handling: `<what>: <error>`, with the path and the error as fields.
+    pub(crate) fn failure(
+        meta: &'static Metadata,
+        what: &str,
+        path: &std::path::Path,
+        error: &std::io::Error,
+    ) -> Self {
+        Notice::new(meta, format!("{what}: {error}"))
+            .field("path", path.display().to_string())
+            .field("error", error.to_string())
+    }
+
     #[must_use]
     pub(crate) fn field(mut self, key: &'static str, value: impl Into<ContextValue>) -> Self {
         self.fields.push((key, value.into()));

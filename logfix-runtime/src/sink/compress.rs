@@ -131,14 +131,12 @@ fn compress_and_retain(job: &Job, path: &Path) {
             Ok(()) => Metrics::add(&job.metrics.compressions, 1),
             Err(e) => {
                 Metrics::add(&job.metrics.compression_failures, 1);
-                let _ = job.notices.send(
-                    Notice::new(
-                        &notice::ROTATION_FAILED,
-                        format!("compressing a rotated file failed: {e}"),
-                    )
-                    .field("path", path.display().to_string())
-                    .field("error", e.to_string()),
-                );
+                let _ = job.notices.send(Notice::failure(
+                    &notice::ROTATION_FAILED,
+                    "compressing a rotated file failed",
+                    path,
+                    &e,
+                ));
             }
         }
     }

@@ -130,30 +130,27 @@ impl FileSink {
                     compressor.submit(leftover);
                 }
             }
-            None => retain(
-                &self.dir,
-                &self.name,
-                self.retention,
-                &self.metrics,
-                &self.outbox,
-                SystemTime::now(),
-            ),
+            None => self.retain_now(),
         }
+    }
+
+    fn retain_now(&mut self) {
+        self.retained_at = Instant::now();
+        retain(
+            &self.dir,
+            &self.name,
+            self.retention,
+            &self.metrics,
+            &self.outbox,
+            SystemTime::now(),
+        );
     }
 
     /// Writes `batch`, which holds `lines` whole lines, to the file, or to stderr while the
     /// file fails.
     pub(crate) fn write(&mut self, batch: &[u8], lines: u64) {
         if self.retained_at.elapsed() >= RETENTION_INTERVAL {
-            self.retained_at = Instant::now();
-            retain(
-                &self.dir,
-                &self.name,
-                self.retention,
-                &self.metrics,
-                &self.outbox,
-                SystemTime::now(),
-            );
+            self.retain_now();
         }
         if let Some(failure) = &self.failure {
             if Instant::now() < failure.retry_at {
@@ -249,11 +246,12 @@ impl FileSink {
         }
         let target = rotate::rotated_path(&self.dir, &self.name, SystemTime::now());
         if let Err(e) = fs::rename(&self.path, &target) {
-            self.notices.push(
-                Notice::new(&notice::ROTATION_FAILED, format!("rotating the log file failed: {e}"))
-                    .field("path", self.path.display().to_string())
-                    .field("error", e.to_string()),
-            );
+            self.notices.push(Notice::failure(
+                &notice::ROTATION_FAILED,
+                "rotating the log file failed",
+                &self.path,
+                &e,
+            ));
             // Keep writing to the full file rather than lose lines; the next write retries.
             return Ok(());
         }
@@ -262,14 +260,7 @@ impl FileSink {
         drop(exclusive);
         match &self.compressor {
             Some(compressor) => compressor.submit(target),
-            None => retain(
-                &self.dir,
-                &self.name,
-                self.retention,
-                &self.metrics,
-                &self.outbox,
-                SystemTime::now(),
-            ),
+            None => self.retain_now(),
         }
         reopened.map(drop)
     }
@@ -349,14 +340,12 @@ pub(crate) fn retain(
     match rotate::enforce(dir, file, policy, now) {
         Ok(deleted) => Metrics::add(&metrics.files_deleted, deleted),
         Err(e) => {
-            let _ = notices.send(
-                Notice::new(
-                    &notice::ROTATION_FAILED,
-                    format!("deleting old log files failed: {e}"),
-                )
-                .field("path", dir.display().to_string())
-                .field("error", e.to_string()),
-            );
+            let _ = notices.send(Notice::failure(
+                &notice::ROTATION_FAILED,
+                "deleting old log files failed",
+                dir,
+                &e,
+            ));
         }
     }
 }
