@@ -257,6 +257,25 @@ mod tests {
     }
 
     #[test]
+    fn age_limit_deletes_files_not_modified_within_it() {
+        let dir = scratch("age");
+        let old = dir.join(format!("app.log.{}", stamp(at(1))));
+        let recent = dir.join(format!("app.log.{}", stamp(at(2))));
+        for (path, modified) in [(&old, at(1_000)), (&recent, at(90_000))] {
+            fs::write(path, b"x").unwrap();
+            fs::File::options().write(true).open(path).unwrap().set_modified(modified).unwrap();
+        }
+        let policy = Retention {
+            max_files: 10,
+            max_age: Some(Duration::from_secs(86_400)),
+            max_total_size: None,
+        };
+        assert_eq!(enforce(&dir, "app.log", policy, at(100_000)).unwrap(), 1);
+        assert!(!old.exists() && recent.exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn zero_max_files_keeps_none() {
         let dir = scratch("zero");
         fs::write(dir.join(format!("app.log.{}", stamp(at(5)))), b"x").unwrap();
