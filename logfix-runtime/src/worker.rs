@@ -338,7 +338,21 @@ impl Writer {
     }
 
     /// Writes the buffers out: lines reach the file (and tailers) at the latest here.
+    /// Writes the buffers out, then the notices that writing produced (a failure, a recovery),
+    /// so that operators see them at once. Notices of that second write wait for the next turn:
+    /// a failing file cannot make this recurse.
     fn write_out(&mut self) {
+        self.write_buffers();
+        let notices = self.file.as_mut().map(FileSink::take_notices).unwrap_or_default();
+        if !notices.is_empty() {
+            for notice in &notices {
+                self.notice(notice);
+            }
+            self.write_buffers();
+        }
+    }
+
+    fn write_buffers(&mut self) {
         if !self.file_buf.is_empty() {
             if let Some(file) = &mut self.file {
                 file.write(&self.file_buf, self.file_lines);
@@ -368,11 +382,6 @@ impl Writer {
             self.console_lines = 0;
         }
         self.dirty_since = None;
-        // Rendered now, written on the next turn: a failing file cannot make this recurse.
-        let notices = self.file.as_mut().map(FileSink::take_notices).unwrap_or_default();
-        for notice in &notices {
-            self.notice(notice);
-        }
     }
 
     fn stop(&mut self) {
@@ -380,11 +389,8 @@ impl Writer {
         self.write_out();
         if let Some(file) = &mut self.file {
             file.finish();
-            // Compression and retention may have had something to say.
-            for notice in file.take_notices() {
-                self.notice(&notice);
-            }
         }
+        // Compression and retention may have had something to say.
         self.write_out();
     }
 }

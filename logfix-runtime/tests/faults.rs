@@ -565,3 +565,82 @@ fn drops_under_overflow_are_counted_and_reported() {
     assert_eq!((m.lost_lines, m.write_errors), (0, 0), "{m:?}");
     assert!(strangers(scratch.path(), "app.log").is_empty(), "{:?}", common::names(scratch.path()));
 }
+
+/// Makes a file immutable (`chattr +i`: writes to it fail with EPERM, also for root and for an
+/// already open descriptor) until `release` or drop.
+struct ImmutableFile(PathBuf);
+
+impl ImmutableFile {
+    fn set(path: &Path) -> Result<Self, String> {
+        match Command::new("chattr").arg("+i").arg(path).status() {
+            Ok(status) if status.success() => Ok(Self(path.to_owned())),
+            other => Err(format!("chattr +i: {other:?}")),
+        }
+    }
+
+    fn release(&self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+impl Drop for ImmutableFile {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// The child of `a_file_that_fails_and_recovers_is_resumed`: events 0..5 before, 5..10 while
+/// the file refuses writes, 10..15 after.
+#[test]
+fn child_file_fails_and_recovers() {
+    if !is_child("child_file_fails_and_recovers") {
+        return;
+    }
+    let dir = PathBuf::from(std::env::var_os(DIR_ENV).unwrap());
+    // Retry on the very next write instead of after 100 ms: the test needs no clock.
+    let logger = Config::new().dir(dir.clone()).retry_after(Duration::ZERO).build();
+    emit_seqs(&logger, 0, 5);
+    logger.flush();
+    let Ok(immutable) = ImmutableFile::set(&dir.join("app.log")) else {
+        println!("child-report skipped=1");
+        return;
+    };
+    emit_seqs(&logger, 5, 5);
+    logger.flush();
+    immutable.release();
+    emit_seqs(&logger, 10, 5);
+    logger.shutdown();
+    report_metrics(&logger.metrics());
+}
+
+#[test]
+fn a_file_that_fails_and_recovers_is_resumed() {
+    let scratch = Scratch::new("fault-recover");
+    let output =
+        run_child("child_file_fails_and_recovers", &[(DIR_ENV, scratch.path().as_os_str())]);
+    assert_success(&output, "the child");
+    let report = child_report(&output);
+    if report.contains_key("skipped") {
+        return skip("chattr +i is not available");
+    }
+    let file: Vec<Map<String, Value>> = fs::read_to_string(scratch.join("app.log"))
+        .unwrap()
+        .lines()
+        .map(|l| logfix_testkit::validate_line(l).unwrap())
+        .collect();
+    let in_file: Vec<u64> =
+        file.iter().filter_map(|l| l.get("seq").and_then(Value::as_u64)).collect();
+    assert_eq!(in_file, [0, 1, 2, 3, 4, 10, 11, 12, 13, 14], "before and after the outage");
+    let on_stderr: Vec<u64> =
+        stderr_lines(&output).iter().filter_map(|l| l.get("seq").and_then(Value::as_u64)).collect();
+    assert_eq!(on_stderr, [5, 6, 7, 8, 9], "during the outage, and nothing twice");
+    let failed: Vec<_> =
+        stderr_lines(&output).into_iter().filter(|l| l["event"] == "file_write_failed").collect();
+    assert_eq!(failed.len(), 1, "reported once per outage");
+    assert!(field(&failed[0], "error").contains("Operation not permitted"), "{failed:?}");
+    let resumed: Vec<_> = file.iter().filter(|l| l["event"] == "file_write_resumed").collect();
+    assert_eq!(resumed.len(), 1);
+    assert_eq!(resumed[0]["lines_to_stderr"].as_u64(), Some(6), "5 events and the failure notice");
+    assert_eq!(reported(&report, "lost_lines"), 0);
+    assert!(reported(&report, "write_errors") >= 1);
+}

@@ -26,6 +26,9 @@ pub const DEFAULT_MAX_FILES: u32 = 10;
 pub const DEFAULT_QUEUE_CAPACITY: usize = 16_384;
 /// Default longest time a written line waits in the writer's buffer: 100 ms.
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
+/// Default first wait before a log file that failed is tried again: 100 ms (doubled after each
+/// failure, up to 30 s).
+pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_millis(100);
 /// Default file name in the log directory.
 pub const DEFAULT_FILE: &str = "app.log";
 /// Default log directory, relative to the working directory.
@@ -109,6 +112,8 @@ pub struct Settings {
     pub queue_capacity: usize,
     /// `LOGFIX_FLUSH_INTERVAL`.
     pub flush_interval: Duration,
+    /// First wait before a log file that failed is tried again (code only).
+    pub retry_after: Duration,
     /// Colour in the pretty format: on a terminal, unless `NO_COLOR` is set.
     pub color: bool,
 }
@@ -136,6 +141,7 @@ impl Settings {
             overflow: Overflow::Block,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             flush_interval: DEFAULT_FLUSH_INTERVAL,
+            retry_after: DEFAULT_RETRY_AFTER,
             color: false,
         }
     }
@@ -202,6 +208,7 @@ struct CodeSettings {
     overflow: Option<Overflow>,
     queue_capacity: Option<usize>,
     flush_interval: Option<Duration>,
+    retry_after: Option<Duration>,
 }
 
 macro_rules! setters {
@@ -274,6 +281,9 @@ impl Config {
         queue_capacity: usize;
         /// Longest time a line waits before it is written out (`LOGFIX_FLUSH_INTERVAL`).
         flush_interval: Duration;
+        /// First wait before a log file that failed is tried again; doubled after each failure,
+        /// up to 30 s. Code only: [`DEFAULT_RETRY_AFTER`] suits production.
+        retry_after: Duration;
     }
 
     /// Writes events at `level` and above from every component: shorthand for
@@ -326,7 +336,8 @@ impl Config {
             compression,
             overflow,
             queue_capacity,
-            flush_interval
+            flush_interval,
+            retry_after
         );
         if code.dir.is_some() {
             s.dir = code.dir;

@@ -24,8 +24,6 @@ use crate::dispatch::write_stderr_lines;
 use crate::event::notice::{self, Notice};
 use crate::metrics::Metrics;
 
-/// First wait before retrying a file that failed; doubled after each failure.
-const FIRST_RETRY: Duration = Duration::from_millis(100);
 /// Longest wait between two retries.
 const MAX_RETRY: Duration = Duration::from_secs(30);
 /// How often retention runs when no rotation triggers it.
@@ -44,6 +42,7 @@ pub(crate) struct FileSink {
     max_size: u64,
     chunk: usize,
     retention: Retention,
+    first_retry: Duration,
     compressor: Option<GzipCompressor>,
     metrics: Arc<Metrics>,
     notices: Vec<Notice>,
@@ -104,6 +103,7 @@ impl FileSink {
                 .unwrap_or(MAX_CHUNK)
                 .clamp(1, MAX_CHUNK),
             retention,
+            first_retry: settings.retry_after,
             compressor,
             metrics: Arc::clone(metrics),
             notices: Vec::new(),
@@ -281,8 +281,8 @@ impl FileSink {
         } else {
             self.failure = Some(Failure {
                 since: now,
-                retry_at: now + FIRST_RETRY,
-                backoff: FIRST_RETRY,
+                retry_at: now + self.first_retry,
+                backoff: self.first_retry,
                 lines_to_stderr: 0,
             });
             self.notices.push(
