@@ -179,22 +179,16 @@ fn rotating() -> Report {
     )
 }
 
-fn drive(name: &'static str, logger: &Logger, producers: usize, per: usize, dir: &Path) -> Report {
-    let start = Instant::now();
-    let latencies = std::thread::scope(|s| {
+/// Runs `call(i)` for `i` in `0..per` on each of `producers` threads, timing every call.
+fn time_calls(producers: usize, per: usize, call: impl Fn(usize) + Sync) -> Histogram {
+    std::thread::scope(|s| {
         let handles: Vec<_> = (0..producers)
             .map(|_| {
-                s.spawn(move || {
+                s.spawn(|| {
                     let mut latencies = Histogram::new();
                     for i in 0..per {
-                        let event = UserLogin {
-                            user_id: 42 + i as u64 % 7,
-                            request_id: "req-7f3a9c",
-                            path: "/api/items",
-                            ok: true,
-                        };
                         let t = Instant::now();
-                        logger.emit(&event);
+                        call(i);
                         latencies.record(t.elapsed().as_nanos() as u64);
                     }
                     latencies
@@ -205,6 +199,18 @@ fn drive(name: &'static str, logger: &Logger, producers: usize, per: usize, dir:
             .into_iter()
             .map(|h| h.join().expect("producer"))
             .fold(Histogram::new(), |a, b| a.merge(&b))
+    })
+}
+
+fn drive(name: &'static str, logger: &Logger, producers: usize, per: usize, dir: &Path) -> Report {
+    let start = Instant::now();
+    let latencies = time_calls(producers, per, |i| {
+        logger.emit(&UserLogin {
+            user_id: 42 + i as u64 % 7,
+            request_id: "req-7f3a9c",
+            path: "/api/items",
+            ok: true,
+        });
     });
     logger.shutdown();
     let elapsed = start.elapsed();
@@ -248,32 +254,17 @@ fn baseline(producers: usize, rotating: bool) -> Report {
         per_producer(EVENTS_PER_PRODUCER_SINGLE)
     };
     let start = Instant::now();
-    let latencies = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..producers)
-            .map(|_| {
-                let tx = tx.clone();
-                s.spawn(move || {
-                    let mut latencies = Histogram::new();
-                    for i in 0..per {
-                        let user_id = 42 + i as u64 % 7;
-                        let t = Instant::now();
-                        let mut line = Vec::with_capacity(256);
-                        line.extend_from_slice(b"{\"timestamp\":\"2026-11-28T04:39:13.123456Z\",\"level\":\"info\",\"component\":\"auth\",\"event\":\"user_login\",\"message\":\"user ");
-                        line.extend_from_slice(itoa::Buffer::new().format(user_id).as_bytes());
-                        line.extend_from_slice(b" logged in\",\"user_id\":");
-                        line.extend_from_slice(itoa::Buffer::new().format(user_id).as_bytes());
-                        line.extend_from_slice(b",\"request_id\":\"req-7f3a9c\",\"path\":\"/api/items\",\"ok\":true}\n");
-                        tx.send(line).expect("send");
-                        latencies.record(t.elapsed().as_nanos() as u64);
-                    }
-                    latencies
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("producer"))
-            .fold(Histogram::new(), |a, b| a.merge(&b))
+    let latencies = time_calls(producers, per, |i| {
+        let user_id = 42 + i as u64 % 7;
+        let mut line = Vec::with_capacity(256);
+        line.extend_from_slice(b"{\"timestamp\":\"2026-11-28T04:39:13.123456Z\",\"level\":\"info\",\"component\":\"auth\",\"event\":\"user_login\",\"message\":\"user ");
+        line.extend_from_slice(itoa::Buffer::new().format(user_id).as_bytes());
+        line.extend_from_slice(b" logged in\",\"user_id\":");
+        line.extend_from_slice(itoa::Buffer::new().format(user_id).as_bytes());
+        line.extend_from_slice(
+            b",\"request_id\":\"req-7f3a9c\",\"path\":\"/api/items\",\"ok\":true}\n",
+        );
+        tx.send(line).expect("send");
     });
     drop(tx);
     let bytes = writer.join().expect("writer");

@@ -403,16 +403,7 @@ fn a_clean_shutdown_writes_every_event() {
         .flush_interval(Duration::from_secs(3_600))
         .queue_capacity(64)
         .build();
-    std::thread::scope(|s| {
-        for thread in 0..THREADS {
-            let logger = &logger;
-            s.spawn(move || {
-                for seq in 0..PER_THREAD {
-                    logger.emit(&Seq { thread, seq });
-                }
-            });
-        }
-    });
+    common::emit_from_threads(&logger, THREADS, PER_THREAD);
     logger.shutdown();
     let m = logger.metrics();
 

@@ -14,25 +14,10 @@
 
 mod common;
 
-use std::thread;
-
-use common::{file_set, read_back, strangers, Scratch, Seq};
-use logfix_runtime::{Compression, Config, Logger};
+use common::{emit_from_threads, file_set, read_back, strangers, Scratch, Seq};
+use logfix_runtime::{Compression, Config};
 
 const ROTATE_AT: u64 = 64 * 1024;
-
-/// Emits `per_thread` events from each of `threads` threads, numbered from 0 per thread.
-fn emit_from_threads(logger: &Logger, threads: u32, per_thread: u64) {
-    thread::scope(|s| {
-        for t in 0..threads {
-            s.spawn(move || {
-                for seq in 0..per_thread {
-                    logger.emit(&Seq { thread: t, seq });
-                }
-            });
-        }
-    });
-}
 
 #[test]
 fn four_threads_lose_duplicate_and_corrupt_nothing_across_rotations() {

@@ -445,3 +445,16 @@ pub fn reported(report: &BTreeMap<String, String>, key: &str) -> u64 {
         .parse()
         .unwrap()
 }
+
+/// Emits `Seq { thread, seq }` for `seq` in `0..per_thread` from each of `threads` threads.
+pub fn emit_from_threads(logger: &logfix_runtime::Logger, threads: u32, per_thread: u64) {
+    std::thread::scope(|s| {
+        for thread in 0..threads {
+            s.spawn(move || {
+                for seq in 0..per_thread {
+                    logger.emit(&Seq { thread, seq });
+                }
+            });
+        }
+    });
+}
