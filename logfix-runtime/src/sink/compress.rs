@@ -81,11 +81,9 @@ impl GzipCompressor {
     /// progress is waited for, at most [`FINISH_TIMEOUT`].
     pub(crate) fn finish(mut self, timeout: Duration) {
         self.jobs = None;
-        // Before this fix, running out of time left the thread working through the whole
-        // queue after shutdown had returned: renaming and deleting files in a directory the
-        // caller took to be quiet (a test reading the files back, a new logger recovering the
-        // same directory). See `finish_leaves_the_queue_and_stops_the_thread` and
-        // `tests/stress.rs`.
+        // When time runs out the thread must stop, not work through its queue after shutdown
+        // returned: it would rename and delete files in a directory the caller takes to be
+        // quiet (a new logger recovering it, a reader).
         let finished = self.done.recv_timeout(timeout).is_ok() || {
             self.stop.store(true, Ordering::Relaxed);
             self.done.recv_timeout(FINISH_TIMEOUT).is_ok()
