@@ -170,8 +170,10 @@ mod tests {
             calls += 1;
         }
         let recalibrations = tsc::RECALIBRATIONS.with(std::cell::Cell::get) - before;
-        assert!(calls > 10_000, "{calls}");
+        // At most one reading per window (plus the one that crosses into the next), however
+        // many calls a slow machine manages meanwhile.
         assert!(recalibrations <= 3, "{recalibrations} wall-clock readings for {calls} calls");
+        assert!(calls > 10 * recalibrations, "{calls} calls");
     }
 
     #[test]
