@@ -1,5 +1,7 @@
 //! `#[derive(LogEvent)]`: the `LogEvent` impl for a struct whose attributes passed every check.
 
+use std::fmt::Write as _;
+
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned as _;
@@ -75,7 +77,7 @@ fn expand(
         .get()
         .map(|message| write_message(&message.template, fields))
         .unwrap_or_default();
-    let field_writes = fields.iter().map(write_field);
+    let field_writes = fields.iter().map(|field| write_field(field, krate));
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -113,15 +115,20 @@ fn write_message(template: &Template, fields: &[Field<'_>]) -> TokenStream {
         .segments
         .iter()
         .map(|segment| match segment {
-            Segment::Literal(text) => quote!(__logfix_w.literal(#text);),
+            Segment::Literal(text) => {
+                let escaped = json_escaped(text);
+                quote!(__logfix_w.escaped(#escaped);)
+            }
             // `check` has made sure every placeholder names a field that can be written.
             Segment::Field(name) => write(name).unwrap_or_default(),
         })
         .collect()
 }
 
-fn write_field(field: &Field<'_>) -> TokenStream {
-    let key = field.key();
+fn write_field(field: &Field<'_>, krate: &Path) -> TokenStream {
+    let name = field.key();
+    let json = format!(",\"{}\":", json_escaped(&name));
+    let key = quote!(#krate::__private::Key::rendered(#json, #name));
     let ident = field.ident;
     match (field.mode, value_method(field.mode)) {
         (_, Some(method)) => {
@@ -135,6 +142,29 @@ fn write_field(field: &Field<'_>) -> TokenStream {
         },
         (_, None) => quote! { let _ = &self.#ident; },
     }
+}
+
+/// `text` escaped for the inside of a JSON string, exactly as the runtime's `escape_into` does
+/// (quotes, backslashes, control characters, DEL, U+2028, U+2029), so that constant parts of a
+/// line are escaped once, at compile time. `tests/derive.rs` checks the two agree.
+fn json_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            '\u{0}'..='\u{1f}' | '\u{7f}' | '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The writer method that takes the field's value. The span of the call is the field's type, so

@@ -326,3 +326,28 @@ fn events_work_through_dyn() {
     assert_eq!(event.metadata().event(), "user_login");
     assert!(render_json(event).contains(r#""user_id":1"#));
 }
+
+/// The derive escapes message literals and keys at compile time; the result must be what the
+/// runtime's own escaping produces for the same text (here: the value of a `String` field).
+#[test]
+fn compile_time_escaping_matches_the_runtime() {
+    const TEXT: &str = "q\" b\\ t\t n\n r\r bel\u{7} del\u{7f} ls\u{2028} ps\u{2029} é";
+
+    #[derive(LogEvent)]
+    #[log(
+        component = "escape",
+        message = "q\" b\\ t\t n\n r\r bel\u{7} del\u{7f} ls\u{2028} ps\u{2029} é"
+    )]
+    struct Literal {
+        #[log(rename = "k.e-y@1")]
+        same: String,
+    }
+
+    let line = render_json(&Literal { same: TEXT.to_owned() });
+    let message = line.split("\"message\":\"").nth(1).unwrap().split("\",\"").next().unwrap();
+    let field = line.split("\"k.e-y@1\":\"").nth(1).unwrap().strip_suffix("\"}").unwrap();
+    assert_eq!(message, field, "{line}");
+    let parsed: Json = serde_json::from_str(&line).unwrap();
+    assert_eq!(parsed["message"], TEXT);
+    assert!(!line.contains('\n') && !line.contains('\u{2028}'));
+}

@@ -6,7 +6,7 @@ use core::ops::Range;
 use std::time::Instant;
 
 use crate::dispatch;
-use crate::event::{FieldWriter, Level, MessageWriter, Value};
+use crate::event::{FieldWriter, Key, Level, MessageWriter, Value};
 use crate::render::{Format, Output, Record};
 
 /// The static description of one `#[logged]` function.
@@ -121,22 +121,22 @@ pub struct ArgWriter<'a> {
 impl ArgWriter<'_> {
     /// A plain argument.
     pub fn value<V: Value + ?Sized>(&mut self, key: &'static str, v: &V) {
-        self.record(key, |w| w.value(key, v));
+        self.record(key, |w| w.value(Key::named(key), v));
     }
 
     /// A `#[log(display)]` argument.
     pub fn display<V: fmt::Display + ?Sized>(&mut self, key: &'static str, v: &V) {
-        self.record(key, |w| w.display(key, v));
+        self.record(key, |w| w.display(Key::named(key), v));
     }
 
     /// A `#[log(debug)]` argument.
     pub fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &'static str, v: &V) {
-        self.record(key, |w| w.debug(key, v));
+        self.record(key, |w| w.debug(Key::named(key), v));
     }
 
     /// A `#[log(redact)]` argument: the value is never read.
     pub fn redacted(&mut self, key: &'static str) {
-        self.record(key, |w| w.redacted(key));
+        self.record(key, |w| w.redacted(Key::named(key)));
     }
 
     fn record(&mut self, key: &'static str, write: impl FnOnce(&mut FieldWriter<'_>)) {
@@ -209,16 +209,16 @@ impl Record for CallRecord<'_> {
         if matches!(self.outcome, Outcome::Enter) {
             return;
         }
-        w.value("duration_us", &self.duration_us);
+        w.value(Key::named("duration_us"), &self.duration_us);
         match &self.outcome {
             Outcome::Err { error, sources } => {
-                w.value("outcome", "error");
-                w.display("error", error);
+                w.value(Key::named("outcome"), "error");
+                w.display(Key::named("error"), error);
                 if !sources.is_empty() {
-                    w.value("error_sources", *sources);
+                    w.value(Key::named("error_sources"), *sources);
                 }
             }
-            _ => w.value("outcome", "ok"),
+            _ => w.value(Key::named("outcome"), "ok"),
         }
     }
 }

@@ -6,7 +6,7 @@
 
 pub use crate::call::{ArgWriter, Call, CallSite, ErrorRef, ViaDisplay, ViaError};
 pub use crate::capture::{capture_all, capture_thread, CaptureGuard, CaptureSink};
-pub use crate::event::{FieldWriter, Level, LogEvent, MessageWriter, Metadata, Value};
+pub use crate::event::{FieldWriter, Key, Level, LogEvent, MessageWriter, Metadata, Value};
 
 use crate::render::{self, Derived, Format, Output};
 

@@ -171,9 +171,15 @@ impl<'a> MessageWriter<'a> {
         Self { out }
     }
 
-    /// A literal part of the template.
+    /// Text, escaped here.
     pub fn literal(&mut self, text: &str) {
         crate::render::escape::escape_into(&mut self.out.buf, text);
+    }
+
+    /// A literal part of a template, escaped at compile time by `#[derive(LogEvent)]` (the
+    /// message text is escaped the same way in both formats).
+    pub fn escaped(&mut self, text: &str) {
+        self.out.buf.extend_from_slice(text.as_bytes());
     }
 
     /// A placeholder naming a plain field.
@@ -192,6 +198,29 @@ impl<'a> MessageWriter<'a> {
     }
 }
 
+/// The key of a field. Not a stable API.
+///
+/// `#[derive(LogEvent)]` renders `,"name":` at compile time (its keys never need escaping), so
+/// that writing a JSON key is one copy; other keys are escaped when written.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Key<'k> {
+    name: &'k str,
+    json: Option<&'static str>,
+}
+
+impl<'k> Key<'k> {
+    /// A key with its JSON form, `,"name":`.
+    #[must_use]
+    pub const fn rendered(json: &'static str, name: &'k str) -> Self {
+        Self { name, json: Some(json) }
+    }
+
+    pub(crate) const fn named(name: &'k str) -> Self {
+        Self { name, json: None }
+    }
+}
+
 /// Writes an event's fields after the mandatory keys. Not a stable API.
 #[doc(hidden)]
 pub struct FieldWriter<'a> {
@@ -204,41 +233,46 @@ impl<'a> FieldWriter<'a> {
     }
 
     /// A plain field.
-    pub fn value<V: Value + ?Sized>(&mut self, key: &str, v: &V) {
+    pub fn value<V: Value + ?Sized>(&mut self, key: Key<'_>, v: &V) {
         self.key(key);
         v.record(&mut ValueWriter::new(self.out, false));
     }
 
     /// A `#[log(display)]` field.
-    pub fn display<V: fmt::Display + ?Sized>(&mut self, key: &str, v: &V) {
+    pub fn display<V: fmt::Display + ?Sized>(&mut self, key: Key<'_>, v: &V) {
         self.key(key);
         ValueWriter::new(self.out, false).display(&v);
     }
 
     /// A `#[log(debug)]` field.
-    pub fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &str, v: &V) {
+    pub fn debug<V: fmt::Debug + ?Sized>(&mut self, key: Key<'_>, v: &V) {
         self.key(key);
         ValueWriter::new(self.out, false).debug(&v);
     }
 
     /// A `#[log(redact)]` field: only the key is written; the value is never read.
-    pub fn redacted(&mut self, key: &str) {
+    pub fn redacted(&mut self, key: Key<'_>) {
         self.key(key);
         ValueWriter::new(self.out, false).str(REDACTED);
     }
 
     /// A value already rendered as JSON (by the argument snapshot of `#[logged]`).
     pub(crate) fn raw_json(&mut self, key: &str, json: &[u8]) {
-        self.key(key);
+        self.key(Key::named(key));
         self.out.buf.extend_from_slice(json);
     }
 
     pub(crate) fn context_value(&mut self, key: &str, value: &crate::context::ContextValue) {
-        self.key(key);
+        self.key(Key::named(key));
         value.record(&mut ValueWriter::new(self.out, false));
     }
 
-    fn key(&mut self, key: &str) {
-        crate::render::write_key(self.out, key);
+    fn key(&mut self, key: Key<'_>) {
+        match (self.out.format, key.json) {
+            (crate::render::Format::Json, Some(json)) => {
+                self.out.buf.extend_from_slice(json.as_bytes());
+            }
+            _ => crate::render::write_key(self.out, key.name),
+        }
     }
 }
