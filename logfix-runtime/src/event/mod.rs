@@ -172,17 +172,20 @@ impl<'a> MessageWriter<'a> {
     }
 
     /// Text, escaped here.
+    #[inline]
     pub fn literal(&mut self, text: &str) {
         crate::render::escape::escape_into(&mut self.out.buf, text);
     }
 
     /// A literal part of a template, escaped at compile time by `#[derive(LogEvent)]` (the
     /// message text is escaped the same way in both formats).
+    #[inline]
     pub fn escaped(&mut self, text: &str) {
         self.out.buf.extend_from_slice(text.as_bytes());
     }
 
     /// A placeholder naming a plain field.
+    #[inline]
     pub fn value<V: Value + ?Sized>(&mut self, v: &V) {
         v.record(&mut ValueWriter::new(self.out, true));
     }
@@ -212,6 +215,7 @@ pub struct Key<'k> {
 impl<'k> Key<'k> {
     /// A key with its JSON form, `,"name":`.
     #[must_use]
+    #[inline]
     pub const fn rendered(json: &'static str, name: &'k str) -> Self {
         Self { name, json: Some(json) }
     }
@@ -233,6 +237,7 @@ impl<'a> FieldWriter<'a> {
     }
 
     /// A plain field.
+    #[inline]
     pub fn value<V: Value + ?Sized>(&mut self, key: Key<'_>, v: &V) {
         self.key(key);
         v.record(&mut ValueWriter::new(self.out, false));
@@ -267,6 +272,7 @@ impl<'a> FieldWriter<'a> {
         value.record(&mut ValueWriter::new(self.out, false));
     }
 
+    #[inline]
     fn key(&mut self, key: Key<'_>) {
         match (self.out.format, key.json) {
             (crate::render::Format::Json, Some(json)) => {

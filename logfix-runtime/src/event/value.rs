@@ -63,11 +63,13 @@ pub struct ValueWriter<'a> {
 }
 
 impl<'a> ValueWriter<'a> {
+    #[inline]
     pub(crate) fn new(out: &'a mut Output, in_string: bool) -> Self {
         Self { out, in_string }
     }
 
     /// Writes a string.
+    #[inline]
     pub fn str(&mut self, s: &str) {
         let buf = &mut self.out.buf;
         if self.in_string {
@@ -82,16 +84,19 @@ impl<'a> ValueWriter<'a> {
     }
 
     /// Writes a boolean.
+    #[inline]
     pub fn bool(&mut self, v: bool) {
         self.out.buf.extend_from_slice(if v { b"true" } else { b"false" });
     }
 
     /// Writes a signed integer.
+    #[inline]
     pub fn i64(&mut self, v: i64) {
         self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
     /// Writes an unsigned integer.
+    #[inline]
     pub fn u64(&mut self, v: u64) {
         self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
@@ -178,12 +183,14 @@ fn needs_quotes(s: &str) -> bool {
 }
 
 impl<T: Value + ?Sized> Value for &T {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         (**self).record(out);
     }
 }
 
 impl<T: Value + ?Sized> Value for &mut T {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         (**self).record(out);
     }
@@ -192,6 +199,7 @@ impl<T: Value + ?Sized> Value for &mut T {
 macro_rules! forward_smart_pointer {
     ($($ty:ident),*) => {$(
         impl<T: Value + ?Sized> Value for $ty<T> {
+            #[inline]
             fn record(&self, out: &mut ValueWriter<'_>) {
                 (**self).record(out);
             }
@@ -201,30 +209,35 @@ macro_rules! forward_smart_pointer {
 forward_smart_pointer!(Box, Rc, Arc);
 
 impl Value for str {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.str(self);
     }
 }
 
 impl Value for String {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.str(self);
     }
 }
 
 impl Value for Cow<'_, str> {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.str(self);
     }
 }
 
 impl Value for char {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.str(self.encode_utf8(&mut [0; 4]));
     }
 }
 
 impl Value for bool {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.bool(*self);
     }
@@ -233,6 +246,7 @@ impl Value for bool {
 macro_rules! integer {
     ($method:ident as $wide:ty: $($ty:ty),*) => {$(
         impl Value for $ty {
+            #[inline]
             fn record(&self, out: &mut ValueWriter<'_>) {
                 out.$method(<$wide>::from(*self));
             }
@@ -245,6 +259,7 @@ integer!(i128 as i128: i128);
 integer!(u128 as u128: u128);
 
 impl Value for isize {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         // isize is at most 64 bits on every platform Rust supports.
         out.i128(*self as i128);
@@ -252,6 +267,7 @@ impl Value for isize {
 }
 
 impl Value for usize {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.u128(*self as u128);
     }
@@ -260,6 +276,7 @@ impl Value for usize {
 macro_rules! non_zero {
     ($($ty:ty),*) => {$(
         impl Value for $ty {
+            #[inline]
             fn record(&self, out: &mut ValueWriter<'_>) {
                 self.get().record(out);
             }
@@ -280,18 +297,21 @@ non_zero!(
 );
 
 impl Value for f32 {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.f64(f64::from(*self));
     }
 }
 
 impl Value for f64 {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.f64(*self);
     }
 }
 
 impl<T: Value> Value for Option<T> {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         match self {
             Some(v) => v.record(out),
@@ -301,18 +321,21 @@ impl<T: Value> Value for Option<T> {
 }
 
 impl<T: Value> Value for [T] {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.seq(self);
     }
 }
 
 impl<T: Value, const N: usize> Value for [T; N] {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.seq(self);
     }
 }
 
 impl<T: Value> Value for Vec<T> {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.seq(self);
     }
@@ -321,6 +344,7 @@ impl<T: Value> Value for Vec<T> {
 macro_rules! via_display {
     ($($ty:ty),*) => {$(
         impl Value for $ty {
+            #[inline]
             fn record(&self, out: &mut ValueWriter<'_>) {
                 out.display(self);
             }
@@ -330,12 +354,14 @@ macro_rules! via_display {
 via_display!(IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, fmt::Arguments<'_>);
 
 impl Value for Path {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.display(&self.display());
     }
 }
 
 impl Value for PathBuf {
+    #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         self.as_path().record(out);
     }

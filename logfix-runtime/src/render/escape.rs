@@ -34,13 +34,19 @@ static ESCAPE: [u8; 128] = escape_table();
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Appends `s` to `out` escaped for the inside of a JSON string (no surrounding quotes).
+#[inline]
 pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     if is_clean(bytes) {
         // The common case: one copy.
         out.extend_from_slice(bytes);
-        return;
+    } else {
+        escape_slow(out, bytes);
     }
+}
+
+#[cold]
+fn escape_slow(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -95,6 +101,7 @@ pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Whether no byte of `bytes` needs escaping, checked eight bytes at a time.
+#[inline]
 fn is_clean(bytes: &[u8]) -> bool {
     let word = |w: &[u8]| u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
     if bytes.len() < 8 {

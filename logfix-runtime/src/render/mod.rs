@@ -59,11 +59,18 @@ pub(crate) struct Output {
     pub(crate) color: bool,
     /// `Display`/`Debug` impls that returned an error while rendering this line.
     pub(crate) format_errors: u32,
+    stamp: time::Stamp,
 }
 
 impl Output {
     pub(crate) fn new(format: Format, color: bool) -> Self {
-        Self { buf: Vec::with_capacity(256), format, color, format_errors: 0 }
+        Self {
+            buf: Vec::with_capacity(256),
+            format,
+            color,
+            format_errors: 0,
+            stamp: time::Stamp::default(),
+        }
     }
 
     pub(crate) fn clear(&mut self) {
@@ -132,7 +139,7 @@ pub(crate) fn render<R: Record + ?Sized>(
     match out.format {
         Format::Json => {
             out.buf.extend_from_slice(b"{\"timestamp\":\"");
-            time::write_timestamp(&mut out.buf, time);
+            out.stamp.write(&mut out.buf, time);
             if let Some(head) = record.json_head() {
                 out.buf.extend_from_slice(head);
             } else {
@@ -150,7 +157,7 @@ pub(crate) fn render<R: Record + ?Sized>(
         Format::Pretty => {
             let color = out.color;
             paint(out, color, DIM, |out| {
-                time::write_timestamp(&mut out.buf, time);
+                out.stamp.write(&mut out.buf, time);
             });
             out.buf.push(b' ');
             paint(out, color, level_color(record.level()), |out| {

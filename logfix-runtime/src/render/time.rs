@@ -1,6 +1,5 @@
 //! RFC 3339 timestamps in UTC with microseconds: `2026-11-28T04:39:13.123456Z`.
 
-use core::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Length of a rendered timestamp, without quotes.
@@ -18,26 +17,38 @@ pub(crate) fn nanos_since_epoch(time: SystemTime) -> u64 {
 /// epoch leave a u64) to 2554: a log line needs a valid timestamp more than a clock that is
 /// centuries wrong.
 pub(crate) fn write_timestamp(out: &mut Vec<u8>, nanos: u64) {
-    let secs = nanos / 1_000_000_000;
-    // Below 10^6, so the cast cannot truncate.
-    #[allow(clippy::cast_possible_truncation)]
-    let micros = (nanos % 1_000_000_000 / 1000) as u32;
-    // Events come many per second: the calendar part is computed once per second per thread.
-    let cached = LAST_SECOND.try_with(Cell::get).ok().filter(|(s, _)| *s == secs);
-    let mut buf = if let Some((_, buf)) = cached {
-        buf
-    } else {
-        let buf = format_second(secs);
-        let _ = LAST_SECOND.try_with(|c| c.set((secs, buf)));
-        buf
-    };
-    put(&mut buf, 20, u64::from(micros), 6);
-    out.extend_from_slice(&buf);
+    Stamp::default().write(out, nanos);
 }
 
-thread_local! {
-    /// The last second rendered on this thread, with its text (the microseconds are overwritten).
-    static LAST_SECOND: Cell<(u64, [u8; TIMESTAMP_LEN])> = const { Cell::new((u64::MAX, [0; TIMESTAMP_LEN])) };
+/// The text of the last second rendered: events come many per second, so the calendar part is
+/// computed once per second per thread and only the microseconds are written each time.
+#[derive(Debug, Clone)]
+pub(crate) struct Stamp {
+    second: u64,
+    text: [u8; TIMESTAMP_LEN],
+}
+
+impl Default for Stamp {
+    fn default() -> Self {
+        Self { second: u64::MAX, text: [0; TIMESTAMP_LEN] }
+    }
+}
+
+impl Stamp {
+    /// Appends `nanos` as [`write_timestamp`] does.
+    #[inline]
+    pub(crate) fn write(&mut self, out: &mut Vec<u8>, nanos: u64) {
+        let secs = nanos / 1_000_000_000;
+        if secs != self.second {
+            self.second = secs;
+            self.text = format_second(secs);
+        }
+        // Below 10^6, so the cast cannot truncate.
+        #[allow(clippy::cast_possible_truncation)]
+        let micros = (nanos % 1_000_000_000 / 1000) as u32;
+        put(&mut self.text, 20, u64::from(micros), 6);
+        out.extend_from_slice(&self.text);
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.000000Z` for `secs` since the epoch.
