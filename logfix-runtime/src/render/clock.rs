@@ -43,6 +43,8 @@ mod tsc {
     /// Nanoseconds per tick as `f64` bits, 0 until measured. Relaxed: it is a plain number that
     /// every thread may measure again; no other memory is published through it.
     static NANOS_PER_TICK: AtomicU64 = AtomicU64::new(0);
+    /// Fixed-point scale of `Anchor::scale`: nanoseconds per tick times 2^32.
+    const SCALE_BITS: u32 = 32;
     /// The first (tick, wall-clock nanoseconds) pair any thread took, to measure the rate from.
     static FIRST: OnceLock<(u64, u64)> = OnceLock::new();
 
@@ -51,6 +53,9 @@ mod tsc {
         tick: u64,
         nanos: u64,
         nanos_per_tick: f64,
+        /// `nanos_per_tick` in fixed point (see `SCALE_BITS`): an integer multiply is cheaper
+        /// than converting to and from floating point on every call.
+        scale: u64,
         /// Ticks after which this thread reads the wall clock again.
         valid_ticks: u64,
     }
@@ -92,13 +97,9 @@ mod tsc {
         if let Some(a) = anchor {
             let elapsed = tick.wrapping_sub(a.tick);
             if elapsed < a.valid_ticks {
-                // The product is below 2^53 for `elapsed` within one window, so exact enough.
-                #[allow(
-                    clippy::cast_precision_loss,
-                    clippy::cast_possible_truncation,
-                    clippy::cast_sign_loss
-                )]
-                return Some(a.nanos + (elapsed as f64 * a.nanos_per_tick) as u64);
+                // Within one window `elapsed * scale` is below 2^32 times the window in
+                // nanoseconds (2^58), so the product cannot overflow.
+                return Some(a.nanos + (elapsed.wrapping_mul(a.scale) >> SCALE_BITS));
             }
         }
         Some(recalibrate(tick, anchor))
@@ -130,12 +131,15 @@ mod tsc {
                 clippy::cast_possible_truncation,
                 clippy::cast_sign_loss
             )]
-            let valid_ticks = (RECALIBRATE.as_nanos() as f64 / nanos_per_tick) as u64;
-            Anchor { tick, nanos, nanos_per_tick, valid_ticks }
+            let (valid_ticks, scale) = (
+                (RECALIBRATE.as_nanos() as f64 / nanos_per_tick) as u64,
+                (nanos_per_tick * (1u64 << SCALE_BITS) as f64) as u64,
+            );
+            Anchor { tick, nanos, nanos_per_tick, scale, valid_ticks }
         } else {
             // The rate is not known yet: read the wall clock every time until it is (the first
             // millisecond of the process).
-            Anchor { tick, nanos, nanos_per_tick: 0.0, valid_ticks: 0 }
+            Anchor { tick, nanos, nanos_per_tick: 0.0, scale: 0, valid_ticks: 0 }
         };
         let _ = ANCHOR.try_with(|c| c.set(Some(anchor)));
         nanos
