@@ -70,7 +70,19 @@ fn expand(
     // `check` has made sure that `component` and `message` are set.
     let component = container.component.get().map(syn::LitStr::value).unwrap_or_default();
     let event = container.event.get().map_or_else(|| default_event(ident), syn::LitStr::value);
-    let level = format_ident!("{}", container.level.get().map_or("Info", |level| level.variant()));
+    let variant = container.level.get().map_or("Info", |level| level.variant());
+    let level = format_ident!("{variant}");
+    // The runtime's `Metadata::json_head`, at compile time; `tests/derive.rs` checks they agree.
+    let json_head = syn::LitByteStr::new(
+        format!(
+            "\",\"level\":\"{}\",\"component\":\"{}\",\"event\":\"{}\",\"message\":\"",
+            variant.to_ascii_lowercase(),
+            json_escaped(&component),
+            json_escaped(&event),
+        )
+        .as_bytes(),
+        proc_macro2::Span::call_site(),
+    );
     let keys = fields.iter().filter(|field| field.mode != Mode::Skip).map(Field::key);
     let message = container
         .message
@@ -99,6 +111,10 @@ fn expand(
 
                 fn __write_fields(&self, __logfix_w: &mut #krate::__private::FieldWriter<'_>) {
                     #(#field_writes)*
+                }
+
+                fn __json_head(&self) -> &'static [u8] {
+                    #json_head
                 }
             }
         };

@@ -351,3 +351,50 @@ fn compile_time_escaping_matches_the_runtime() {
     assert_eq!(parsed["message"], TEXT);
     assert!(!line.contains('\n') && !line.contains('\u{2028}'));
 }
+
+/// The derive writes the constant part of each line (level, component, event) at compile time;
+/// it must be what the runtime builds from the event's metadata, at every level.
+#[test]
+fn compile_time_json_head_matches_the_runtime() {
+    /// Forwards everything but `__json_head`, so the runtime's default is used.
+    struct Runtime<'a>(&'a dyn LogEvent);
+
+    impl LogEvent for Runtime<'_> {
+        fn metadata(&self) -> &'static logfix_runtime::Metadata {
+            self.0.metadata()
+        }
+
+        fn __write_message(&self, w: &mut logfix_runtime::__private::MessageWriter<'_>) {
+            self.0.__write_message(w);
+        }
+
+        fn __write_fields(&self, w: &mut logfix_runtime::__private::FieldWriter<'_>) {
+            self.0.__write_fields(w);
+        }
+    }
+
+    #[derive(LogEvent)]
+    #[log(component = "jobs.queue", event = "retry-later", level = "trace", message = "t")]
+    struct Trace;
+    #[derive(LogEvent)]
+    #[log(component = "jobs", level = "debug", message = "d")]
+    struct Debug;
+    #[derive(LogEvent)]
+    #[log(component = "jobs", level = "warn", message = "w")]
+    struct Warn;
+    #[derive(LogEvent)]
+    #[log(component = "jobs", level = "error", message = "e")]
+    struct Error;
+
+    let events: [&dyn LogEvent; 5] =
+        [&UserLogin { user_id: 1, email: "a@b" }, &Trace, &Debug, &Warn, &Error];
+    for event in events {
+        let derived = event.__json_head();
+        assert_eq!(
+            String::from_utf8_lossy(derived),
+            String::from_utf8_lossy(Runtime(event).__json_head()),
+            "{}",
+            event.metadata().event()
+        );
+    }
+}

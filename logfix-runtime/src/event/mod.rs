@@ -90,7 +90,7 @@ impl Metadata {
         self.fields.contains(&key)
     }
 
-    pub(crate) fn json_head(&self) -> &[u8] {
+    pub(crate) fn json_head(&'static self) -> &'static [u8] {
         self.json_head.get_or_init(|| {
             let mut head = Vec::with_capacity(96);
             head.extend_from_slice(b"\",\"level\":\"");
@@ -141,6 +141,14 @@ pub trait LogEvent {
     /// Not a stable API: renders the event's fields.
     #[doc(hidden)]
     fn __write_fields(&self, w: &mut FieldWriter<'_>);
+
+    /// Not a stable API: the constant JSON between the timestamp and the message text, from
+    /// `","level":"` to `","message":"`. The derive writes it out at compile time, so that
+    /// copying it is a few moves instead of a call.
+    #[doc(hidden)]
+    fn __json_head(&self) -> &'static [u8] {
+        self.metadata().json_head()
+    }
 }
 
 impl<E: LogEvent + ?Sized> LogEvent for &E {
@@ -154,6 +162,10 @@ impl<E: LogEvent + ?Sized> LogEvent for &E {
 
     fn __write_fields(&self, w: &mut FieldWriter<'_>) {
         (**self).__write_fields(w);
+    }
+
+    fn __json_head(&self) -> &'static [u8] {
+        (**self).__json_head()
     }
 }
 

@@ -112,12 +112,14 @@ fn is_clean(bytes: &[u8]) -> bool {
         });
         return !may_need_escape(padded);
     }
-    let mut words = bytes.chunks_exact(8);
-    if words.any(|w| may_need_escape(word(w))) {
-        return false;
-    }
     // The last eight bytes cover the tail (overlapping bytes already checked is harmless).
-    bytes.get(bytes.len() - 8..).is_none_or(|last| !may_need_escape(word(last)))
+    let last = bytes.get(bytes.len() - 8..).map_or(0, word);
+    if bytes.len() <= 16 {
+        // The common short value (an id, a path): two words, no loop.
+        return !(may_need_escape(bytes.get(..8).map_or(0, word)) | may_need_escape(last));
+    }
+    let mut words = bytes.chunks_exact(8);
+    !(words.any(|w| may_need_escape(word(w))) || may_need_escape(last))
 }
 
 /// Whether any byte of `word` is below 0x20, a quote, a backslash, DEL or 0xE2 (the lead byte of

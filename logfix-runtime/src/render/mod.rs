@@ -112,7 +112,7 @@ impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
     }
 
     fn json_head(&self) -> Option<&[u8]> {
-        Some(self.0.metadata().json_head())
+        Some(self.0.__json_head())
     }
 
     fn has_field(&self, key: &str) -> bool {
