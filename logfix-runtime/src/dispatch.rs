@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
 
+use crate::batch::{Batch, Slot, Slots, BATCH_LINES};
 use crate::config::{Config, ConfigIssue, Console, Overflow, Settings};
 use crate::context::Context;
 use crate::event::notice::{self, Notice};
@@ -20,7 +21,7 @@ use crate::guard::Guard;
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::render::{self, Derived, Format, Output, Record};
 use crate::sink::compress::FINISH_TIMEOUT;
-use crate::worker::{self, Line, Message};
+use crate::worker::{self, Message};
 
 /// How long [`Logger::flush`] waits for the writer, and [`Logger::shutdown`] for room in a full
 /// queue.
@@ -63,6 +64,9 @@ pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) metrics: Arc<Metrics>,
     sender: Sender<Message>,
+    /// Emptied batches handed back by the writer, to be filled again.
+    spare: Receiver<Batch>,
+    slots: Arc<Slots>,
     /// Set once by `shutdown`; from then on events go straight to stderr.
     closed: AtomicBool,
     /// The queue's receiver, handed back by the writer when it stops, so that a line sent in
@@ -76,14 +80,30 @@ pub(crate) struct Shared {
 impl Logger {
     pub(crate) fn start(settings: Settings, issues: Vec<ConfigIssue>) -> Logger {
         let metrics = Arc::new(Metrics::default());
-        let (sender, receiver) = crossbeam_channel::bounded(settings.queue_capacity);
+        // The capacity is set in events; the queue holds batches of up to `BATCH_LINES`.
+        let batches = settings.queue_capacity.div_ceil(BATCH_LINES as usize).max(2);
+        let (sender, receiver) = crossbeam_channel::bounded(batches);
+        let (spare_sender, spare) = crossbeam_channel::bounded(batches);
+        let slots = Arc::new(Slots::new());
         let orphan = Arc::new(Mutex::new(None));
-        let (handle, file) = worker::spawn(&settings, &metrics, receiver, Arc::clone(&orphan));
+        let (handle, file) = worker::spawn(
+            &settings,
+            &metrics,
+            worker::Queues {
+                receiver,
+                spare: spare_sender,
+                slots: Arc::clone(&slots),
+                orphan: Arc::clone(&orphan),
+            },
+        );
         let shared = Arc::new(Shared {
             settings,
             metrics,
             sender,
-            closed: AtomicBool::new(false),
+            spare,
+            slots,
+            // Without a writer, every line goes straight to stderr.
+            closed: AtomicBool::new(handle.is_none()),
             orphan,
             worker: Mutex::new(handle),
             file,
@@ -107,13 +127,21 @@ impl Logger {
         if !settings.filter.enabled(record.component(), record.level()) {
             return;
         }
-        // The line is built straight into the message: a `Line` carries its bytes inline, so
-        // every move of it is a copy of a few hundred bytes (measured: moving it through
-        // `Option`s cost as much as rendering the fields).
-        with_output(|out| {
-            let split = render_into(out, record, settings, &self.shared.metrics);
-            self.send(Line::new(&out.buf, split));
+        let metrics = &self.shared.metrics;
+        let done = LOCAL.try_with(|local| {
+            let Ok(mut local) = local.try_borrow_mut() else { return false };
+            let Local { out, slots } = &mut *local;
+            let split = render_into(out, record, settings, metrics);
+            self.hand_over(&out.buf, split, slot_in(slots, &self.shared.slots));
+            true
         });
+        if done != Ok(true) {
+            // An event emitted while this thread renders another (from a `Display` impl), or
+            // while the thread exits: a fresh buffer, and a batch of its own.
+            let mut out = Output::default();
+            let split = render_into(&mut out, record, settings, metrics);
+            self.hand_over(&out.buf, split, None);
+        }
     }
 
     /// Whether an event at `level` from `component` would be written.
@@ -122,39 +150,93 @@ impl Logger {
         self.shared.settings.filter.enabled(component, level)
     }
 
-    fn send(&self, line: Line) {
+    /// Appends a rendered line (see [`render_into`] for `split`) to this thread's batch in
+    /// `slot`, and sends the batch when it is full; without a slot, sends the line alone.
+    fn hand_over(&self, bytes: &[u8], split: usize, slot: Option<&Arc<Slot>>) {
         let shared = &*self.shared;
-        // SeqCst pairs with the store in `shutdown`: a line sent after the writer's last drain
-        // must see `closed` below and drain the orphaned queue itself.
+        let (file, console) = parts(&shared.settings, bytes, split);
+        // SeqCst pairs with the store in `shutdown`: a line added after the writer's last visit
+        // must see `closed` below and be written out by this thread.
         if shared.closed.load(Ordering::SeqCst) {
-            write_stderr(line.console(), &shared.metrics);
+            write_stderr(console.or(file).unwrap_or(bytes), &shared.metrics);
             return;
         }
+        if let Some(slot) = slot {
+            let mut pending = slot.lock();
+            let was_empty = pending.is_empty();
+            pending.push(file, console);
+            let full = pending.is_full().then(|| slot.take_full(&mut pending, self.spare()));
+            drop(pending);
+            match full {
+                Some(batch) => self.send(batch, Some(Arc::clone(slot))),
+                // The writer may be asleep: the first line since its last visit wakes it (a
+                // full queue means it is awake anyway).
+                None if was_empty && shared.slots.arm() => {
+                    let _ = shared.sender.try_send(Message::Wake);
+                }
+                None => {}
+            }
+        } else {
+            let mut batch = Batch::default();
+            batch.push(file, console);
+            self.send(batch, None);
+        }
+        if shared.closed.load(Ordering::SeqCst) {
+            self.rescue(slot);
+        }
+    }
+
+    fn spare(&self) -> Batch {
+        self.shared.spare.try_recv().unwrap_or_else(|_| Batch::with_capacity())
+    }
+
+    fn send(&self, batch: Batch, slot: Option<Arc<Slot>>) {
+        let shared = &*self.shared;
+        let message = Message::Batch(batch, slot);
         let result = match shared.settings.overflow {
-            Overflow::Block => shared
-                .sender
-                .send(Message::Line(line))
-                .map_err(crossbeam_channel::SendError::into_inner),
-            Overflow::Drop => match shared.sender.try_send(Message::Line(line)) {
+            Overflow::Block => {
+                shared.sender.send(message).map_err(crossbeam_channel::SendError::into_inner)
+            }
+            Overflow::Drop => match shared.sender.try_send(message) {
                 Ok(()) => Ok(()),
-                Err(TrySendError::Full(_)) => {
-                    self.record_drop();
+                Err(TrySendError::Full(message)) => {
+                    if let Message::Batch(batch, slot) = message {
+                        self.record_drop(batch.lines);
+                        slot.inspect(|s| s.landed());
+                    }
                     Ok(())
                 }
                 Err(TrySendError::Disconnected(message)) => Err(message),
             },
         };
-        if let Err(Message::Line(line)) = result {
-            // The writer is gone (it can only stop at shutdown): write the line ourselves.
-            write_stderr(line.console(), &shared.metrics);
-        }
-        if shared.closed.load(Ordering::SeqCst) {
-            drain_orphan(&shared.orphan, &shared.metrics);
+        if let Err(message) = result {
+            // The writer is gone (it can only stop at shutdown): write the lines ourselves.
+            write_message_to_stderr(message, &shared.metrics);
         }
     }
 
-    fn record_drop(&self) {
-        Metrics::add(&self.shared.metrics.dropped, 1);
+    /// After shutdown: writes what the writer left in the queue, then the pending lines of
+    /// `slot` (this thread's), to stderr: in that order, which is the order they were emitted in.
+    fn rescue(&self, slot: Option<&Arc<Slot>>) {
+        let shared = &*self.shared;
+        let orphan = shared.orphan.lock();
+        if let Some(receiver) = orphan.as_ref().ok().and_then(|o| o.as_ref()) {
+            for message in receiver.try_iter() {
+                write_message_to_stderr(message, &shared.metrics);
+            }
+        }
+        if let Some(slot) = slot {
+            let mut pending = slot.lock();
+            if !pending.is_empty() {
+                write_batch_to_stderr(&pending, &shared.metrics);
+                pending.clear();
+            }
+        }
+        drop(orphan);
+    }
+
+    fn record_drop(&self, lines: u32) {
+        Metrics::add(&self.shared.metrics.dropped, u64::from(lines));
         let now = now_micros();
         // Relaxed: only the value matters, and the writer reads it after the counter.
         let _ = self.shared.metrics.first_drop_us.compare_exchange(
@@ -165,7 +247,8 @@ impl Logger {
         );
     }
 
-    /// Waits until every event emitted before the call is written out (at most 5 s).
+    /// Waits until every event emitted before the call (by any thread) is written out (at most
+    /// 5 s).
     pub fn flush(&self) {
         if self.shared.closed.load(Ordering::SeqCst) {
             return;
@@ -195,7 +278,9 @@ impl Logger {
         if let (true, Some(handle)) = (stopped, handle) {
             let _ = handle.join();
         }
-        drain_orphan(&self.shared.orphan, &self.shared.metrics);
+        // The writer has taken every slot's lines; what is left in the queue was sent too late.
+        self.rescue(None);
+        self.shared.slots.retire();
     }
 
     /// The log file this logger writes (after any fallback), or `None` when lines go to the
@@ -234,16 +319,29 @@ fn config_invalid(issue: &ConfigIssue) -> Notice {
     .field("used", issue.used.as_str())
 }
 
-/// Writes whatever the stopped writer left in the queue to stderr.
-fn drain_orphan(orphan: &Mutex<Option<Receiver<Message>>>, metrics: &Metrics) {
-    let Ok(slot) = orphan.lock() else { return };
-    if let Some(receiver) = slot.as_ref() {
-        for message in receiver.try_iter() {
-            if let Message::Line(line) = message {
-                write_stderr(line.console(), metrics);
-            }
-        }
+/// The parts of a rendered line (see [`render_into`]) for the file and for the console, each
+/// `None` when that output is off.
+pub(crate) fn parts<'a>(
+    settings: &Settings,
+    bytes: &'a [u8],
+    split: usize,
+) -> (Option<&'a [u8]>, Option<&'a [u8]>) {
+    let (file, rest) = bytes.split_at_checked(split).unwrap_or((bytes, &[]));
+    let console = if rest.is_empty() { file } else { rest };
+    (settings.file_enabled.then_some(file), (settings.console != Console::Off).then_some(console))
+}
+
+fn write_message_to_stderr(message: Message, metrics: &Metrics) {
+    if let Message::Batch(batch, slot) = message {
+        write_batch_to_stderr(&batch, metrics);
+        slot.inspect(|s| s.landed());
     }
+}
+
+/// Writes a batch to stderr: the console's copy when there is one, else the file's lines.
+pub(crate) fn write_batch_to_stderr(batch: &Batch, metrics: &Metrics) {
+    let bytes = if batch.console.is_empty() { &batch.file } else { &batch.console };
+    write_stderr_lines(bytes, u64::from(batch.lines), metrics);
 }
 
 pub(crate) fn write_stderr(bytes: &[u8], metrics: &Metrics) {
@@ -264,13 +362,37 @@ pub(crate) fn now_micros() -> u64 {
     u64::try_from(since.as_micros()).unwrap_or(u64::MAX)
 }
 
+/// What a thread keeps from one event to the next.
+#[derive(Default)]
+struct Local {
+    out: Output,
+    /// This thread's slot in each logger it has logged to, by the logger's id.
+    slots: Vec<(u64, Arc<Slot>)>,
+}
+
 thread_local! {
-    static OUTPUT: RefCell<Output> = RefCell::new(Output::default());
+    static LOCAL: RefCell<Local> = RefCell::new(Local::default());
+}
+
+/// This thread's slot in `slots`, registered on first use.
+fn slot_in<'a>(list: &'a mut Vec<(u64, Arc<Slot>)>, slots: &Slots) -> Option<&'a Arc<Slot>> {
+    let id = slots.id();
+    let index = if let Some(index) = list.iter().position(|(owner, _)| *owner == id) {
+        index
+    } else {
+        // Loggers that have shut down no longer need this thread's slot.
+        list.retain(|(_, slot)| !slot.is_retired());
+        let slot = Arc::new(Slot::default());
+        slots.register(&slot);
+        list.push((id, slot));
+        list.len() - 1
+    };
+    list.get(index).map(|(_, slot)| slot)
 }
 
 /// Renders `record` with the context of this thread into `out`: the JSON line for the file,
 /// followed by a pretty copy when that is the console's format. Returns where the console's
-/// copy starts (see [`Line`]). A panicking `Display` or `Debug` impl is counted and the event
+/// copy starts (see [`parts`]). A panicking `Display` or `Debug` impl is counted and the event
 /// replaced by a `render_failed` line.
 fn render_into<R: Record + ?Sized>(
     out: &mut Output,
@@ -326,10 +448,10 @@ fn render_into<R: Record + ?Sized>(
 /// (thread exit).
 fn with_output<R>(f: impl FnOnce(&mut Output) -> R) -> Option<R> {
     let mut f = Some(f);
-    let done = OUTPUT
+    let done = LOCAL
         .try_with(|cell| {
-            let mut out = cell.try_borrow_mut().ok()?;
-            f.take().map(|f| f(&mut out))
+            let mut local = cell.try_borrow_mut().ok()?;
+            f.take().map(|f| f(&mut local.out))
         })
         .ok()
         .flatten();

@@ -43,6 +43,7 @@
 
 extern crate self as logfix_runtime;
 
+mod batch;
 pub mod bridge;
 mod call;
 mod capture;

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 
+use crate::batch::{Batch, Slot, Slots};
 use crate::config::{Console, Settings};
-use crate::dispatch::{now_micros, write_stderr_lines};
+use crate::dispatch::{now_micros, parts, write_stderr_lines};
 use crate::event::notice::{self, Notice};
 use crate::metrics::Metrics;
 use crate::render::{self, Derived, Format, Output};
@@ -27,68 +28,34 @@ const POLL: Duration = Duration::from_micros(500);
 /// Bytes buffered before the writer writes them out without waiting for the flush interval.
 const BATCH: usize = 64 * 1024;
 
-/// Lines up to this many bytes travel inside the queue's slot; longer ones in an allocation.
-/// Most JSON lines fit, which spares the caller a `malloc` and the writer a cross-thread `free`
-/// (measured: the two cost more than rendering; see docs/BENCHMARKS.md).
-const INLINE: usize = 256;
+/// The longest the writer works without a pause. Where the callers' threads keep every core
+/// busy, the scheduler would otherwise let a writer with a backlog run for a whole time slice
+/// (3 ms on Linux) while a caller waits for its core (measured: calls over 1 ms went from 109 to
+/// 2; see docs/BENCHMARKS.md).
+const ROUND: Duration = Duration::from_micros(200);
 
-/// One rendered event: the JSON line for the file, followed by the console's copy when the
-/// console's format differs.
-pub(crate) struct Line {
-    bytes: Bytes,
-    /// Where the console's copy starts; `0` or the length when both are the same bytes.
-    split: usize,
-}
+/// The pause after a round that left lines in the queue.
+const BREATHER: Duration = Duration::from_micros(50);
 
-#[allow(clippy::large_enum_variant, reason = "inline on purpose: see `INLINE`")]
-enum Bytes {
-    Inline { len: u16, data: [u8; INLINE] },
-    Heap(Box<[u8]>),
-}
-
-impl Line {
-    pub(crate) fn new(bytes: &[u8], split: usize) -> Self {
-        let bytes = match (u16::try_from(bytes.len()), bytes.len() <= INLINE) {
-            (Ok(len), true) => {
-                let mut data = [0u8; INLINE];
-                if let Some(prefix) = data.get_mut(..bytes.len()) {
-                    prefix.copy_from_slice(bytes);
-                }
-                Bytes::Inline { len, data }
-            }
-            _ => Bytes::Heap(bytes.into()),
-        };
-        Self { bytes, split }
-    }
-
-    fn all(&self) -> &[u8] {
-        match &self.bytes {
-            Bytes::Inline { len, data } => data.get(..usize::from(*len)).unwrap_or(data),
-            Bytes::Heap(bytes) => bytes,
-        }
-    }
-
-    fn file(&self) -> &[u8] {
-        let all = self.all();
-        all.get(..self.split).unwrap_or(all)
-    }
-
-    pub(crate) fn console(&self) -> &[u8] {
-        let all = self.all();
-        match all.get(self.split..) {
-            Some(rest) if !rest.is_empty() => rest,
-            _ => all,
-        }
-    }
-}
-
-#[allow(clippy::large_enum_variant, reason = "lines travel inline on purpose: see `INLINE`")]
 pub(crate) enum Message {
-    Line(Line),
-    /// Write out everything before this message, then answer.
+    /// A full batch, and the slot it comes from (`None` for a thread without one).
+    Batch(Batch, Option<Arc<Slot>>),
+    /// A line was added to an empty slot: come and take it.
+    Wake,
+    /// Write out everything emitted before this message, then answer.
     Flush(Sender<()>),
     /// Write out everything, hand the queue back, answer and stop.
     Shutdown(Sender<()>),
+}
+
+/// The writer's ends of a logger's queues.
+pub(crate) struct Queues {
+    pub(crate) receiver: Receiver<Message>,
+    /// Where emptied batches go back to the callers.
+    pub(crate) spare: Sender<Batch>,
+    pub(crate) slots: Arc<Slots>,
+    /// Receives `receiver` when the writer stops (see `Logger::shutdown`).
+    pub(crate) orphan: Arc<Mutex<Option<Receiver<Message>>>>,
 }
 
 /// Opens the file sink and starts the writer thread. Returns the thread (`None` if the OS
@@ -97,8 +64,7 @@ pub(crate) enum Message {
 pub(crate) fn spawn(
     settings: &Settings,
     metrics: &Arc<Metrics>,
-    receiver: Receiver<Message>,
-    orphan: Arc<Mutex<Option<Receiver<Message>>>>,
+    queues: Queues,
 ) -> (Option<JoinHandle<()>>, Option<PathBuf>) {
     let settings = settings.clone();
     let metrics = Arc::clone(metrics);
@@ -110,8 +76,9 @@ pub(crate) fn spawn(
         (None, None)
     };
     let path = file.as_ref().map(|f| f.path().to_path_buf());
-    let mut writer = Writer::new(settings, metrics, file);
+    let mut writer = Writer::new(settings, metrics, file, queues.slots, queues.spare);
     writer.started(placement.as_ref());
+    let (receiver, orphan) = (queues.receiver, queues.orphan);
     let handle = thread::Builder::new()
         .name(THREAD_NAME.into())
         .spawn(move || writer.run(&receiver, &orphan))
@@ -134,10 +101,21 @@ struct Writer {
     /// When the oldest unwritten line arrived.
     dirty_since: Option<Instant>,
     notice_out: Output,
+    slots: Arc<Slots>,
+    spare: Sender<Batch>,
+    /// Flush requests, with the slots they wait for: those that had a batch in flight when
+    /// the request came (`None` until the slots are first visited).
+    flushes: Vec<(Sender<()>, Option<Vec<usize>>)>,
 }
 
 impl Writer {
-    fn new(settings: Settings, metrics: Arc<Metrics>, file: Option<FileSink>) -> Self {
+    fn new(
+        settings: Settings,
+        metrics: Arc<Metrics>,
+        file: Option<FileSink>,
+        slots: Arc<Slots>,
+        spare: Sender<Batch>,
+    ) -> Self {
         let file_to_stderr =
             settings.file_enabled && file.is_none() && settings.console != Console::Stderr;
         Self {
@@ -151,6 +129,9 @@ impl Writer {
             console_buf: Vec::new(),
             console_lines: 0,
             dirty_since: None,
+            slots,
+            spare,
+            flushes: Vec::new(),
         }
     }
 
@@ -174,18 +155,16 @@ impl Writer {
     }
 
     fn run(mut self, receiver: &Receiver<Message>, orphan: &Mutex<Option<Receiver<Message>>>) {
-        // While lines keep coming the writer polls: it sleeps `POLL` between drains instead of
-        // parking on the queue, because waking a parked writer costs the caller a futex call
-        // (measured: it made the caller's median 60 % slower; see docs/BENCHMARKS.md). A poll
-        // that finds nothing puts it back to parking until the next line or the flush deadline.
+        // While lines keep coming the writer works in rounds `POLL` apart, instead of parking on
+        // the queue, because waking a parked writer costs the caller a futex call (measured: it
+        // made the caller's median 60 % slower; see docs/BENCHMARKS.md). A round that finds
+        // nothing puts it back to parking until the next message or the flush deadline.
         let mut busy = false;
-        // Whether the last drain emptied the queue (else there is no reason to sleep).
+        // Whether the last round emptied the queue (else a short pause will do).
         let mut emptied = true;
         loop {
-            let next = if busy {
-                if emptied {
-                    thread::sleep(POLL);
-                }
+            let first = if busy {
+                thread::sleep(if emptied { POLL } else { BREATHER });
                 receiver.try_recv().map_err(|e| match e {
                     TryRecvError::Empty => RecvTimeoutError::Timeout,
                     TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
@@ -195,42 +174,69 @@ impl Writer {
             } else {
                 receiver.recv().map_err(|_| RecvTimeoutError::Disconnected)
             };
-            let mut message = match next {
-                Ok(message) => message,
-                Err(RecvTimeoutError::Timeout) => {
-                    busy = false;
-                    if self.flush_due() {
-                        self.write_out();
-                    }
-                    continue;
-                }
+            let mut next = match first {
+                Ok(message) => Some(message),
+                Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => break,
             };
-            busy = true;
-            // Take what is already queued without waiting: under load, lines are written in
-            // large batches.
-            loop {
+            let mut got = next.is_some();
+            // Take what is already queued without waiting, for one round at most.
+            let round = Instant::now();
+            emptied = true;
+            while round.elapsed() < ROUND {
+                let Some(message) = next.take().or_else(|| receiver.try_recv().ok()) else {
+                    break;
+                };
+                got = true;
                 if let Some(ack) = self.handle(message) {
                     self.shutdown(&ack, receiver, orphan);
                     return;
                 }
-                if self.file_buf.len() >= BATCH {
-                    emptied = false;
-                    break;
+                if self.file_buf.len() >= BATCH || self.console_buf.len() >= BATCH {
+                    self.write_out();
                 }
-                if let Ok(next) = receiver.try_recv() {
-                    message = next;
-                } else {
-                    emptied = true;
-                    break;
-                }
+                emptied = receiver.is_empty();
             }
+            got |= self.collect(false);
+            busy = got || !self.flushes.is_empty();
             self.report_drops();
             if self.file_buf.len() >= BATCH || self.console_buf.len() >= BATCH || self.flush_due() {
                 self.write_out();
             }
         }
         self.stop();
+    }
+
+    /// Takes the pending lines of every slot (see [`Slots::collect`]); answers the flush
+    /// requests whose slots have all been visited. Returns whether any lines were taken or
+    /// left for the next round.
+    fn collect(&mut self, wait: bool) -> bool {
+        self.slots.disarm();
+        let slots = Arc::clone(&self.slots);
+        let mut taken = false;
+        let left = slots.collect(wait, |batch| {
+            taken = true;
+            self.push(batch);
+        });
+        if !self.flushes.is_empty() {
+            for (_, waiting) in &mut self.flushes {
+                match waiting {
+                    Some(waiting) => waiting.retain(|slot| left.contains(slot)),
+                    None => *waiting = Some(left.clone()),
+                }
+            }
+            let done = |waiting: &Option<Vec<usize>>| waiting.as_ref().is_some_and(Vec::is_empty);
+            if self.flushes.iter().any(|(_, waiting)| done(waiting)) {
+                self.write_out();
+                self.flushes.retain(|(ack, waiting)| {
+                    if done(waiting) {
+                        let _ = ack.send(());
+                    }
+                    !done(waiting)
+                });
+            }
+        }
+        taken || !left.is_empty()
     }
 
     /// Whether the oldest unwritten line has waited the flush interval.
@@ -246,10 +252,10 @@ impl Writer {
     ) {
         self.drain(receiver);
         self.stop();
-        // The last drain and the hand-over of the queue happen under the slot's lock: a sender
-        // that saw `closed` too late either had its line drained here, or takes the lock after
-        // the hand-over and drains the queue itself (see `Logger::send`). The long part, waiting
-        // for compression in `stop`, stays outside the lock.
+        // The last drain and the hand-over of the queue happen under the slot's lock: a caller
+        // that saw `closed` too late either had its lines taken here, or takes the lock after
+        // the hand-over and writes them out itself (see `Logger::rescue`). The long part,
+        // waiting for compression in `stop`, stays outside the lock.
         let mut slot = orphan.lock().ok();
         self.drain(receiver);
         self.write_out();
@@ -257,14 +263,25 @@ impl Writer {
             *slot = Some(receiver.clone());
         }
         drop(slot);
+        for (ack, _) in self.flushes.drain(..) {
+            let _ = ack.send(());
+        }
         let _ = ack.send(());
     }
 
-    /// Takes everything queued now; a second shutdown request is answered at once.
+    /// Takes everything queued now and every pending line; a second shutdown request is
+    /// answered at once.
     fn drain(&mut self, receiver: &Receiver<Message>) {
-        for message in receiver.try_iter() {
-            if let Some(other) = self.handle(message) {
-                let _ = other.send(());
+        // Callers that race with the shutdown may keep a batch in flight for a moment; they
+        // write out what is left once they see the logger closed.
+        for _ in 0..3 {
+            for message in receiver.try_iter() {
+                if let Some(other) = self.handle(message) {
+                    let _ = other.send(());
+                }
+            }
+            if !self.collect(true) {
+                break;
             }
         }
     }
@@ -272,27 +289,35 @@ impl Writer {
     /// Handles one message; returns the acknowledgement channel of a shutdown.
     fn handle(&mut self, message: Message) -> Option<Sender<()>> {
         match message {
-            Message::Line(line) => {
-                self.push(&line);
+            Message::Batch(mut batch, slot) => {
+                self.push(&batch);
+                if let Some(slot) = slot {
+                    slot.landed();
+                }
+                batch.clear();
+                let _ = self.spare.try_send(batch);
                 None
             }
+            Message::Wake => None,
             Message::Flush(ack) => {
-                self.write_out();
-                let _ = ack.send(());
+                // Batches sent before the request are in the buffers already; the lines in the
+                // slots are taken now, except where a batch is in flight (in the next rounds).
+                self.flushes.push((ack, None));
+                self.collect(true);
                 None
             }
             Message::Shutdown(ack) => Some(ack),
         }
     }
 
-    fn push(&mut self, line: &Line) {
+    fn push(&mut self, batch: &Batch) {
         if self.file.is_some() || self.file_to_stderr {
-            self.file_buf.extend_from_slice(line.file());
-            self.file_lines += 1;
+            self.file_buf.extend_from_slice(&batch.file);
+            self.file_lines += u64::from(batch.lines);
         }
         if self.settings.console != Console::Off {
-            self.console_buf.extend_from_slice(line.console());
-            self.console_lines += 1;
+            self.console_buf.extend_from_slice(&batch.console);
+            self.console_lines += u64::from(batch.lines);
         }
         self.dirty_since.get_or_insert_with(Instant::now);
     }
@@ -314,7 +339,10 @@ impl Writer {
             render::render(&mut self.notice_out, &Derived(notice), None, time);
             bytes.extend_from_slice(&self.notice_out.buf);
         }
-        self.push(&Line::new(&bytes, split));
+        let (file, console) = parts(&self.settings, &bytes, split);
+        let mut batch = Batch::default();
+        batch.push(file, console);
+        self.push(&batch);
     }
 
     /// Reports events dropped since the last report (`LOGFIX_OVERFLOW=drop`).

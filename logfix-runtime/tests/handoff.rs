@@ -1,0 +1,156 @@
+//! The hand-off from callers to the writer: lines wait in a per-thread batch until it fills up
+//! or the writer comes by. These tests check that no line waits for a thread that has gone
+//! quiet, ended, or logs to another logger, and that `flush` covers every thread.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: failing loudly is the point"
+)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{parse_text, read_text, Corrupt, Scratch, Seq, SeqCheck};
+use logfix_runtime::{Config, Logger};
+
+/// Waits until the file holds `lines` lines (besides `logging_started`), for 30 s at most: the
+/// lines must arrive without a flush, and the deadline only keeps a broken build from hanging.
+fn wait_for_lines(path: &Path, lines: usize) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut corrupt = Corrupt::default();
+        let parsed = parse_text("app.log", &text, &mut corrupt);
+        assert!(corrupt.0.is_empty(), "{:?}", corrupt.0);
+        if parsed.len() > lines {
+            return parsed;
+        }
+        assert!(Instant::now() < deadline, "{} of {lines} lines after 30 s", parsed.len() - 1);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn logger(scratch: &Scratch, flush_interval: Duration) -> Logger {
+    Config::new()
+        .dir(scratch.path().to_owned())
+        .file("app.log".into())
+        .flush_interval(flush_interval)
+        .build()
+}
+
+/// One line at a time from a thread that then waits: each one is written without a flush,
+/// although its batch is far from full.
+#[test]
+fn a_line_from_a_thread_that_goes_quiet_is_written_without_a_flush() {
+    let scratch = Scratch::new("handoff-quiet");
+    let logger = logger(&scratch, Duration::from_millis(10));
+    let (next, wait) = mpsc::channel::<u64>();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for seq in wait {
+                logger.emit(&Seq { thread: 0, seq });
+            }
+        });
+        for (seq, written) in (0..3).zip(1..) {
+            next.send(seq).unwrap();
+            let lines = wait_for_lines(&scratch.join("app.log"), written);
+            assert_eq!(lines.last().unwrap()["seq"], seq, "{lines:?}");
+        }
+        drop(next);
+    });
+    logger.shutdown();
+}
+
+/// A thread that logs a few lines and ends: its batch is written by the writer's next round.
+#[test]
+fn the_lines_of_a_thread_that_ended_are_written() {
+    let scratch = Scratch::new("handoff-ended");
+    let logger = logger(&scratch, Duration::from_millis(10));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for seq in 0..5 {
+                logger.emit(&Seq { thread: 0, seq });
+            }
+        });
+    });
+    let lines = wait_for_lines(&scratch.join("app.log"), 5);
+    let mut seqs = SeqCheck::new(&[5]);
+    for line in &lines[1..] {
+        assert!(seqs.record(line), "{line:?}");
+    }
+    seqs.assert_complete();
+    logger.shutdown();
+}
+
+/// `flush` on one thread writes out what other threads emitted before it, also lines still
+/// waiting in their batches (the flush interval is an hour: only `flush` writes here).
+#[test]
+fn flush_writes_what_every_thread_emitted_before() {
+    const THREADS: u32 = 3;
+    // Not a multiple of a batch, so that every thread has lines pending.
+    const PER_THREAD: u64 = 100;
+    let scratch = Scratch::new("handoff-flush");
+    let logger = logger(&scratch, Duration::from_secs(3_600));
+    let (done, finished) = mpsc::channel();
+    let (stop, stopped) = mpsc::channel::<()>();
+    let stopped = std::sync::Mutex::new(stopped);
+    std::thread::scope(|s| {
+        for thread in 0..THREADS {
+            let (logger, done, stopped) = (&logger, done.clone(), &stopped);
+            s.spawn(move || {
+                for seq in 0..PER_THREAD {
+                    logger.emit(&Seq { thread, seq });
+                }
+                done.send(()).unwrap();
+                // Stays alive (and quiet) until the test has looked at the file.
+                let _ = stopped.lock().unwrap().recv();
+            });
+        }
+        for _ in 0..THREADS {
+            finished.recv().unwrap();
+        }
+        logger.flush();
+        let text = read_text(&scratch.join("app.log"));
+        let mut corrupt = Corrupt::default();
+        let lines = parse_text("app.log", &text, &mut corrupt);
+        let mut seqs = SeqCheck::new(&[PER_THREAD; THREADS as usize]);
+        for line in &lines[1..] {
+            assert!(seqs.record(line), "{line:?}");
+        }
+        seqs.assert_complete();
+        drop(stop);
+    });
+    logger.shutdown();
+}
+
+/// One thread logging to two loggers alternately: each file gets its own lines, in order.
+#[test]
+fn two_loggers_on_one_thread_keep_their_lines_apart() {
+    const EVENTS: u64 = 1_000;
+    let (first, second) = (Scratch::new("handoff-two-a"), Scratch::new("handoff-two-b"));
+    let loggers =
+        [logger(&first, Duration::from_millis(10)), logger(&second, Duration::from_millis(10))];
+    for seq in 0..EVENTS {
+        for (thread, logger) in (0..).zip(&loggers) {
+            logger.emit(&Seq { thread, seq });
+        }
+    }
+    for logger in &loggers {
+        logger.shutdown();
+    }
+    for (thread, scratch) in [(0u64, &first), (1, &second)] {
+        let text = read_text(&scratch.join("app.log"));
+        let mut corrupt = Corrupt::default();
+        let lines = parse_text("app.log", &text, &mut corrupt);
+        assert_eq!(lines.len() as u64, EVENTS + 1);
+        for (seq, line) in (0..).zip(&lines[1..]) {
+            assert_eq!((line["thread"].as_u64(), line["seq"].as_u64()), (Some(thread), Some(seq)));
+        }
+    }
+}
