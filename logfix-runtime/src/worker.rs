@@ -162,6 +162,7 @@ impl Writer {
         let mut busy = false;
         // Whether the last round emptied the queue (else a short pause will do).
         let mut emptied = true;
+        let mut collected = Instant::now();
         loop {
             let first = if busy {
                 thread::sleep(if emptied { POLL } else { BREATHER });
@@ -197,7 +198,14 @@ impl Writer {
                 }
                 emptied = receiver.is_empty();
             }
-            got |= self.collect(false);
+            // Lines still in the slots are newer than the batches still queued: they are taken
+            // once the queue is empty, or after a while if it never is.
+            if emptied || collected.elapsed() >= self.settings.flush_interval / 2 {
+                got |= self.collect(false);
+                collected = Instant::now();
+            } else {
+                got = true;
+            }
             busy = got || !self.flushes.is_empty();
             self.report_drops();
             if self.file_buf.len() >= BATCH || self.console_buf.len() >= BATCH || self.flush_due() {
