@@ -72,11 +72,13 @@ impl Filter {
 
     /// Whether an event at `level` from `component` is written.
     #[must_use]
+    #[inline]
     pub fn enabled(&self, component: &str, level: Level) -> bool {
         if !self.floor.allows(level) {
             return false;
         }
-        self.threshold(component).allows(level)
+        // Without per-component directives, the floor is the whole answer.
+        self.directives.is_empty() || self.threshold(component).allows(level)
     }
 
     /// Whether anything at `level` could be written, whatever the component: the first check
