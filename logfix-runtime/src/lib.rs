@@ -6,10 +6,10 @@
 //! message, a placeholder naming no field or a secret one, a reserved key, an unloggable type or
 //! an untagged sensitive field is a compile error.
 //!
-//! Events are rendered on the calling thread and handed over a bounded, lock-free queue to one
-//! writer thread (`logfix-writer`) that owns all I/O: the log directory (with fallbacks), size
-//! rotation by rename, gzip on a background thread, retention, and stderr when the file cannot be
-//! written. [`init`] configures it from `LOGFIX_*` variables and also routes `tracing` and `log`
+//! Events are rendered on the calling thread, collected in per-thread batches and handed over a
+//! bounded queue to one writer thread (`logfix-writer`) that owns all I/O: the log directory
+//! (with fallbacks), size rotation by rename, gzip on a background thread, retention, and stderr
+//! when the file cannot be written. [`init`] configures it from `LOGFIX_*` variables and also routes `tracing` and `log`
 //! into the same pipeline.
 //!
 //! # Examples
