@@ -2,9 +2,12 @@
 //! written, calls over 1 ms, and peak RSS, for the reference event of the foundation issue.
 //!
 //! Run: `cargo bench -p logfix-benches --bench pipeline [-- SCENARIO]` where SCENARIO is
-//! `single` (1 producer, no rotation), `rotating` (2 producers, 1 MiB rotation, gzip) or
-//! `baseline` (a hand-written render-and-send with the same threads, for comparison). Without a
-//! scenario all three run, each in a child process so that peak RSS is measured per scenario.
+//! `single` (1 producer, no rotation), `rotating` (2 producers, 1 MiB rotation, gzip),
+//! `baseline-single` and `baseline` (a hand-written render-and-send with the same threads, for
+//! comparison) or `timer` (an empty call, timed the same way: what the timer itself adds to every
+//! figure). Without a
+//! scenario all but `timer` run, each in a child process so that peak RSS is measured per
+//! scenario.
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
     clippy::expect_used,
@@ -128,6 +131,7 @@ fn main() {
         Some("rotating") => run(&rotating()),
         Some("baseline") => run(&baseline(2, true)),
         Some("baseline-single") => run(&baseline(1, false)),
+        Some("timer") => timer(),
         Some(other) => eprintln!("unknown scenario {other}"),
         None => {
             for name in ["single", "baseline-single", "rotating", "baseline"] {
@@ -282,6 +286,16 @@ fn baseline(producers: usize, rotating: bool) -> Report {
         bytes,
         lost: 0,
     }
+}
+
+/// The latency of an empty call: the floor under every latency figure of the other scenarios.
+fn timer() {
+    let h = time_calls(1, per_producer(EVENTS_PER_PRODUCER_SINGLE), |i| {
+        std::hint::black_box(i);
+    });
+    println!("empty call, timed like the others");
+    println!("  latency p50       {} ns", h.percentile(0.50));
+    println!("  latency p99       {} ns", h.percentile(0.99));
 }
 
 fn run(report: &Report) {
