@@ -195,6 +195,13 @@ impl Slots {
 mod tests {
     use super::*;
 
+    fn one_slot() -> (Slots, Arc<Slot>) {
+        let slots = Slots::new();
+        let slot = Arc::new(Slot::default());
+        slots.register(&slot);
+        (slots, slot)
+    }
+
     fn line(slot: &Slot, text: &str) {
         slot.lock().push(Some(text.as_bytes()), None);
     }
@@ -210,9 +217,7 @@ mod tests {
     /// never writes them first.
     #[test]
     fn pending_lines_wait_for_the_batch_in_flight() {
-        let slots = Slots::new();
-        let slot = Arc::new(Slot::default());
-        slots.register(&slot);
+        let (slots, slot) = one_slot();
         line(&slot, "a\n");
         let sent = {
             let mut pending = slot.lock();
@@ -230,9 +235,7 @@ mod tests {
     /// then forgotten.
     #[test]
     fn the_slot_of_an_ended_thread_is_forgotten_once_empty() {
-        let slots = Slots::new();
-        let slot = Arc::new(Slot::default());
-        slots.register(&slot);
+        let (slots, slot) = one_slot();
         line(&slot, "last\n");
         drop(slot);
         assert_eq!(collected(&slots).0, "last\n");
@@ -242,9 +245,7 @@ mod tests {
     /// A slot in use is skipped, not waited for, unless the writer asks to wait.
     #[test]
     fn a_slot_in_use_is_skipped() {
-        let slots = Slots::new();
-        let slot = Arc::new(Slot::default());
-        slots.register(&slot);
+        let (slots, slot) = one_slot();
         line(&slot, "x\n");
         let held = slot.lock();
         assert_eq!(collected(&slots), (String::new(), vec![Arc::as_ptr(&slot) as usize]));
