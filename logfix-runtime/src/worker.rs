@@ -212,6 +212,10 @@ impl Writer {
                 self.write_out();
             }
         }
+        // Every `Logger` is gone (dropped without `shutdown`). Lines in the slots have normally
+        // been taken already (each first line after a visit wakes the writer); this is the last
+        // chance if one was not.
+        self.collect(true);
         self.stop();
     }
 

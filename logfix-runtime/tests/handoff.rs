@@ -154,3 +154,25 @@ fn two_loggers_on_one_thread_keep_their_lines_apart() {
         }
     }
 }
+
+/// A logger dropped without `shutdown` still writes the lines waiting in the threads' batches
+/// (the flush interval is an hour, so no timer writes them).
+#[test]
+fn dropping_the_last_logger_writes_the_waiting_lines() {
+    let scratch = Scratch::new("handoff-drop");
+    let logger = logger(&scratch, Duration::from_secs(3_600));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for seq in 0..5 {
+                logger.emit(&Seq { thread: 0, seq });
+            }
+        });
+    });
+    drop(logger);
+    let lines = wait_for_lines(&scratch.join("app.log"), 5);
+    let mut seqs = SeqCheck::new(&[5]);
+    for line in &lines[1..] {
+        assert!(seqs.record(line), "{line:?}");
+    }
+    seqs.assert_complete();
+}
