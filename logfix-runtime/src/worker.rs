@@ -31,7 +31,7 @@ const BATCH: usize = 64 * 1024;
 /// The longest the writer works without a pause. Where the callers' threads keep every core
 /// busy, the scheduler would otherwise let a writer with a backlog run for a whole time slice
 /// (3 ms on Linux) while a caller waits for its core (measured: calls over 1 ms went from 109 to
-/// 2; see docs/BENCHMARKS.md).
+/// about 45; see docs/BENCHMARKS.md).
 const ROUND: Duration = Duration::from_micros(200);
 
 /// The pause after a round that left lines in the queue.

@@ -115,13 +115,18 @@ fn lower_priority() -> bool {
 /// the CPU the compressor runs on only once that CPU has been idle for a while (measured: with
 /// yields alone, callers waited up to 4 ms behind the compressor; see docs/BENCHMARKS.md).
 fn cpus_oversubscribed() -> bool {
-    let Ok(loadavg) = fs::read_to_string("/proc/loadavg") else { return false };
-    let running = loadavg
+    let cpus = thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    fs::read_to_string("/proc/loadavg").is_ok_and(|loadavg| more_runnable_than(&loadavg, cpus))
+}
+
+/// Whether `/proc/loadavg` text (`0.97 0.71 0.86 3/245 1234`: the fourth field is runnable/all
+/// threads) counts more runnable threads than `cpus`. Unreadable text counts as not busy.
+fn more_runnable_than(loadavg: &str, cpus: usize) -> bool {
+    let runnable = loadavg
         .split_whitespace()
         .nth(3)
         .and_then(|field| field.split('/').next()?.parse::<usize>().ok());
-    let cpus = thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    running.is_some_and(|running| running > cpus)
+    runnable.is_some_and(|runnable| runnable > cpus)
 }
 
 pub(crate) fn set_policy(policy: i32) -> bool {
@@ -273,6 +278,14 @@ mod tests {
     }
 
     #[cfg(target_os = "linux")]
+    #[test]
+    fn busy_means_more_runnable_threads_than_cpus() {
+        assert!(more_runnable_than("2.10 1.50 0.90 3/245 1234\n", 2));
+        assert!(!more_runnable_than("2.10 1.50 0.90 2/245 1234\n", 2));
+        assert!(!more_runnable_than("garbage", 2));
+        assert!(!more_runnable_than("", 1));
+    }
+
     #[test]
     fn the_compression_thread_runs_at_idle_priority() {
         let policy = thread::spawn(|| {
