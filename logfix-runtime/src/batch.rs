@@ -6,13 +6,14 @@
 //! caller pays for a channel operation once per batch instead of once per event, and the writer
 //! handles thousands of lines per message (measured: see docs/BENCHMARKS.md).
 //!
-//! A slot's lock is held for a copy of one line by its thread, or for a copy of the pending
-//! lines by the writer: never across I/O, never while running code of the application, never
-//! while waiting for anything. It is a spin lock (from the `spin` crate) because its release is
-//! a plain store: `std::sync::Mutex` releases with an atomic swap, which waits until every store
-//! of the line just copied has reached the cache (measured: 124 ns against 106 ns at the
-//! caller's median; see docs/BENCHMARKS.md). Whoever waits for it yields after a few spins, in
-//! case the holder was preempted.
+//! A slot's lock is held by its thread while it renders one line into the batch (or copies it
+//! there), and by the writer while it copies the pending lines out: never across I/O, never
+//! while waiting for anything. Rendering runs the event's `Display` impls, so the writer never
+//! waits long for a slot in use: it skips it and comes back. The lock is a spin lock (from the
+//! `spin` crate) because its release is a plain store: `std::sync::Mutex` releases with an
+//! atomic swap, which waits until every store of the line just written has reached the cache
+//! (measured: 124 ns against 106 ns at the caller's median; see docs/BENCHMARKS.md). Whoever
+//! waits for it yields after a few spins, in case the holder was preempted.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -98,6 +99,19 @@ impl Slot {
         }
     }
 
+    /// Locks the pending batch unless its thread keeps it for more than a few hundred
+    /// attempts (it may be running a slow `Display` impl, or be the thread waiting for the
+    /// writer).
+    fn lock_soon(&self) -> Option<SpinMutexGuard<'_, Batch>> {
+        for _ in 0..SPINS * 4 {
+            if let Some(pending) = self.pending.try_lock() {
+                return Some(pending);
+            }
+            std::thread::yield_now();
+        }
+        None
+    }
+
     /// Takes the full batch out for sending, leaving `fresh` in its place.
     pub(crate) fn take_full(&self, pending: &mut Batch, fresh: Batch) -> Batch {
         // Relaxed: the count is read by the writer under this slot's lock, which orders it.
@@ -155,14 +169,14 @@ impl Slots {
     }
 
     /// Calls `take` with the pending lines of every slot that has some and no batch in flight,
-    /// then empties them. `wait` locks slots in use instead of skipping them. Returns the slots
+    /// then empties them. `wait` waits a little for slots in use before skipping them. Returns the slots
     /// skipped (by address), whose lines wait for the writer's next round. Forgets the slots of
     /// threads that have ended once they are empty.
     pub(crate) fn collect(&self, wait: bool, mut take: impl FnMut(&Batch)) -> Vec<usize> {
         let mut all = self.all.lock().unwrap_or_else(PoisonError::into_inner);
         let mut left = Vec::new();
         all.retain(|slot| {
-            let pending = if wait { Some(slot.lock()) } else { slot.pending.try_lock() };
+            let pending = if wait { slot.lock_soon() } else { slot.pending.try_lock() };
             let Some(mut pending) = pending else {
                 left.push(Arc::as_ptr(slot) as usize);
                 return true;

@@ -131,8 +131,13 @@ impl Logger {
         let done = LOCAL.try_with(|local| {
             let Ok(mut local) = local.try_borrow_mut() else { return false };
             let Local { out, slots } = &mut *local;
-            let split = render_into(out, record, settings, metrics);
-            self.hand_over(&out.buf, split, slot_in(slots, &self.shared.slots));
+            let slot = slot_in(slots, &self.shared.slots);
+            if let (Some(slot), Some(target)) = (slot, self.direct_target()) {
+                self.render_in_batch(out, record, slot, target);
+            } else {
+                let split = render_into(out, record, settings, metrics);
+                self.hand_over(&out.buf, split, slot);
+            }
             true
         });
         if done != Ok(true) {
@@ -150,6 +155,51 @@ impl Logger {
         self.shared.settings.filter.enabled(component, level)
     }
 
+    /// Where a line goes when there is only one output, which the line can then be rendered
+    /// into directly: the file's buffer (JSON), or the console's (in its format).
+    fn direct_target(&self) -> Option<Target> {
+        let settings = &self.shared.settings;
+        match (settings.file_enabled, settings.console != Console::Off) {
+            (true, false) => Some(Target::File),
+            (false, true) => Some(Target::Console),
+            _ => None,
+        }
+    }
+
+    /// Renders `record` straight into this thread's batch in `slot`, which saves copying the
+    /// line (measured: see docs/BENCHMARKS.md). The slot stays locked while the event's
+    /// `Display` impls run; the writer never waits for a slot in use, and an event emitted from
+    /// inside one of them goes its own way (see `emit_record`).
+    fn render_in_batch<R: Record + ?Sized>(
+        &self,
+        out: &mut Output,
+        record: &R,
+        slot: &Arc<Slot>,
+        target: Target,
+    ) {
+        let shared = &*self.shared;
+        let (settings, metrics) = (&shared.settings, &shared.metrics);
+        if shared.closed.load(Ordering::SeqCst) {
+            let split = render_into(out, record, settings, metrics);
+            self.hand_over(&out.buf, split, Some(slot));
+            return;
+        }
+        let time = render::clock::now();
+        self.append(slot, |batch| {
+            let (buf, format) = match target {
+                Target::File => (&mut batch.file, Format::Json),
+                Target::Console => (&mut batch.console, settings.format),
+            };
+            // `out` renders into the batch's buffer and gets its own back.
+            std::mem::swap(&mut out.buf, buf);
+            if !render_line(out, record, settings, metrics, format, time) {
+                render_failed(out, record, metrics, time);
+            }
+            std::mem::swap(&mut out.buf, buf);
+            batch.lines += 1;
+        });
+    }
+
     /// Appends a rendered line (see [`render_into`] for `split`) to this thread's batch in
     /// `slot`, and sends the batch when it is full; without a slot, sends the line alone.
     fn hand_over(&self, bytes: &[u8], split: usize, slot: Option<&Arc<Slot>>) {
@@ -162,27 +212,37 @@ impl Logger {
             return;
         }
         if let Some(slot) = slot {
-            let mut pending = slot.lock();
-            let was_empty = pending.is_empty();
-            pending.push(file, console);
-            let full = pending.is_full().then(|| slot.take_full(&mut pending, self.spare()));
-            drop(pending);
-            match full {
-                Some(batch) => self.send(batch, Some(Arc::clone(slot))),
-                // The writer may be asleep: the first line since its last visit wakes it (a
-                // full queue means it is awake anyway).
-                None if was_empty && shared.slots.arm() => {
-                    let _ = shared.sender.try_send(Message::Wake);
-                }
-                None => {}
-            }
+            self.append(slot, |batch| batch.push(file, console));
         } else {
             let mut batch = Batch::default();
             batch.push(file, console);
             self.send(batch, None);
+            if shared.closed.load(Ordering::SeqCst) {
+                self.rescue(None);
+            }
+        }
+    }
+
+    /// Adds a line to this thread's batch in `slot` with `add`, then sends the batch if it is
+    /// full, or wakes the writer if it was empty.
+    fn append(&self, slot: &Arc<Slot>, add: impl FnOnce(&mut Batch)) {
+        let shared = &*self.shared;
+        let mut pending = slot.lock();
+        let was_empty = pending.is_empty();
+        add(&mut pending);
+        let full = pending.is_full().then(|| slot.take_full(&mut pending, self.spare()));
+        drop(pending);
+        match full {
+            Some(batch) => self.send(batch, Some(Arc::clone(slot))),
+            // The writer may be asleep: the first line since its last visit wakes it (a full
+            // queue means it is awake anyway).
+            None if was_empty && shared.slots.arm() => {
+                let _ = shared.sender.try_send(Message::Wake);
+            }
+            None => {}
         }
         if shared.closed.load(Ordering::SeqCst) {
-            self.rescue(slot);
+            self.rescue(Some(slot));
         }
     }
 
@@ -362,6 +422,13 @@ pub(crate) fn now_micros() -> u64 {
     u64::try_from(since.as_micros()).unwrap_or(u64::MAX)
 }
 
+/// The one output a line can be rendered straight into (see `Logger::render_in_batch`).
+#[derive(Clone, Copy)]
+enum Target {
+    File,
+    Console,
+}
+
 /// What a thread keeps from one event to the next.
 #[derive(Default)]
 struct Local {
@@ -372,6 +439,11 @@ struct Local {
 
 thread_local! {
     static LOCAL: RefCell<Local> = RefCell::new(Local::default());
+}
+
+/// Whether this thread is rendering an event (its batch may be locked).
+fn rendering() -> bool {
+    LOCAL.try_with(|local| local.try_borrow_mut().is_err()).unwrap_or(false)
 }
 
 /// This thread's slot in `slots`, registered on first use.
@@ -401,36 +473,57 @@ fn render_into<R: Record + ?Sized>(
     metrics: &Metrics,
 ) -> usize {
     let time = render::clock::now();
+    out.clear();
     let pretty = settings.format == Format::Pretty && settings.console != Console::Off;
     let json = settings.file_enabled || !pretty;
-    let render_as = |out: &mut Output, format: Format| {
-        out.format = format;
-        out.color = settings.color;
-        let ok = catch_unwind(AssertUnwindSafe(|| {
-            Context::with_current(|ctx| render::render(out, record, ctx, time));
-        }))
-        .is_ok();
-        if out.format_errors > 0 {
-            Metrics::add(&metrics.format_errors, u64::from(out.format_errors));
-        }
-        ok
-    };
     let rendered = match (json, pretty) {
-        (true, true) => {
-            // Development mode with a file: JSON first, then the pretty copy.
-            let ok = render_as(out, Format::Json);
-            let json_line = out.buf.clone();
-            let ok = ok && render_as(out, Format::Pretty);
-            let split = json_line.len();
-            out.buf.splice(0..0, json_line);
-            ok.then_some(split)
+        // Development mode with a file: JSON first, then the pretty copy.
+        (true, true) => render_line(out, record, settings, metrics, Format::Json, time)
+            .then_some(out.buf.len())
+            .filter(|_| render_line(out, record, settings, metrics, Format::Pretty, time)),
+        (true, false) => {
+            render_line(out, record, settings, metrics, Format::Json, time).then_some(out.buf.len())
         }
-        (true, false) => render_as(out, Format::Json).then_some(out.buf.len()),
-        (false, _) => render_as(out, Format::Pretty).then_some(0),
+        (false, _) => {
+            render_line(out, record, settings, metrics, Format::Pretty, time).then_some(0)
+        }
     };
-    if let Some(split) = rendered {
-        return split;
+    rendered.unwrap_or_else(|| {
+        out.clear();
+        render_failed(out, record, metrics, time);
+        out.buf.len()
+    })
+}
+
+/// Appends `record` as one line in `format` to `out`; returns false (with nothing appended)
+/// when a `Display` or `Debug` impl panicked.
+fn render_line<R: Record + ?Sized>(
+    out: &mut Output,
+    record: &R,
+    settings: &Settings,
+    metrics: &Metrics,
+    format: Format,
+    time: u64,
+) -> bool {
+    let start = out.buf.len();
+    out.format = format;
+    out.color = settings.color;
+    out.format_errors = 0;
+    let ok = catch_unwind(AssertUnwindSafe(|| {
+        Context::with_current(|ctx| render::render(out, record, ctx, time));
+    }))
+    .is_ok();
+    if out.format_errors > 0 {
+        Metrics::add(&metrics.format_errors, u64::from(out.format_errors));
     }
+    if !ok {
+        out.buf.truncate(start);
+    }
+    ok
+}
+
+/// Appends the `render_failed` line that replaces an event that could not be rendered.
+fn render_failed<R: Record + ?Sized>(out: &mut Output, record: &R, metrics: &Metrics, time: u64) {
     Metrics::add(&metrics.render_failures, 1);
     let failed = Notice::new(
         &notice::RENDER_FAILED,
@@ -440,7 +533,6 @@ fn render_into<R: Record + ?Sized>(
     .field("failed_event", record.event());
     out.format = Format::Json;
     render::render(out, &Derived(&failed), None, time);
-    out.buf.len()
 }
 
 /// Runs `f` on this thread's reusable output buffer, or on a fresh one when the buffer is
@@ -556,8 +648,10 @@ fn install_panic_hook() {
                 .field("location", location)
                 .field("thread", thread_name),
         );
-        // The writer cannot wait for itself.
-        if thread_name != worker::THREAD_NAME {
+        // The writer cannot wait for itself, nor a thread for its own batch: a panic in a
+        // `Display` impl of an event being rendered (the event is then written as
+        // `render_failed`).
+        if thread_name != worker::THREAD_NAME && !rendering() {
             flush();
         }
         previous(info);
@@ -640,4 +734,47 @@ pub fn shutdown() {
 #[must_use]
 pub fn metrics() -> MetricsSnapshot {
     GLOBAL.get().map(Logger::metrics).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use core::cell::Cell;
+    use core::fmt;
+
+    use super::*;
+
+    thread_local! {
+        static SEEN: Cell<Option<bool>> = const { Cell::new(None) };
+    }
+
+    /// Records, when formatted, whether the thread is rendering an event.
+    struct Probe;
+
+    impl fmt::Display for Probe {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            SEEN.with(|seen| seen.set(Some(rendering())));
+            f.write_str("probe")
+        }
+    }
+
+    #[derive(crate::LogEvent)]
+    #[log(crate = "crate", component = "test", message = "{value}")]
+    struct Probed {
+        #[log(display)]
+        value: Probe,
+    }
+
+    /// The panic hook skips its flush while the panicking thread renders an event (it may hold
+    /// its own batch, which the flush would wait for): `rendering` must say so, and only then.
+    #[test]
+    fn rendering_is_true_only_inside_an_event_being_rendered() {
+        let dir = std::env::temp_dir().join(format!("logfix-rendering-{}", std::process::id()));
+        let logger = Config::new().dir(dir.clone()).build();
+        assert!(!rendering());
+        logger.emit(&Probed { value: Probe });
+        assert_eq!(SEEN.with(Cell::get), Some(true));
+        assert!(!rendering());
+        logger.shutdown();
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

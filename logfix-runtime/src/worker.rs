@@ -341,6 +341,7 @@ impl Writer {
         let mut split = 0;
         if self.settings.file_enabled || self.settings.format == Format::Json {
             self.notice_out.format = Format::Json;
+            self.notice_out.clear();
             render::render(&mut self.notice_out, &Derived(notice), None, time);
             bytes.extend_from_slice(&self.notice_out.buf);
             split = bytes.len();
@@ -348,6 +349,7 @@ impl Writer {
         if self.settings.format == Format::Pretty {
             self.notice_out.format = Format::Pretty;
             self.notice_out.color = self.settings.color;
+            self.notice_out.clear();
             render::render(&mut self.notice_out, &Derived(notice), None, time);
             bytes.extend_from_slice(&self.notice_out.buf);
         }

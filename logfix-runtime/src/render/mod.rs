@@ -128,14 +128,13 @@ impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
     }
 }
 
-/// Renders `record` as one complete line, ending in `\n`, replacing what `out` held.
+/// Renders `record` as one complete line, ending in `\n`, after what `out` holds.
 pub(crate) fn render<R: Record + ?Sized>(
     out: &mut Output,
     record: &R,
     context: Option<&Context>,
     time: u64,
 ) {
-    out.clear();
     match out.format {
         Format::Json => {
             out.buf.extend_from_slice(b"{\"timestamp\":\"");
