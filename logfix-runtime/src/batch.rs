@@ -28,37 +28,70 @@ const BATCH_BYTES: usize = 16 * 1024;
 /// Attempts at a slot's lock before yielding the CPU.
 const SPINS: u32 = 64;
 
+/// Yields before a caller waiting for its slot's lock sleeps instead.
+const YIELDS: u32 = 8;
+
 /// Rendered lines: the bytes for the file and, when the console is on, the console's copy.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
     pub(crate) file: Vec<u8>,
     pub(crate) console: Vec<u8>,
-    pub(crate) lines: u32,
+    /// Where each line ends, and when it was emitted: the writer orders the lines of different
+    /// threads by it.
+    pub(crate) marks: Vec<Mark>,
+}
+
+/// The end of one line in a [`Batch`], and its clock's order key (see
+/// [`crate::render::clock::now_and_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Mark {
+    pub(crate) key: u64,
+    pub(crate) file_end: usize,
+    pub(crate) console_end: usize,
 }
 
 impl Batch {
     pub(crate) fn with_capacity() -> Self {
-        Self { file: Vec::with_capacity(BATCH_BYTES), console: Vec::new(), lines: 0 }
+        Self {
+            file: Vec::with_capacity(BATCH_BYTES),
+            marks: Vec::with_capacity(BATCH_LINES as usize),
+            console: Vec::new(),
+        }
     }
 
-    pub(crate) fn push(&mut self, file: Option<&[u8]>, console: Option<&[u8]>) {
+    /// Adds one line, read from the clock at `key`.
+    pub(crate) fn push(&mut self, file: Option<&[u8]>, console: Option<&[u8]>, key: u64) {
         if let Some(bytes) = file {
             self.file.extend_from_slice(bytes);
         }
         if let Some(bytes) = console {
             self.console.extend_from_slice(bytes);
         }
-        self.lines += 1;
+        self.mark(key);
+    }
+
+    /// Ends the line written into the buffers since the last mark.
+    pub(crate) fn mark(&mut self, key: u64) {
+        self.marks.push(Mark { key, file_end: self.file.len(), console_end: self.console.len() });
+    }
+
+    pub(crate) fn lines(&self) -> u64 {
+        self.marks.len() as u64
+    }
+
+    /// The order key of the first line (0 when empty).
+    pub(crate) fn first(&self) -> u64 {
+        self.marks.first().map_or(0, |mark| mark.key)
     }
 
     pub(crate) fn is_full(&self) -> bool {
-        self.lines >= BATCH_LINES
+        self.marks.len() >= BATCH_LINES as usize
             || self.file.len() >= BATCH_BYTES
             || self.console.len() >= BATCH_BYTES
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.lines == 0
+        self.marks.is_empty()
     }
 
     /// Empties the batch for reuse; a buffer grown far beyond a batch (one huge line) is
@@ -70,7 +103,7 @@ impl Batch {
                 *buf = Vec::new();
             }
         }
-        self.lines = 0;
+        self.marks.clear();
     }
 }
 
@@ -88,15 +121,23 @@ pub(crate) struct Slot {
 impl Slot {
     /// Locks the pending batch.
     pub(crate) fn lock(&self) -> SpinMutexGuard<'_, Batch> {
-        loop {
+        for attempt in 0u32.. {
             for _ in 0..SPINS {
                 if let Some(pending) = self.pending.try_lock() {
                     return pending;
                 }
                 core::hint::spin_loop();
             }
-            std::thread::yield_now();
+            // The holder may have been preempted: a yield does not always give it the CPU (it
+            // may wait on another CPU's queue), a short sleep does.
+            if attempt < YIELDS {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(std::time::Duration::from_micros(20));
+            }
         }
+        // `0u32..` ends only after 2^32 attempts.
+        self.pending.lock()
     }
 
     /// Locks the pending batch unless its thread keeps it for more than a few hundred
@@ -168,31 +209,57 @@ impl Slots {
         self.armed.swap(false, Ordering::SeqCst);
     }
 
-    /// Calls `take` with the pending lines of every slot that has some and no batch in flight,
-    /// then empties them. `wait` waits a little for slots in use before skipping them. Returns the slots
-    /// skipped (by address), whose lines wait for the writer's next round. Forgets the slots of
-    /// threads that have ended once they are empty.
-    pub(crate) fn collect(&self, wait: bool, mut take: impl FnMut(&Batch)) -> Vec<usize> {
+    /// Takes the pending batch of every slot that has lines and no batch in flight, replacing it
+    /// with one from `spares` (filled up first as needed), and passes it to `take`. All the slots are locked first and
+    /// released together, so what is taken is exactly what was added before one moment: a line
+    /// added after another, on any thread, is never taken while the earlier one is left. `wait`
+    /// waits a little for slots in use before skipping them. Returns the slots skipped (by
+    /// address), whose lines wait for the writer's next round. Forgets the slots of threads that
+    /// have ended once they are empty.
+    pub(crate) fn collect(
+        &self,
+        wait: bool,
+        spares: &mut Vec<Batch>,
+        mut take: impl FnMut(Batch, &Arc<Slot>),
+    ) -> Vec<usize> {
         let mut all = self.all.lock().unwrap_or_else(PoisonError::into_inner);
         let mut left = Vec::new();
+        // Allocated before any slot is locked: callers wait while the slots are.
+        if spares.len() < all.len() {
+            spares.resize_with(all.len(), Batch::with_capacity);
+        }
+        let mut locked: Vec<_> = all
+            .iter()
+            .map(|slot| {
+                let pending = if wait { slot.lock_soon() } else { slot.pending.try_lock() };
+                // Read under the lock, which the caller holds when it takes a batch to send.
+                if pending.is_none() || slot.in_flight.load(Ordering::Relaxed) > 0 {
+                    left.push(Arc::as_ptr(slot) as usize);
+                    return None;
+                }
+                pending
+            })
+            .collect();
+        let batches: Vec<_> = locked
+            .iter_mut()
+            .map(|pending| {
+                pending.as_mut().filter(|pending| !pending.is_empty()).map(|pending| {
+                    std::mem::replace(&mut **pending, spares.pop().unwrap_or_default())
+                })
+            })
+            .collect();
+        drop(locked);
+        for (slot, batch) in all.iter().zip(batches) {
+            if let Some(batch) = batch {
+                take(batch, slot);
+            }
+        }
+        // The thread-local list holds the other reference while the thread lives; an ended
+        // thread's slot is forgotten once emptied.
         all.retain(|slot| {
-            let pending = if wait { slot.lock_soon() } else { slot.pending.try_lock() };
-            let Some(mut pending) = pending else {
-                left.push(Arc::as_ptr(slot) as usize);
-                return true;
-            };
-            // Read under the lock, which the caller holds when it sends a batch.
-            if slot.in_flight.load(Ordering::Relaxed) > 0 {
-                left.push(Arc::as_ptr(slot) as usize);
-                return true;
-            }
-            if !pending.is_empty() {
-                take(&pending);
-                pending.clear();
-            }
-            drop(pending);
-            // The thread-local list holds the other reference while the thread lives.
             Arc::strong_count(slot) > 1
+                || left.contains(&(Arc::as_ptr(slot) as usize))
+                || !slot.lock().is_empty()
         });
         left
     }
@@ -217,13 +284,14 @@ mod tests {
     }
 
     fn line(slot: &Slot, text: &str) {
-        slot.lock().push(Some(text.as_bytes()), None);
+        slot.lock().push(Some(text.as_bytes()), None, 0);
     }
 
     fn collected(slots: &Slots) -> (String, Vec<usize>) {
         let mut text = String::new();
-        let left =
-            slots.collect(false, |batch| text.push_str(&String::from_utf8_lossy(&batch.file)));
+        let left = slots.collect(false, &mut Vec::new(), |batch, _| {
+            text.push_str(&String::from_utf8_lossy(&batch.file));
+        });
         (text, left)
     }
 
@@ -271,17 +339,17 @@ mod tests {
     fn a_batch_is_full_at_its_line_or_byte_limit_and_sheds_huge_buffers() {
         let mut batch = Batch::default();
         for _ in 0..BATCH_LINES - 1 {
-            batch.push(Some(b"x\n"), None);
+            batch.push(Some(b"x\n"), None, 0);
         }
         assert!(!batch.is_full());
-        batch.push(Some(b"x\n"), None);
+        batch.push(Some(b"x\n"), None, 0);
         assert!(batch.is_full());
         batch.clear();
-        batch.push(None, Some(&vec![b'y'; BATCH_BYTES]));
+        batch.push(None, Some(&vec![b'y'; BATCH_BYTES]), 0);
         assert!(batch.is_full());
-        batch.push(None, Some(&vec![b'y'; 4 * BATCH_BYTES]));
+        batch.push(None, Some(&vec![b'y'; 4 * BATCH_BYTES]), 0);
         batch.clear();
-        assert_eq!((batch.lines, batch.console.capacity()), (0, 0));
+        assert_eq!((batch.lines(), batch.console.capacity()), (0, 0));
     }
 
     /// Only the first caller after the writer's visit has to wake it.

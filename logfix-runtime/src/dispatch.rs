@@ -135,8 +135,8 @@ impl Logger {
             if let (Some(slot), Some(target)) = (slot, self.direct_target()) {
                 self.render_in_batch(out, record, slot, target);
             } else {
-                let split = render_into(out, record, settings, metrics);
-                self.hand_over(&out.buf, split, slot);
+                let (split, key) = render_into(out, record, settings, metrics);
+                self.hand_over(&out.buf, split, key, slot);
             }
             true
         });
@@ -144,8 +144,8 @@ impl Logger {
             // An event emitted while this thread renders another (from a `Display` impl), or
             // while the thread exits: a fresh buffer, and a batch of its own.
             let mut out = Output::default();
-            let split = render_into(&mut out, record, settings, metrics);
-            self.hand_over(&out.buf, split, None);
+            let (split, key) = render_into(&mut out, record, settings, metrics);
+            self.hand_over(&out.buf, split, key, None);
         }
     }
 
@@ -180,11 +180,11 @@ impl Logger {
         let shared = &*self.shared;
         let (settings, metrics) = (&shared.settings, &shared.metrics);
         if shared.closed.load(Ordering::SeqCst) {
-            let split = render_into(out, record, settings, metrics);
-            self.hand_over(&out.buf, split, Some(slot));
+            let (split, key) = render_into(out, record, settings, metrics);
+            self.hand_over(&out.buf, split, key, Some(slot));
             return;
         }
-        let time = render::clock::now();
+        let (time, key) = render::clock::now_and_key();
         self.append(slot, |batch| {
             let (buf, format) = match target {
                 Target::File => (&mut batch.file, Format::Json),
@@ -196,13 +196,13 @@ impl Logger {
                 render_failed(out, record, metrics, time);
             }
             std::mem::swap(&mut out.buf, buf);
-            batch.lines += 1;
+            batch.mark(key);
         });
     }
 
     /// Appends a rendered line (see [`render_into`] for `split`) to this thread's batch in
     /// `slot`, and sends the batch when it is full; without a slot, sends the line alone.
-    fn hand_over(&self, bytes: &[u8], split: usize, slot: Option<&Arc<Slot>>) {
+    fn hand_over(&self, bytes: &[u8], split: usize, key: u64, slot: Option<&Arc<Slot>>) {
         let shared = &*self.shared;
         let (file, console) = parts(&shared.settings, bytes, split);
         // SeqCst pairs with the store in `shutdown`: a line added after the writer's last visit
@@ -212,10 +212,10 @@ impl Logger {
             return;
         }
         if let Some(slot) = slot {
-            self.append(slot, |batch| batch.push(file, console));
+            self.append(slot, |batch| batch.push(file, console, key));
         } else {
             let mut batch = Batch::default();
-            batch.push(file, console);
+            batch.push(file, console, key);
             self.send(batch, None);
             if shared.closed.load(Ordering::SeqCst) {
                 self.rescue(None);
@@ -261,7 +261,7 @@ impl Logger {
                 Ok(()) => Ok(()),
                 Err(TrySendError::Full(message)) => {
                     if let Message::Batch(batch, slot) = message {
-                        self.record_drop(batch.lines);
+                        self.record_drop(batch.lines());
                         slot.inspect(|s| s.landed());
                     }
                     Ok(())
@@ -295,8 +295,8 @@ impl Logger {
         drop(orphan);
     }
 
-    fn record_drop(&self, lines: u32) {
-        Metrics::add(&self.shared.metrics.dropped, u64::from(lines));
+    fn record_drop(&self, lines: u64) {
+        Metrics::add(&self.shared.metrics.dropped, lines);
         let now = now_micros();
         // Relaxed: only the value matters, and the writer reads it after the counter.
         let _ = self.shared.metrics.first_drop_us.compare_exchange(
@@ -401,7 +401,7 @@ fn write_message_to_stderr(message: Message, metrics: &Metrics) {
 /// Writes a batch to stderr: the console's copy when there is one, else the file's lines.
 pub(crate) fn write_batch_to_stderr(batch: &Batch, metrics: &Metrics) {
     let bytes = if batch.console.is_empty() { &batch.file } else { &batch.console };
-    write_stderr_lines(bytes, u64::from(batch.lines), metrics);
+    write_stderr_lines(bytes, batch.lines(), metrics);
 }
 
 pub(crate) fn write_stderr(bytes: &[u8], metrics: &Metrics) {
@@ -464,15 +464,15 @@ fn slot_in<'a>(list: &'a mut Vec<(u64, Arc<Slot>)>, slots: &Slots) -> Option<&'a
 
 /// Renders `record` with the context of this thread into `out`: the JSON line for the file,
 /// followed by a pretty copy when that is the console's format. Returns where the console's
-/// copy starts (see [`parts`]). A panicking `Display` or `Debug` impl is counted and the event
-/// replaced by a `render_failed` line.
+/// copy starts (see [`parts`]), and the clock's order key for the line. A panicking `Display` or
+/// `Debug` impl is counted and the event replaced by a `render_failed` line.
 fn render_into<R: Record + ?Sized>(
     out: &mut Output,
     record: &R,
     settings: &Settings,
     metrics: &Metrics,
-) -> usize {
-    let time = render::clock::now();
+) -> (usize, u64) {
+    let (time, key) = render::clock::now_and_key();
     out.clear();
     let pretty = settings.format == Format::Pretty && settings.console != Console::Off;
     let json = settings.file_enabled || !pretty;
@@ -488,11 +488,12 @@ fn render_into<R: Record + ?Sized>(
             render_line(out, record, settings, metrics, Format::Pretty, time).then_some(0)
         }
     };
-    rendered.unwrap_or_else(|| {
+    let split = rendered.unwrap_or_else(|| {
         out.clear();
         render_failed(out, record, metrics, time);
         out.buf.len()
-    })
+    });
+    (split, key)
 }
 
 /// Appends `record` as one line in `format` to `out`; returns false (with nothing appended)

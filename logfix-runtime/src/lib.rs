@@ -54,6 +54,7 @@ mod event;
 mod filter;
 mod guard;
 mod metrics;
+mod order;
 pub mod redact;
 mod render;
 mod sink;

@@ -8,13 +8,14 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 
 use crate::batch::{Batch, Slot, Slots};
 use crate::config::{Console, Settings};
 use crate::dispatch::{now_micros, parts, write_stderr_lines};
 use crate::event::notice::{self, Notice};
 use crate::metrics::Metrics;
+use crate::order::{write_in_order, Taken};
 use crate::render::{self, Derived, Format, Output};
 use crate::sink::{FileSink, Placement};
 
@@ -33,6 +34,15 @@ const BATCH: usize = 64 * 1024;
 /// (3 ms on Linux) while a caller waits for its core (measured: calls over 1 ms went from 109 to
 /// about 45; see docs/BENCHMARKS.md).
 const ROUND: Duration = Duration::from_micros(200);
+
+/// The most lines a round takes before they are written.
+const ROUND_LINES: u64 = 2048;
+
+/// Rounds that left lines behind kept at most before being written (see `Writer::run`).
+const DEFER_ROUNDS: u32 = 4;
+
+/// Emptied batches the writer keeps for the slots it takes lines from.
+const FREE_BATCHES: usize = 64;
 
 /// The pause after a round that left lines in the queue.
 const BREATHER: Duration = Duration::from_micros(50);
@@ -103,6 +113,14 @@ struct Writer {
     notice_out: Output,
     slots: Arc<Slots>,
     spare: Sender<Batch>,
+    /// The batches taken this round, to be written in order (see [`Writer::finish_round`]).
+    round: Vec<Taken>,
+    /// Emptied batches to put in the slots the writer takes lines from.
+    free: Vec<Batch>,
+    /// The lines in `round`.
+    round_lines: u64,
+    /// Rounds in a row that left lines behind and were kept for the next.
+    deferred: u32,
     /// Flush requests, with the slots they wait for: those that had a batch in flight when
     /// the request came (`None` until the slots are first visited).
     flushes: Vec<(Sender<()>, Option<Vec<usize>>)>,
@@ -131,6 +149,10 @@ impl Writer {
             dirty_since: None,
             slots,
             spare,
+            round: Vec::new(),
+            free: Vec::new(),
+            round_lines: 0,
+            deferred: 0,
             flushes: Vec::new(),
         }
     }
@@ -182,9 +204,11 @@ impl Writer {
             };
             let mut got = next.is_some();
             // Take what is already queued without waiting, for one round at most.
+            // Writing a round's lines costs far more than taking them off the queue: a round
+            // also ends at `ROUND_LINES`, so that writing it stays short too.
             let round = Instant::now();
             emptied = true;
-            while round.elapsed() < ROUND {
+            while round.elapsed() < ROUND && self.round_lines < ROUND_LINES {
                 let Some(message) = next.take().or_else(|| receiver.try_recv().ok()) else {
                     break;
                 };
@@ -193,20 +217,29 @@ impl Writer {
                     self.shutdown(&ack, receiver, orphan);
                     return;
                 }
-                if self.file_buf.len() >= BATCH || self.console_buf.len() >= BATCH {
-                    self.write_out();
-                }
                 emptied = receiver.is_empty();
             }
             // Lines still in the slots are newer than the batches still queued: they are taken
             // once the queue is empty, or after a while if it never is.
+            let mut complete = false;
             if emptied || collected.elapsed() >= self.settings.flush_interval / 2 {
-                got |= self.collect(false);
+                let (taken, left) = self.collect(false);
+                // With batches still queued, the lines taken may be newer than those.
+                (got, complete) = (got || taken || left, !left && emptied);
                 collected = Instant::now();
             } else {
                 got = true;
             }
-            busy = got || !self.flushes.is_empty();
+            // A round is written once it holds every line handed over so far: a slot skipped
+            // (in use, or with a batch still on its way) may hold older lines than those taken.
+            // Under load, after a few rounds or once large, it is written anyway.
+            if complete || self.deferred >= DEFER_ROUNDS || self.round_lines >= ROUND_LINES {
+                self.finish_round();
+                self.deferred = 0;
+            } else if !self.round.is_empty() {
+                self.deferred += 1;
+            }
+            busy = got || !self.flushes.is_empty() || !self.round.is_empty();
             self.report_drops();
             if self.file_buf.len() >= BATCH || self.console_buf.len() >= BATCH || self.flush_due() {
                 self.write_out();
@@ -220,15 +253,16 @@ impl Writer {
     }
 
     /// Takes the pending lines of every slot (see [`Slots::collect`]); answers the flush
-    /// requests whose slots have all been visited. Returns whether any lines were taken or
-    /// left for the next round.
-    fn collect(&mut self, wait: bool) -> bool {
+    /// requests whose slots have all been visited. Returns whether any lines were taken, and
+    /// whether some were left for the next round.
+    fn collect(&mut self, wait: bool) -> (bool, bool) {
         self.slots.disarm();
-        let slots = Arc::clone(&self.slots);
         let mut taken = false;
-        let left = slots.collect(wait, |batch| {
+        let (round, round_lines) = (&mut self.round, &mut self.round_lines);
+        let left = self.slots.collect(wait, &mut self.free, |batch, slot| {
             taken = true;
-            self.push(batch);
+            *round_lines += batch.lines();
+            round.push((batch, Some(Arc::clone(slot))));
         });
         if !self.flushes.is_empty() {
             for (_, waiting) in &mut self.flushes {
@@ -239,6 +273,7 @@ impl Writer {
             }
             let done = |waiting: &Option<Vec<usize>>| waiting.as_ref().is_some_and(Vec::is_empty);
             if self.flushes.iter().any(|(_, waiting)| done(waiting)) {
+                self.finish_round();
                 self.write_out();
                 self.flushes.retain(|(ack, waiting)| {
                     if done(waiting) {
@@ -248,7 +283,7 @@ impl Writer {
                 });
             }
         }
-        taken || !left.is_empty()
+        (taken, !left.is_empty())
     }
 
     /// Whether the oldest unwritten line has waited the flush interval.
@@ -292,22 +327,22 @@ impl Writer {
                     let _ = other.send(());
                 }
             }
-            if !self.collect(true) {
+            if self.collect(true) == (false, false) {
                 break;
             }
         }
+        self.finish_round();
     }
 
     /// Handles one message; returns the acknowledgement channel of a shutdown.
     fn handle(&mut self, message: Message) -> Option<Sender<()>> {
         match message {
-            Message::Batch(mut batch, slot) => {
-                self.push(&batch);
-                if let Some(slot) = slot {
+            Message::Batch(batch, slot) => {
+                if let Some(slot) = &slot {
                     slot.landed();
                 }
-                batch.clear();
-                let _ = self.spare.try_send(batch);
+                self.round_lines += batch.lines();
+                self.round.push((batch, slot));
                 None
             }
             Message::Wake => None,
@@ -322,21 +357,48 @@ impl Writer {
         }
     }
 
+    /// Writes the batches of this round into the buffers, in order (see [`crate::order`]).
+    fn finish_round(&mut self) {
+        let mut round = std::mem::take(&mut self.round);
+        write_in_order(&mut round, |file, console, lines| {
+            self.push_lines(file, console, lines);
+            if self.file_buf.len() >= BATCH || self.console_buf.len() >= BATCH {
+                self.write_out();
+            }
+        });
+        for (mut batch, _) in round.drain(..) {
+            batch.clear();
+            // Callers get emptied batches back first; the writer keeps a few for the slots.
+            if let Err(TrySendError::Full(batch)) = self.spare.try_send(batch) {
+                if self.free.len() < FREE_BATCHES {
+                    self.free.push(batch);
+                }
+            }
+        }
+        self.round = round;
+        self.round_lines = 0;
+    }
+
     fn push(&mut self, batch: &Batch) {
+        self.push_lines(&batch.file, &batch.console, batch.lines());
+    }
+
+    /// Adds whole lines to the buffers: their bytes for the file and for the console.
+    fn push_lines(&mut self, file: &[u8], console: &[u8], lines: u64) {
         if self.file.is_some() || self.file_to_stderr {
-            self.file_buf.extend_from_slice(&batch.file);
-            self.file_lines += u64::from(batch.lines);
+            self.file_buf.extend_from_slice(file);
+            self.file_lines += lines;
         }
         if self.settings.console != Console::Off {
-            self.console_buf.extend_from_slice(&batch.console);
-            self.console_lines += u64::from(batch.lines);
+            self.console_buf.extend_from_slice(console);
+            self.console_lines += lines;
         }
         self.dirty_since.get_or_insert_with(Instant::now);
     }
 
     /// Renders one of logfix's own events into the buffers.
     fn notice(&mut self, notice: &Notice) {
-        let time = render::clock::now();
+        let (time, key) = render::clock::now_and_key();
         let mut bytes = Vec::new();
         let mut split = 0;
         if self.settings.file_enabled || self.settings.format == Format::Json {
@@ -355,7 +417,7 @@ impl Writer {
         }
         let (file, console) = parts(&self.settings, &bytes, split);
         let mut batch = Batch::default();
-        batch.push(file, console);
+        batch.push(file, console, key);
         self.push(&batch);
     }
 
@@ -427,6 +489,7 @@ impl Writer {
     }
 
     fn stop(&mut self) {
+        self.finish_round();
         self.report_drops();
         self.write_out();
         if let Some(file) = &mut self.file {

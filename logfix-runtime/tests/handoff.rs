@@ -176,3 +176,41 @@ fn dropping_the_last_logger_writes_the_waiting_lines() {
     }
     seqs.assert_complete();
 }
+
+/// Two threads taking turns (each emits, then lets the other go): the file has their lines in
+/// the order they were emitted, although each thread hands its lines over on its own.
+#[test]
+fn lines_of_different_threads_are_written_in_the_order_they_were_emitted() {
+    const EVENTS: u64 = 2_000;
+    let scratch = Scratch::new("handoff-turns");
+    let logger = logger(&scratch, Duration::from_millis(10));
+    // Each thread receives the next number, emits it and passes the one after to the other.
+    let (to_b, b_turn) = mpsc::channel::<u64>();
+    let (to_a, a_turn) = mpsc::channel::<u64>();
+    std::thread::scope(|s| {
+        let logger = &logger;
+        s.spawn(move || {
+            for seq in b_turn {
+                logger.emit(&Seq { thread: 1, seq });
+                if to_a.send(seq + 1).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seq = 0;
+        while seq < EVENTS {
+            logger.emit(&Seq { thread: 0, seq });
+            to_b.send(seq + 1).unwrap();
+            seq = a_turn.recv().unwrap();
+        }
+        drop(to_b);
+    });
+    logger.shutdown();
+    let text = read_text(&scratch.join("app.log"));
+    let mut corrupt = Corrupt::default();
+    let lines = parse_text("app.log", &text, &mut corrupt);
+    let order: Vec<u64> = lines[1..].iter().map(|line| line["seq"].as_u64().unwrap()).collect();
+    assert_eq!(order.len() as u64, EVENTS);
+    let misplaced = (0..).zip(&order).find(|(expected, seq)| expected != *seq);
+    assert_eq!(misplaced, None, "first line out of place (position, seq)");
+}

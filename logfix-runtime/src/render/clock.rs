@@ -19,11 +19,19 @@ pub(crate) const RECALIBRATE: Duration = Duration::from_millis(50);
 
 /// Now, as nanoseconds since the Unix epoch.
 pub(crate) fn now() -> u64 {
+    now_and_key().0
+}
+
+/// Now, as nanoseconds since the Unix epoch, and a key that orders the readings of all threads
+/// as they happened: the TSC tick where the TSC is used (each thread's extrapolated wall clock
+/// may be off from another's by microseconds), else the nanoseconds.
+pub(crate) fn now_and_key() -> (u64, u64) {
     #[cfg(target_arch = "x86_64")]
-    if let Some(nanos) = tsc::now_nanos() {
-        return nanos;
+    if let Some(now) = tsc::now_nanos() {
+        return now;
     }
-    system_nanos()
+    let nanos = system_nanos();
+    (nanos, nanos)
 }
 
 pub(crate) fn system_nanos() -> u64 {
@@ -88,7 +96,9 @@ mod tsc {
     }
 
     /// Now in nanoseconds since the epoch, or `None` where the TSC cannot be used (yet).
-    pub(super) fn now_nanos() -> Option<u64> {
+    /// Now in nanoseconds since the epoch and the tick it was read at, or `None` where the TSC
+    /// cannot be used.
+    pub(super) fn now_nanos() -> Option<(u64, u64)> {
         if !usable() {
             return None;
         }
@@ -99,10 +109,10 @@ mod tsc {
             if elapsed < a.valid_ticks {
                 // Within one window `elapsed * scale` is below 2^32 times the window in
                 // nanoseconds (2^58), so the product cannot overflow.
-                return Some(a.nanos + (elapsed.wrapping_mul(a.scale) >> SCALE_BITS));
+                return Some((a.nanos + (elapsed.wrapping_mul(a.scale) >> SCALE_BITS), tick));
             }
         }
-        Some(recalibrate(tick, anchor))
+        Some((recalibrate(tick, anchor), tick))
     }
 
     /// Reads the wall clock, measures the TSC's rate against the previous anchor, and anchors
