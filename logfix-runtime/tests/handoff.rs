@@ -44,6 +44,27 @@ fn logger(scratch: &Scratch, flush_interval: Duration) -> Logger {
         .build()
 }
 
+/// Emits `Seq { thread: 0, seq }` for `seq` in `0..5` from a thread that then ends.
+fn five_lines_from_a_thread_that_ends(logger: &Logger) {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for seq in 0..5 {
+                logger.emit(&Seq { thread: 0, seq });
+            }
+        });
+    });
+}
+
+/// Waits until the five lines of `five_lines_from_a_thread_that_ends` are in the file, in order.
+fn assert_five_lines_written(scratch: &Scratch) {
+    let lines = wait_for_lines(&scratch.join("app.log"), 5);
+    let mut seqs = SeqCheck::new(&[5]);
+    for line in &lines[1..] {
+        assert!(seqs.record(line), "{line:?}");
+    }
+    seqs.assert_complete();
+}
+
 /// One line at a time from a thread that then waits: each one is written without a flush,
 /// although its batch is far from full.
 #[test]
@@ -72,19 +93,8 @@ fn a_line_from_a_thread_that_goes_quiet_is_written_without_a_flush() {
 fn the_lines_of_a_thread_that_ended_are_written() {
     let scratch = Scratch::new("handoff-ended");
     let logger = logger(&scratch, Duration::from_millis(10));
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            for seq in 0..5 {
-                logger.emit(&Seq { thread: 0, seq });
-            }
-        });
-    });
-    let lines = wait_for_lines(&scratch.join("app.log"), 5);
-    let mut seqs = SeqCheck::new(&[5]);
-    for line in &lines[1..] {
-        assert!(seqs.record(line), "{line:?}");
-    }
-    seqs.assert_complete();
+    five_lines_from_a_thread_that_ends(&logger);
+    assert_five_lines_written(&scratch);
     logger.shutdown();
 }
 
@@ -161,20 +171,9 @@ fn two_loggers_on_one_thread_keep_their_lines_apart() {
 fn dropping_the_last_logger_writes_the_waiting_lines() {
     let scratch = Scratch::new("handoff-drop");
     let logger = logger(&scratch, Duration::from_secs(3_600));
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            for seq in 0..5 {
-                logger.emit(&Seq { thread: 0, seq });
-            }
-        });
-    });
+    five_lines_from_a_thread_that_ends(&logger);
     drop(logger);
-    let lines = wait_for_lines(&scratch.join("app.log"), 5);
-    let mut seqs = SeqCheck::new(&[5]);
-    for line in &lines[1..] {
-        assert!(seqs.record(line), "{line:?}");
-    }
-    seqs.assert_complete();
+    assert_five_lines_written(&scratch);
 }
 
 /// Two threads taking turns (each emits, then lets the other go): the file has their lines in
