@@ -1,12 +1,13 @@
 //! The order in which the writer writes the lines of one round.
 //!
 //! Threads hand their lines over in batches (see [`crate::batch`]), so the batches a writer's
-//! round takes cover overlapping stretches of time. The round is written in timestamp order
-//! across threads: line by line while the round is small (at ordinary loads every round is), and
-//! batch by batch, by each batch's first line, once it holds more than [`MERGE_LINES`] lines,
-//! where interleaving line by line would cost the writer more than the order is worth. The lines
-//! of one thread always keep the order they were emitted in, whatever their timestamps say (a
-//! wall clock set back).
+//! round takes cover overlapping stretches of time. The round is written in the order the lines
+//! were emitted across threads, by each line's clock key (see
+//! [`crate::render::clock::now_and_key`]): line by line while the round is small (at ordinary
+//! loads every round is), and batch by batch, by each batch's first line, once it holds more than
+//! [`MERGE_LINES`] lines, where interleaving line by line would cost the writer more than the
+//! order is worth. The lines of one thread always keep the order they were emitted in, whatever
+//! their keys say (a wall clock set back, where the key is the wall clock).
 
 use std::sync::Arc;
 
@@ -33,8 +34,8 @@ pub(crate) fn write_in_order(round: &mut Vec<Taken>, mut write: impl FnMut(&[u8]
     merge_lines(round, write);
 }
 
-/// Sorts the batches by their first line's timestamp, each one under the largest timestamp of
-/// its slot so far (so that one slot's batches keep their order), ties in the order they came.
+/// Sorts the batches by their first line's key, each one under the largest key of its slot so
+/// far (so that one slot's batches keep their order), ties in the order they came.
 fn sort_batches(round: &mut Vec<Taken>) {
     if round.len() < 2 {
         return;
@@ -68,7 +69,7 @@ struct Source {
     at: (usize, usize),
 }
 
-/// Writes the lines of all slots interleaved by timestamp, each slot's in their order. A run of
+/// Writes the lines of all slots interleaved by key, each slot's in their order. A run of
 /// consecutive lines of one batch is written at once.
 fn merge_lines(round: &[Taken], mut write: impl FnMut(&[u8], &[u8], u64)) {
     let mut sources: Vec<Source> = Vec::new();
@@ -90,14 +91,14 @@ fn merge_lines(round: &[Taken], mut write: impl FnMut(&[u8], &[u8], u64)) {
         let mut best: Option<(usize, u64)> = None;
         let mut second = u64::MAX;
         for (i, source) in sources.iter().enumerate() {
-            let Some(time) = head(source) else { continue };
+            let Some(key) = head(source) else { continue };
             match best {
-                Some((_, oldest)) if time >= oldest => second = second.min(time),
+                Some((_, oldest)) if key >= oldest => second = second.min(key),
                 _ => {
                     if let Some((_, oldest)) = best {
                         second = second.min(oldest);
                     }
-                    best = Some((i, time));
+                    best = Some((i, key));
                 }
             }
         }
