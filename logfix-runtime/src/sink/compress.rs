@@ -39,6 +39,9 @@ pub(crate) struct GzipCompressor {
     handle: Option<JoinHandle<()>>,
     /// Set when `finish` runs out of time: the thread then leaves the files still queued.
     stop: Arc<AtomicBool>,
+    /// Set by `finish`: the process is stopping and waits, so compression no longer pauses for
+    /// other threads.
+    hurry: Arc<AtomicBool>,
 }
 
 /// What the compression thread needs to know.
@@ -58,6 +61,8 @@ impl GzipCompressor {
         let (finished, done) = crossbeam_channel::bounded(1);
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
+        let hurry = Arc::new(AtomicBool::new(false));
+        let hurrying = Arc::clone(&hurry);
         let handle = thread::Builder::new()
             .name("logfix-compress".into())
             .spawn(move || {
@@ -67,12 +72,12 @@ impl GzipCompressor {
                     if stopping.load(Ordering::Relaxed) {
                         break;
                     }
-                    compress_and_retain(&job, &path);
+                    compress_and_retain(&job, &path, &hurrying);
                 }
                 let _ = finished.send(());
             })
             .ok()?;
-        Some(Self { jobs: Some(jobs), done, handle: Some(handle), stop })
+        Some(Self { jobs: Some(jobs), done, handle: Some(handle), stop, hurry })
     }
 
     pub(crate) fn submit(&self, path: PathBuf) {
@@ -85,6 +90,8 @@ impl GzipCompressor {
     /// are left uncompressed (the next start compresses them), and only the compression in
     /// progress is waited for, at most [`FINISH_TIMEOUT`].
     pub(crate) fn finish(mut self, timeout: Duration) {
+        // Relaxed: a flag that only says "no more pauses"; it publishes no other memory.
+        self.hurry.store(true, Ordering::Relaxed);
         self.jobs = None;
         // When time runs out the thread must stop, not work through its queue after shutdown
         // returned: it would rename and delete files in a directory the caller takes to be
@@ -146,10 +153,10 @@ pub(crate) fn set_policy(policy: i32) -> bool {
     }
 }
 
-fn compress_and_retain(job: &Job, path: &Path) {
+fn compress_and_retain(job: &Job, path: &Path, hurry: &AtomicBool) {
     // Retention may have deleted the file while it waited in the queue.
     if path.exists() {
-        match compress(path) {
+        match compress(path, hurry) {
             Ok(()) => Metrics::add(&job.metrics.compressions, 1),
             Err(e) => {
                 Metrics::add(&job.metrics.compression_failures, 1);
@@ -172,11 +179,12 @@ fn compress_and_retain(job: &Job, path: &Path) {
     );
 }
 
-/// Compresses `path` to `path.gz` through a temporary file, then removes `path`.
-pub(crate) fn compress(path: &Path) -> io::Result<()> {
+/// Compresses `path` to `path.gz` through a temporary file, then removes `path`. Pauses while
+/// the machine is busy, unless `hurry` is set.
+pub(crate) fn compress(path: &Path, hurry: &AtomicBool) -> io::Result<()> {
     let target = rotate::gz(path);
     let temp = temp_path(&target);
-    let result = write_gz(path, &temp).and_then(|()| {
+    let result = write_gz(path, &temp, hurry).and_then(|()| {
         if path.exists() {
             fs::rename(&temp, &target)?;
             fs::remove_file(path)
@@ -200,7 +208,7 @@ pub(crate) fn compress(path: &Path) -> io::Result<()> {
     }
 }
 
-fn write_gz(source: &Path, temp: &Path) -> io::Result<()> {
+fn write_gz(source: &Path, temp: &Path, hurry: &AtomicBool) -> io::Result<()> {
     let mut input = File::open(source)?;
     let mut encoder = GzEncoder::new(File::create(temp)?, flate2::Compression::default());
     let mut chunk = vec![0u8; CHUNK];
@@ -210,7 +218,7 @@ fn write_gz(source: &Path, temp: &Path) -> io::Result<()> {
             break;
         };
         encoder.write_all(bytes)?;
-        if cpus_oversubscribed() {
+        if !hurry.load(Ordering::Relaxed) && cpus_oversubscribed() {
             thread::sleep(BUSY_PAUSE);
         } else {
             thread::yield_now();
@@ -307,7 +315,7 @@ mod tests {
         let source = dir.join("app.log.20261128T043913.000000Z");
         let text = "{\"n\":1}\n".repeat(10_000);
         fs::write(&source, &text).unwrap();
-        compress(&source).unwrap();
+        compress(&source, &AtomicBool::new(false)).unwrap();
         assert!(!source.exists());
         let mut back = String::new();
         GzDecoder::new(File::open(rotate::gz(&source)).unwrap()).read_to_string(&mut back).unwrap();
@@ -320,7 +328,7 @@ mod tests {
     #[test]
     fn a_source_gone_meanwhile_is_not_an_error_and_leaves_nothing() {
         let dir = scratch("missing");
-        compress(&dir.join("app.log.20261128T043913.000000Z")).unwrap();
+        compress(&dir.join("app.log.20261128T043913.000000Z"), &AtomicBool::new(false)).unwrap();
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
         fs::remove_dir_all(dir).unwrap();
     }
