@@ -134,14 +134,29 @@ fn main() {
         Some("timer") => timer(),
         Some(other) => eprintln!("unknown scenario {other}"),
         None => {
-            for name in ["single", "baseline-single", "rotating", "baseline"] {
-                // Each scenario writes ~800 MB: let the kernel write the previous one back first,
-                // or its writeback slows the next one down (seen: +50 % median latency).
-                let _ = Command::new("sync").status();
-                std::thread::sleep(Duration::from_secs(5));
-                let exe = std::env::current_exe().expect("the benchmark knows its own path");
-                let status = Command::new(exe).arg(name).status().expect("child benchmark runs");
-                assert!(status.success(), "{name} failed");
+            // `BENCH_REPEAT=N` runs the four scenarios N times, interleaved (so that a slow spell
+            // of the machine hits logfix and the baseline alike), and ends with the median of
+            // each figure.
+            let repeat = std::env::var("BENCH_REPEAT").ok().and_then(|v| v.parse().ok());
+            let mut results: Vec<(String, Vec<f64>)> = Vec::new();
+            for _ in 0..repeat.unwrap_or(1_usize).max(1) {
+                for name in ["single", "baseline-single", "rotating", "baseline"] {
+                    // Each scenario writes ~800 MB: let the kernel write the previous one back
+                    // first, or its writeback slows the next one down (seen: +50 % median
+                    // latency).
+                    let _ = Command::new("sync").status();
+                    std::thread::sleep(Duration::from_secs(5));
+                    let exe = std::env::current_exe().expect("the benchmark knows its own path");
+                    let output =
+                        Command::new(exe).arg(name).output().expect("child benchmark runs");
+                    assert!(output.status.success(), "{name} failed");
+                    let text = String::from_utf8_lossy(&output.stdout);
+                    print!("{text}");
+                    collect_summary(&text, &mut results);
+                }
+            }
+            if repeat.is_some() {
+                print_medians(&results);
             }
         }
     }
@@ -324,6 +339,55 @@ fn run(report: &Report) {
     );
     println!("  events lost       {}", report.lost);
     println!("  peak RSS          {:.1} MiB", peak_rss_kib() as f64 / 1024.0);
+    // One line for the parent process to gather (see `print_medians`).
+    println!(
+        "summary\t{}\t{}\t{}\t{}\t{}\t{:.2}\t{:.1}",
+        report.name,
+        h.percentile(0.50),
+        h.percentile(0.99),
+        h.percentile(0.999),
+        h.above(1_000_000),
+        report.events as f64 / report.elapsed.as_secs_f64() / 1e6,
+        peak_rss_kib() as f64 / 1024.0
+    );
+}
+
+/// The figures of a child's `summary` line, by scenario name.
+fn collect_summary(text: &str, results: &mut Vec<(String, Vec<f64>)>) {
+    for line in text.lines().filter(|l| l.starts_with("summary\t")) {
+        let mut fields = line.split('\t').skip(1);
+        let name = fields.next().unwrap_or_default().to_owned();
+        let values: Vec<f64> = fields.filter_map(|f| f.parse().ok()).collect();
+        results.push((name, values));
+    }
+}
+
+/// The median of each figure per scenario over the repeated runs.
+fn print_medians(results: &[(String, Vec<f64>)]) {
+    const FIGURES: [&str; 6] =
+        ["p50 ns", "p99 ns", "p99.9 ns", "calls over 1 ms", "M events/s", "peak RSS MiB"];
+    let mut names: Vec<&str> = results.iter().map(|(n, _)| n.as_str()).collect();
+    names.dedup();
+    names.sort_unstable();
+    names.dedup();
+    println!("\nmedians over {} runs of each scenario", results.len() / names.len().max(1));
+    for name in names {
+        println!("{name}");
+        for (i, figure) in FIGURES.iter().enumerate() {
+            let mut values: Vec<f64> = results
+                .iter()
+                .filter(|(n, _)| n == name)
+                .filter_map(|(_, v)| v.get(i).copied())
+                .collect();
+            values.sort_by(f64::total_cmp);
+            let all: Vec<String> = values.iter().map(|v| format!("{v}")).collect();
+            println!(
+                "  {figure:<16} {} (all: {})",
+                values.get(values.len() / 2).copied().unwrap_or(f64::NAN),
+                all.join(", ")
+            );
+        }
+    }
 }
 
 /// `VmHWM` from /proc/self/status, in KiB (0 where there is no /proc).
