@@ -121,7 +121,8 @@ pub(crate) struct Slot {
 impl Slot {
     /// Locks the pending batch.
     pub(crate) fn lock(&self) -> SpinMutexGuard<'_, Batch> {
-        for attempt in 0u32.. {
+        let mut yields = 0;
+        loop {
             for _ in 0..SPINS {
                 if let Some(pending) = self.pending.try_lock() {
                     return pending;
@@ -130,14 +131,13 @@ impl Slot {
             }
             // The holder may have been preempted: a yield does not always give it the CPU (it
             // may wait on another CPU's queue), a short sleep does.
-            if attempt < YIELDS {
+            if yields < YIELDS {
+                yields += 1;
                 std::thread::yield_now();
             } else {
                 std::thread::sleep(std::time::Duration::from_micros(20));
             }
         }
-        // `0u32..` ends only after 2^32 attempts.
-        self.pending.lock()
     }
 
     /// Locks the pending batch unless its thread keeps it for more than a few hundred
@@ -210,10 +210,10 @@ impl Slots {
     }
 
     /// Takes the pending batch of every slot that has lines and no batch in flight, replacing it
-    /// with one from `spares` (filled up first as needed), and passes it to `take`. All the slots are locked first and
-    /// released together, so what is taken is exactly what was added before one moment: a line
-    /// added after another, on any thread, is never taken while the earlier one is left. `wait`
-    /// waits a little for slots in use before skipping them. Returns the slots skipped (by
+    /// with one from `spares` (filled up first as needed), and passes it to `take`. All the
+    /// slots are locked first and released together, so what is taken is exactly what was added
+    /// before one moment: a line added after another, on any thread, is never taken while the
+    /// earlier one is left. `wait` waits a little for slots in use before skipping them. Returns the slots skipped (by
     /// address), whose lines wait for the writer's next round. Forgets the slots of threads that
     /// have ended once they are empty.
     pub(crate) fn collect(
