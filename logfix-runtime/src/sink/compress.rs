@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 use flate2::write::GzEncoder;
 
-use super::rotate::{self, Retention};
+use super::rotate;
 use crate::event::notice::{self, Notice};
 use crate::metrics::Metrics;
 
@@ -44,11 +44,8 @@ pub(crate) struct GzipCompressor {
     hurry: Arc<AtomicBool>,
 }
 
-/// What the compression thread needs to know.
+/// Where the compression thread reports.
 pub(crate) struct Job {
-    pub(crate) dir: PathBuf,
-    pub(crate) file: String,
-    pub(crate) retention: Retention,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) notices: Sender<Notice>,
 }
@@ -72,7 +69,7 @@ impl GzipCompressor {
                     if stopping.load(Ordering::Relaxed) {
                         break;
                     }
-                    compress_and_retain(&job, &path, &hurrying);
+                    compress_one(&job, &path, &hurrying);
                 }
                 let _ = finished.send(());
             })
@@ -153,7 +150,7 @@ pub(crate) fn set_policy(policy: i32) -> bool {
     }
 }
 
-fn compress_and_retain(job: &Job, path: &Path, hurry: &AtomicBool) {
+fn compress_one(job: &Job, path: &Path, hurry: &AtomicBool) {
     // Retention may have deleted the file while it waited in the queue.
     if path.exists() {
         match compress(path, hurry) {
@@ -169,14 +166,6 @@ fn compress_and_retain(job: &Job, path: &Path, hurry: &AtomicBool) {
             }
         }
     }
-    super::file::retain(
-        &job.dir,
-        &job.file,
-        job.retention,
-        &job.metrics,
-        &job.notices,
-        SystemTime::now(),
-    );
 }
 
 /// Compresses `path` to `path.gz` through a temporary file, then removes `path`. Pauses while
@@ -189,7 +178,10 @@ pub(crate) fn compress(path: &Path, hurry: &AtomicBool) -> io::Result<()> {
             fs::rename(&temp, &target)?;
             fs::remove_file(path)
         } else {
-            // Deleted by retention meanwhile: keep it deleted.
+            // Deleted by retention meanwhile: keep it deleted. (Should retention delete it
+            // between the check and the rename, the `.gz` stays until the next rotation's
+            // retention: deleting it on `NotFound` below could delete another process's
+            // compression of the same file.)
             fs::remove_file(&temp)
         }
     });
@@ -338,14 +330,8 @@ mod tests {
         let dir = scratch("finish");
         let text = "{\"n\":1}\n".repeat(8_000);
         let (notices, inbox) = crossbeam_channel::unbounded();
-        let compressor = GzipCompressor::spawn(Job {
-            dir: dir.clone(),
-            file: "app.log".to_owned(),
-            retention: Retention { max_files: 1_000, max_age: None, max_total_size: None },
-            metrics: Arc::new(Metrics::default()),
-            notices,
-        })
-        .unwrap();
+        let compressor =
+            GzipCompressor::spawn(Job { metrics: Arc::new(Metrics::default()), notices }).unwrap();
         let files = 200;
         for i in 0..files {
             let path = dir.join(format!("app.log.20261128T0439{:02}.{i:06}Z", i % 60));
