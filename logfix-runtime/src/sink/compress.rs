@@ -151,47 +151,47 @@ pub(crate) fn set_policy(policy: i32) -> bool {
 }
 
 fn compress_one(job: &Job, path: &Path, hurry: &AtomicBool) {
-    // Retention may have deleted the file while it waited in the queue.
-    if path.exists() {
-        match compress(path, hurry) {
-            Ok(()) => Metrics::add(&job.metrics.compressions, 1),
-            Err(e) => {
-                Metrics::add(&job.metrics.compression_failures, 1);
-                let _ = job.notices.send(Notice::failure(
-                    &notice::ROTATION_FAILED,
-                    "compressing a rotated file failed",
-                    path,
-                    &e,
-                ));
-            }
+    match compress(path, hurry) {
+        Ok(true) => Metrics::add(&job.metrics.compressions, 1),
+        Ok(false) => {}
+        Err(e) => {
+            Metrics::add(&job.metrics.compression_failures, 1);
+            let _ = job.notices.send(Notice::failure(
+                &notice::ROTATION_FAILED,
+                "compressing a rotated file failed",
+                path,
+                &e,
+            ));
         }
     }
 }
 
 /// Compresses `path` to `path.gz` through a temporary file, then removes `path`. Pauses while
-/// the machine is busy, unless `hurry` is set.
-pub(crate) fn compress(path: &Path, hurry: &AtomicBool) -> io::Result<()> {
+/// the machine is busy, unless `hurry` is set. Returns whether this call compressed it: `false`
+/// when the file is gone (deleted by retention, possibly while it was being compressed, or
+/// compressed by another process).
+pub(crate) fn compress(path: &Path, hurry: &AtomicBool) -> io::Result<bool> {
     let target = rotate::gz(path);
     let temp = temp_path(&target);
     let result = write_gz(path, &temp, hurry).and_then(|()| {
         if path.exists() {
             fs::rename(&temp, &target)?;
-            fs::remove_file(path)
+            fs::remove_file(path).map(|()| true)
         } else {
             // Deleted by retention meanwhile: keep it deleted. (Should retention delete it
             // between the check and the rename, the `.gz` stays until the next rotation's
             // retention: deleting it on `NotFound` below could delete another process's
             // compression of the same file.)
-            fs::remove_file(&temp)
+            fs::remove_file(&temp).map(|()| false)
         }
     });
     match result {
-        Ok(()) => Ok(()),
+        Ok(compressed) => Ok(compressed),
         // Another process compressed it first (two processes recovering the same leftovers at
         // start-up), or retention deleted it: either way there is nothing left to do.
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let _ = fs::remove_file(&temp);
-            Ok(())
+            Ok(false)
         }
         Err(e) => {
             let _ = fs::remove_file(&temp);
@@ -307,7 +307,7 @@ mod tests {
         let source = dir.join("app.log.20261128T043913.000000Z");
         let text = "{\"n\":1}\n".repeat(10_000);
         fs::write(&source, &text).unwrap();
-        compress(&source, &AtomicBool::new(false)).unwrap();
+        assert!(compress(&source, &AtomicBool::new(false)).unwrap());
         assert!(!source.exists());
         let mut back = String::new();
         GzDecoder::new(File::open(rotate::gz(&source)).unwrap()).read_to_string(&mut back).unwrap();
@@ -320,7 +320,8 @@ mod tests {
     #[test]
     fn a_source_gone_meanwhile_is_not_an_error_and_leaves_nothing() {
         let dir = scratch("missing");
-        compress(&dir.join("app.log.20261128T043913.000000Z"), &AtomicBool::new(false)).unwrap();
+        let path = dir.join("app.log.20261128T043913.000000Z");
+        assert!(!compress(&path, &AtomicBool::new(false)).unwrap(), "nothing was compressed");
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
         fs::remove_dir_all(dir).unwrap();
     }
