@@ -228,6 +228,9 @@ impl Logger {
     fn append(&self, slot: &Arc<Slot>, add: impl FnOnce(&mut Batch)) {
         let shared = &*self.shared;
         let mut pending = slot.lock();
+        if pending.is_unallocated() {
+            *pending = self.spare();
+        }
         let was_empty = pending.is_empty();
         add(&mut pending);
         let full = pending.is_full().then(|| slot.take_full(&mut pending, self.spare()));

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
 
-use crate::batch::{Batch, Slot, Slots};
+use crate::batch::{Batch, Slot, Slots, SPARE_BATCHES};
 use crate::config::{Console, Settings};
 use crate::dispatch::{now_micros, parts, write_stderr_lines};
 use crate::event::notice::{self, Notice};
@@ -40,9 +40,6 @@ const ROUND_LINES: u64 = 2048;
 
 /// Rounds that left lines behind kept at most before being written (see `Writer::run`).
 const DEFER_ROUNDS: u32 = 4;
-
-/// Emptied batches the writer keeps for the slots it takes lines from.
-const FREE_BATCHES: usize = 64;
 
 /// The pause after a round that left lines in the queue.
 const BREATHER: Duration = Duration::from_micros(50);
@@ -378,7 +375,7 @@ impl Writer {
             batch.clear();
             // Callers get emptied batches back first; the writer keeps a few for the slots.
             if let Err(TrySendError::Full(batch)) = self.spare.try_send(batch) {
-                if self.free.len() < FREE_BATCHES {
+                if self.free.len() < SPARE_BATCHES {
                     self.free.push(batch);
                 }
             }
