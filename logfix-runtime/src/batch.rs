@@ -226,10 +226,9 @@ impl Slots {
 
     /// Takes the pending batch of every slot that has lines and no batch in flight, replacing it
     /// with one from `spares` (filled up first to [`SPARE_BATCHES`]) if the slot is busy, or
-    /// with an empty one, and passes it to `take`. All the
-    /// slots are locked first and released together, so what is taken is exactly what was added
-    /// before one moment: a line added after another, on any thread, is never taken while the
-    /// earlier one is left. `wait` waits a little for slots in use before skipping them. Returns
+    /// with an unallocated one, and passes it to `take`. All the slots are locked first and
+    /// released together, so what is taken is exactly what was added before one moment: a line
+    /// added after another, on any thread, is never taken while the earlier one is left. `wait` waits a little for slots in use before skipping them. Returns
     /// the slots skipped (by address), whose lines wait for the writer's next round. Forgets the
     /// slots of threads that have ended once they are empty.
     pub(crate) fn collect(
