@@ -20,6 +20,7 @@ use crate::filter::Filter;
 use crate::guard::Guard;
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::render::{self, Derived, Format, Output, Record};
+use crate::room::Room;
 use crate::sink::compress::FINISH_TIMEOUT;
 use crate::worker::{self, Message};
 
@@ -67,6 +68,8 @@ pub(crate) struct Shared {
     /// Emptied batches handed back by the writer, to be filled again.
     spare: Receiver<Batch>,
     slots: Arc<Slots>,
+    /// Callers waiting for room in the queue, and whether others must give way to them.
+    room: Room,
     /// Set once by `shutdown`; from then on events go straight to stderr.
     closed: AtomicBool,
     /// The queue's receiver, handed back by the writer when it stops, so that a line sent in
@@ -103,6 +106,7 @@ impl Logger {
             spare,
             slots,
             // Without a writer, every line goes straight to stderr.
+            room: Room::default(),
             closed: AtomicBool::new(handle.is_none()),
             orphan,
             worker: Mutex::new(handle),
@@ -257,9 +261,7 @@ impl Logger {
         let shared = &*self.shared;
         let message = Message::Batch(batch, slot);
         let result = match shared.settings.overflow {
-            Overflow::Block => {
-                shared.sender.send(message).map_err(crossbeam_channel::SendError::into_inner)
-            }
+            Overflow::Block => shared.room.send(&shared.sender, message),
             Overflow::Drop => match shared.sender.try_send(message) {
                 Ok(()) => Ok(()),
                 Err(TrySendError::Full(message)) => {

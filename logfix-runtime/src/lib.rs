@@ -57,6 +57,7 @@ mod metrics;
 mod order;
 pub mod redact;
 mod render;
+mod room;
 mod sink;
 #[cfg(feature = "tower")]
 pub mod web;
