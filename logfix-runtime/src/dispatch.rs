@@ -105,8 +105,8 @@ impl Logger {
             sender,
             spare,
             slots,
-            // Without a writer, every line goes straight to stderr.
             room: Room::default(),
+            // Without a writer, every line goes straight to stderr.
             closed: AtomicBool::new(handle.is_none()),
             orphan,
             worker: Mutex::new(handle),
