@@ -371,7 +371,6 @@ fn print_medians(results: &[(String, Vec<f64>)]) {
     const FIGURES: [&str; 6] =
         ["p50 ns", "p99 ns", "p99.9 ns", "calls over 1 ms", "M events/s", "peak RSS MiB"];
     let mut names: Vec<&str> = results.iter().map(|(n, _)| n.as_str()).collect();
-    names.dedup();
     names.sort_unstable();
     names.dedup();
     println!("\nmedians over {} runs of each scenario", results.len() / names.len().max(1));

@@ -228,9 +228,10 @@ impl Slots {
     /// with one from `spares` (filled up first to [`SPARE_BATCHES`]) if the slot is busy, or
     /// with an unallocated one, and passes it to `take`. All the slots are locked first and
     /// released together, so what is taken is exactly what was added before one moment: a line
-    /// added after another, on any thread, is never taken while the earlier one is left. `wait` waits a little for slots in use before skipping them. Returns
-    /// the slots skipped (by address), whose lines wait for the writer's next round. Forgets the
-    /// slots of threads that have ended once they are empty.
+    /// added after another, on any thread, is never taken while the earlier one is left. `wait`
+    /// waits a little for slots in use before skipping them. Returns the slots skipped (by
+    /// address), whose lines wait for the writer's next round. Forgets the slots of threads that
+    /// have ended once they are empty.
     pub(crate) fn collect(
         &self,
         wait: bool,
