@@ -259,10 +259,9 @@ impl Logger {
 
     fn send(&self, batch: Batch, slot: Option<Arc<Slot>>) {
         let shared = &*self.shared;
-        let caller = slot.as_ref().map_or(0, |slot| Arc::as_ptr(slot) as usize);
         let message = Message::Batch(batch, slot);
         let result = match shared.settings.overflow {
-            Overflow::Block => shared.room.send(&shared.sender, message, caller),
+            Overflow::Block => shared.room.send(&shared.sender, message),
             Overflow::Drop => match shared.sender.try_send(message) {
                 Ok(()) => Ok(()),
                 Err(TrySendError::Full(message)) => {

@@ -16,11 +16,13 @@
 //! scheduler lets it run a whole time slice (milliseconds) while the other waits, preempted in
 //! the middle of a call. So while the queue holds a backlog and another thread has handed over
 //! a batch in the last 20 ms ([`SHARED_WINDOW_NS`]), a caller yields its CPU after handing over
-//! its batch: a system call once per batch, which returns at once when no other thread wants
-//! the CPU. A thread that logs alone never yields. Measured the same way, calls over 1 ms: a
-//! median of 6.5 without against 2.5 with, over 12 alternating runs of each; 3 against the
-//! baseline's 8.5 over 30 rounds (see docs/BENCHMARKS.md).
+//! its batch, at most once per 200 µs ([`TURN_EVERY_NS`]): a system call, which returns at once
+//! when no other thread wants the CPU. A thread that logs alone never yields. Measured the same
+//! way, calls over 1 ms: a median of 6.5 without against 2.5 with a turn every batch, over 12
+//! alternating runs of each; in a later set, 1 with a turn every batch and 2 with one every
+//! 200 µs, which keeps the p99 (see docs/BENCHMARKS.md).
 
+use core::cell::Cell;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -38,34 +40,44 @@ const GIVE_WAY: Duration = Duration::from_micros(20);
 /// longer than a time slice, for which a preempted thread may wait.
 const SHARED_WINDOW_NS: u64 = 20_000_000;
 
+/// The least time (ns) between two turns a thread gives. It bounds how long another thread
+/// waits for the CPU, and how many calls wait for a turn to come back: every batch gave calls
+/// over 1 ms a median of 1 but a p99 of 786 ns (two producers); 200 µs, 2 and 380 ns; 500 µs,
+/// 13 (see docs/BENCHMARKS.md).
+const TURN_EVERY_NS: u64 = 200_000;
+
 /// A queue holds a backlog from this fraction of its capacity on (1/16: about 200 µs of the
 /// writer's work with the default capacity).
 const BACKLOG_SHARE: usize = 16;
+
+thread_local! {
+    /// When this thread last gave a turn (clock nanoseconds). Its address tells the threads
+    /// apart.
+    static TURN: Cell<u64> = const { Cell::new(0) };
+}
 
 /// Who is waiting for room in one queue, and who has lately been handing batches over.
 #[derive(Debug, Default)]
 pub(crate) struct Room {
     /// The callers that have waited for room longer than [`STARVING_AFTER`].
     starving: AtomicU32,
-    /// The caller that handed over the last batch (see [`Room::send`]; 0 before the first).
+    /// The thread that handed over the last batch (0 before the first).
     last_caller: AtomicUsize,
     /// When a batch last came from another caller than the one before (clock nanoseconds).
     shared_at: AtomicU64,
 }
 
 impl Room {
-    /// Sends `message` for `caller` (an address that tells the threads apart, or 0 when
-    /// unknown), waiting for room as long as it takes; gives it back if the receiver is gone.
-    pub(crate) fn send<T>(&self, sender: &Sender<T>, message: T, caller: usize) -> Result<(), T> {
+    /// Sends `message`, waiting for room as long as it takes; gives it back if the receiver is
+    /// gone.
+    pub(crate) fn send<T>(&self, sender: &Sender<T>, message: T) -> Result<(), T> {
         // Relaxed: these only tell callers to give way or take turns, they order nothing.
         if self.starving.load(Ordering::Relaxed) > 0 {
             std::thread::sleep(GIVE_WAY);
         }
         let message = match sender.send_timeout(message, STARVING_AFTER) {
             Ok(()) => {
-                if self.shared(caller) && backlogged(sender) {
-                    std::thread::yield_now();
-                }
+                self.take_turn(sender);
                 return Ok(());
             }
             Err(SendTimeoutError::Disconnected(message)) => return Err(message),
@@ -77,13 +89,28 @@ impl Room {
         sent
     }
 
-    /// Records that `caller` handed over a batch; returns whether another caller did too
-    /// within [`SHARED_WINDOW_NS`].
-    fn shared(&self, caller: usize) -> bool {
-        if caller == 0 {
+    /// Yields the CPU if this thread's turn is due (see the module's docs); returns whether it
+    /// did.
+    fn take_turn<T>(&self, sender: &Sender<T>) -> bool {
+        let Ok((caller, last)) =
+            TURN.try_with(|turn| (core::ptr::from_ref(turn) as usize, turn.get()))
+        else {
             return false;
-        }
+        };
         let now = clock::now();
+        let due = self.shared(caller, now)
+            && now.saturating_sub(last) >= TURN_EVERY_NS
+            && backlogged(sender);
+        if due {
+            let _ = TURN.try_with(|turn| turn.set(now));
+            std::thread::yield_now();
+        }
+        due
+    }
+
+    /// Records that `caller` handed over a batch at `now`; returns whether another caller did
+    /// too within [`SHARED_WINDOW_NS`].
+    fn shared(&self, caller: usize, now: u64) -> bool {
         let previous = self.last_caller.swap(caller, Ordering::Relaxed);
         if previous != caller && previous != 0 {
             self.shared_at.store(now, Ordering::Relaxed);
@@ -127,11 +154,11 @@ mod tests {
     fn a_caller_kept_waiting_counts_as_starving_until_its_message_is_in() {
         let room = Arc::new(Room::default());
         let (sender, receiver) = crossbeam_channel::bounded(1);
-        room.send(&sender, 1, 1).unwrap();
+        room.send(&sender, 1).unwrap();
         assert_eq!(room.starving(), 0, "a message that finds room does not wait");
         let waiting = {
             let (room, sender) = (Arc::clone(&room), sender.clone());
-            std::thread::spawn(move || room.send(&sender, 2, 1))
+            std::thread::spawn(move || room.send(&sender, 2))
         };
         assert!(eventually(|| room.starving() == 1), "the waiting caller is starving");
         assert_eq!(receiver.recv(), Ok(1));
@@ -148,25 +175,43 @@ mod tests {
         let (sender, receiver) = crossbeam_channel::bounded(4);
         room.starving.store(1, Ordering::Relaxed);
         let start = Instant::now();
-        room.send(&sender, 1, 1).unwrap();
+        room.send(&sender, 1).unwrap();
         let waited = start.elapsed();
         assert!(waited >= GIVE_WAY, "gave way for {waited:?}");
         assert_eq!((receiver.try_recv(), room.starving()), (Ok(1), 1));
     }
 
-    /// A thread that hands batches over alone never takes turns; once another does, both do
-    /// until the other has been quiet for the window. Unknown callers never do.
+    /// A thread that hands batches over alone shares the queue with no one; once another does,
+    /// both do, until the other has been quiet for the window.
     #[test]
-    fn callers_take_turns_only_while_another_thread_hands_batches_over() {
+    fn the_queue_is_shared_while_another_thread_hands_batches_over() {
         let room = Room::default();
-        assert!(!room.shared(1), "the first caller is alone");
-        assert!(!room.shared(1), "still alone");
-        assert!(room.shared(2), "a second caller shares the queue");
-        assert!(room.shared(1), "and so does the first, again");
-        assert!(room.shared(1), "within the window, even without another switch");
-        assert!(!room.shared(0), "an unknown caller does not take turns");
-        room.shared_at.store(1, Ordering::Relaxed);
-        assert!(!room.shared(1), "the other caller has been quiet for longer than the window");
+        let t = 1_000_000_000;
+        assert!(!room.shared(1, t), "the first caller is alone");
+        assert!(!room.shared(1, t + 1), "still alone");
+        assert!(room.shared(2, t + 2), "a second caller shares the queue");
+        assert!(room.shared(1, t + 3), "and so does the first, again");
+        assert!(room.shared(1, t + 3 + SHARED_WINDOW_NS - 1), "until the window ends");
+        assert!(!room.shared(1, t + 3 + SHARED_WINDOW_NS), "the other has been quiet since");
+    }
+
+    /// A thread yields after handing over a batch only while another thread does too and the
+    /// queue holds a backlog, and at most once per period.
+    #[test]
+    fn a_thread_takes_turns_only_with_another_and_a_backlog() {
+        let room = Arc::new(Room::default());
+        let (sender, receiver) = crossbeam_channel::bounded(2);
+        sender.send(0).unwrap();
+        let in_thread = |room: &Arc<Room>, sender: &Sender<i32>| {
+            let (room, sender) = (Arc::clone(room), sender.clone());
+            std::thread::spawn(move || room.take_turn(&sender)).join().unwrap()
+        };
+        assert!(!room.take_turn(&sender), "alone");
+        assert!(in_thread(&room, &sender), "another thread, with a backlog");
+        assert!(room.take_turn(&sender), "this thread too, now that another hands batches over");
+        assert!(!room.take_turn(&sender), "not again so soon");
+        receiver.recv().unwrap();
+        assert!(!in_thread(&room, &sender), "no backlog");
     }
 
     /// The queue holds a backlog from a sixteenth of its capacity on.
@@ -185,10 +230,10 @@ mod tests {
     fn a_caller_gets_its_message_back_when_the_receiver_is_gone() {
         let room = Arc::new(Room::default());
         let (sender, receiver) = crossbeam_channel::bounded(1);
-        room.send(&sender, 1, 1).unwrap();
+        room.send(&sender, 1).unwrap();
         let waiting = {
             let (room, sender) = (Arc::clone(&room), sender.clone());
-            std::thread::spawn(move || room.send(&sender, 2, 1))
+            std::thread::spawn(move || room.send(&sender, 2))
         };
         assert!(eventually(|| room.starving() == 1));
         drop(receiver);
