@@ -18,9 +18,8 @@
 //! a batch in the last 20 ms ([`SHARED_WINDOW_NS`]), a caller yields its CPU after handing over
 //! its batch, at most once per 200 µs ([`TURN_EVERY_NS`]): a system call, which returns at once
 //! when no other thread wants the CPU. A thread that logs alone never yields. Measured the same
-//! way, calls over 1 ms: a median of 6.5 without against 2.5 with a turn every batch, over 12
-//! alternating runs of each; in a later set, 1 with a turn every batch and 2 with one every
-//! 200 µs, which keeps the p99 (see docs/BENCHMARKS.md).
+//! way, calls over 1 ms: a median of 6.5 without against 2.5 with, over 12 alternating runs of
+//! each, and 2.5 against the baseline's 14 over twenty rounds (docs/BENCHMARKS.md, item 7).
 
 use core::cell::Cell;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -41,9 +40,9 @@ const GIVE_WAY: Duration = Duration::from_micros(20);
 const SHARED_WINDOW_NS: u64 = 20_000_000;
 
 /// The least time (ns) between two turns a thread gives. It bounds how long another thread
-/// waits for the CPU, and how many calls wait for a turn to come back: every batch gave calls
-/// over 1 ms a median of 1 but a p99 of 786 ns (two producers); 200 µs, 2 and 380 ns; 500 µs,
-/// 13 (see docs/BENCHMARKS.md).
+/// waits for the CPU, and how many calls wait for their turn to come back: with a turn every
+/// batch, calls over 1 ms had a median of 1 but the p99 was 786 ns (two producers); every
+/// 200 µs, 2 and 380 ns; every 500 µs, 13 calls over 1 ms.
 const TURN_EVERY_NS: u64 = 200_000;
 
 /// A queue holds a backlog from this fraction of its capacity on (1/16: about 200 µs of the
