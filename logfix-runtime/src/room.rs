@@ -91,20 +91,18 @@ impl Room {
     /// Yields the CPU if this thread's turn is due (see the module's docs); returns whether it
     /// did.
     fn take_turn<T>(&self, sender: &Sender<T>) -> bool {
-        let Ok((caller, last)) =
-            TURN.try_with(|turn| (core::ptr::from_ref(turn) as usize, turn.get()))
-        else {
-            return false;
-        };
         let now = clock::now();
-        let due = self.shared(caller, now)
-            && now.saturating_sub(last) >= TURN_EVERY_NS
-            && backlogged(sender);
-        if due {
-            let _ = TURN.try_with(|turn| turn.set(now));
-            std::thread::yield_now();
-        }
-        due
+        TURN.try_with(|turn| {
+            let due = self.shared(core::ptr::from_ref(turn) as usize, now)
+                && now.saturating_sub(turn.get()) >= TURN_EVERY_NS
+                && backlogged(sender);
+            if due {
+                turn.set(now);
+                std::thread::yield_now();
+            }
+            due
+        })
+        .unwrap_or(false)
     }
 
     /// Records that `caller` handed over a batch at `now`; returns whether another caller did
