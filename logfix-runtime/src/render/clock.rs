@@ -1,8 +1,8 @@
 //! The wall clock for event timestamps.
 //!
-//! Reading `SystemTime::now()` costs about 57 ns on the reference machine (a VM), more than
-//! everything else a typical event needs to be rendered; reading the CPU's time-stamp counter
-//! costs about 11 ns (measured with `benches/pipeline.rs`; see `docs/BENCHMARKS.md`). So on x86-64,
+//! Reading `SystemTime::now()` costs 22–57 ns on the reference machine (a VM; it depends on the
+//! host of the day), reading the CPU's time-stamp counter about 10 ns, and this module's whole
+//! reading 16 ns (a loop of 20 million calls; see `docs/BENCHMARKS.md`). So on x86-64,
 //! when the kernel itself keeps time with the TSC (which it only does once it has checked that
 //! the counter is invariant and synchronised across CPUs), each thread reads the wall clock
 //! once per [`RECALIBRATE`] and extrapolates from the TSC in between. Elsewhere, and until the
@@ -80,7 +80,7 @@ mod tsc {
     fn read_tsc() -> u64 {
         // SAFETY: RDTSC has no preconditions: every x86_64 CPU has it, it takes no arguments and
         // it touches no memory. It only reads the time-stamp counter.
-        #[allow(unsafe_code, reason = "RDTSC: 11 ns instead of 57 ns for the wall clock")]
+        #[allow(unsafe_code, reason = "RDTSC: 10 ns instead of 22-57 ns for the wall clock")]
         unsafe {
             core::arch::x86_64::_rdtsc()
         }
@@ -95,7 +95,6 @@ mod tsc {
         })
     }
 
-    /// Now in nanoseconds since the epoch, or `None` where the TSC cannot be used (yet).
     /// Now in nanoseconds since the epoch and the tick it was read at, or `None` where the TSC
     /// cannot be used.
     pub(super) fn now_nanos() -> Option<(u64, u64)> {
