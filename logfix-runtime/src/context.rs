@@ -1,6 +1,6 @@
 //! Request context: identifiers and key/values attached to every event emitted inside a scope.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use core::fmt;
 use std::sync::Arc;
 
@@ -225,6 +225,7 @@ impl Context {
             .try_with(|current| {
                 let mut current = current.try_borrow_mut().ok()?;
                 let merged = self.over(&current);
+                IN_FORCE.set(!merged.is_empty());
                 Some(core::mem::replace(&mut *current, merged))
             })
             .ok()
@@ -234,6 +235,9 @@ impl Context {
 
     /// Calls `f` with the context in force on this thread (`None` when empty), without cloning it.
     pub(crate) fn with_current(f: impl FnOnce(Option<&Context>)) {
+        if !IN_FORCE.get() {
+            return f(None);
+        }
         let mut f = Some(f);
         let _ = CURRENT.try_with(|current| {
             if let Ok(ctx) = current.try_borrow() {
@@ -328,6 +332,9 @@ impl fmt::Debug for Context {
 
 thread_local! {
     static CURRENT: RefCell<Context> = RefCell::new(Context::default());
+    /// Whether `CURRENT` holds anything. Every event asks, and most are emitted outside any
+    /// scope: a constant-initialized flag answers without the `RefCell` and its checks.
+    static IN_FORCE: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Restores the previous context when dropped. Returned by [`Context::enter`].
@@ -343,6 +350,7 @@ impl Drop for Entered {
         if let Some(previous) = self.previous.take() {
             let _ = CURRENT.try_with(|current| {
                 if let Ok(mut current) = current.try_borrow_mut() {
+                    IN_FORCE.set(!previous.is_empty());
                     *current = previous;
                 }
             });
@@ -476,6 +484,30 @@ mod tests {
             assert_eq!(Context::current().id("user_id"), None);
         });
         assert!(Context::current().is_empty());
+    }
+
+    /// What rendering sees (`with_current`), which skips the `RefCell` while no context is in
+    /// force: through nesting, restoring, and an empty scope.
+    #[test]
+    fn rendering_sees_the_context_in_force_and_none_outside() {
+        let seen = || {
+            let mut id = None;
+            Context::with_current(|ctx| id = ctx.map(|c| c.id("request_id").map(str::to_owned)));
+            id
+        };
+        assert_eq!(seen(), None);
+        Context::new().scope(|| assert_eq!(seen(), None));
+        Context::new().request_id("r1").scope(|| {
+            assert_eq!(seen(), Some(Some("r1".to_owned())));
+            Context::new()
+                .request_id("r2")
+                .scope(|| assert_eq!(seen(), Some(Some("r2".to_owned()))));
+            Context::new().scope(|| assert_eq!(seen(), Some(Some("r1".to_owned()))));
+            assert_eq!(seen(), Some(Some("r1".to_owned())));
+        });
+        assert_eq!(seen(), None);
+        Context::new().user_id("u").scope(|| assert_eq!(seen(), Some(None)));
+        assert_eq!(seen(), None);
     }
 
     #[test]
