@@ -81,6 +81,7 @@ impl Batch {
     }
 
     /// Ends the line written into the buffers since the last mark.
+    #[inline]
     pub(crate) fn mark(&mut self, key: u64) {
         self.marks.push(Mark { key, file_end: self.file.len(), console_end: self.console.len() });
     }

@@ -257,22 +257,28 @@ impl Context {
 /// Writes the context keys after `message`, skipping those the event sets itself. With the
 /// `opentelemetry` feature, `trace_id` and `span_id` come from the current OpenTelemetry span
 /// when the logfix context has no trace id of its own.
+#[inline]
 pub(crate) fn write_context(
     out: &mut Output,
     context: Option<&Context>,
     event_has: impl Fn(&str) -> bool,
 ) {
+    // The common case outside requests, checked before the call: nothing to write.
+    #[cfg(not(feature = "opentelemetry"))]
+    if context.is_none() {
+        return;
+    }
+    write_in_force(out, context, event_has);
+}
+
+fn write_in_force(out: &mut Output, context: Option<&Context>, event_has: impl Fn(&str) -> bool) {
     #[cfg(feature = "opentelemetry")]
     let otel = match context {
         Some(c) if c.id("trace_id").is_some() => None,
         _ => otel::current_ids(),
     };
     #[cfg(feature = "opentelemetry")]
-    let anything = context.is_some() || otel.is_some();
-    #[cfg(not(feature = "opentelemetry"))]
-    let anything = context.is_some();
-    if !anything {
-        // The common case outside requests: nothing to write, nothing to compare.
+    if context.is_none() && otel.is_none() {
         return;
     }
     let no_ids: [Option<Box<str>>; 5] = Default::default();

@@ -452,19 +452,25 @@ fn rendering() -> bool {
 }
 
 /// This thread's slot in `slots`, registered on first use.
+#[inline]
 fn slot_in<'a>(list: &'a mut Vec<(u64, Arc<Slot>)>, slots: &Slots) -> Option<&'a Arc<Slot>> {
     let id = slots.id();
-    let index = if let Some(index) = list.iter().position(|(owner, _)| *owner == id) {
-        index
-    } else {
-        // Loggers that have shut down no longer need this thread's slot.
-        list.retain(|(_, slot)| !slot.is_retired());
-        let slot = Arc::new(Slot::default());
-        slots.register(&slot);
-        list.push((id, slot));
-        list.len() - 1
+    let index = match list.iter().position(|(owner, _)| *owner == id) {
+        Some(index) => index,
+        None => new_slot(list, slots),
     };
     list.get(index).map(|(_, slot)| slot)
+}
+
+/// Registers a slot for this thread with `slots`; returns its index in `list`.
+#[cold]
+fn new_slot(list: &mut Vec<(u64, Arc<Slot>)>, slots: &Slots) -> usize {
+    // Loggers that have shut down no longer need this thread's slot.
+    list.retain(|(_, slot)| !slot.is_retired());
+    let slot = Arc::new(Slot::default());
+    slots.register(&slot);
+    list.push((slots.id(), slot));
+    list.len() - 1
 }
 
 /// Renders `record` with the context of this thread into `out`: the JSON line for the file,
