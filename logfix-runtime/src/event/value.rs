@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::render::digits::append_small;
 use crate::render::escape::{escape_into, EscapeWriter};
 use crate::render::{Format, Output};
 
@@ -92,13 +93,17 @@ impl<'a> ValueWriter<'a> {
     /// Writes a signed integer.
     #[inline]
     pub fn i64(&mut self, v: i64) {
-        self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        if v < 0 || !append_small(&mut self.out.buf, v.unsigned_abs()) {
+            self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        }
     }
 
     /// Writes an unsigned integer.
     #[inline]
     pub fn u64(&mut self, v: u64) {
-        self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        if !append_small(&mut self.out.buf, v) {
+            self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        }
     }
 
     /// Writes a 128-bit signed integer.

@@ -2,6 +2,7 @@
 //! readable, optionally coloured line for a developer's terminal.
 
 pub(crate) mod clock;
+pub(crate) mod digits;
 pub(crate) mod escape;
 pub(crate) mod time;
 

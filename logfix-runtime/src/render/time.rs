@@ -2,6 +2,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::digits;
+
 /// Length of a rendered timestamp, without quotes.
 pub(crate) const TIMESTAMP_LEN: usize = 27;
 
@@ -49,23 +51,13 @@ impl Stamp {
         // Two digits at a time from a table: half the divisions of `put`.
         let pairs = [micros / 10_000, micros / 100 % 100, micros % 100];
         for (at, pair) in (20..).step_by(2).zip(pairs) {
-            if let (Some(digits), Some(to)) =
-                (DIGIT_PAIRS.get(2 * pair..2 * pair + 2), self.text.get_mut(at..at + 2))
-            {
-                to.copy_from_slice(digits);
+            if let Some(to) = self.text.get_mut(at..at + 2) {
+                to.copy_from_slice(&digits::pair(pair));
             }
         }
         out.extend_from_slice(&self.text);
     }
 }
-
-/// `00` to `99`.
-const DIGIT_PAIRS: &[u8; 200] = b"\
-    0001020304050607080910111213141516171819\
-    2021222324252627282930313233343536373839\
-    4041424344454647484950515253545556575859\
-    6061626364656667686970717273747576777879\
-    8081828384858687888990919293949596979899";
 
 /// `YYYY-MM-DDTHH:MM:SS.000000Z` for `secs` since the epoch.
 fn format_second(secs: u64) -> [u8; TIMESTAMP_LEN] {
