@@ -371,3 +371,25 @@ impl Value for PathBuf {
         self.as_path().record(out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(record: impl FnOnce(&mut ValueWriter<'_>)) -> String {
+        let mut out = Output::default();
+        record(&mut ValueWriter::new(&mut out, false));
+        String::from_utf8(out.buf).unwrap()
+    }
+
+    /// Integers read as their decimal on both sides of the short path for small numbers.
+    #[test]
+    fn integers_are_written_in_decimal() {
+        for v in [i64::MIN, -10_000, -9_999, -1, 0, 1, 9, 10, 99, 100, 9_999, 10_000, i64::MAX] {
+            assert_eq!(written(|w| w.i64(v)), v.to_string());
+        }
+        for v in [0, 7, 42, 999, 1_000, 9_999, 10_000, 65_535, u64::MAX] {
+            assert_eq!(written(|w| w.u64(v)), v.to_string());
+        }
+    }
+}

@@ -1,17 +1,17 @@
 //! Decimal digits two at a time, for the timestamp and for small numbers.
 
 /// `00` to `99`.
-pub(crate) const DIGIT_PAIRS: &[u8; 200] = b"\
+const DIGIT_PAIRS: &[u8; 200] = b"\
     0001020304050607080910111213141516171819\
     2021222324252627282930313233343536373839\
     4041424344454647484950515253545556575859\
     6061626364656667686970717273747576777879\
     8081828384858687888990919293949596979899";
 
-/// The digits of `pair` (below 100), or `00` for anything else.
+/// The two digits of `n` (below 100), or `00` for anything else.
 #[inline]
-pub(crate) fn pair(pair: usize) -> [u8; 2] {
-    match DIGIT_PAIRS.get(2 * pair..2 * pair + 2) {
+pub(crate) fn pair(n: usize) -> [u8; 2] {
+    match DIGIT_PAIRS.get(2 * n..2 * n + 2) {
         Some(&[tens, ones]) => [tens, ones],
         _ => [b'0'; 2],
     }
