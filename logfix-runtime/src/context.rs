@@ -238,13 +238,12 @@ impl Context {
         if !IN_FORCE.get() {
             return f(None);
         }
+        // `IN_FORCE` says the context is not empty.
         let mut f = Some(f);
         let _ = CURRENT.try_with(|current| {
             if let Ok(ctx) = current.try_borrow() {
-                if !ctx.is_empty() {
-                    if let Some(f) = f.take() {
-                        f(Some(&ctx));
-                    }
+                if let Some(f) = f.take() {
+                    f(Some(&ctx));
                 }
             }
         });

@@ -93,8 +93,9 @@ impl<'a> ValueWriter<'a> {
     /// Writes a signed integer.
     #[inline]
     pub fn i64(&mut self, v: i64) {
-        if v < 0 || !append_small(&mut self.out.buf, v.unsigned_abs()) {
-            self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        match u64::try_from(v) {
+            Ok(v) => self.u64(v),
+            Err(_) => self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
         }
     }
 
