@@ -5,9 +5,11 @@
 //! `single` (1 producer, no rotation), `rotating` (2 producers, 1 MiB rotation, gzip),
 //! `baseline-single` and `baseline` (a hand-written render-and-send with the same threads, for
 //! comparison), `direct` (a hand-written render-and-write on the caller with no queue: the
-//! yardstick the hand-off issue set its latency target against) or `timer` (an empty call, timed
-//! the same way: what the timer itself adds to every figure). Without a scenario all but `timer`
-//! run, each in a child process so that peak RSS is measured per scenario.
+//! yardstick the hand-off issue set its latency target against), `paired` (logfix and that
+//! yardstick taking turns in one thread, so that both run under the same state of the machine)
+//! or `timer` (an empty call, timed the same way: what the timer itself adds to every figure).
+//! Without a scenario all but `timer` run, each in a child process so that peak RSS is measured
+//! per scenario.
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
     clippy::expect_used,
@@ -39,6 +41,11 @@ struct UserLogin<'a> {
     request_id: &'a str,
     path: &'a str,
     ok: bool,
+}
+
+/// The reference event of call `i`.
+fn reference_event(i: usize) -> UserLogin<'static> {
+    UserLogin { user_id: 42 + i as u64 % 7, request_id: "req-7f3a9c", path: "/api/items", ok: true }
 }
 
 const EVENTS_PER_PRODUCER_SINGLE: usize = 4_000_000;
@@ -142,6 +149,7 @@ fn main() {
         Some("baseline") => run(&baseline(2, true)),
         Some("baseline-single") => run(&baseline(1, false)),
         Some("direct") => run(&direct()),
+        Some("paired") => paired(),
         Some("timer") => timer(),
         Some(other) => eprintln!("unknown scenario {other}"),
         None => {
@@ -149,30 +157,36 @@ fn main() {
             // of the machine hits logfix and the baseline alike), and ends with the median of
             // each figure.
             let repeat = std::env::var("BENCH_REPEAT").ok().and_then(|v| v.parse().ok());
-            let mut results: Vec<(String, Vec<f64>)> = Vec::new();
+            let (mut results, mut paired) = (Vec::new(), Vec::new());
             for _ in 0..repeat.unwrap_or(1_usize).max(1) {
                 for name in SCENARIOS {
-                    // Each scenario writes ~800 MB: let the kernel write the previous one back
-                    // first, or its writeback slows the next one down (seen: +50 % median
-                    // latency).
-                    let _ = Command::new("sync").status();
-                    std::thread::sleep(Duration::from_secs(5));
-                    let exe = std::env::current_exe().expect("the benchmark knows its own path");
-                    let output =
-                        Command::new(exe).arg(name).output().expect("child benchmark runs");
-                    assert!(output.status.success(), "{name} failed");
-                    let text = String::from_utf8_lossy(&output.stdout);
-                    print!("{text}");
-                    collect_summary(&text, &mut results);
+                    collect_summary(&child(name), &mut results);
                 }
+                paired.extend(child("paired").lines().filter_map(paired_figures));
             }
             if repeat.is_some() {
                 print_medians(&results);
                 print_p50(&results);
+                print_paired(&paired);
                 print_calls_over_1ms(&results);
             }
         }
     }
+}
+
+/// Runs one scenario in a child process (so that peak RSS is its own), echoes its report and
+/// returns it.
+fn child(name: &str) -> String {
+    // Each scenario writes ~800 MB: let the kernel write the previous one back first, or its
+    // writeback slows the next one down (seen: +50 % median latency).
+    let _ = Command::new("sync").status();
+    std::thread::sleep(Duration::from_secs(5));
+    let exe = std::env::current_exe().expect("the benchmark knows its own path");
+    let output = Command::new(exe).arg(name).output().expect("child benchmark runs");
+    assert!(output.status.success(), "{name} failed");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    print!("{text}");
+    text
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -235,14 +249,7 @@ fn time_loop(per: usize, mut call: impl FnMut(usize)) -> Histogram {
 
 fn drive(name: &'static str, logger: &Logger, producers: usize, per: usize, dir: &Path) -> Report {
     let start = Instant::now();
-    let latencies = time_calls(producers, per, |i| {
-        logger.emit(&UserLogin {
-            user_id: 42 + i as u64 % 7,
-            request_id: "req-7f3a9c",
-            path: "/api/items",
-            ok: true,
-        });
-    });
+    let latencies = time_calls(producers, per, |i| logger.emit(&reference_event(i)));
     logger.shutdown();
     let elapsed = start.elapsed();
     let m = logger.metrics();
@@ -328,28 +335,48 @@ fn hand_render(line: &mut Vec<u8>, user_id: u64, stamp: &[u8; 27]) {
 /// reused buffer, with the time read from the wall clock (only the microseconds are written: the
 /// date stays constant), written on the caller through a 64 KiB `BufWriter`, with no queue and no
 /// other thread.
-fn direct() -> Report {
-    let dir = scratch("direct");
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let file = std::fs::File::create(dir.join("app.log")).expect("file");
-    let mut writer = std::io::BufWriter::with_capacity(64 * 1024, file);
-    let (mut line, mut bytes) = (Vec::with_capacity(256), 0u64);
-    let per = per_producer(EVENTS_PER_PRODUCER_SINGLE);
-    let start = Instant::now();
-    let mut stamp = *STAMP;
-    let latencies = time_loop(per, |i| {
+struct Reference {
+    writer: std::io::BufWriter<std::fs::File>,
+    line: Vec<u8>,
+    stamp: [u8; 27],
+    bytes: u64,
+}
+
+impl Reference {
+    fn new(dir: &Path) -> Self {
+        std::fs::create_dir_all(dir).expect("scratch dir");
+        let file = std::fs::File::create(dir.join("app.log")).expect("file");
+        let writer = std::io::BufWriter::with_capacity(64 * 1024, file);
+        Self { writer, line: Vec::with_capacity(256), stamp: *STAMP, bytes: 0 }
+    }
+
+    fn call(&mut self, i: usize) {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         let mut micros = now.subsec_micros();
-        for digit in stamp[20..26].iter_mut().rev() {
+        for digit in self.stamp[20..26].iter_mut().rev() {
             *digit = b'0' + (micros % 10) as u8;
             micros /= 10;
         }
-        line.clear();
-        hand_render(&mut line, 42 + i as u64 % 7, &stamp);
-        writer.write_all(&line).expect("write");
-        bytes += line.len() as u64;
-    });
-    writer.flush().expect("flush");
+        self.line.clear();
+        hand_render(&mut self.line, 42 + i as u64 % 7, &self.stamp);
+        self.writer.write_all(&self.line).expect("write");
+        self.bytes += self.line.len() as u64;
+    }
+
+    /// Writes out the buffer; returns the bytes written.
+    fn finish(mut self) -> u64 {
+        self.writer.flush().expect("flush");
+        self.bytes
+    }
+}
+
+fn direct() -> Report {
+    let dir = scratch("direct");
+    let mut reference = Reference::new(&dir);
+    let per = per_producer(EVENTS_PER_PRODUCER_SINGLE);
+    let start = Instant::now();
+    let latencies = time_loop(per, |i| reference.call(i));
+    let bytes = reference.finish();
     let elapsed = start.elapsed();
     let _ = std::fs::remove_dir_all(&dir);
     Report {
@@ -360,6 +387,76 @@ fn direct() -> Report {
         bytes,
         lost: 0,
     }
+}
+
+/// Calls in each turn of [`paired`]: about 2 ms, shorter than the machine's changes of speed.
+const PAIRED_BLOCK: usize = 20_000;
+
+/// logfix (as in `single`) and the no-queue reference (as in `direct`) in one thread, taking
+/// turns of [`PAIRED_BLOCK`] calls. This machine changes speed within seconds: the reference
+/// alone reads 82 ns for a few hundred thousand calls, then 105 ns (see docs/BENCHMARKS.md).
+/// Separate runs then compare the machine's states as much as the code; turns this short put
+/// both under the same state, and each turn's p50 shows which state it was.
+fn paired() {
+    let dir = scratch("paired");
+    let logger = Config::new().dir(dir.join("logfix")).max_file_size(100_000_000_000).build();
+    let mut reference = Reference::new(&dir.join("reference"));
+    let turns = per_producer(EVENTS_PER_PRODUCER_SINGLE) / PAIRED_BLOCK;
+    let (mut ours, mut theirs) = (Histogram::new(), Histogram::new());
+    let mut p50s = Vec::with_capacity(turns);
+    for turn in 0..turns {
+        let first = turn * PAIRED_BLOCK;
+        let a = time_loop(PAIRED_BLOCK, |i| logger.emit(&reference_event(first + i)));
+        let b = time_loop(PAIRED_BLOCK, |i| reference.call(first + i));
+        p50s.push((a.percentile(0.50) as f64, b.percentile(0.50) as f64));
+        ours = ours.merge(&a);
+        theirs = theirs.merge(&b);
+    }
+    logger.shutdown();
+    reference.finish();
+    let lost = logger.metrics().dropped;
+    let _ = std::fs::remove_dir_all(&dir);
+    // The turns where the machine ran the reference at its best speed (within 5 % of its
+    // fastest turn), and the rest.
+    let fastest = p50s.iter().map(|(_, b)| *b).fold(f64::INFINITY, f64::min);
+    let (best, slower): (Vec<_>, Vec<_>) = p50s.iter().partition(|(_, b)| *b <= fastest * 1.05);
+    let ratios = |turns: &[&(f64, f64)]| median(turns.iter().map(|(a, b)| a / b).collect());
+    let ours_in = |turns: &[&(f64, f64)]| median(turns.iter().map(|(a, _)| *a).collect());
+    println!("logfix and the no-queue reference, 1 producer, taking turns of {PAIRED_BLOCK} calls");
+    println!("  turns             {turns} of each");
+    println!(
+        "  latency p50       logfix {} ns, reference {} ns",
+        ours.percentile(0.50),
+        theirs.percentile(0.50)
+    );
+    println!(
+        "  latency p99.9     logfix {} ns, reference {} ns",
+        ours.percentile(0.999),
+        theirs.percentile(0.999)
+    );
+    println!(
+        "  reference at its best ({} turns, p50 {fastest}-{:.0} ns): logfix's p50 median {} ns, {:.2} x the reference",
+        best.len(),
+        fastest * 1.05,
+        ours_in(&best),
+        ratios(&best)
+    );
+    println!(
+        "  reference slower ({} turns): logfix's p50 median {} ns, {:.2} x the reference",
+        slower.len(),
+        ours_in(&slower),
+        ratios(&slower)
+    );
+    println!("  events lost       {lost}");
+    println!(
+        "paired\t{}\t{}\t{}\t{:.3}\t{}\t{:.3}",
+        ours.percentile(0.50),
+        theirs.percentile(0.50),
+        ours_in(&best),
+        ratios(&best),
+        ours_in(&slower),
+        ratios(&slower)
+    );
 }
 
 /// The latency of an empty call: the floor under every latency figure of the other scenarios.
@@ -468,6 +565,35 @@ fn print_p50(results: &[(String, Vec<f64>)]) {
         "  logfix's p50 over the reference's: median {} ns",
         median(pairs.iter().map(|(a, b)| a - b).collect())
     );
+}
+
+/// The figures of the `paired` scenario's last line: logfix's p50 and the reference's, then
+/// logfix's median turn p50 and its ratio to the reference where the reference ran at its best,
+/// then the same in the slower turns.
+fn paired_figures(line: &str) -> Option<[f64; 6]> {
+    let mut fields = line.strip_prefix("paired\t")?.split('\t').map(|f| f.parse().ok());
+    let mut figures = [0.0; 6];
+    for figure in &mut figures {
+        *figure = fields.next()??;
+    }
+    Some(figures)
+}
+
+fn print_paired(rounds: &[[f64; 6]]) {
+    println!("\nlogfix and the reference taking turns, round by round");
+    println!("  p50 ns, logfix / reference: {}", join(rounds, |r| format!("{}/{}", r[0], r[1])));
+    println!(
+        "  reference at its best: logfix's p50 ns (x the reference): {}",
+        join(rounds, |r| format!("{} ({:.2})", r[2], r[3]))
+    );
+    println!(
+        "  reference slower: logfix's p50 ns (x the reference): {}",
+        join(rounds, |r| format!("{} ({:.2})", r[4], r[5]))
+    );
+}
+
+fn join(rounds: &[[f64; 6]], show: impl Fn(&[f64; 6]) -> String) -> String {
+    rounds.iter().map(show).collect::<Vec<_>>().join(", ")
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
