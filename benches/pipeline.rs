@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use logfix_benches::hand_render;
 use logfix_runtime::{Compression, Config, LogEvent, Logger};
 
 /// The reference event: `level=info, component=auth, event=user_login, message, user_id=42,
@@ -317,19 +318,6 @@ fn baseline(producers: usize, rotating: bool) -> Report {
 
 /// A timestamp for the hand-written renders.
 const STAMP: &[u8; 27] = b"2026-11-28T04:39:13.123456Z";
-
-/// The reference event as a hand-written render would put it, with the timestamp `stamp`.
-fn hand_render(line: &mut Vec<u8>, user_id: u64, stamp: &[u8; 27]) {
-    line.extend_from_slice(b"{\"timestamp\":\"");
-    line.extend_from_slice(stamp);
-    line.extend_from_slice(b"\",\"level\":\"info\",\"component\":\"auth\",\"event\":\"user_login\",\"message\":\"user ");
-    line.extend_from_slice(itoa::Buffer::new().format(user_id).as_bytes());
-    line.extend_from_slice(b" logged in\",\"user_id\":");
-    line.extend_from_slice(itoa::Buffer::new().format(user_id).as_bytes());
-    line.extend_from_slice(
-        b",\"request_id\":\"req-7f3a9c\",\"path\":\"/api/items\",\"ok\":true}\n",
-    );
-}
 
 /// The hand-off issue's yardstick for the caller's latency: the same hand-written render into a
 /// reused buffer, with the time read from the wall clock (only the microseconds are written: the
