@@ -84,12 +84,12 @@ fn expand(
         proc_macro2::Span::call_site(),
     );
     let keys = fields.iter().filter(|field| field.mode != Mode::Skip).map(Field::key);
-    let message = container
-        .message
-        .get()
-        .map(|message| write_message(&message.template, fields))
-        .unwrap_or_default();
-    let field_writes = fields.iter().map(|field| write_field(field, krate));
+    let body = write_body(container.message.get().map(|message| &message.template), fields, krate);
+    // The body is one generic function, for JSON and the pretty format alike, so that a field
+    // whose type cannot be logged is reported once.
+    let mut write_generics = generics.clone();
+    write_generics.params.push(syn::parse_quote!(__LogfixSink: #krate::__private::Sink));
+    let (write_generics, _, _) = write_generics.split_for_impl();
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -105,60 +105,119 @@ fn expand(
                     &__LOGFIX_METADATA
                 }
 
-                fn __write_message(&self, __logfix_w: &mut #krate::__private::MessageWriter<'_>) {
-                    #message
-                }
-
-                fn __write_fields(&self, __logfix_w: &mut #krate::__private::FieldWriter<'_>) {
-                    #(#field_writes)*
-                }
-
                 fn __json_head(&self) -> &'static [u8] {
                     #json_head
                 }
+
+                #[inline]
+                fn __write_json(&self, __logfix_line: &mut #krate::__private::Line<'_>) {
+                    __logfix_write(self, __logfix_line);
+                }
+
+                fn __write_pretty(&self, __logfix_pretty: &mut #krate::__private::Pretty<'_>) {
+                    __logfix_write(self, __logfix_pretty);
+                }
+            }
+
+            // The event's own bounds come with its generics, the derive's in the where clause.
+            #[allow(clippy::multiple_bound_locations)]
+            #[inline]
+            fn __logfix_write #write_generics (
+                __logfix_event: &#ident #ty_generics,
+                __logfix_sink: &mut __LogfixSink,
+            ) #where_clause {
+                #body
             }
         };
     }
 }
 
-fn write_message(template: &Template, fields: &[Field<'_>]) -> TokenStream {
-    let write = |name: &str| {
-        let field = fields.iter().find(|field| field.name == name)?;
-        let (ident, method) = (field.ident, value_method(field.mode)?);
-        Some(quote_spanned!(field.ty.span()=> __logfix_w.#method(&self.#ident);))
-    };
-    template
-        .segments
-        .iter()
-        .map(|segment| match segment {
-            Segment::Literal(text) => {
-                let escaped = json_escaped(text);
-                quote!(__logfix_w.escaped(#escaped);)
+/// The body of `__logfix_write`: the message text, its closing quote, the context, then the
+/// fields, in the order of the line. JSON's constant text is joined across fields into one copy;
+/// the pretty format gets its pieces one by one (each sink ignores what is not its own).
+fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -> TokenStream {
+    let mut body = Body::default();
+    for segment in template.map_or(&[][..], |template| &template.segments) {
+        match segment {
+            Segment::Literal(literal) => {
+                let escaped = json_escaped(literal);
+                body.json.push_str(&escaped);
+                body.code.extend(quote!(__logfix_sink.message_text(#escaped);));
             }
             // `check` has made sure every placeholder names a field that can be written.
-            Segment::Field(name) => write(name).unwrap_or_default(),
-        })
-        .collect()
+            Segment::Field(name) => {
+                if let Some(field) = fields.iter().find(|field| field.name == *name) {
+                    body.value(field, true, krate);
+                }
+            }
+        }
+    }
+    body.json.push('"');
+    body.call(
+        quote!(__logfix_sink.context(#krate::__private::LogEvent::metadata(__logfix_event));),
+    );
+    for field in fields {
+        let (ident, key) = (field.ident, field.key());
+        // Borrowing a skipped or redacted field (without reading it) keeps it from being
+        // reported as never read: the attribute says it was considered on purpose.
+        match field.mode {
+            Mode::Skip => body.code.extend(quote!(let _ = &__logfix_event.#ident;)),
+            Mode::Redact => {
+                let _ = write!(body.json, ",\"{}\":\"{REDACTED}\"", json_escaped(&key));
+                body.code.extend(quote! {
+                    let _ = &__logfix_event.#ident;
+                    __logfix_sink.key(#key);
+                    __logfix_sink.redacted();
+                });
+            }
+            Mode::Value | Mode::Display | Mode::Debug => {
+                let _ = write!(body.json, ",\"{}\":", json_escaped(&key));
+                body.code.extend(quote!(__logfix_sink.key(#key);));
+                body.value(field, false, krate);
+            }
+        }
+    }
+    body.flush();
+    body.code
 }
 
-fn write_field(field: &Field<'_>, krate: &Path) -> TokenStream {
-    let name = field.key();
-    let json = format!(",\"{}\":", json_escaped(&name));
-    let key = quote!(#krate::__private::Key::rendered(#json, #name));
-    let ident = field.ident;
-    match (field.mode, value_method(field.mode)) {
-        (_, Some(method)) => {
-            quote_spanned!(field.ty.span()=> __logfix_w.#method(#key, &self.#ident);)
+/// The statements of `__logfix_write`, and the constant JSON text still to be written before the
+/// next value.
+#[derive(Default)]
+struct Body {
+    code: TokenStream,
+    json: String,
+}
+
+impl Body {
+    /// Writes the JSON text so far, then `call`.
+    fn call(&mut self, call: TokenStream) {
+        self.flush();
+        self.code.extend(call);
+    }
+
+    fn flush(&mut self) {
+        if !self.json.is_empty() {
+            let text = syn::LitByteStr::new(self.json.as_bytes(), proc_macro2::Span::call_site());
+            self.code.extend(quote!(__logfix_sink.json(#text);));
+            self.json.clear();
         }
-        // Borrowing the field (without reading it) keeps a redacted or skipped field from being
-        // reported as never read: the attribute says it was considered on purpose.
-        (Mode::Redact, None) => quote! {
-            let _ = &self.#ident;
-            __logfix_w.redacted(#key);
-        },
-        (_, None) => quote! { let _ = &self.#ident; },
+    }
+
+    /// Writes `field`'s value, in the message (`in_string`) or as a field. The span of the call
+    /// is the field's type, so that a missing `Value`, `Display` or `Debug` impl is reported
+    /// there.
+    fn value(&mut self, field: &Field<'_>, in_string: bool, krate: &Path) {
+        let (ident, Some(method)) = (field.ident, value_method(field.mode)) else { return };
+        let sink = quote_spanned!(field.ty.span()=> #krate::__private::Sink);
+        self.call(quote_spanned!(field.ty.span()=>
+            #sink::#method(__logfix_sink, &__logfix_event.#ident, #in_string);
+        ));
     }
 }
+
+/// What a redacted field's value reads as: the runtime's `REDACTED`.
+const REDACTED: &str = "[REDACTED]";
 
 /// `text` escaped for the inside of a JSON string, exactly as the runtime's `escape_into` does
 /// (quotes, backslashes, control characters, DEL, U+2028, U+2029), so that constant parts of a
@@ -183,8 +242,7 @@ fn json_escaped(text: &str) -> String {
     out
 }
 
-/// The writer method that takes the field's value. The span of the call is the field's type, so
-/// that a missing `Value`, `Display` or `Debug` impl is reported there.
+/// The sink's method that takes the field's value.
 fn value_method(mode: Mode) -> Option<Ident> {
     match mode {
         Mode::Value => Some(format_ident!("value")),

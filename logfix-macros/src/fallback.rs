@@ -21,11 +21,11 @@ pub(crate) fn expand(input: &DeriveInput, krate: &Path, error: &syn::Error) -> T
                     ::core::unreachable!()
                 }
 
-                fn __write_message(&self, _: &mut #krate::__private::MessageWriter<'_>) {
+                fn __write_json(&self, _: &mut #krate::__private::Line<'_>) {
                     ::core::unreachable!()
                 }
 
-                fn __write_fields(&self, _: &mut #krate::__private::FieldWriter<'_>) {
+                fn __write_pretty(&self, _: &mut #krate::__private::Pretty<'_>) {
                     ::core::unreachable!()
                 }
             }

@@ -364,12 +364,12 @@ fn compile_time_json_head_matches_the_runtime() {
             self.0.metadata()
         }
 
-        fn __write_message(&self, w: &mut logfix_runtime::__private::MessageWriter<'_>) {
-            self.0.__write_message(w);
+        fn __write_json(&self, line: &mut logfix_runtime::__private::Line<'_>) {
+            self.0.__write_json(line);
         }
 
-        fn __write_fields(&self, w: &mut logfix_runtime::__private::FieldWriter<'_>) {
-            self.0.__write_fields(w);
+        fn __write_pretty(&self, w: &mut logfix_runtime::__private::Pretty<'_>) {
+            self.0.__write_pretty(w);
         }
     }
 

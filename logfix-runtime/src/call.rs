@@ -6,7 +6,9 @@ use core::ops::Range;
 use std::time::Instant;
 
 use crate::dispatch;
-use crate::event::{FieldWriter, Key, Level, MessageWriter, Value};
+use crate::event::{FieldWriter, Level, MessageWriter, Value};
+use crate::render::line::Line;
+use crate::render::sink::{self, Parts, Pretty};
 use crate::render::{Format, Output, Record};
 
 /// The static description of one `#[logged]` function.
@@ -121,22 +123,22 @@ pub struct ArgWriter<'a> {
 impl ArgWriter<'_> {
     /// A plain argument.
     pub fn value<V: Value + ?Sized>(&mut self, key: &'static str, v: &V) {
-        self.record(key, |w| w.value(Key::named(key), v));
+        self.record(key, |w| w.value(key, v));
     }
 
     /// A `#[log(display)]` argument.
     pub fn display<V: fmt::Display + ?Sized>(&mut self, key: &'static str, v: &V) {
-        self.record(key, |w| w.display(Key::named(key), v));
+        self.record(key, |w| w.display(key, v));
     }
 
     /// A `#[log(debug)]` argument.
     pub fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &'static str, v: &V) {
-        self.record(key, |w| w.debug(Key::named(key), v));
+        self.record(key, |w| w.debug(key, v));
     }
 
     /// A `#[log(redact)]` argument: the value is never read.
     pub fn redacted(&mut self, key: &'static str) {
-        self.record(key, |w| w.redacted(Key::named(key)));
+        self.record(key, |w| w.redacted(key));
     }
 
     fn record(&mut self, key: &'static str, write: impl FnOnce(&mut FieldWriter<'_>)) {
@@ -178,6 +180,16 @@ impl Record for CallRecord<'_> {
         self.event
     }
 
+    fn write_json(&self, line: &mut Line<'_>) {
+        sink::json_parts(line, self);
+    }
+
+    fn write_pretty(&self, w: &mut Pretty<'_>) {
+        sink::pretty_parts(w, self);
+    }
+}
+
+impl Parts for CallRecord<'_> {
     fn has_field(&self, key: &str) -> bool {
         OWN_KEYS.contains(&key) || self.args.keys.iter().any(|(k, _)| *k == key)
     }
@@ -209,16 +221,16 @@ impl Record for CallRecord<'_> {
         if matches!(self.outcome, Outcome::Enter) {
             return;
         }
-        w.value(Key::named("duration_us"), &self.duration_us);
+        w.value("duration_us", &self.duration_us);
         match &self.outcome {
             Outcome::Err { error, sources } => {
-                w.value(Key::named("outcome"), "error");
-                w.display(Key::named("error"), error);
+                w.value("outcome", "error");
+                w.display("error", error);
                 if !sources.is_empty() {
-                    w.value(Key::named("error_sources"), *sources);
+                    w.value("error_sources", *sources);
                 }
             }
-            _ => w.value(Key::named("outcome"), "ok"),
+            _ => w.value("outcome", "ok"),
         }
     }
 }

@@ -6,7 +6,9 @@
 
 pub use crate::call::{ArgWriter, Call, CallSite, ErrorRef, ViaDisplay, ViaError};
 pub use crate::capture::{capture_all, capture_thread, CaptureGuard, CaptureSink};
-pub use crate::event::{FieldWriter, Key, Level, LogEvent, MessageWriter, Metadata, Value};
+pub use crate::event::{Level, LogEvent, Metadata, Value};
+pub use crate::render::line::Line;
+pub use crate::render::sink::{Pretty, Sink};
 
 use crate::render::{self, Derived, Format, Output};
 

@@ -16,6 +16,8 @@ pub mod tracing;
 
 use crate::context::ContextValue;
 use crate::event::{FieldWriter, Level, MessageWriter, RESERVED_KEYS};
+use crate::render::line::Line;
+use crate::render::sink::{self, Parts, Pretty};
 use crate::render::Record;
 
 /// An event from another logging framework, collected before it is rendered.
@@ -69,6 +71,16 @@ impl Record for ForeignEvent<'_> {
         self.event
     }
 
+    fn write_json(&self, line: &mut Line<'_>) {
+        sink::json_parts(line, self);
+    }
+
+    fn write_pretty(&self, w: &mut Pretty<'_>) {
+        sink::pretty_parts(w, self);
+    }
+}
+
+impl Parts for ForeignEvent<'_> {
     fn has_field(&self, key: &str) -> bool {
         self.fields.iter().any(|(k, _)| k == key)
     }

@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 pub use level::{Level, ParseLevelError};
 pub use value::{Value, ValueWriter};
 
+use crate::render::line::Line;
+use crate::render::sink::Pretty;
 use crate::render::Output;
 
 /// The keys every line starts with, in order. No event field may use them.
@@ -134,13 +136,13 @@ pub trait LogEvent {
     /// The event's static description.
     fn metadata(&self) -> &'static Metadata;
 
-    /// Not a stable API: renders the `message` text.
+    /// Not a stable API: renders the JSON line from the message text to the last field.
     #[doc(hidden)]
-    fn __write_message(&self, w: &mut MessageWriter<'_>);
+    fn __write_json(&self, line: &mut Line<'_>);
 
-    /// Not a stable API: renders the event's fields.
+    /// Not a stable API: renders the pretty line from the message text to the last field.
     #[doc(hidden)]
-    fn __write_fields(&self, w: &mut FieldWriter<'_>);
+    fn __write_pretty(&self, w: &mut Pretty<'_>);
 
     /// Not a stable API: the constant JSON between the timestamp and the message text, from
     /// `","level":"` to `","message":"`. The derive writes it out at compile time, so that
@@ -156,12 +158,12 @@ impl<E: LogEvent + ?Sized> LogEvent for &E {
         (**self).metadata()
     }
 
-    fn __write_message(&self, w: &mut MessageWriter<'_>) {
-        (**self).__write_message(w);
+    fn __write_json(&self, line: &mut Line<'_>) {
+        (**self).__write_json(line);
     }
 
-    fn __write_fields(&self, w: &mut FieldWriter<'_>) {
-        (**self).__write_fields(w);
+    fn __write_pretty(&self, w: &mut Pretty<'_>) {
+        (**self).__write_pretty(w);
     }
 
     fn __json_head(&self) -> &'static [u8] {
@@ -172,9 +174,9 @@ impl<E: LogEvent + ?Sized> LogEvent for &E {
 /// What a redacted value is rendered as.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// Writes the text of the `message` key. Not a stable API.
-#[doc(hidden)]
-pub struct MessageWriter<'a> {
+/// Writes the text of the `message` key of a record that is not a derived event (see
+/// `render::sink::Parts`).
+pub(crate) struct MessageWriter<'a> {
     out: &'a mut Output,
 }
 
@@ -184,62 +186,18 @@ impl<'a> MessageWriter<'a> {
     }
 
     /// Text, escaped here.
-    #[inline]
-    pub fn literal(&mut self, text: &str) {
+    pub(crate) fn literal(&mut self, text: &str) {
         crate::render::escape::escape_into(&mut self.out.buf, text);
     }
 
-    /// A literal part of a template, escaped at compile time by `#[derive(LogEvent)]` (the
-    /// message text is escaped the same way in both formats).
-    #[inline]
-    pub fn escaped(&mut self, text: &str) {
-        self.out.buf.extend_from_slice(text.as_bytes());
-    }
-
-    /// A placeholder naming a plain field.
-    #[inline]
-    pub fn value<V: Value + ?Sized>(&mut self, v: &V) {
-        v.record(&mut ValueWriter::new(self.out, true));
-    }
-
-    /// A placeholder naming a `#[log(display)]` field.
-    pub fn display<V: fmt::Display + ?Sized>(&mut self, v: &V) {
+    /// A value written with its `Display` impl.
+    pub(crate) fn display<V: fmt::Display + ?Sized>(&mut self, v: &V) {
         ValueWriter::new(self.out, true).display(&v);
     }
-
-    /// A placeholder naming a `#[log(debug)]` field.
-    pub fn debug<V: fmt::Debug + ?Sized>(&mut self, v: &V) {
-        ValueWriter::new(self.out, true).debug(&v);
-    }
 }
 
-/// The key of a field. Not a stable API.
-///
-/// `#[derive(LogEvent)]` renders `,"name":` at compile time (its keys never need escaping), so
-/// that writing a JSON key is one copy; other keys are escaped when written.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy)]
-pub struct Key<'k> {
-    name: &'k str,
-    json: Option<&'static str>,
-}
-
-impl<'k> Key<'k> {
-    /// A key with its JSON form, `,"name":`.
-    #[must_use]
-    #[inline]
-    pub const fn rendered(json: &'static str, name: &'k str) -> Self {
-        Self { name, json: Some(json) }
-    }
-
-    pub(crate) const fn named(name: &'k str) -> Self {
-        Self { name, json: None }
-    }
-}
-
-/// Writes an event's fields after the mandatory keys. Not a stable API.
-#[doc(hidden)]
-pub struct FieldWriter<'a> {
+/// Writes the fields of a record that is not a derived event (see `render::sink::Parts`).
+pub(crate) struct FieldWriter<'a> {
     out: &'a mut Output,
 }
 
@@ -248,49 +206,42 @@ impl<'a> FieldWriter<'a> {
         Self { out }
     }
 
-    /// A plain field.
-    #[inline]
-    pub fn value<V: Value + ?Sized>(&mut self, key: Key<'_>, v: &V) {
+    /// A field written with its [`Value`] impl.
+    pub(crate) fn value<V: Value + ?Sized>(&mut self, key: &str, v: &V) {
         self.key(key);
         v.record(&mut ValueWriter::new(self.out, false));
     }
 
-    /// A `#[log(display)]` field.
-    pub fn display<V: fmt::Display + ?Sized>(&mut self, key: Key<'_>, v: &V) {
+    /// A field written with its `Display` impl.
+    pub(crate) fn display<V: fmt::Display + ?Sized>(&mut self, key: &str, v: &V) {
         self.key(key);
         ValueWriter::new(self.out, false).display(&v);
     }
 
-    /// A `#[log(debug)]` field.
-    pub fn debug<V: fmt::Debug + ?Sized>(&mut self, key: Key<'_>, v: &V) {
+    /// A field written with its `Debug` impl.
+    pub(crate) fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &str, v: &V) {
         self.key(key);
         ValueWriter::new(self.out, false).debug(&v);
     }
 
-    /// A `#[log(redact)]` field: only the key is written; the value is never read.
-    pub fn redacted(&mut self, key: Key<'_>) {
+    /// A secret field: only the key is written.
+    pub(crate) fn redacted(&mut self, key: &str) {
         self.key(key);
         ValueWriter::new(self.out, false).str(REDACTED);
     }
 
     /// A value already rendered as JSON (by the argument snapshot of `#[logged]`).
     pub(crate) fn raw_json(&mut self, key: &str, json: &[u8]) {
-        self.key(Key::named(key));
+        self.key(key);
         self.out.buf.extend_from_slice(json);
     }
 
     pub(crate) fn context_value(&mut self, key: &str, value: &crate::context::ContextValue) {
-        self.key(Key::named(key));
+        self.key(key);
         value.record(&mut ValueWriter::new(self.out, false));
     }
 
-    #[inline]
-    fn key(&mut self, key: Key<'_>) {
-        match (self.out.format, key.json) {
-            (crate::render::Format::Json, Some(json)) => {
-                self.out.buf.extend_from_slice(json.as_bytes());
-            }
-            _ => crate::render::write_key(self.out, key.name),
-        }
+    fn key(&mut self, key: &str) {
+        crate::render::write_key(self.out, key);
     }
 }

@@ -3,6 +3,8 @@
 
 use super::{FieldWriter, Level, LogEvent, MessageWriter, Metadata};
 use crate::context::ContextValue;
+use crate::render::line::Line;
+use crate::render::sink::{self, Parts, Pretty};
 
 /// A logfix event built at run time.
 #[derive(Debug, Clone)]
@@ -41,11 +43,25 @@ impl LogEvent for Notice {
         self.meta
     }
 
-    fn __write_message(&self, w: &mut MessageWriter<'_>) {
+    fn __write_json(&self, line: &mut Line<'_>) {
+        sink::json_parts(line, self);
+    }
+
+    fn __write_pretty(&self, w: &mut Pretty<'_>) {
+        sink::pretty_parts(w, self);
+    }
+}
+
+impl Parts for Notice {
+    fn has_field(&self, key: &str) -> bool {
+        self.meta.has_field(key)
+    }
+
+    fn write_message(&self, w: &mut MessageWriter<'_>) {
         w.literal(&self.message);
     }
 
-    fn __write_fields(&self, w: &mut FieldWriter<'_>) {
+    fn write_fields(&self, w: &mut FieldWriter<'_>) {
         for (key, value) in &self.fields {
             w.context_value(key, value);
         }

@@ -1,6 +1,11 @@
 //! Field values: what a type must implement to be logged without `#[log(display)]` or
 //! `#[log(debug)]`, and the writer that renders it.
 
+#![allow(
+    clippy::inline_always,
+    reason = "a JSON line's position stays in registers only if the `__json` of the common types is inlined into the derive's code (measured: see docs/BENCHMARKS.md)"
+)]
+
 use core::fmt;
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -12,8 +17,9 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::render::digits::append_small;
+use crate::render::digits::write_small;
 use crate::render::escape::{escape_into, EscapeWriter};
+use crate::render::line::Line;
 use crate::render::{Format, Output};
 
 /// A type that can be logged as a field: strings become JSON strings, numbers JSON numbers,
@@ -53,6 +59,13 @@ use crate::render::{Format, Output};
 pub trait Value {
     /// Writes the value by calling exactly one method of `out`.
     fn record(&self, out: &mut ValueWriter<'_>);
+
+    /// Not a stable API: writes the value into a JSON line (by default through `record`).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
+        line.record(self, in_string);
+    }
 }
 
 /// Renders one value into the line being built. Whether it ends up as a JSON value, inside the
@@ -102,7 +115,7 @@ impl<'a> ValueWriter<'a> {
     /// Writes an unsigned integer.
     #[inline]
     pub fn u64(&mut self, v: u64) {
-        if !append_small(&mut self.out.buf, v) {
+        if !write_small(v, |digits| self.out.buf.extend_from_slice(digits)) {
             self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
         }
     }
@@ -193,12 +206,22 @@ impl<T: Value + ?Sized> Value for &T {
     fn record(&self, out: &mut ValueWriter<'_>) {
         (**self).record(out);
     }
+
+    #[inline(always)]
+    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
+        (**self).__json(line, in_string);
+    }
 }
 
 impl<T: Value + ?Sized> Value for &mut T {
     #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         (**self).record(out);
+    }
+
+    #[inline(always)]
+    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
+        (**self).__json(line, in_string);
     }
 }
 
@@ -208,6 +231,11 @@ macro_rules! forward_smart_pointer {
             #[inline]
             fn record(&self, out: &mut ValueWriter<'_>) {
                 (**self).record(out);
+            }
+
+            #[inline(always)]
+            fn __json(&self, line: &mut Line<'_>, in_string: bool) {
+                (**self).__json(line, in_string);
             }
         }
     )*};
@@ -219,6 +247,10 @@ impl Value for str {
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.str(self);
     }
+    #[inline(always)]
+    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
+        line.str(self, in_string);
+    }
 }
 
 impl Value for String {
@@ -226,12 +258,20 @@ impl Value for String {
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.str(self);
     }
+    #[inline(always)]
+    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
+        line.str(self, in_string);
+    }
 }
 
 impl Value for Cow<'_, str> {
     #[inline]
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.str(self);
+    }
+    #[inline(always)]
+    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
+        line.str(self, in_string);
     }
 }
 
@@ -247,6 +287,10 @@ impl Value for bool {
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.bool(*self);
     }
+    #[inline(always)]
+    fn __json(&self, line: &mut Line<'_>, _in_string: bool) {
+        line.put(if *self { b"true" } else { b"false" });
+    }
 }
 
 macro_rules! integer {
@@ -256,13 +300,30 @@ macro_rules! integer {
             fn record(&self, out: &mut ValueWriter<'_>) {
                 out.$method(<$wide>::from(*self));
             }
+
+            #[inline(always)]
+            fn __json(&self, line: &mut Line<'_>, _in_string: bool) {
+                line.$method(<$wide>::from(*self));
+            }
         }
     )*};
 }
 integer!(i64 as i64: i8, i16, i32, i64);
 integer!(u64 as u64: u8, u16, u32, u64);
-integer!(i128 as i128: i128);
-integer!(u128 as u128: u128);
+
+impl Value for i128 {
+    #[inline]
+    fn record(&self, out: &mut ValueWriter<'_>) {
+        out.i128(*self);
+    }
+}
+
+impl Value for u128 {
+    #[inline]
+    fn record(&self, out: &mut ValueWriter<'_>) {
+        out.u128(*self);
+    }
+}
 
 impl Value for isize {
     #[inline]
@@ -322,6 +383,13 @@ impl<T: Value> Value for Option<T> {
         match self {
             Some(v) => v.record(out),
             None => out.null(),
+        }
+    }
+    #[inline(always)]
+    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
+        match self {
+            Some(v) => v.__json(line, in_string),
+            None => line.put(b"null"),
         }
     }
 }

@@ -102,7 +102,7 @@ fn escape_slow(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Whether no byte of `bytes` needs escaping, checked eight bytes at a time.
 #[inline]
-fn is_clean(bytes: &[u8]) -> bool {
+pub(crate) fn is_clean(bytes: &[u8]) -> bool {
     let word = |w: &[u8]| u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
     if bytes.len() < 8 {
         // Assembled in a register, padded with a byte that never needs escaping: copying the

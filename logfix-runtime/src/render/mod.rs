@@ -4,13 +4,17 @@
 pub(crate) mod clock;
 pub(crate) mod digits;
 pub(crate) mod escape;
+pub(crate) mod line;
+pub(crate) mod sink;
 pub(crate) mod time;
 
 use core::fmt;
 use core::str::FromStr;
 
 use crate::context::Context;
-use crate::event::{FieldWriter, Level, LogEvent, MessageWriter};
+use crate::event::{Level, LogEvent};
+use line::Line;
+use sink::Pretty;
 
 /// How lines are written.
 ///
@@ -90,10 +94,10 @@ pub(crate) trait Record {
     fn json_head(&self) -> Option<&[u8]> {
         None
     }
-    /// Whether the event writes `key` itself (context keys it sets are then left out).
-    fn has_field(&self, key: &str) -> bool;
-    fn write_message(&self, w: &mut MessageWriter<'_>);
-    fn write_fields(&self, w: &mut FieldWriter<'_>);
+    /// Writes the JSON line from the message text to the last field.
+    fn write_json(&self, line: &mut Line<'_>);
+    /// Writes the pretty line from the message text to the last field.
+    fn write_pretty(&self, w: &mut Pretty<'_>);
 }
 
 /// A derived event as a [`Record`].
@@ -116,16 +120,13 @@ impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
         Some(self.0.__json_head())
     }
 
-    fn has_field(&self, key: &str) -> bool {
-        self.0.metadata().has_field(key)
+    #[inline]
+    fn write_json(&self, line: &mut Line<'_>) {
+        self.0.__write_json(line);
     }
 
-    fn write_message(&self, w: &mut MessageWriter<'_>) {
-        self.0.__write_message(w);
-    }
-
-    fn write_fields(&self, w: &mut FieldWriter<'_>) {
-        self.0.__write_fields(w);
+    fn write_pretty(&self, w: &mut Pretty<'_>) {
+        self.0.__write_pretty(w);
     }
 }
 
@@ -138,26 +139,30 @@ pub(crate) fn render<R: Record + ?Sized>(
 ) {
     match out.format {
         Format::Json => {
-            out.buf.extend_from_slice(b"{\"timestamp\":\"");
-            out.stamp.write(&mut out.buf, time);
-            if let Some(head) = record.json_head() {
-                out.buf.extend_from_slice(head);
-            } else {
-                out.buf.extend_from_slice(b"\",\"level\":\"");
-                out.buf.extend_from_slice(record.level().as_str().as_bytes());
-                out.buf.extend_from_slice(b"\",\"component\":\"");
-                escape::escape_into(&mut out.buf, record.component());
-                out.buf.extend_from_slice(b"\",\"event\":\"");
-                escape::escape_into(&mut out.buf, record.event());
-                out.buf.extend_from_slice(b"\",\"message\":\"");
+            let stamp = *out.stamp.text(time);
+            let mut line = Line::new(out, context);
+            line.put(b"{\"timestamp\":\"");
+            line.put(&stamp);
+            match record.json_head() {
+                Some(head) => line.put(head),
+                None => line.with_output(|out| {
+                    out.buf.extend_from_slice(b"\",\"level\":\"");
+                    out.buf.extend_from_slice(record.level().as_str().as_bytes());
+                    out.buf.extend_from_slice(b"\",\"component\":\"");
+                    escape::escape_into(&mut out.buf, record.component());
+                    out.buf.extend_from_slice(b"\",\"event\":\"");
+                    escape::escape_into(&mut out.buf, record.event());
+                    out.buf.extend_from_slice(b"\",\"message\":\"");
+                }),
             }
-            record.write_message(&mut MessageWriter::new(out));
-            out.buf.push(b'"');
+            record.write_json(&mut line);
+            line.put(b"}\n");
         }
         Format::Pretty => {
             let color = out.color;
             paint(out, color, DIM, |out| {
-                out.stamp.write(&mut out.buf, time);
+                let stamp = out.stamp.text(time);
+                out.buf.extend_from_slice(stamp);
             });
             out.buf.push(b' ');
             paint(out, color, level_color(record.level()), |out| {
@@ -170,15 +175,10 @@ pub(crate) fn render<R: Record + ?Sized>(
                 escape::escape_into(&mut out.buf, record.event());
             });
             out.buf.extend_from_slice(b": ");
-            record.write_message(&mut MessageWriter::new(out));
+            record.write_pretty(&mut Pretty::new(out, context));
+            out.buf.push(b'\n');
         }
     }
-    crate::context::write_context(out, context, |key| record.has_field(key));
-    record.write_fields(&mut FieldWriter::new(out));
-    if out.format == Format::Json {
-        out.buf.push(b'}');
-    }
-    out.buf.push(b'\n');
 }
 
 /// Writes the separator and key before a field value.

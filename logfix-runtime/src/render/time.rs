@@ -19,7 +19,7 @@ pub(crate) fn nanos_since_epoch(time: SystemTime) -> u64 {
 /// epoch leave a u64) to 2554: a log line needs a valid timestamp more than a clock that is
 /// centuries wrong.
 pub(crate) fn write_timestamp(out: &mut Vec<u8>, nanos: u64) {
-    Stamp::default().write(out, nanos);
+    out.extend_from_slice(Stamp::default().text(nanos));
 }
 
 /// The text of the last second rendered: events come many per second, so the calendar part is
@@ -37,9 +37,9 @@ impl Default for Stamp {
 }
 
 impl Stamp {
-    /// Appends `nanos` as [`write_timestamp`] does.
+    /// `nanos` as [`write_timestamp`] writes it.
     #[inline]
-    pub(crate) fn write(&mut self, out: &mut Vec<u8>, nanos: u64) {
+    pub(crate) fn text(&mut self, nanos: u64) -> &[u8; TIMESTAMP_LEN] {
         let secs = nanos / 1_000_000_000;
         if secs != self.second {
             self.second = secs;
@@ -55,7 +55,7 @@ impl Stamp {
                 to.copy_from_slice(&digits::pair(pair));
             }
         }
-        out.extend_from_slice(&self.text);
+        &self.text
     }
 }
 
