@@ -139,10 +139,11 @@ pub(crate) fn render<R: Record + ?Sized>(
 ) {
     match out.format {
         Format::Json => {
-            let stamp = *out.stamp.text(time);
+            let (date, micros) = out.stamp.parts(time);
             let mut line = Line::new(out, context);
             line.put(b"{\"timestamp\":\"");
-            line.put(&stamp);
+            line.put(&date);
+            line.put(&micros);
             match record.json_head() {
                 Some(head) => line.put(head),
                 None => line.with_output(|out| {
@@ -161,8 +162,9 @@ pub(crate) fn render<R: Record + ?Sized>(
         Format::Pretty => {
             let color = out.color;
             paint(out, color, DIM, |out| {
-                let stamp = out.stamp.text(time);
-                out.buf.extend_from_slice(stamp);
+                let (date, micros) = out.stamp.parts(time);
+                out.buf.extend_from_slice(&date);
+                out.buf.extend_from_slice(&micros);
             });
             out.buf.push(b' ');
             paint(out, color, level_color(record.level()), |out| {
