@@ -247,6 +247,7 @@ impl Value for str {
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.str(self);
     }
+
     #[inline(always)]
     fn __json(&self, line: &mut Line<'_>, in_string: bool) {
         line.str(self, in_string);
@@ -258,6 +259,7 @@ impl Value for String {
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.str(self);
     }
+
     #[inline(always)]
     fn __json(&self, line: &mut Line<'_>, in_string: bool) {
         line.str(self, in_string);
@@ -269,6 +271,7 @@ impl Value for Cow<'_, str> {
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.str(self);
     }
+
     #[inline(always)]
     fn __json(&self, line: &mut Line<'_>, in_string: bool) {
         line.str(self, in_string);
@@ -287,6 +290,7 @@ impl Value for bool {
     fn record(&self, out: &mut ValueWriter<'_>) {
         out.bool(*self);
     }
+
     #[inline(always)]
     fn __json(&self, line: &mut Line<'_>, _in_string: bool) {
         line.put(if *self { b"true" } else { b"false" });
@@ -385,6 +389,7 @@ impl<T: Value> Value for Option<T> {
             None => out.null(),
         }
     }
+
     #[inline(always)]
     fn __json(&self, line: &mut Line<'_>, in_string: bool) {
         match self {
