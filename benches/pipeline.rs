@@ -6,10 +6,11 @@
 //! `baseline-single` and `baseline` (a hand-written render-and-send with the same threads, for
 //! comparison), `direct` (a hand-written render-and-write on the caller with no queue: the
 //! yardstick the hand-off issue set its latency target against), `paired` (logfix and that
-//! yardstick taking turns in one thread, so that both run under the same state of the machine)
-//! or `timer` (an empty call, timed the same way: what the timer itself adds to every figure).
-//! Without a scenario all but `timer` run, each in a child process so that peak RSS is measured
-//! per scenario.
+//! yardstick taking turns in one thread, so that both run under the same state of the machine),
+//! `bridged` (the reference event through `tracing`'s macro, into the global logger) or `timer`
+//! (an empty call, timed the same way: what the timer itself adds to every figure). Without a
+//! scenario all but `bridged` and `timer` run, each in a child process so that peak RSS is
+//! measured per scenario.
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
     clippy::expect_used,
@@ -151,6 +152,7 @@ fn main() {
         Some("baseline-single") => run(&baseline(1, false)),
         Some("direct") => run(&direct()),
         Some("paired") => paired(),
+        Some("bridged") => run(&bridged()),
         Some("timer") => timer(),
         Some(other) => eprintln!("unknown scenario {other}"),
         None => {
@@ -445,6 +447,41 @@ fn paired() {
         ours_in(&slower),
         ratios(&slower)
     );
+}
+
+/// The reference event emitted with `tracing`'s macro and bridged into the global logger, as an
+/// event of another crate would be: not in the default run (the hand-off issue's targets are
+/// for derived events).
+fn bridged() -> Report {
+    let dir = scratch("bridged");
+    let guard = Config::new().dir(dir.clone()).max_file_size(100_000_000_000).init();
+    let per = per_producer(EVENTS_PER_PRODUCER_SINGLE);
+    let start = Instant::now();
+    let latencies = time_loop(per, |i| {
+        let user_id = 42 + i as u64 % 7;
+        tracing::info!(
+            name: "user_login",
+            target: "auth",
+            user_id,
+            request_id = "req-7f3a9c",
+            path = "/api/items",
+            ok = true,
+            "user {user_id} logged in"
+        );
+    });
+    logfix_runtime::shutdown();
+    let elapsed = start.elapsed();
+    let m = logfix_runtime::metrics();
+    drop(guard);
+    let _ = std::fs::remove_dir_all(&dir);
+    Report {
+        name: "logfix, 1 producer, the reference event through tracing",
+        events: per,
+        latencies,
+        elapsed,
+        bytes: m.bytes_written,
+        lost: (per as u64 + 1).saturating_sub(m.lines_written) + m.dropped,
+    }
 }
 
 /// The latency of an empty call: the floor under every latency figure of the other scenarios.
