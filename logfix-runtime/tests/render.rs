@@ -163,3 +163,46 @@ fn a_panicking_display_impl_is_replaced_by_a_render_failed_event() {
     assert_eq!(fields["level"], "error");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[derive(LogEvent)]
+#[log(component = "auth", message = "user {user_id} logged in from {origin}")]
+struct Login<'a> {
+    user_id: u64,
+    #[log(display)]
+    origin: std::net::Ipv4Addr,
+    path: &'a str,
+    #[log(debug)]
+    roles: Vec<&'a str>,
+    #[log(redact)]
+    password: &'a str,
+    #[log(skip)]
+    #[allow(dead_code, reason = "a skipped field is never written")]
+    cache: u8,
+}
+
+/// The same event in both formats: the pretty line carries what the JSON line does, in the same
+/// order, each field as `key=value` (a plain string quoted only where it must be, a `Display` or
+/// `Debug` value always).
+#[test]
+fn a_derived_event_reads_the_same_in_both_formats() {
+    let event = Login {
+        user_id: 42,
+        origin: std::net::Ipv4Addr::new(10, 0, 0, 7),
+        path: "/api/items",
+        roles: vec!["admin", "ops"],
+        password: "hunter2",
+        cache: 3,
+    };
+    let json = render_json(&event);
+    let (_, after_timestamp) = json.split_once(r#"","level""#).unwrap();
+    assert_eq!(
+        after_timestamp,
+        r#":"info","component":"auth","event":"login","message":"user 42 logged in from 10.0.0.7","user_id":42,"origin":"10.0.0.7","path":"/api/items","roles":"[\"admin\", \"ops\"]","password":"[REDACTED]"}"#
+    );
+    let pretty = render_pretty(&event);
+    let (_, after_timestamp) = pretty.split_once(' ').unwrap();
+    assert_eq!(
+        after_timestamp,
+        r#" INFO auth.login: user 42 logged in from 10.0.0.7 user_id=42 origin="10.0.0.7" path=/api/items roles="[\"admin\", \"ops\"]" password=[REDACTED]"#
+    );
+}
