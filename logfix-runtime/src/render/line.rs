@@ -32,13 +32,16 @@ pub struct Line<'a> {
     cap: usize,
     /// The bytes written: `out.buf`'s length once [`Line::sync`] has run.
     len: usize,
+    /// `out.buf` is lent to an ordinary writer (see [`Line::with_output`]), which keeps it valid
+    /// by itself: the position is stale until taken back.
+    lent: bool,
 }
 
 impl<'a> Line<'a> {
     #[inline]
     pub(crate) fn new(out: &'a mut Output, context: Option<&'a Context>) -> Self {
         let (base, cap, len) = (out.buf.as_mut_ptr(), out.buf.capacity(), out.buf.len());
-        Self { out, context, base, cap, len }
+        Self { out, context, base, cap, len, lent: false }
     }
 
     /// Appends `bytes`, which must be valid JSON text at this point of the line.
@@ -96,13 +99,16 @@ impl<'a> Line<'a> {
     }
 
     /// Runs `write` on the output with the `Vec`'s length up to date, then takes the position
-    /// back. `write` should call a function that is not inlined: the point of a `Line` is that
-    /// the compiler keeps it in registers, which it can only do while no call takes its address.
+    /// back. If `write` panics, the `Vec` stays as `write` left it. `write` should call a
+    /// function that is not inlined: the point of a `Line` is that the compiler keeps it in
+    /// registers, which it can only do while no call takes its address.
     #[inline(always)]
     pub(crate) fn with_output(&mut self, write: impl FnOnce(&mut Output)) {
         self.sync();
+        self.lent = true;
         write(self.out);
         self.reload();
+        self.lent = false;
     }
 
     /// Makes sure `n` more bytes fit.
@@ -133,7 +139,8 @@ impl<'a> Line<'a> {
     #[inline(always)]
     fn sync(&mut self) {
         // SAFETY: `len` is at most the capacity (`room`), and the bytes below it are initialized:
-        // those `out.buf` had when the position was taken, and those copied since.
+        // those `out.buf` had when the position was taken, and those copied since. (While the
+        // buffer is lent, `sync` does not run: see `Drop`.)
         unsafe { self.out.buf.set_len(self.len) };
     }
 
@@ -215,10 +222,12 @@ fn record<V: Value + ?Sized>(out: &mut Output, v: &V, in_string: bool) {
 }
 
 impl Drop for Line<'_> {
-    /// The line is complete (or a `Display` impl panicked, and the caller drops what it wrote).
+    /// The line is complete, or a panic unwinds (then the caller drops what was written).
     #[inline(always)]
     fn drop(&mut self) {
-        self.sync();
+        if !self.lent {
+            self.sync();
+        }
     }
 }
 
@@ -290,7 +299,7 @@ mod tests {
     }
 
     #[test]
-    fn a_panic_on_the_ordinary_way_leaves_what_the_line_had_written() {
+    fn a_panic_on_the_ordinary_way_leaves_the_buffer_as_that_way_left_it() {
         let mut out = output();
         let result = catch_unwind(AssertUnwindSafe(|| {
             let mut line = Line::new(&mut out, None);
@@ -298,6 +307,22 @@ mod tests {
             Sink::display(&mut line, &Panics, false);
         }));
         assert!(result.is_err());
-        assert_eq!(out.buf, b"abc");
+        // What the line wrote, then the opening quote and the text the impl wrote before it
+        // panicked (the caller truncates the buffer to drop the failed line).
+        let expected = format!("abc\"{}", "y".repeat(1000));
+        assert_eq!(String::from_utf8(out.buf).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_panic_while_the_line_writes_itself_keeps_what_it_wrote() {
+        let mut out = output();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut line = Line::new(&mut out, None);
+            line.put(b"abc");
+            line.str(&"z".repeat(300), false);
+            panic!("after the line's own copies");
+        }));
+        assert!(result.is_err());
+        assert_eq!(String::from_utf8(out.buf).unwrap(), format!("abc\"{}\"", "z".repeat(300)));
     }
 }
