@@ -237,14 +237,10 @@ mod tests {
 
     use super::*;
 
-    /// JSON, and no capacity: the first copy already needs room.
-    fn output() -> Output {
-        Output::default()
-    }
-
     #[test]
     fn a_line_that_outgrows_its_buffer_is_written_whole() {
-        let mut out = output();
+        // JSON, and no capacity: the first copy already needs room.
+        let mut out = Output::default();
         let long = "x".repeat(300);
         {
             let mut line = Line::new(&mut out, None);
@@ -267,7 +263,7 @@ mod tests {
 
     #[test]
     fn escaping_and_other_values_go_the_ordinary_way_and_the_line_goes_on() {
-        let mut out = output();
+        let mut out = Output::default();
         {
             let mut line = Line::new(&mut out, None);
             line.put(b"[");
@@ -300,7 +296,7 @@ mod tests {
 
     #[test]
     fn a_panic_on_the_ordinary_way_leaves_the_buffer_as_that_way_left_it() {
-        let mut out = output();
+        let mut out = Output::default();
         let result = catch_unwind(AssertUnwindSafe(|| {
             let mut line = Line::new(&mut out, None);
             line.put(b"abc");
@@ -315,7 +311,7 @@ mod tests {
 
     #[test]
     fn a_panic_while_the_line_writes_itself_keeps_what_it_wrote() {
-        let mut out = output();
+        let mut out = Output::default();
         let result = catch_unwind(AssertUnwindSafe(|| {
             let mut line = Line::new(&mut out, None);
             line.put(b"abc");
