@@ -294,31 +294,32 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_panic_on_the_ordinary_way_leaves_the_buffer_as_that_way_left_it() {
+    /// The buffer after `write` panicked in the middle of a line that had written `abc`.
+    fn after_panic(write: impl FnOnce(&mut Line<'_>)) -> String {
         let mut out = Output::default();
         let result = catch_unwind(AssertUnwindSafe(|| {
             let mut line = Line::new(&mut out, None);
             line.put(b"abc");
-            Sink::display(&mut line, &Panics, false);
+            write(&mut line);
         }));
         assert!(result.is_err());
+        String::from_utf8(out.buf).unwrap()
+    }
+
+    #[test]
+    fn a_panic_on_the_ordinary_way_leaves_the_buffer_as_that_way_left_it() {
         // What the line wrote, then the opening quote and the text the impl wrote before it
         // panicked (the caller truncates the buffer to drop the failed line).
-        let expected = format!("abc\"{}", "y".repeat(1000));
-        assert_eq!(String::from_utf8(out.buf).unwrap(), expected);
+        let text = after_panic(|line| Sink::display(line, &Panics, false));
+        assert_eq!(text, format!("abc\"{}", "y".repeat(1000)));
     }
 
     #[test]
     fn a_panic_while_the_line_writes_itself_keeps_what_it_wrote() {
-        let mut out = Output::default();
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            let mut line = Line::new(&mut out, None);
-            line.put(b"abc");
+        let text = after_panic(|line| {
             line.str(&"z".repeat(300), false);
             panic!("after the line's own copies");
-        }));
-        assert!(result.is_err());
-        assert_eq!(String::from_utf8(out.buf).unwrap(), format!("abc\"{}\"", "z".repeat(300)));
+        });
+        assert_eq!(text, format!("abc\"{}\"", "z".repeat(300)));
     }
 }
