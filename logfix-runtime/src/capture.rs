@@ -35,7 +35,7 @@ pub(crate) fn emit<R: Record + ?Sized>(record: &R) {
         .or_else(|| GLOBAL.lock().unwrap_or_else(PoisonError::into_inner).last().cloned());
     let Some(sink) = sink else { return };
     let mut out = Output::new(Format::Json, false);
-    Context::with_current(|ctx| render::render(&mut out, record, ctx, render::clock::now()));
+    Context::with_current(|ctx| render::render(&mut out, record, ctx, crate::clock::now()));
     let line = String::from_utf8_lossy(&out.buf);
     sink(line.trim_end_matches('\n'));
 }

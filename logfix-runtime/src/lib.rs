@@ -43,21 +43,22 @@
 
 extern crate self as logfix_runtime;
 
-mod batch;
 pub mod bridge;
 mod call;
 mod capture;
+mod clock;
 mod config;
 mod context;
 mod dispatch;
 mod event;
 mod filter;
+mod fork;
+mod global;
 mod guard;
+mod handoff;
 mod metrics;
-mod order;
 pub mod redact;
 mod render;
-mod room;
 mod sink;
 #[cfg(feature = "tower")]
 pub mod web;
@@ -73,12 +74,13 @@ pub use config::{
     DEFAULT_QUEUE_CAPACITY, DEFAULT_RETRY_AFTER,
 };
 pub use context::{Context, ContextValue, Entered, WithContext, WithLogContext};
-pub use dispatch::{emit, flush, global, init, metrics, shutdown, Logger};
+pub use dispatch::{emit, flush, global, metrics, shutdown, Logger};
 pub use event::{
     Level, LogEvent, Metadata, ParseLevelError, Value, ValueWriter, CONTEXT_KEYS, REDACTED,
     RESERVED_KEYS,
 };
 pub use filter::Filter;
+pub use global::init;
 pub use guard::Guard;
 pub use metrics::MetricsSnapshot;
 pub use render::Format;

@@ -31,6 +31,40 @@ impl Metrics {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Counts `lines` dropped because the queue was full; the writer reports them.
+    pub(crate) fn record_drop(&self, lines: u64) {
+        Self::add(&self.dropped, lines);
+        // Relaxed: only the value matters, and the writer reads it after the counter.
+        let _ = self.first_drop_us.compare_exchange(
+            0,
+            crate::clock::now_micros(),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Sets every counter back to zero: a forked child starts counting its own lines.
+    pub(crate) fn reset(&self) {
+        for counter in [
+            &self.lines_written,
+            &self.bytes_written,
+            &self.dropped,
+            &self.render_failures,
+            &self.format_errors,
+            &self.write_errors,
+            &self.stderr_lines,
+            &self.lost_lines,
+            &self.rotations,
+            &self.compressions,
+            &self.compression_failures,
+            &self.files_deleted,
+            &self.reported_drops,
+            &self.first_drop_us,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+
     pub(crate) fn snapshot(&self) -> MetricsSnapshot {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         MetricsSnapshot {

@@ -27,7 +27,7 @@ pub fn render_pretty<E: LogEvent + ?Sized>(event: &E) -> String {
 
 fn render_as<E: LogEvent + ?Sized>(event: &E, format: Format) -> String {
     let mut out = Output::new(format, false);
-    render::render(&mut out, &Derived(event), None, render::clock::now());
+    render::render(&mut out, &Derived(event), None, crate::clock::now());
     let line = String::from_utf8_lossy(&out.buf);
     line.strip_suffix('\n').unwrap_or(&line).to_owned()
 }

@@ -1,77 +1,43 @@
-//! The writer thread `logfix-writer`: owns every file and console handle, batches lines, and
-//! reports drops and failures as logfix events.
+//! The writer thread `logfix-writer`: owns every file and console handle, takes the callers'
+//! batches, and reports drops and failures as logfix events.
+//!
+//! Like tracing-appender's worker it waits on the channel and drains it; what it adds is
+//! visiting the callers' slots (see [`crate::handoff`]): the slot a [`Message::Ready`] names,
+//! every slot one flush interval after the first line of a batch woke it, and every slot at a
+//! flush or shutdown. It writes out what it holds each time the channel is empty, so lines never
+//! wait in its buffers while it sleeps.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use crate::batch::{Batch, Slot, Slots, SPARE_BATCHES};
+use crate::clock;
 use crate::config::{Console, Settings};
-use crate::dispatch::{now_micros, parts, write_stderr_lines};
+use crate::dispatch::{parts, HANDSHAKE_TIMEOUT};
 use crate::event::notice::{self, Notice};
+use crate::handoff::{Batch, Hub, Message, WriterEnd};
 use crate::metrics::Metrics;
-use crate::order::{write_in_order, Taken};
 use crate::render::{self, Derived, Format, Output};
-use crate::sink::{FileSink, Placement};
+use crate::sink::{stderr, FileSink, Placement};
 
 /// The name of the writer thread.
 pub(crate) const THREAD_NAME: &str = "logfix-writer";
 
-/// How long the writer sleeps between two drains while lines keep coming. The queue must hold
-/// what arrives meanwhile: 16 384 events (the default capacity) last 5 ms at 3 M events/s.
-const POLL: Duration = Duration::from_micros(500);
-
-/// Bytes buffered before the writer writes them out without waiting for the flush interval.
-const BATCH: usize = 64 * 1024;
-
-/// The longest the writer works without a pause. Where the callers' threads keep every core
-/// busy, the scheduler would otherwise let a writer with a backlog run for a whole time slice
-/// (3 ms on Linux) while a caller waits for its core (measured: calls over 1 ms went from 109 to
-/// about 45; see docs/BENCHMARKS.md).
-const ROUND: Duration = Duration::from_micros(200);
-
-/// The most lines a round takes before they are written.
-const ROUND_LINES: u64 = 2048;
-
-/// Rounds that left lines behind kept at most before being written (see `Writer::run`).
-const DEFER_ROUNDS: u32 = 4;
-
-/// The pause after a round that left lines in the queue.
-const BREATHER: Duration = Duration::from_micros(50);
-
-pub(crate) enum Message {
-    /// A full batch, and the slot it comes from (`None` for a thread without one).
-    Batch(Batch, Option<Arc<Slot>>),
-    /// A line was added to an empty slot: come and take it.
-    Wake,
-    /// Write out everything emitted before this message, then answer.
-    Flush(Sender<()>),
-    /// Write out everything, hand the queue back, answer and stop.
-    Shutdown(Sender<()>),
-}
-
-/// The writer's ends of a logger's queues.
-pub(crate) struct Queues {
-    pub(crate) receiver: Receiver<Message>,
-    /// Where emptied batches go back to the callers.
-    pub(crate) spare: Sender<Batch>,
-    pub(crate) slots: Arc<Slots>,
-    /// Receives `receiver` when the writer stops (see `Logger::shutdown`).
-    pub(crate) orphan: Arc<Mutex<Option<Receiver<Message>>>>,
-}
+/// Bytes held before they are written out: few enough system calls under load.
+const WRITE_AT: usize = 64 * 1024;
 
 /// Opens the file sink and starts the writer thread. Returns the thread (`None` if the OS
-/// refuses one: `receiver` is then dropped and every send fails over to stderr) and the path of
-/// the log file in use.
+/// refuses one: the caller then closes the hand-off, and every line goes to stderr) and the path
+/// of the log file in use.
 pub(crate) fn spawn(
     settings: &Settings,
     metrics: &Arc<Metrics>,
-    queues: Queues,
+    end: WriterEnd,
 ) -> (Option<JoinHandle<()>>, Option<PathBuf>) {
     let settings = settings.clone();
     let metrics = Arc::clone(metrics);
@@ -83,13 +49,11 @@ pub(crate) fn spawn(
         (None, None)
     };
     let path = file.as_ref().map(|f| f.path().to_path_buf());
-    let mut writer = Writer::new(settings, metrics, file, queues.slots, queues.spare);
+    let WriterEnd { receiver, spare, hub } = end;
+    let mut writer = Writer::new(settings, metrics, file, hub, spare);
     writer.started(placement.as_ref());
-    let (receiver, orphan) = (queues.receiver, queues.orphan);
-    let handle = thread::Builder::new()
-        .name(THREAD_NAME.into())
-        .spawn(move || writer.run(&receiver, &orphan))
-        .ok();
+    let handle =
+        thread::Builder::new().name(THREAD_NAME.into()).spawn(move || writer.run(&receiver)).ok();
     (handle, path)
 }
 
@@ -105,22 +69,16 @@ struct Writer {
     console_buf: Vec<u8>,
     /// Lines in `console_buf`, counted as written when there is no file.
     console_lines: u64,
-    /// When the oldest unwritten line arrived.
-    dirty_since: Option<Instant>,
-    notice_out: Output,
-    slots: Arc<Slots>,
+    hub: Arc<Hub>,
+    /// Where emptied batches go back to the callers.
     spare: Sender<Batch>,
-    /// The batches taken this round, to be written in order (see [`Writer::finish_round`]).
-    round: Vec<Taken>,
-    /// Emptied batches to put in the slots the writer takes lines from.
-    free: Vec<Batch>,
-    /// The lines in `round`.
-    round_lines: u64,
-    /// Rounds in a row that left lines behind and were kept for the next.
-    deferred: u32,
-    /// Flush requests, with the slots they wait for: those that had a batch in flight when
-    /// the request came (`None` until the slots are first visited).
-    flushes: Vec<(Sender<()>, Option<Vec<usize>>)>,
+    /// Batches taken from the slots, reused from one visit to the next.
+    taken: Vec<Batch>,
+    /// When the slots are next visited, if a line is waiting in one.
+    visit_at: Option<Instant>,
+    /// When the buffers are next written out, if they hold a line.
+    write_at: Option<Instant>,
+    notice_out: Output,
 }
 
 impl Writer {
@@ -128,7 +86,7 @@ impl Writer {
         settings: Settings,
         metrics: Arc<Metrics>,
         file: Option<FileSink>,
-        slots: Arc<Slots>,
+        hub: Arc<Hub>,
         spare: Sender<Batch>,
     ) -> Self {
         let file_to_stderr =
@@ -139,18 +97,15 @@ impl Writer {
             metrics,
             file,
             file_to_stderr,
-            file_buf: Vec::with_capacity(BATCH),
+            file_buf: Vec::with_capacity(WRITE_AT),
             file_lines: 0,
             console_buf: Vec::new(),
             console_lines: 0,
-            dirty_since: None,
-            slots,
+            hub,
             spare,
-            round: Vec::new(),
-            free: Vec::new(),
-            round_lines: 0,
-            deferred: 0,
-            flushes: Vec::new(),
+            taken: Vec::new(),
+            visit_at: None,
+            write_at: None,
         }
     }
 
@@ -173,223 +128,141 @@ impl Writer {
         self.notice(&started);
     }
 
-    fn run(mut self, receiver: &Receiver<Message>, orphan: &Mutex<Option<Receiver<Message>>>) {
-        // While lines keep coming the writer works in rounds `POLL` apart, instead of parking on
-        // the queue, because waking a parked writer costs the caller a futex call (measured: it
-        // made the caller's median 60 % slower; see docs/BENCHMARKS.md). A round that finds
-        // nothing puts it back to parking until the next message or the flush deadline.
-        let mut busy = false;
-        // Whether the last round emptied the queue (else a short pause will do).
-        let mut emptied = true;
-        // Whether the queue was full after the last round: callers are then waiting for room,
-        // not for a CPU, and a pause would only keep them waiting (measured: calls over 1 ms,
-        // median of 22 alternating runs, 10 -> 5; skipping it whenever the queue is not empty
-        // made it 117: see docs/BENCHMARKS.md).
-        let mut full = false;
-        let mut collected = Instant::now();
+    fn run(mut self, receiver: &Receiver<Message>) {
         loop {
-            let first = if busy {
-                if !full {
-                    thread::sleep(if emptied { POLL } else { BREATHER });
-                }
-                receiver.try_recv().map_err(|e| match e {
-                    TryRecvError::Empty => RecvTimeoutError::Timeout,
-                    TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
-                })
-            } else if let Some(since) = self.dirty_since {
-                receiver.recv_deadline(since + self.settings.flush_interval)
-            } else {
-                receiver.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            let deadline = match (self.visit_at, self.write_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
             };
-            let mut next = match first {
-                Ok(message) => Some(message),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => break,
+            let first = match deadline {
+                Some(at) => receiver.recv_deadline(at),
+                None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
-            let mut got = next.is_some();
-            // Take what is already queued without waiting, for one round at most.
-            // Writing a round's lines costs far more than taking them off the queue: a round
-            // also ends at `ROUND_LINES`, so that writing it stays short too.
-            let round = Instant::now();
-            emptied = true;
-            while round.elapsed() < ROUND && self.round_lines < ROUND_LINES {
-                let Some(message) = next.take().or_else(|| receiver.try_recv().ok()) else {
-                    break;
-                };
-                got = true;
-                if let Some(ack) = self.handle(message) {
-                    self.shutdown(&ack, receiver, orphan);
-                    return;
-                }
-                emptied = receiver.is_empty();
-            }
-            // Lines still in the slots are newer than the batches still queued: they are taken
-            // once the queue is empty, or after a while if it never is.
-            let mut complete = false;
-            if emptied || collected.elapsed() >= self.settings.flush_interval / 2 {
-                let (taken, left) = self.collect(false);
-                // With batches still queued, the lines taken may be newer than those.
-                (got, complete) = (got || taken || left, !left && emptied);
-                collected = Instant::now();
-            } else {
-                got = true;
-            }
-            // A round is written once it holds every line handed over so far: a slot skipped
-            // (in use, or with a batch still on its way) may hold older lines than those taken.
-            // Under load, after a few rounds or once large, it is written anyway.
-            if complete || self.deferred >= DEFER_ROUNDS || self.round_lines >= ROUND_LINES {
-                self.finish_round();
-                self.deferred = 0;
-            } else if !self.round.is_empty() {
-                self.deferred += 1;
-            }
-            full = receiver.is_full();
-            busy = got || !self.flushes.is_empty() || !self.round.is_empty();
-            self.report_drops();
-            if self.file_buf.len() >= BATCH || self.console_buf.len() >= BATCH || self.flush_due() {
-                self.write_out();
-            }
-        }
-        // Every `Logger` is gone (dropped without `shutdown`). Lines in the slots have normally
-        // been taken already (each first line after a visit wakes the writer); this is the last
-        // chance if one was not.
-        self.collect(true);
-        self.stop();
-    }
-
-    /// Takes the pending lines of every slot (see [`Slots::collect`]); answers the flush
-    /// requests whose slots have all been visited. Returns whether any lines were taken, and
-    /// whether some were left for the next round.
-    fn collect(&mut self, wait: bool) -> (bool, bool) {
-        self.slots.disarm();
-        let mut taken = false;
-        let (round, round_lines) = (&mut self.round, &mut self.round_lines);
-        let left = self.slots.collect(wait, &mut self.free, |batch, slot| {
-            taken = true;
-            *round_lines += batch.lines();
-            round.push((batch, Some(Arc::clone(slot))));
-        });
-        if !self.flushes.is_empty() {
-            for (_, waiting) in &mut self.flushes {
-                match waiting {
-                    Some(waiting) => waiting.retain(|slot| left.contains(slot)),
-                    None => *waiting = Some(left.clone()),
-                }
-            }
-            let done = |waiting: &Option<Vec<usize>>| waiting.as_ref().is_some_and(Vec::is_empty);
-            if self.flushes.iter().any(|(_, waiting)| done(waiting)) {
-                self.finish_round();
-                self.write_out();
-                self.flushes.retain(|(ack, waiting)| {
-                    if done(waiting) {
-                        let _ = ack.send(());
+            match first {
+                Ok(message) => {
+                    if let Some(ack) = self.handle(message) {
+                        return self.shutdown(&ack, receiver);
                     }
-                    !done(waiting)
-                });
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                // Cannot happen while a `Logger` holds the hand-off, which sends `Shutdown`
+                // when the last one is dropped; stop cleanly all the same.
+                Err(RecvTimeoutError::Disconnected) => break,
             }
-        }
-        (taken, !left.is_empty())
-    }
-
-    /// Whether the oldest unwritten line has waited the flush interval.
-    fn flush_due(&self) -> bool {
-        self.dirty_since.is_some_and(|since| since.elapsed() >= self.settings.flush_interval)
-    }
-
-    fn shutdown(
-        mut self,
-        ack: &Sender<()>,
-        receiver: &Receiver<Message>,
-        orphan: &Mutex<Option<Receiver<Message>>>,
-    ) {
-        self.drain(receiver);
-        self.stop();
-        // The last drain and the hand-over of the queue happen under the slot's lock: a caller
-        // that saw `closed` too late either had its lines taken here, or takes the lock after
-        // the hand-over and writes them out itself (see `Logger::rescue`). The long part,
-        // waiting for compression in `stop`, stays outside the lock.
-        let mut slot = orphan.lock().ok();
-        self.drain(receiver);
-        self.write_out();
-        if let Some(slot) = slot.as_deref_mut() {
-            *slot = Some(receiver.clone());
-        }
-        drop(slot);
-        for (ack, _) in self.flushes.drain(..) {
-            let _ = ack.send(());
-        }
-        let _ = ack.send(());
-    }
-
-    /// Takes everything queued now and every pending line; a second shutdown request is
-    /// answered at once.
-    fn drain(&mut self, receiver: &Receiver<Message>) {
-        // Callers that race with the shutdown may keep a batch in flight for a moment; they
-        // write out what is left once they see the logger closed.
-        for _ in 0..3 {
-            for message in receiver.try_iter() {
-                if let Some(other) = self.handle(message) {
-                    let _ = other.send(());
+            // Take what else is queued without waiting.
+            while let Ok(message) = receiver.try_recv() {
+                if let Some(ack) = self.handle(message) {
+                    return self.shutdown(&ack, receiver);
                 }
             }
-            if self.collect(true) == (false, false) {
-                break;
+            let now = Instant::now();
+            // The lines taken from the slots have waited a flush interval already.
+            let visited = self.visit_at.is_some_and(|at| at <= now);
+            if visited {
+                self.visit(false);
+            }
+            self.report_drops();
+            if visited || self.write_at.is_some_and(|at| at <= now) {
+                self.write_out();
             }
         }
-        self.finish_round();
+        self.visit(true);
+        self.stop();
     }
 
     /// Handles one message; returns the acknowledgement channel of a shutdown.
     fn handle(&mut self, message: Message) -> Option<Sender<()>> {
         match message {
-            Message::Batch(batch, slot) => {
-                if let Some(slot) = &slot {
-                    slot.landed();
-                }
-                self.round_lines += batch.lines();
-                self.round.push((batch, slot));
-                None
+            Message::Ready(slot) => {
+                let mut taken = std::mem::take(&mut self.taken);
+                slot.take_full(&mut taken);
+                self.take(&mut taken);
+                self.taken = taken;
             }
-            Message::Wake => None,
+            Message::Lines(batch) => self.take(&mut vec![batch]),
+            Message::Wake => {
+                let interval = self.settings.flush_interval;
+                self.visit_at.get_or_insert_with(|| Instant::now() + interval);
+            }
             Message::Flush(ack) => {
-                // Batches sent before the request are in the buffers already; the lines in the
-                // slots are taken now, except where a batch is in flight (in the next rounds).
-                self.flushes.push((ack, None));
-                self.collect(true);
-                None
+                // Messages sent before the request are handled; the slots hold the rest.
+                self.visit(false);
+                self.report_drops();
+                self.write_out();
+                let _ = ack.send(());
             }
-            Message::Shutdown(ack) => Some(ack),
+            Message::Shutdown(ack) => return Some(ack),
         }
+        None
     }
 
-    /// Writes the batches of this round into the buffers, in order (see [`crate::order`]).
-    fn finish_round(&mut self) {
-        let mut round = std::mem::take(&mut self.round);
-        write_in_order(&mut round, |file, console, lines| {
-            self.push_lines(file, console, lines);
-            if self.file_buf.len() >= BATCH || self.console_buf.len() >= BATCH {
+    /// Takes the lines of every slot; with `close`, the slots refuse lines from then on.
+    fn visit(&mut self, close: bool) {
+        self.visit_at = None;
+        self.hub.disarm();
+        let mut taken = std::mem::take(&mut self.taken);
+        self.hub.collect(close, &mut taken);
+        self.take(&mut taken);
+        self.taken = taken;
+    }
+
+    /// Adds the lines of `batches` to the buffers and hands the emptied batches back.
+    fn take(&mut self, batches: &mut Vec<Batch>) {
+        for mut batch in batches.drain(..) {
+            self.push_lines(&batch.file, &batch.console, batch.lines);
+            if self.file_buf.len() >= WRITE_AT || self.console_buf.len() >= WRITE_AT {
                 self.write_out();
             }
-        });
-        for (mut batch, _) in round.drain(..) {
-            batch.clear();
-            // Callers get emptied batches back first; the writer keeps a few for the slots.
-            if let Err(TrySendError::Full(batch)) = self.spare.try_send(batch) {
-                if self.free.len() < SPARE_BATCHES {
-                    self.free.push(batch);
-                }
+            if batch.file.capacity() > 0 || batch.console.capacity() > 0 {
+                batch.clear();
+                let _ = self.spare.try_send(batch);
             }
         }
-        self.round = round;
-        self.round_lines = 0;
     }
 
-    fn push(&mut self, batch: &Batch) {
-        self.push_lines(&batch.file, &batch.console, batch.lines());
+    /// Stops after taking every line: `closed` was set before the request was sent, so callers
+    /// that find the logger open are counted until their message is in the channel (see
+    /// `Handoff::send`), and the slots are closed by the last visit.
+    fn shutdown(mut self, ack: &Sender<()>, receiver: &Receiver<Message>) {
+        self.visit(true);
+        let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+        loop {
+            while let Ok(message) = receiver.try_recv() {
+                self.late(message);
+            }
+            if !self.hub.has_senders() {
+                break;
+            }
+            // The last sender sends a wake when it is done.
+            match receiver.recv_deadline(deadline) {
+                Ok(message) => self.late(message),
+                Err(_) => break,
+            }
+        }
+        for message in receiver.try_iter() {
+            self.late(message);
+        }
+        self.stop();
+        let _ = ack.send(());
+    }
+
+    /// Handles a message that arrives during shutdown.
+    fn late(&mut self, message: Message) {
+        match message {
+            Message::Flush(ack) | Message::Shutdown(ack) => {
+                let _ = ack.send(());
+            }
+            other => {
+                let _ = self.handle(other);
+            }
+        }
     }
 
     /// Adds whole lines to the buffers: their bytes for the file and for the console.
     fn push_lines(&mut self, file: &[u8], console: &[u8], lines: u64) {
+        if self.write_at.is_none() {
+            self.write_at = Some(Instant::now() + self.settings.flush_interval);
+        }
         if self.file.is_some() || self.file_to_stderr {
             self.file_buf.extend_from_slice(file);
             self.file_lines += lines;
@@ -398,12 +271,11 @@ impl Writer {
             self.console_buf.extend_from_slice(console);
             self.console_lines += lines;
         }
-        self.dirty_since.get_or_insert_with(Instant::now);
     }
 
     /// Renders one of logfix's own events into the buffers.
     fn notice(&mut self, notice: &Notice) {
-        let (time, key) = render::clock::now_and_key();
+        let time = clock::now();
         let mut bytes = Vec::new();
         let mut split = 0;
         if self.settings.file_enabled || self.settings.format == Format::Json {
@@ -421,9 +293,7 @@ impl Writer {
             bytes.extend_from_slice(&self.notice_out.buf);
         }
         let (file, console) = parts(&self.settings, &bytes, split);
-        let mut batch = Batch::default();
-        batch.push(file, console, key);
-        self.push(&batch);
+        self.push_lines(file.unwrap_or_default(), console.unwrap_or_default(), 1);
     }
 
     /// Reports events dropped since the last report (`LOGFIX_OVERFLOW=drop`).
@@ -442,11 +312,10 @@ impl Writer {
         )
         .field("count", count)
         .field("first_drop_us", first_us)
-        .field("span_ms", now_micros().saturating_sub(first_us) / 1000);
+        .field("span_ms", clock::now_micros().saturating_sub(first_us) / 1000);
         self.notice(&notice);
     }
 
-    /// Writes the buffers out: lines reach the file (and tailers) at the latest here.
     /// Writes the buffers out, then the notices that writing produced (a failure, a recovery),
     /// so that operators see them at once. Notices of that second write wait for the next turn:
     /// a failing file cannot make this recurse.
@@ -462,11 +331,12 @@ impl Writer {
     }
 
     fn write_buffers(&mut self) {
+        self.write_at = None;
         if !self.file_buf.is_empty() {
             if let Some(file) = &mut self.file {
                 file.write(&self.file_buf, self.file_lines);
             } else if self.file_to_stderr {
-                write_stderr_lines(&self.file_buf, self.file_lines, &self.metrics);
+                stderr::write_lines(&self.file_buf, self.file_lines, &self.metrics);
             }
             self.file_buf.clear();
             self.file_lines = 0;
@@ -490,11 +360,9 @@ impl Writer {
             self.console_buf.clear();
             self.console_lines = 0;
         }
-        self.dirty_since = None;
     }
 
     fn stop(&mut self) {
-        self.finish_round();
         self.report_drops();
         self.write_out();
         if let Some(file) = &mut self.file {

@@ -1,17 +1,11 @@
 //! RFC 3339 timestamps in UTC with microseconds: `2026-11-28T04:39:13.123456Z`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use super::digits;
 
 /// Length of the calendar part of a timestamp, up to the dot before the microseconds.
 const DATE_LEN: usize = 20;
 
-/// Nanoseconds since the Unix epoch of `time`; times before 1970 become 0.
-pub(crate) fn nanos_since_epoch(time: SystemTime) -> u64 {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
-    u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
-}
+pub(crate) use crate::clock::nanos_since_epoch;
 
 /// Appends `nanos` (since the Unix epoch) as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
 ///
@@ -115,6 +109,8 @@ fn civil_from_days(days: u64) -> (u32, u32, u32) {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
     use super::*;
 
     fn render(secs: u64, micros: u32) -> String {

@@ -20,9 +20,9 @@ use super::compress::{self, GzipCompressor, Job, FINISH_TIMEOUT};
 use super::dir::{self, Placement};
 use super::rotate::{self, Retention};
 use crate::config::{Compression, Settings};
-use crate::dispatch::write_stderr_lines;
 use crate::event::notice::{self, Notice};
 use crate::metrics::Metrics;
+use crate::sink::stderr::write_lines as write_stderr_lines;
 
 /// Longest wait between two retries.
 const MAX_RETRY: Duration = Duration::from_secs(30);

@@ -1,0 +1,53 @@
+//! The wall clock: the one source of every timestamp logfix writes.
+//!
+//! Each line's timestamp is the system's wall clock read during the call that emits it:
+//! `SystemTime::now()`, which on Linux is `clock_gettime(CLOCK_REALTIME)` through the vDSO (no
+//! system call). Nothing is cached or extrapolated, so a timestamp always lies between readings
+//! of the wall clock taken just before and just after the call, under any load, on any
+//! clocksource and architecture, and a step of the system clock shows from the next line on.
+//! (An earlier design extrapolated from the CPU's time-stamp counter; re-anchoring it could be
+//! preempted and wrote timestamps milliseconds ahead of the wall clock under load: see
+//! docs/BENCHMARKS.md for what reading the system clock costs instead.)
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Now, as nanoseconds since the Unix epoch (0 before 1970, saturating in 2554).
+#[inline]
+pub(crate) fn now() -> u64 {
+    nanos_since_epoch(SystemTime::now())
+}
+
+/// Now, as microseconds since the Unix epoch.
+pub(crate) fn now_micros() -> u64 {
+    now() / 1000
+}
+
+/// Nanoseconds since the Unix epoch of `time`; times before 1970 become 0.
+pub(crate) fn nanos_since_epoch(time: SystemTime) -> u64 {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    // u64 arithmetic, not `as_nanos`'s u128: this runs for every line.
+    since.as_secs().saturating_mul(1_000_000_000).saturating_add(u64::from(since.subsec_nanos()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each reading lies between the system clock's readings around it, to the nanosecond: no
+    /// slack, because nothing is extrapolated.
+    #[test]
+    fn lies_between_the_system_clocks_readings_around_it() {
+        for _ in 0..10_000 {
+            let before = nanos_since_epoch(SystemTime::now());
+            let ours = now();
+            let after = nanos_since_epoch(SystemTime::now());
+            assert!(before <= ours && ours <= after, "{before} <= {ours} <= {after}");
+        }
+    }
+
+    #[test]
+    fn times_before_the_epoch_are_zero() {
+        assert_eq!(nanos_since_epoch(UNIX_EPOCH - Duration::from_secs(5)), 0);
+        assert_eq!(nanos_since_epoch(UNIX_EPOCH + Duration::from_micros(3)), 3000);
+    }
+}
