@@ -221,3 +221,31 @@ fn events_after_shutdown_go_to_stderr_and_are_counted() {
     assert_eq!(m.lines_written, 2, "logging_started and the first event");
     assert_eq!(m.stderr_lines, 1);
 }
+
+#[test]
+fn child_discards_the_guard() {
+    if !is_child("child_discards_the_guard") {
+        return;
+    }
+    let dir = std::env::var("TEST_DIR").unwrap();
+    // The flush interval is an hour: only the write-out at exit can put the lines in the file.
+    let _ =
+        Config::new().dir(dir.into()).flush_interval(std::time::Duration::from_secs(3_600)).init();
+    for n in 0..1_000 {
+        logfix_runtime::emit(&Hello { n });
+    }
+    // Returning ends the process normally.
+}
+
+/// `let _ = init();` drops the guard at once: logging goes on into the file, and every line is
+/// written out when the process exits.
+#[test]
+fn discarding_the_guard_loses_nothing() {
+    let dir = Scratch::new("init-discard");
+    let out = run_child("child_discards_the_guard", &[("TEST_DIR", dir.path().as_os_str())]);
+    assert_success(&out, "the child");
+    let lines = lines_of(&dir.join("app.log"));
+    let hellos: Vec<_> = events(&lines, "hello").iter().map(|l| l["n"].as_u64().unwrap()).collect();
+    assert_eq!(hellos, (0..1_000).collect::<Vec<_>>());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("\"event\":\"hello\""), "not on stderr");
+}
