@@ -43,6 +43,7 @@ pub(crate) fn emit<R: Record + ?Sized>(record: &R) {
 /// Captures the events emitted on this thread until the guard is dropped.
 pub fn capture_thread(sink: CaptureSink) -> CaptureGuard {
     let _ = LOCAL.try_with(|l| l.borrow_mut().push(Arc::clone(&sink)));
+    crate::interest::capture(true);
     CaptureGuard { sink, global: false }
 }
 
@@ -52,6 +53,8 @@ pub fn capture_all(sink: CaptureSink) -> CaptureGuard {
     let mut global = GLOBAL.lock().unwrap_or_else(PoisonError::into_inner);
     global.push(Arc::clone(&sink));
     GLOBAL_ACTIVE.store(true, Ordering::Relaxed);
+    drop(global);
+    crate::interest::capture(true);
     CaptureGuard { sink, global: true }
 }
 
@@ -76,6 +79,7 @@ impl Drop for CaptureGuard {
         } else {
             let _ = LOCAL.try_with(|l| remove(&mut l.borrow_mut()));
         }
+        crate::interest::capture(false);
     }
 }
 

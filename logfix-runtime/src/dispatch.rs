@@ -3,6 +3,7 @@
 use core::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -13,17 +14,14 @@ use crate::config::{Config, ConfigIssue, Console, Settings};
 use crate::context::Context;
 use crate::event::notice::{self, Notice};
 use crate::event::{Level, LogEvent};
-use crate::filter::Filter;
-use crate::handoff::{Batch, Handoff, Message, Slot};
+use crate::filter::{Filter, FilterError};
+use crate::handoff::{parts, Batch, Handoff, Message, Slot, HANDSHAKE_TIMEOUT};
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::render::{self, Derived, Format, Output, Record};
 use crate::sink::compress::FINISH_TIMEOUT;
 use crate::sink::stderr;
-use crate::{clock, fork, worker};
+use crate::{clock, fork, interest, worker};
 
-/// How long [`Logger::flush`] waits for the writer, and [`Logger::shutdown`] for room in a full
-/// queue.
-pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long [`Logger::shutdown`] waits for the writer to stop: the queue, then compressions in
 /// progress (which get [`FINISH_TIMEOUT`] for the queue and as much again for the file in hand).
 pub(crate) const SHUTDOWN_TIMEOUT: Duration =
@@ -60,6 +58,11 @@ pub struct Logger {
 
 struct Shared {
     settings: Settings,
+    /// The filter in force: `settings.filter` until [`Logger::set_filter`] replaces it.
+    filter: ArcSwap<Filter>,
+    /// The filter's most verbose level (`Level as u8`), with [`HAS_DIRECTIVES`] set when the
+    /// level alone does not decide: the first check of every event, without touching `filter`.
+    floor: AtomicU8,
     metrics: Arc<Metrics>,
     /// The hand-off and writer of this process (a forked child starts its own: see [`fork`]).
     pipeline: ArcSwap<Pipeline>,
@@ -122,7 +125,14 @@ impl Logger {
         fork::watch();
         let metrics = Arc::new(Metrics::default());
         let (pipeline, file) = Pipeline::start(&settings, &metrics, fork::generation());
-        let shared = Shared { settings, metrics, pipeline: ArcSwap::from_pointee(pipeline), file };
+        let shared = Shared {
+            floor: AtomicU8::new(floor_of(&settings.filter)),
+            filter: ArcSwap::from_pointee(settings.filter.clone()),
+            settings,
+            metrics,
+            pipeline: ArcSwap::from_pointee(pipeline),
+            file,
+        };
         let logger = Logger { shared: Arc::new(shared) };
         for issue in issues {
             logger.emit(&config_invalid(&issue));
@@ -139,14 +149,72 @@ impl Logger {
 
     /// Whether an event at `level` from `component` would be written.
     #[must_use]
+    #[inline]
     pub fn enabled(&self, component: &str, level: Level) -> bool {
-        self.shared.settings.filter.enabled(component, level)
+        // Relaxed: a new filter is seen by the next events of each thread; it publishes
+        // nothing else.
+        let floor = self.shared.floor.load(Ordering::Relaxed);
+        if (level as u8) < floor & !HAS_DIRECTIVES {
+            return false;
+        }
+        floor & HAS_DIRECTIVES == 0 || self.shared.filter.load().enabled(component, level)
+    }
+
+    /// The level directives in force.
+    #[must_use]
+    pub fn filter(&self) -> Filter {
+        Filter::clone(&self.shared.filter.load())
+    }
+
+    /// Replaces the level directives (`"info,db=debug"`, the syntax of `LOGFIX_LEVEL`): from
+    /// the next event on, on every thread, and for the `tracing` and `log` call sites too when
+    /// this is the global logger. Writes a `"component":"logfix","event":"filter_changed"` line
+    /// naming the old and the new directives, whatever they let through.
+    ///
+    /// # Errors
+    /// A [`FilterError`] when `directives` cannot be read; nothing changes then.
+    ///
+    /// # Examples
+    /// ```
+    /// use logfix_runtime::{Config, Level};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("logfix-doc-filter-{}", std::process::id()));
+    /// let logger = Config::new().dir(dir.clone()).build();
+    /// assert!(!logger.enabled("db", Level::Debug));
+    /// logger.set_filter("info,db=debug").unwrap();
+    /// assert!(logger.enabled("db", Level::Debug));
+    /// assert!(logger.set_filter("info,db=loud").is_err());
+    /// assert_eq!(logger.filter().to_string(), "info,db=debug");
+    /// # logger.shutdown();
+    /// # std::fs::remove_dir_all(dir).unwrap();
+    /// ```
+    pub fn set_filter(&self, directives: &str) -> Result<(), FilterError> {
+        let new: Filter = directives.parse()?;
+        let shared = &*self.shared;
+        let old = shared.filter.swap(Arc::new(new.clone()));
+        shared.floor.store(floor_of(&new), Ordering::Relaxed);
+        if GLOBAL.get().is_some_and(|g| Arc::ptr_eq(&g.shared, &self.shared)) {
+            interest::global_filter(&new);
+        }
+        let changed = Notice::new(
+            &notice::FILTER_CHANGED,
+            format!("the level directives changed from `{old}` to `{new}`"),
+        )
+        .field("old", old.to_string())
+        .field("new", new.to_string());
+        // Written whatever the new directives let through: it says why lines appear or stop.
+        self.write(&Derived(&changed));
+        Ok(())
     }
 
     pub(crate) fn emit_record<R: Record + ?Sized>(&self, record: &R) {
-        if !self.enabled(record.component(), record.level()) {
-            return;
+        if self.enabled(record.component(), record.level()) {
+            self.write(record);
         }
+    }
+
+    /// Renders `record` and hands it over, without asking the filter.
+    fn write<R: Record + ?Sized>(&self, record: &R) {
         let (settings, metrics) = (&self.shared.settings, &*self.shared.metrics);
         with_output(|out| {
             let split = render_into(out, record, settings, metrics);
@@ -290,16 +358,11 @@ fn config_invalid(issue: &ConfigIssue) -> Notice {
     .field("used", issue.used.as_str())
 }
 
-/// The parts of a rendered line (see [`render_into`]) for the file and for the console, each
-/// `None` when that output is off.
-pub(crate) fn parts<'a>(
-    settings: &Settings,
-    bytes: &'a [u8],
-    split: usize,
-) -> (Option<&'a [u8]>, Option<&'a [u8]>) {
-    let (file, rest) = bytes.split_at_checked(split).unwrap_or((bytes, &[]));
-    let console = if rest.is_empty() { file } else { rest };
-    (settings.file_enabled.then_some(file), (settings.console != Console::Off).then_some(console))
+/// Set in [`Shared::floor`] when the filter has per-component directives.
+const HAS_DIRECTIVES: u8 = 0x80;
+
+fn floor_of(filter: &Filter) -> u8 {
+    filter.floor_u8() | if filter.has_directives() { HAS_DIRECTIVES } else { 0 }
 }
 
 // ---- this thread's slots ----
@@ -473,14 +536,17 @@ impl Config {
     }
 }
 
-/// Installs `logger` as the global one; returns it, and whether it was installed (false: another
-/// was first, and `logger` is the one in force).
+/// Installs the logger `make` builds as the global one, unless one is installed already; returns
+/// the one in force, and whether it was installed by this call.
 pub(crate) fn install_global(make: impl FnOnce() -> Logger) -> (&'static Logger, bool) {
     let mut installed = false;
     let logger = GLOBAL.get_or_init(|| {
         installed = true;
         make()
     });
+    if installed {
+        interest::global_filter(&logger.filter());
+    }
     (logger, installed)
 }
 
@@ -493,12 +559,27 @@ pub fn global() -> Option<&'static Logger> {
 /// Emits `event` through the global logger (see [`Logger::emit`]).
 ///
 /// Inside a capture of `logfix-testkit`, the event goes to the capture instead.
+#[inline]
 pub fn emit<E: LogEvent + ?Sized>(event: &E) {
-    emit_record(&Derived(event));
+    if interest::could_enable(event.metadata().level()) {
+        emit_record(&Derived(event));
+    }
+}
+
+/// Replaces the global logger's level directives; see [`Logger::set_filter`].
+///
+/// # Errors
+/// A [`FilterError`] when `directives` cannot be read or no logger is installed; nothing
+/// changes then.
+pub fn set_filter(directives: &str) -> Result<(), FilterError> {
+    GLOBAL.get().ok_or_else(FilterError::no_logger)?.set_filter(directives)
 }
 
 /// Emits through the capture of a test, else the global logger, else stderr.
 pub(crate) fn emit_record<R: Record + ?Sized>(record: &R) {
+    if !interest::could_enable(record.level()) {
+        return;
+    }
     if crate::capture::is_active() {
         crate::capture::emit(record);
         return;
@@ -512,6 +593,9 @@ pub(crate) fn emit_record<R: Record + ?Sized>(record: &R) {
 /// Whether an event at `level` from `component` would be written by [`emit`] (always, inside a
 /// capture).
 pub(crate) fn enabled(component: &str, level: Level) -> bool {
+    if !interest::could_enable(level) {
+        return false;
+    }
     if crate::capture::is_active() {
         return true;
     }

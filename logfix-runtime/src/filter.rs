@@ -38,7 +38,7 @@ pub struct Filter {
 struct Threshold(u8);
 
 impl Threshold {
-    const OFF: Threshold = Threshold(Level::Error as u8 + 1);
+    pub(crate) const OFF: Threshold = Threshold(Level::Error as u8 + 1);
 
     fn of(level: Level) -> Self {
         Threshold(level as u8)
@@ -50,17 +50,50 @@ impl Threshold {
 }
 
 impl FromStr for Threshold {
-    type Err = String;
+    type Err = FilterError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s.trim().eq_ignore_ascii_case("off") {
             return Ok(Threshold::OFF);
         }
         s.parse::<Level>().map(Threshold::of).map_err(|_| {
-            format!("unknown level `{}`: expected trace, debug, info, warn, error or off", s.trim())
+            FilterError(format!(
+                "unknown level `{}`: expected trace, debug, info, warn, error or off",
+                s.trim()
+            ))
         })
     }
 }
+
+/// Level directives that could not be read: the message names the first directive that is not
+/// `LEVEL` or `COMPONENT=LEVEL`, or says that no logger is installed to take them.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::Filter;
+///
+/// let error = "info,db=loud".parse::<Filter>().unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "unknown level `loud`: expected trace, debug, info, warn, error or off"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterError(String);
+
+impl FilterError {
+    pub(crate) fn no_logger() -> Self {
+        FilterError("no logger is installed: call init() first".to_owned())
+    }
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FilterError {}
 
 impl Filter {
     /// Writes events at `level` and above from every component.
@@ -88,6 +121,16 @@ impl Filter {
         self.floor.allows(level)
     }
 
+    /// The most verbose level written by some directive, as `Level as u8` (5: nothing).
+    pub(crate) fn floor_u8(&self) -> u8 {
+        self.floor.0
+    }
+
+    /// Whether some directive names a component (else the level is the whole answer).
+    pub(crate) fn has_directives(&self) -> bool {
+        !self.directives.is_empty()
+    }
+
     fn threshold(&self, component: &str) -> Threshold {
         self.directives
             .iter()
@@ -112,10 +155,10 @@ impl Default for Filter {
 }
 
 impl FromStr for Filter {
-    type Err = String;
+    type Err = FilterError;
 
     /// # Errors
-    /// Returns a sentence naming the first directive that is not `LEVEL` or `COMPONENT=LEVEL`.
+    /// A [`FilterError`] naming the first directive that is not `LEVEL` or `COMPONENT=LEVEL`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut default = None;
         let mut directives: Vec<(Box<str>, Threshold)> = Vec::new();
@@ -125,7 +168,7 @@ impl FromStr for Filter {
                 Some((target, level)) => {
                     let target = target.trim();
                     if target.is_empty() {
-                        return Err(format!("directive `{part}` names no component"));
+                        return Err(FilterError(format!("directive `{part}` names no component")));
                     }
                     let threshold = level.parse::<Threshold>()?;
                     directives.retain(|(t, _)| &**t != target);
@@ -134,7 +177,7 @@ impl FromStr for Filter {
             }
         }
         if default.is_none() && directives.is_empty() {
-            return Err("no level given".to_owned());
+            return Err(FilterError("no level given".to_owned()));
         }
         let default = default.unwrap_or(Threshold::of(Level::Info));
         directives.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));

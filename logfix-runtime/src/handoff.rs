@@ -20,16 +20,33 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, SendError, Sender, TrySendError};
 
-use crate::config::Overflow;
+use crate::config::{Console, Overflow, Settings};
 use crate::metrics::Metrics;
+
+/// How long a flush or shutdown request waits for room in a full queue, and a flush for the
+/// writer's answer.
+pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A batch is handed over once it holds this many lines...
 pub(crate) const BATCH_LINES: usize = 64;
 /// ...or this many bytes in either of its buffers.
 const BATCH_BYTES: usize = 16 * 1024;
+
+/// The parts of a rendered line (the JSON line, then the console's copy from `split` on when it differs) for the file and for the console, each
+/// `None` when that output is off.
+pub(crate) fn parts<'a>(
+    settings: &Settings,
+    bytes: &'a [u8],
+    split: usize,
+) -> (Option<&'a [u8]>, Option<&'a [u8]>) {
+    let (file, rest) = bytes.split_at_checked(split).unwrap_or((bytes, &[]));
+    let console = if rest.is_empty() { file } else { rest };
+    (settings.file_enabled.then_some(file), (settings.console != Console::Off).then_some(console))
+}
 
 /// Rendered lines: the bytes for the file and, when the console is on, the console's copy.
 #[derive(Debug, Default)]
@@ -337,7 +354,7 @@ impl Handoff {
 
     /// Sends a flush or shutdown request, waiting at most `timeout` for room; `false` when the
     /// writer is gone or the queue stayed full.
-    pub(crate) fn request(&self, message: Message, timeout: std::time::Duration) -> bool {
+    pub(crate) fn request(&self, message: Message, timeout: Duration) -> bool {
         self.sender.send_timeout(message, timeout).is_ok()
     }
 

@@ -56,6 +56,7 @@ mod fork;
 mod global;
 mod guard;
 mod handoff;
+mod interest;
 mod metrics;
 pub mod redact;
 mod render;
@@ -74,12 +75,12 @@ pub use config::{
     DEFAULT_QUEUE_CAPACITY, DEFAULT_RETRY_AFTER,
 };
 pub use context::{Context, ContextValue, Entered, WithContext, WithLogContext};
-pub use dispatch::{emit, flush, global, metrics, shutdown, Logger};
+pub use dispatch::{emit, flush, global, metrics, set_filter, shutdown, Logger};
 pub use event::{
     Level, LogEvent, Metadata, ParseLevelError, Value, ValueWriter, CONTEXT_KEYS, REDACTED,
     RESERVED_KEYS,
 };
-pub use filter::Filter;
+pub use filter::{Filter, FilterError};
 pub use global::init;
 pub use guard::Guard;
 pub use metrics::MetricsSnapshot;

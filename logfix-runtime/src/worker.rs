@@ -18,9 +18,8 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::clock;
 use crate::config::{Console, Settings};
-use crate::dispatch::{parts, HANDSHAKE_TIMEOUT};
 use crate::event::notice::{self, Notice};
-use crate::handoff::{Batch, Hub, Message, WriterEnd};
+use crate::handoff::{parts, Batch, Hub, Message, WriterEnd, HANDSHAKE_TIMEOUT};
 use crate::metrics::Metrics;
 use crate::render::{self, Derived, Format, Output};
 use crate::sink::{stderr, FileSink, Placement};

@@ -2,14 +2,11 @@
 //! schema. [`init`](crate::init) installs it; [`install`] does so for programs that configure
 //! logging themselves.
 
-use core::fmt::Write as _;
-
 use log::kv::{Key, Value, VisitSource};
 
-use super::ForeignEvent;
-use crate::context::ContextValue;
-use crate::dispatch;
+use super::{FieldValue, Fields, ForeignEvent};
 use crate::event::Level;
+use crate::{dispatch, interest};
 
 /// The `log` logger; see the [module docs](self).
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,14 +16,15 @@ pub struct LogBridge {
 
 static BRIDGE: LogBridge = LogBridge { _private: () };
 
-/// Installs the bridge as the `log` crate's global logger and lets every level through to it
-/// (logfix's own directives decide what is written).
+/// Installs the bridge as the `log` crate's global logger. From then on `log::max_level()`
+/// follows logfix's level directives, so that a disabled `log::trace!` costs a load and a
+/// branch.
 ///
 /// # Errors
 /// When another logger is already installed.
 pub fn install() -> Result<(), log::SetLoggerError> {
     log::set_logger(&BRIDGE)?;
-    log::set_max_level(log::LevelFilter::Trace);
+    interest::log_bridge_installed();
     Ok(())
 }
 
@@ -49,10 +47,17 @@ impl log::Log for LogBridge {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let mut event = ForeignEvent::new(level(record.level()), record.target(), "log");
-        let _ = write!(event.message, "{}", record.args());
-        let _ = record.key_values().visit(&mut Fields(&mut event));
-        dispatch::emit_record(&event);
+        super::with_fields(|fields| {
+            fields.message(*record.args());
+            let _ = record.key_values().visit(&mut Visitor(fields));
+            let event = ForeignEvent {
+                level: level(record.level()),
+                component: record.target(),
+                event: "log",
+                fields,
+            };
+            dispatch::emit_record(&event);
+        });
     }
 
     fn flush(&self) {
@@ -60,22 +65,22 @@ impl log::Log for LogBridge {
     }
 }
 
-struct Fields<'a, 'b>(&'a mut ForeignEvent<'b>);
+struct Visitor<'a>(&'a mut Fields);
 
-impl<'kvs> VisitSource<'kvs> for Fields<'_, '_> {
+impl<'kvs> VisitSource<'kvs> for Visitor<'_> {
     fn visit_pair(&mut self, key: Key<'kvs>, value: Value<'kvs>) -> Result<(), log::kv::Error> {
-        let value = if let Some(v) = value.to_u64() {
-            ContextValue::U64(v)
+        let key = key.as_str();
+        if let Some(v) = value.to_u64() {
+            self.0.event_field(key, FieldValue::U64(v));
         } else if let Some(v) = value.to_i64() {
-            ContextValue::I64(v)
+            self.0.event_field(key, FieldValue::I64(v));
         } else if let Some(v) = value.to_f64() {
-            ContextValue::F64(v)
+            self.0.event_field(key, FieldValue::F64(v));
         } else if let Some(v) = value.to_bool() {
-            ContextValue::Bool(v)
+            self.0.event_field(key, FieldValue::Bool(v));
         } else {
-            ContextValue::from(value.to_string())
-        };
-        self.0.field(key.as_str(), value);
+            self.0.fmt(key, format_args!("{value}"));
+        }
         Ok(())
     }
 }

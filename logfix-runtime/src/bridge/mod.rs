@@ -8,54 +8,164 @@
 //! becomes `field.<key>` (`field.level`), and a span field whose key is already taken becomes
 //! `<span name>.<key>`. Event and span fields win over the context's keys, as an event's own
 //! fields do.
+//!
+//! A bridged event is collected into buffers that each thread reuses from one event to the
+//! next ([`Fields`]): no allocation per event once they have grown.
 
 #[cfg(feature = "log")]
 pub mod log;
 #[cfg(feature = "tracing")]
 pub mod tracing;
 
-use crate::context::ContextValue;
+use core::cell::RefCell;
+use core::fmt::{self, Write as _};
+use core::ops::Range;
+
 use crate::event::{FieldWriter, Level, MessageWriter, RESERVED_KEYS};
 use crate::render::line::Line;
 use crate::render::sink::{self, Parts, Pretty};
 use crate::render::Record;
+
+/// A field's value as collected: numbers as they are, text in [`Fields::text`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum FieldValue {
+    Str(Range<usize>),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
+}
+
+/// The message and fields of one bridged event (or one span), reused from one to the next.
+#[derive(Debug, Default)]
+pub(crate) struct Fields {
+    message: String,
+    /// The keys and string values, one after the other.
+    text: String,
+    items: Vec<(Range<usize>, FieldValue)>,
+}
+
+impl Fields {
+    fn clear(&mut self) {
+        self.message.clear();
+        self.text.clear();
+        self.items.clear();
+    }
+
+    fn key(&self, range: &Range<usize>) -> &str {
+        self.text.get(range.clone()).unwrap_or_default()
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.items.iter().any(|(k, _)| self.key(k) == key)
+    }
+
+    /// Appends `parts` to the text; returns where they are.
+    fn add_text(&mut self, parts: &[&str]) -> Range<usize> {
+        let start = self.text.len();
+        for part in parts {
+            self.text.push_str(part);
+        }
+        start..self.text.len()
+    }
+
+    /// Appends formatted text; returns where it is.
+    fn add_fmt(&mut self, args: fmt::Arguments<'_>) -> Range<usize> {
+        let start = self.text.len();
+        // Writing into a `String` only fails if a `Display` impl fails: what it wrote stays.
+        let _ = self.text.write_fmt(args);
+        start..self.text.len()
+    }
+
+    /// The message: `Display` of `args`.
+    pub(crate) fn message(&mut self, args: fmt::Arguments<'_>) {
+        self.message.clear();
+        let _ = self.message.write_fmt(args);
+    }
+
+    /// An event field with a string value.
+    pub(crate) fn str(&mut self, key: &str, value: &str) {
+        let value = self.add_text(&[value]);
+        self.event_field(key, FieldValue::Str(value));
+    }
+
+    /// An event field with a formatted value.
+    pub(crate) fn fmt(&mut self, key: &str, value: fmt::Arguments<'_>) {
+        let value = self.add_fmt(value);
+        self.event_field(key, FieldValue::Str(value));
+    }
+
+    /// An event field; a mandatory key is moved aside to `field.<key>`, and a repeated key
+    /// replaces the earlier value.
+    pub(crate) fn event_field(&mut self, key: &str, value: FieldValue) {
+        let reserved = RESERVED_KEYS.contains(&key);
+        let existing = self.items.iter().position(|(k, _)| {
+            let k = self.key(k);
+            if reserved {
+                k.strip_prefix("field.") == Some(key)
+            } else {
+                k == key
+            }
+        });
+        if let Some(entry) = existing.and_then(|i| self.items.get_mut(i)) {
+            entry.1 = value;
+        } else {
+            let key =
+                if reserved { self.add_text(&["field.", key]) } else { self.add_text(&[key]) };
+            self.items.push((key, value));
+        }
+    }
+
+    /// Adds the fields of `span`, named `name`; a key already written becomes `<name>.<key>`
+    /// (and is left out if that is taken too).
+    pub(crate) fn span_fields(&mut self, name: &str, span: &Fields) {
+        for (key, value) in &span.items {
+            let key = span.key(key);
+            let taken = |this: &Self, k: &str| RESERVED_KEYS.contains(&k) || this.has(k);
+            let key = if taken(self, key) {
+                let prefixed = self.add_text(&[name, ".", key]);
+                if taken(self, self.key(&prefixed)) {
+                    self.text.truncate(prefixed.start);
+                    continue;
+                }
+                prefixed
+            } else {
+                self.add_text(&[key])
+            };
+            let value = match value {
+                FieldValue::Str(range) => FieldValue::Str(self.add_text(&[span.key(range)])),
+                other => other.clone(),
+            };
+            self.items.push((key, value));
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Fields> = RefCell::new(Fields::default());
+}
+
+/// Runs `f` on this thread's reused [`Fields`], emptied; on fresh ones while they are in use (a
+/// field's `Debug` impl that logs) or gone (thread exit).
+pub(crate) fn with_fields(f: impl FnOnce(&mut Fields)) {
+    let mut f = Some(f);
+    let _ = SCRATCH.try_with(|scratch| {
+        if let (Ok(mut fields), Some(f)) = (scratch.try_borrow_mut(), f.take()) {
+            fields.clear();
+            f(&mut fields);
+        }
+    });
+    if let Some(f) = f {
+        f(&mut Fields::default());
+    }
+}
 
 /// An event from another logging framework, collected before it is rendered.
 pub(crate) struct ForeignEvent<'a> {
     pub(crate) level: Level,
     pub(crate) component: &'a str,
     pub(crate) event: &'a str,
-    pub(crate) message: String,
-    pub(crate) fields: Vec<(String, ContextValue)>,
-}
-
-impl<'a> ForeignEvent<'a> {
-    pub(crate) fn new(level: Level, component: &'a str, event: &'a str) -> Self {
-        Self { level, component, event, message: String::new(), fields: Vec::new() }
-    }
-
-    /// Adds an event field; a mandatory key is moved aside to `field.<key>`, and a repeated key
-    /// replaces the earlier value.
-    pub(crate) fn field(&mut self, key: &str, value: ContextValue) {
-        let key =
-            if RESERVED_KEYS.contains(&key) { format!("field.{key}") } else { key.to_owned() };
-        match self.fields.iter_mut().find(|(k, _)| *k == key) {
-            Some(entry) => entry.1 = value,
-            None => self.fields.push((key, value)),
-        }
-    }
-
-    /// Adds a field of the span `span`; a key already written becomes `<span>.<key>`.
-    pub(crate) fn span_field(&mut self, span: &str, key: &str, value: ContextValue) {
-        let taken = |k: &str| RESERVED_KEYS.contains(&k) || self.fields.iter().any(|(f, _)| f == k);
-        let mut key = key.to_owned();
-        if taken(&key) {
-            key = format!("{span}.{key}");
-        }
-        if !taken(&key) {
-            self.fields.push((key, value));
-        }
-    }
+    pub(crate) fields: &'a Fields,
 }
 
 impl Record for ForeignEvent<'_> {
@@ -82,16 +192,24 @@ impl Record for ForeignEvent<'_> {
 
 impl Parts for ForeignEvent<'_> {
     fn has_field(&self, key: &str) -> bool {
-        self.fields.iter().any(|(k, _)| k == key)
+        self.fields.has(key)
     }
 
     fn write_message(&self, w: &mut MessageWriter<'_>) {
-        w.literal(&self.message);
+        w.literal(&self.fields.message);
     }
 
     fn write_fields(&self, w: &mut FieldWriter<'_>) {
-        for (key, value) in &self.fields {
-            w.context_value(key, value);
+        let fields = self.fields;
+        for (key, value) in &fields.items {
+            let key = fields.key(key);
+            match value {
+                FieldValue::Str(range) => w.value(key, fields.key(range)),
+                FieldValue::I64(v) => w.value(key, v),
+                FieldValue::U64(v) => w.value(key, v),
+                FieldValue::F64(v) => w.value(key, v),
+                FieldValue::Bool(v) => w.value(key, v),
+            }
         }
     }
 }
@@ -100,17 +218,49 @@ impl Parts for ForeignEvent<'_> {
 mod tests {
     use super::*;
 
+    fn keys(fields: &Fields) -> Vec<&str> {
+        fields.items.iter().map(|(k, _)| fields.key(k)).collect()
+    }
+
     #[test]
     fn keys_are_never_written_twice() {
-        let mut e = ForeignEvent::new(Level::Info, "hyper", "tracing");
-        e.field("level", ContextValue::from("x"));
-        e.field("user_id", ContextValue::from(1_u8));
-        e.field("user_id", ContextValue::from(2_u8));
-        e.span_field("request", "user_id", ContextValue::from(3_u8));
-        e.span_field("conn", "user_id", ContextValue::from(4_u8));
-        e.span_field("request", "peer", ContextValue::from("a"));
-        let keys: Vec<_> = e.fields.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["field.level", "user_id", "request.user_id", "conn.user_id", "peer"]);
-        assert_eq!(e.fields[1].1, ContextValue::U64(2));
+        let mut e = Fields::default();
+        e.str("level", "x");
+        e.event_field("user_id", FieldValue::U64(1));
+        e.event_field("user_id", FieldValue::U64(2));
+        e.event_field("level", FieldValue::U64(9));
+        let mut request = Fields::default();
+        request.event_field("user_id", FieldValue::U64(3));
+        request.str("peer", "a");
+        let mut conn = Fields::default();
+        conn.event_field("user_id", FieldValue::U64(4));
+        conn.str("peer", "b");
+        e.span_fields("request", &request);
+        e.span_fields("conn", &conn);
+        assert_eq!(
+            keys(&e),
+            ["field.level", "user_id", "request.user_id", "peer", "conn.user_id", "conn.peer"]
+        );
+        assert_eq!(e.items[0].1, FieldValue::U64(9), "a repeated key replaces the value");
+        assert_eq!(e.items[1].1, FieldValue::U64(2));
+    }
+
+    /// Buffers are reused: once grown, collecting another event allocates nothing.
+    #[test]
+    fn collecting_again_reuses_the_buffers() {
+        let collect = |f: &mut Fields| {
+            f.message(format_args!("took {}ms", 12));
+            f.str("route", "/items");
+            f.fmt("peer", format_args!("{:?}", "10.0.0.1"));
+            f.event_field("n", FieldValue::I64(-3));
+        };
+        let mut f = Fields::default();
+        collect(&mut f);
+        let capacity = (f.message.capacity(), f.text.capacity(), f.items.capacity());
+        f.clear();
+        collect(&mut f);
+        assert_eq!((f.message.capacity(), f.text.capacity(), f.items.capacity()), capacity);
+        assert_eq!(f.message, "took 12ms");
+        assert_eq!(keys(&f), ["route", "peer", "n"]);
     }
 }

@@ -19,15 +19,14 @@ use core::fmt;
 
 use tracing_core::field::{Field, Visit};
 use tracing_core::span::{Attributes, Id, Record as SpanRecord};
-use tracing_core::{Event, Interest, Metadata, Subscriber};
+use tracing_core::{Event, Interest, LevelFilter, Metadata, Subscriber};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use super::ForeignEvent;
-use crate::context::ContextValue;
-use crate::dispatch;
+use super::{FieldValue, Fields, ForeignEvent};
 use crate::event::Level;
+use crate::{dispatch, interest};
 
 /// The layer; see the [module docs](self).
 #[derive(Debug, Clone, Copy, Default)]
@@ -62,35 +61,54 @@ fn level(level: tracing_core::Level) -> Level {
     }
 }
 
-/// The fields of a span, kept in its extensions until its events need them.
-struct SpanFields(Vec<(String, ContextValue)>);
+/// Whether logfix writes what `metadata` describes (an event, or a span whose fields events
+/// inside it would carry).
+fn wanted(metadata: &Metadata<'_>) -> bool {
+    dispatch::enabled(metadata.target(), level(*metadata.level()))
+}
 
 impl<S> Layer<S> for LogfixLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    fn register_callsite(&self, _metadata: &'static Metadata<'static>) -> Interest {
-        // Decided per event: level directives can change with a capture or a new logger.
-        Interest::sometimes()
+    /// Decided once per call site from the filter (a change of the filter or a test's capture
+    /// asks `tracing` to ask again): a disabled call site then costs `tracing` a load and a
+    /// branch, and a span nobody writes is not recorded at all.
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if wanted(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
     }
 
     fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        // Spans are always recorded: their fields belong to the events inside them.
-        metadata.is_span() || dispatch::enabled(metadata.target(), level(*metadata.level()))
+        wanted(metadata)
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(match interest::max_level() {
+            None => LevelFilter::OFF,
+            Some(Level::Error) => LevelFilter::ERROR,
+            Some(Level::Warn) => LevelFilter::WARN,
+            Some(Level::Info) => LevelFilter::INFO,
+            Some(Level::Debug) => LevelFilter::DEBUG,
+            Some(Level::Trace) => LevelFilter::TRACE,
+        })
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(id) {
-            let mut fields = SpanFields(Vec::new());
-            attrs.record(&mut SpanVisitor(&mut fields.0));
+            let mut fields = Fields::default();
+            attrs.record(&mut Visitor(&mut fields));
             span.extensions_mut().insert(fields);
         }
     }
 
     fn on_record(&self, id: &Id, values: &SpanRecord<'_>, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(id) {
-            if let Some(fields) = span.extensions_mut().get_mut::<SpanFields>() {
-                values.record(&mut SpanVisitor(&mut fields.0));
+            if let Some(fields) = span.extensions_mut().get_mut::<Fields>() {
+                values.record(&mut Visitor(fields));
             }
         }
     }
@@ -100,110 +118,78 @@ where
         // Without an explicit `name:`, tracing names events `event file.rs:42`, which changes
         // with every edit: not a stable event name.
         let name = if meta.name().starts_with("event ") { "tracing" } else { meta.name() };
-        let mut record = ForeignEvent::new(level(*meta.level()), meta.target(), name);
-        event.record(&mut EventVisitor(&mut record));
-        if let Some(scope) = ctx.event_scope(event) {
-            for span in scope {
-                if let Some(fields) = span.extensions().get::<SpanFields>() {
-                    for (key, value) in &fields.0 {
-                        record.span_field(span.name(), key, value.clone());
+        super::with_fields(|fields| {
+            event.record(&mut Visitor(fields));
+            if let Some(scope) = ctx.event_scope(event) {
+                for span in scope {
+                    if let Some(span_fields) = span.extensions().get::<Fields>() {
+                        fields.span_fields(span.name(), span_fields);
                     }
                 }
             }
-        }
-        dispatch::emit_record(&record);
+            let record = ForeignEvent {
+                level: level(*meta.level()),
+                component: meta.target(),
+                event: name,
+                fields,
+            };
+            dispatch::emit_record(&record);
+        });
     }
 }
 
-struct EventVisitor<'a, 'b>(&'a mut ForeignEvent<'b>);
+/// Collects an event's or a span's fields; `message` is the event's message.
+struct Visitor<'a>(&'a mut Fields);
 
-impl Visit for EventVisitor<'_, '_> {
+impl Visit for Visitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
-            value.clone_into(&mut self.0.message);
+            self.0.message(format_args!("{value}"));
         } else {
-            self.0.field(field.name(), ContextValue::from(value));
+            self.0.str(field.name(), value);
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if field.name() == "message" {
-            self.0.message = format!("{value:?}");
+            self.0.message(format_args!("{value:?}"));
         } else {
-            self.0.field(field.name(), ContextValue::from(format!("{value:?}")));
+            self.0.fmt(field.name(), format_args!("{value:?}"));
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.field(field.name(), ContextValue::I64(value));
+        self.0.event_field(field.name(), FieldValue::I64(value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.field(field.name(), ContextValue::U64(value));
+        self.0.event_field(field.name(), FieldValue::U64(value));
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.field(field.name(), ContextValue::F64(value));
+        self.0.event_field(field.name(), FieldValue::F64(value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.field(field.name(), ContextValue::Bool(value));
+        self.0.event_field(field.name(), FieldValue::Bool(value));
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.0.field(field.name(), ContextValue::from(error_chain(value)));
-    }
-}
-
-struct SpanVisitor<'a>(&'a mut Vec<(String, ContextValue)>);
-
-impl SpanVisitor<'_> {
-    fn set(&mut self, field: &Field, value: ContextValue) {
-        match self.0.iter_mut().find(|(k, _)| k == field.name()) {
-            Some(entry) => entry.1 = value,
-            None => self.0.push((field.name().to_owned(), value)),
-        }
-    }
-}
-
-impl Visit for SpanVisitor<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.set(field, ContextValue::from(value));
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.set(field, ContextValue::from(format!("{value:?}")));
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.set(field, ContextValue::I64(value));
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.set(field, ContextValue::U64(value));
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.set(field, ContextValue::F64(value));
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.set(field, ContextValue::Bool(value));
-    }
-
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.set(field, ContextValue::from(error_chain(value)));
+        self.0.fmt(field.name(), format_args!("{}", ErrorChain(value)));
     }
 }
 
 /// `outer: inner: root cause`, following `source()`.
-pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+pub(crate) struct ErrorChain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
     }
-    text
 }

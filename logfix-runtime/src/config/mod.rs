@@ -346,7 +346,9 @@ impl Config {
         s.max_total_size = code.max_total_size.or(s.max_total_size);
 
         let level = s.filter.to_string();
-        if let Some(v) = env.get("LOGFIX_LEVEL", &level, str::parse::<Filter>) {
+        if let Some(v) =
+            env.get("LOGFIX_LEVEL", &level, |v| v.parse::<Filter>().map_err(|e| e.to_string()))
+        {
             s.filter = v;
         }
         let format = s.format.to_string();

@@ -94,6 +94,8 @@ notices! {
     FILE_WRITE_RESUMED = "file_write_resumed" at Info;
     /// A rotation or a compression failed.
     ROTATION_FAILED = "rotation_failed" at Error;
+    /// The level directives were changed at run time (`set_filter`).
+    FILTER_CHANGED = "filter_changed" at Info;
     /// A global `tracing` subscriber or `log` logger was already installed.
     BRIDGE_NOT_INSTALLED = "bridge_not_installed" at Warn;
 }

@@ -1,0 +1,101 @@
+//! Level directives at run time (`set_filter`), and what they tell `tracing` and `log`: a
+//! disabled call site is never handed to logfix, a disabled span is not recorded, and a new
+//! filter takes effect for the next event on every thread. Each scenario runs in a child
+//! process, since a process has one global logger.
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+
+mod common;
+
+use common::{assert_success, is_child, read_text, run_child, Scratch};
+use logfix_runtime::{Config, LogEvent};
+
+#[derive(LogEvent)]
+#[log(component = "db", level = "debug", message = "query {n}")]
+struct Query {
+    n: u32,
+}
+
+fn lines(dir: &str) -> Vec<serde_json::Value> {
+    read_text(&std::path::Path::new(dir).join("app.log"))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn child_changes_the_filter() {
+    if !is_child("child_changes_the_filter") {
+        return;
+    }
+    let dir = std::env::var("TEST_DIR").unwrap();
+    let _guard = Config::new().dir(dir.clone().into()).init();
+
+    // `info`: the bridges' call sites below it are off before they reach logfix.
+    assert_eq!(log::max_level(), log::LevelFilter::Info);
+    assert!(tracing::trace_span!("off").is_disabled());
+    assert!(!tracing::enabled!(tracing::Level::DEBUG));
+    tracing::debug!(target: "db", n = 0, "hidden");
+    log::debug!(target: "db", "hidden");
+    logfix_runtime::emit(&Query { n: 0 });
+
+    logfix_runtime::set_filter("info,db=debug").unwrap();
+    assert_eq!(log::max_level(), log::LevelFilter::Debug);
+    tracing::debug!(target: "db", n = 1, "shown");
+    tracing::debug!(target: "web", n = 1, "hidden");
+    log::debug!(target: "db::pool", "shown");
+    logfix_runtime::emit(&Query { n: 1 });
+    // Another thread, started after the change, sees it too.
+    std::thread::spawn(|| logfix_runtime::emit(&Query { n: 2 })).join().unwrap();
+
+    let bad = logfix_runtime::set_filter("info,db=loud").unwrap_err();
+    assert!(bad.to_string().contains("loud"), "{bad}");
+    assert_eq!(logfix_runtime::global().unwrap().filter().to_string(), "info,db=debug");
+
+    logfix_runtime::set_filter("trace").unwrap();
+    let span = tracing::trace_span!("conn", peer = "10.0.0.1");
+    assert!(!span.is_disabled());
+    span.in_scope(|| tracing::trace!(target: "net", "in a span"));
+
+    logfix_runtime::set_filter("warn").unwrap();
+    assert!(tracing::info_span!("off").is_disabled());
+    logfix_runtime::emit(&Query { n: 3 });
+    logfix_runtime::flush();
+
+    let lines = lines(&dir);
+    let mut messages: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["component"] != "logfix")
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    // Lines of different threads are ordered by timestamp, not in the file.
+    messages.sort_unstable();
+    assert_eq!(messages, ["in a span", "query 1", "query 2", "shown", "shown"]);
+    let in_span = lines.iter().find(|l| l["message"] == "in a span").unwrap();
+    assert_eq!(in_span["peer"], "10.0.0.1", "an enabled span's fields are recorded");
+    let changes: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l["event"] == "filter_changed")
+        .map(|l| (l["old"].as_str().unwrap(), l["new"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        changes,
+        [("info", "info,db=debug"), ("info,db=debug", "trace"), ("trace", "warn")],
+        "each change is written, the last one although it is below `warn`"
+    );
+}
+
+#[test]
+fn filters_change_at_run_time_for_every_framework() {
+    let dir = Scratch::new("filter-change");
+    let out = run_child("child_changes_the_filter", &[("TEST_DIR", dir.path().as_os_str())]);
+    assert_success(&out, "the child");
+}
+
+#[test]
+fn set_filter_without_a_logger_is_an_error() {
+    if logfix_runtime::global().is_none() {
+        let error = logfix_runtime::set_filter("debug").unwrap_err();
+        assert!(error.to_string().contains("init()"), "{error}");
+    }
+}
