@@ -98,7 +98,7 @@ impl Fields {
     /// An event field; a mandatory key is moved aside to `field.<key>`, and a repeated key
     /// replaces the earlier value.
     pub(crate) fn event_field(&mut self, key: &str, value: FieldValue) {
-        let reserved = RESERVED_KEYS.contains(&key);
+        let reserved = is_reserved(key);
         let existing = self.items.iter().position(|(k, _)| {
             let k = self.key(k);
             if reserved {
@@ -121,7 +121,7 @@ impl Fields {
     pub(crate) fn span_fields(&mut self, name: &str, span: &Fields) {
         for (key, value) in &span.items {
             let key = span.key(key);
-            let taken = |this: &Self, k: &str| RESERVED_KEYS.contains(&k) || this.has(k);
+            let taken = |this: &Self, k: &str| is_reserved(k) || this.has(k);
             let key = if taken(self, key) {
                 let prefixed = self.add_text(&[name, ".", key]);
                 if taken(self, self.key(&prefixed)) {
@@ -139,6 +139,12 @@ impl Fields {
             self.items.push((key, value));
         }
     }
+}
+
+/// Whether `key` is one of [`RESERVED_KEYS`], decided by its length first: this runs for every
+/// bridged field.
+fn is_reserved(key: &str) -> bool {
+    matches!(key.len(), 5 | 7 | 9) && RESERVED_KEYS.contains(&key)
 }
 
 thread_local! {
@@ -182,7 +188,20 @@ impl Record for ForeignEvent<'_> {
     }
 
     fn write_json(&self, line: &mut Line<'_>) {
-        sink::json_parts(line, self);
+        let fields = self.fields;
+        line.str(&fields.message, true);
+        line.put(b"\"");
+        line.context_with(|key| fields.has(key));
+        for (key, value) in &fields.items {
+            line.field_key(fields.key(key));
+            match value {
+                FieldValue::Str(range) => line.str(fields.key(range), false),
+                FieldValue::I64(v) => line.i64(*v),
+                FieldValue::U64(v) => line.u64(*v),
+                FieldValue::F64(v) => line.record(v, false),
+                FieldValue::Bool(v) => line.bool(*v),
+            }
+        }
     }
 
     fn write_pretty(&self, w: &mut Pretty<'_>) {
@@ -199,6 +218,7 @@ impl Parts for ForeignEvent<'_> {
         w.literal(&self.fields.message);
     }
 
+    /// The pretty format's fields (JSON is written by `write_json` directly).
     fn write_fields(&self, w: &mut FieldWriter<'_>) {
         let fields = self.fields;
         for (key, value) in &fields.items {

@@ -84,6 +84,20 @@ impl<'a> Line<'a> {
         }
     }
 
+    /// Appends `,"key":` for a key known only at run time.
+    #[inline(always)]
+    pub(crate) fn field_key(&mut self, key: &str) {
+        self.put(b",\"");
+        self.str(key, true);
+        self.put(b"\":");
+    }
+
+    /// Appends `true` or `false`.
+    #[inline(always)]
+    pub(crate) fn bool(&mut self, v: bool) {
+        self.put(if v { b"true" } else { b"false" });
+    }
+
     #[inline(always)]
     pub(crate) fn context_with(&mut self, event_has: impl Fn(&str) -> bool) {
         if self.context.is_some() || cfg!(feature = "opentelemetry") {

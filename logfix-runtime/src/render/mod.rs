@@ -145,15 +145,15 @@ pub(crate) fn render<R: Record + ?Sized>(
             line.put(&micros);
             match record.json_head() {
                 Some(head) => line.put(head),
-                None => line.with_output(|out| {
-                    out.buf.extend_from_slice(b"\",\"level\":\"");
-                    out.buf.extend_from_slice(record.level().as_str().as_bytes());
-                    out.buf.extend_from_slice(b"\",\"component\":\"");
-                    escape::escape_into(&mut out.buf, record.component());
-                    out.buf.extend_from_slice(b"\",\"event\":\"");
-                    escape::escape_into(&mut out.buf, record.event());
-                    out.buf.extend_from_slice(b"\",\"message\":\"");
-                }),
+                None => {
+                    line.put(b"\",\"level\":\"");
+                    line.put(record.level().as_str().as_bytes());
+                    line.put(b"\",\"component\":\"");
+                    line.str(record.component(), true);
+                    line.put(b"\",\"event\":\"");
+                    line.str(record.event(), true);
+                    line.put(b"\",\"message\":\"");
+                }
             }
             record.write_json(&mut line);
             line.put(b"}\n");
