@@ -61,6 +61,8 @@ struct Disabled {
 /// Calls in one timed loop; the figure is the loop's time divided by it (one call is far below
 /// the timer's resolution).
 const CALLS: u64 = 20_000_000;
+/// Events of the bridged scenario, after as many again to warm up.
+const EVENTS: u64 = 1_000_000;
 /// Rounds of both sides, taking turns.
 const ROUNDS: usize = 5;
 
@@ -133,10 +135,9 @@ fn bridged() {
             "user {user_id} logged in"
         );
     };
-    for i in 0..100_000 {
+    for i in 0..EVENTS {
         event(i);
     }
-    const EVENTS: u64 = 1_000_000;
     let mut latencies = Vec::with_capacity(EVENTS as usize);
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     for i in 0..EVENTS {

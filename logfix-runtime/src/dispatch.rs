@@ -3,7 +3,7 @@
 use core::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -57,6 +57,8 @@ pub struct Logger {
 }
 
 struct Shared {
+    /// Tells loggers apart in a thread's slots (an address could be reused by a later logger).
+    id: u64,
     settings: Settings,
     /// The filter in force: `settings.filter` until [`Logger::set_filter`] replaces it.
     filter: ArcSwap<Filter>,
@@ -126,6 +128,7 @@ impl Logger {
         let metrics = Arc::new(Metrics::default());
         let (pipeline, file) = Pipeline::start(&settings, &metrics, fork::generation());
         let shared = Shared {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             floor: AtomicU8::new(floor_of(&settings.filter)),
             filter: ArcSwap::from_pointee(settings.filter.clone()),
             settings,
@@ -358,6 +361,9 @@ fn config_invalid(issue: &ConfigIssue) -> Notice {
     .field("used", issue.used.as_str())
 }
 
+/// The next logger's id.
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
 /// Set in [`Shared::floor`] when the filter has per-component directives.
 const HAS_DIRECTIVES: u8 = 0x80;
 
@@ -369,8 +375,8 @@ fn floor_of(filter: &Filter) -> u8 {
 
 /// This thread's slot in one logger's pipeline.
 struct Entry {
-    /// The logger, by the address of its shared state.
-    logger: usize,
+    /// The logger's id.
+    logger: u64,
     pipeline: Arc<Pipeline>,
     slot: Arc<Slot>,
 }
@@ -383,7 +389,7 @@ impl Slots {
     /// The slot for `logger`, registered on first use (and anew in a forked child).
     #[inline]
     fn entry(&mut self, logger: &Logger) -> Option<&Entry> {
-        let id = Arc::as_ptr(&logger.shared) as usize;
+        let id = logger.shared.id;
         let generation = fork::generation();
         let index =
             match self.0.iter().position(|e| e.logger == id && e.pipeline.generation == generation)
@@ -400,7 +406,7 @@ impl Slots {
         // Slots of loggers that have shut down, or of the parent process, are of no more use.
         self.0.retain(|e| e.pipeline.is_current() && !e.pipeline.handoff.hub().is_closed());
         let slot = pipeline.handoff.register();
-        self.0.push(Entry { logger: Arc::as_ptr(&logger.shared) as usize, pipeline, slot });
+        self.0.push(Entry { logger: logger.shared.id, pipeline, slot });
         self.0.len() - 1
     }
 }

@@ -71,8 +71,8 @@ pub mod __private;
 
 pub use config::{
     Compression, Config, ConfigIssue, Console, Environment, Overflow, Settings, DEFAULT_DIR,
-    DEFAULT_FILE, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE,
-    DEFAULT_QUEUE_CAPACITY, DEFAULT_RETRY_AFTER,
+    DEFAULT_FILE, DEFAULT_FILE_MODE, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_FILES,
+    DEFAULT_MAX_FILE_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_RETRY_AFTER,
 };
 pub use context::{Context, ContextValue, Entered, WithContext, WithLogContext};
 pub use dispatch::{emit, flush, global, metrics, set_filter, shutdown, Logger};

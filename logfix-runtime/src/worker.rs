@@ -129,10 +129,9 @@ impl Writer {
 
     fn run(mut self, receiver: &Receiver<Message>) {
         loop {
-            let deadline = match (self.visit_at, self.write_at) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            // The file's periodic work (rescans, retries of failed compressions) also wakes it.
+            let tick_at = self.file.as_ref().map(FileSink::next_tick);
+            let deadline = [self.visit_at, self.write_at, tick_at].into_iter().flatten().min();
             let first = match deadline {
                 Some(at) => receiver.recv_deadline(at),
                 None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
@@ -162,6 +161,12 @@ impl Writer {
             }
             self.report_drops();
             if visited || self.write_at.is_some_and(|at| at <= now) {
+                self.write_out();
+            }
+            if tick_at.is_some_and(|at| at <= now) {
+                if let Some(file) = &mut self.file {
+                    file.tick();
+                }
                 self.write_out();
             }
         }

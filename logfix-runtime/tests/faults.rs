@@ -37,7 +37,7 @@ const DIR_ENV: &str = "LOGFIX_TEST_DIR";
 /// Events a child emits.
 const CHILD_EVENTS: u64 = 500;
 
-/// Tests that fall back to `temp_dir()/logfix` take turns, so that one's clean-up never removes
+/// Tests that fall back to `temp_dir()/logfix-<uid>` take turns, so that one's clean-up never removes
 /// the directory while another is about to open its file there.
 static TEMP_FALLBACK: Mutex<()> = Mutex::new(());
 
@@ -60,7 +60,13 @@ fn field<'a>(line: &'a Map<String, Value>, key: &str) -> &'a str {
     line.get(key).and_then(Value::as_str).unwrap_or_else(|| panic!("no string `{key}` in {line:?}"))
 }
 
-/// The fallback directory `temp_dir()/logfix`, and a unique file name in it; removes that
+/// This user's id, as the OS gives it to a new directory.
+fn uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(Scratch::new("uid").path()).unwrap().uid()
+}
+
+/// The fallback directory `temp_dir()/logfix-<uid>`, and a unique file name in it; removes that
 /// file's set (and the directory, if this test created it and left it empty) when dropped.
 struct TempFallback {
     dir: PathBuf,
@@ -72,7 +78,7 @@ struct TempFallback {
 impl TempFallback {
     fn new(test: &str) -> Self {
         let turn = TEMP_FALLBACK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let dir = std::env::temp_dir().join("logfix");
+        let dir = std::env::temp_dir().join(format!("logfix-{}", uid()));
         Self {
             created: !dir.exists(),
             file: format!("logfix-test-{test}-{}.log", std::process::id()),
@@ -113,7 +119,7 @@ fn emit_seqs(logger: &logfix_runtime::Logger, from: u64, n: u64) {
 }
 
 /// Logs to `dir` (which the test made unusable) and checks that everything went to the file
-/// in `temp_dir()/logfix`, with a `logging_started` that names `dir` as refused.
+/// in `temp_dir()/logfix-<uid>`, with a `logging_started` that names `dir` as refused.
 fn assert_falls_back_to_temp(config: Config, fallback: &TempFallback, refused: &Path) {
     let logger = config.build();
     assert_eq!(logger.file_path(), Some(fallback.path().as_path()));
@@ -315,7 +321,7 @@ fn with_no_usable_directory_lines_go_to_stderr() {
     assert!(field(&started, "message").contains("stderr"), "it says where lines go: {started:?}");
     assert_eq!(field(&started, "file"), "");
     let reason = field(&started, "fallback_reason");
-    for dir in [&refused, &temp.join("logfix")] {
+    for dir in [&refused, &temp.join(format!("logfix-{}", uid()))] {
         assert!(reason.contains(&dir.display().to_string()), "{reason} names {}", dir.display());
     }
     let report = child_report(&output);
@@ -362,8 +368,8 @@ fn a_directory_deleted_while_logging_is_created_again() {
 #[test]
 fn leftovers_of_a_crash_are_finished_at_start_up() {
     let scratch = Scratch::new("fault-leftovers");
-    let rotated = scratch.join("app.log.20200101T000000.000000Z");
-    let temp = scratch.join("app.log.20200101T000001.000000Z.gz.999999999.tmp");
+    let rotated = scratch.join("app.log.00000001");
+    let temp = scratch.join("app.log.00000002.gz.999999999.tmp");
     let content = "{\"from\":\"before the crash\"}\n".repeat(2_000);
     fs::write(&rotated, &content).unwrap();
     fs::write(&temp, b"\x1f\x8b half a gzip stream").unwrap();
@@ -379,12 +385,9 @@ fn leftovers_of_a_crash_are_finished_at_start_up() {
 
     assert!(!rotated.exists(), "the rotated file was compressed");
     assert!(!temp.exists(), "the dead process's temporary file is gone");
-    let gz = scratch.join("app.log.20200101T000000.000000Z.gz");
+    let gz = scratch.join("app.log.00000001.gz");
     assert_eq!(read_text(&gz), content, "valid gzip of the original");
-    assert_eq!(
-        common::names(scratch.path()),
-        [".app.log.lock", "app.log", "app.log.20200101T000000.000000Z.gz"]
-    );
+    assert_eq!(common::names(scratch.path()), [".app.log.lock", "app.log", "app.log.00000001.gz"]);
     assert_eq!((m.compressions, m.compression_failures), (1, 0), "{m:?}");
     let active = read_text(&scratch.join("app.log"));
     assert_eq!(active.lines().count(), 11);
@@ -634,4 +637,190 @@ fn a_file_that_fails_and_recovers_is_resumed() {
     assert_eq!(resumed[0]["lines_to_stderr"].as_u64(), Some(6), "5 events and the failure notice");
     assert_eq!(reported(&report, "lost_lines"), 0);
     assert!(reported(&report, "write_errors") >= 1);
+}
+
+/// The child of `a_write_cut_short_is_not_repeated_whole`: once `logging_started` is in the
+/// file, the file may grow by 200 bytes only (`RLIMIT_FSIZE`; the parent has `SIGXFSZ`
+/// ignored), which cuts the second event's line short, as a full disk does.
+#[test]
+fn child_file_size_limit() {
+    if !is_child("child_file_size_limit") {
+        return;
+    }
+    let dir = PathBuf::from(std::env::var_os(DIR_ENV).unwrap());
+    let logger = Config::new().dir(dir.clone()).compression(Compression::None).build();
+    logger.flush();
+    let limit = fs::metadata(dir.join("app.log")).unwrap().len() + 200;
+    let limited = Command::new("prlimit")
+        .arg(format!("--pid={}", std::process::id()))
+        .arg(format!("--fsize={limit}:{limit}"))
+        .status();
+    if !limited.is_ok_and(|s| s.success()) {
+        println!("child-report skipped=1");
+        return;
+    }
+    emit_seqs(&logger, 0, CHILD_EVENTS);
+    logger.shutdown();
+    report_metrics(&logger.metrics());
+}
+
+/// The lines of a write that failed part-way go to stderr, not those that reached the file;
+/// the line cut short goes whole, marked, so that a reader knows the fragment in the file.
+#[test]
+fn a_write_cut_short_is_not_repeated_whole() {
+    let scratch = Scratch::new("fault-cut-short");
+    let output = Command::new("sh")
+        .args(["-c", "trap '' XFSZ; exec \"$0\" \"$@\""])
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", "child_file_size_limit", "--nocapture", "--test-threads=1"])
+        .env(common::CHILD_ENV, "child_file_size_limit")
+        .env(DIR_ENV, scratch.path())
+        .output()
+        .unwrap();
+    assert_success(&output, "the child");
+    let report = child_report(&output);
+    if report.contains_key("skipped") {
+        return skip("prlimit is not available");
+    }
+    let text = read_text(&scratch.join("app.log"));
+    let (whole, fragment) = text.split_at(text.rfind('\n').unwrap() + 1);
+    assert!(!fragment.is_empty(), "the file ends in part of a line: {text}");
+    let mut corrupt = common::Corrupt::default();
+    let in_file = parse_text("app.log", whole, &mut corrupt);
+    assert!(corrupt.0.is_empty(), "{:?}", corrupt.0);
+    assert_started(in_file.first());
+
+    let on_stderr = stderr_lines(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let marked: Vec<&str> = stderr.lines().filter(|l| l.contains("logfix_retry")).collect();
+    assert_eq!(marked.len(), 1, "{marked:?}");
+    let unmarked = marked[0].replace(",\"logfix_retry\":true}", "}");
+    assert!(unmarked.starts_with(fragment), "{unmarked} is the whole of {fragment}");
+
+    let mut seqs = SeqCheck::new(&[CHILD_EVENTS]);
+    for line in in_file.iter().chain(&on_stderr) {
+        seqs.record(line);
+    }
+    seqs.assert_complete();
+    assert_eq!(reported(&report, "lines_written"), in_file.len() as u64);
+    assert_eq!(reported(&report, "stderr_lines"), on_stderr.len() as u64);
+    assert_eq!(reported(&report, "lost_lines"), 0);
+}
+
+#[test]
+fn a_log_file_planted_as_a_symlink_is_not_followed() {
+    let scratch = Scratch::new("fault-symlink");
+    let victim = scratch.join("victim");
+    fs::write(&victim, "untouched\n").unwrap();
+    let dir = scratch.join("logs");
+    fs::create_dir(&dir).unwrap();
+    let fallback = TempFallback::new("symlink");
+    std::os::unix::fs::symlink(&victim, dir.join(&fallback.file)).unwrap();
+    let config = Config::new().dir(dir.clone()).file(fallback.file.clone());
+    assert_falls_back_to_temp(config, &fallback, &dir);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "untouched\n");
+}
+
+/// The child of the tests of a refused temp directory: the configured directory is unusable,
+/// and `TMPDIR` names a directory the parent prepared.
+#[test]
+fn child_temp_refused() {
+    if !is_child("child_temp_refused") {
+        return;
+    }
+    let dir = PathBuf::from(std::env::var_os(DIR_ENV).unwrap());
+    let logger = Config::new().dir(dir).build();
+    assert_eq!(logger.file_path(), None);
+    emit_seqs(&logger, 0, CHILD_EVENTS);
+    logger.shutdown();
+    report_metrics(&logger.metrics());
+}
+
+/// Runs `child_temp_refused` with `prepare(private)` having planted `<tmp>/logfix-<uid>`, and
+/// checks that lines went to stderr with the refusal named.
+fn assert_temp_refused(test: &str, prepare: impl FnOnce(&Path), refusal: &str) {
+    let scratch = Scratch::new(test);
+    fs::write(scratch.join("regular"), "x").unwrap();
+    let tmp = scratch.join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let private = tmp.join(format!("logfix-{}", uid()));
+    prepare(&private);
+    let refused = scratch.join("regular/logs");
+    let output = run_child(
+        "child_temp_refused",
+        &[(DIR_ENV, refused.as_os_str()), ("TMPDIR", tmp.as_os_str())],
+    );
+    assert_all_on_stderr(&output, &[]);
+    let started = stderr_lines(&output).swap_remove(0);
+    let reason = field(&started, "fallback_reason");
+    let expected = format!("{}: refused: {refusal}", private.display());
+    assert!(reason.contains(&expected), "{reason} says {expected}");
+}
+
+#[test]
+fn a_temp_directory_planted_as_a_symlink_is_refused() {
+    let elsewhere = Scratch::new("fault-temp-elsewhere");
+    assert_temp_refused(
+        "fault-temp-symlink",
+        |private| std::os::unix::fs::symlink(elsewhere.path(), private).unwrap(),
+        "not a directory",
+    );
+    assert!(common::names(elsewhere.path()).is_empty(), "nothing was written through it");
+}
+
+#[test]
+fn a_temp_directory_owned_by_another_user_is_refused() {
+    if uid() != 0 {
+        return skip("giving a directory to another user needs root");
+    }
+    assert_temp_refused(
+        "fault-temp-foreign",
+        |private| {
+            fs::create_dir(private).unwrap();
+            std::os::unix::fs::chown(private, Some(4242), None).unwrap();
+        },
+        "owned by uid 4242",
+    );
+}
+
+/// The permissions of every file and directory logfix made under `dir`, by name.
+fn modes(dir: &Path) -> Vec<(String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777;
+    let mut modes = vec![(".".to_owned(), mode(dir))];
+    modes.extend(common::names(dir).into_iter().map(|name| {
+        let m = mode(&dir.join(&name));
+        (name, m)
+    }));
+    modes
+}
+
+/// Files are created `0640` and directories `0750` by default, or as `LOGFIX_FILE_MODE` says
+/// (less the umask, which can only take bits away).
+#[test]
+fn files_are_not_readable_by_other_users() {
+    let scratch = Scratch::new("fault-modes");
+    for (sub, vars, file_bits, dir_bits) in [
+        ("default", vec![], 0o640, 0o750),
+        ("owner", vec![("LOGFIX_FILE_MODE", "0600")], 0o600, 0o700),
+    ] {
+        let dir = scratch.join(sub).join("logs");
+        let logger = Config::from_env_vars(vars)
+            .dir(dir.clone())
+            .max_file_size(1024)
+            .compression(Compression::Gzip)
+            .build();
+        emit_seqs(&logger, 0, 100);
+        logger.shutdown();
+        let modes = modes(&dir);
+        assert!(
+            modes.iter().any(|(name, _)| Path::new(name).extension() == Some("gz".as_ref())),
+            "{modes:?}"
+        );
+        for (name, mode) in &modes {
+            let allowed = if name == "." { dir_bits } else { file_bits };
+            assert_eq!(mode & !allowed, 0, "{sub}: {name} is {mode:o}");
+            assert_eq!(mode & 0o600, 0o600, "{sub}: the owner reads and writes {name}");
+        }
+    }
 }

@@ -227,3 +227,19 @@ fn lines_of_different_threads_are_ordered_by_their_timestamps() {
     let backwards = by_seq.windows(2).find(|w| w[1].2 < w[0].2);
     assert_eq!(backwards, None, "a line emitted later has an earlier timestamp");
 }
+
+/// A logger built on a thread after another was shut down and dropped (its memory may be
+/// reused) writes its own file: the thread's slot of the first is not taken for the second's.
+#[test]
+fn a_logger_after_a_dropped_one_writes_its_own_file() {
+    for round in 0..3u32 {
+        let scratch = Scratch::new(&format!("handoff-again-{round}"));
+        let logger = logger(&scratch, Duration::from_millis(10));
+        logger.emit(&Seq { thread: round, seq: 0 });
+        logger.shutdown();
+        drop(logger);
+        let text = read_text(&scratch.join("app.log"));
+        assert!(text.contains(&format!(r#""thread":{round},"seq":0"#)), "round {round}: {text}");
+        assert_eq!(logfix_runtime::metrics().stderr_lines, 0);
+    }
+}

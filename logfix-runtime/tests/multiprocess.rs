@@ -14,8 +14,11 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::ffi::OsStr;
-use std::path::PathBuf;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Child;
 
 use common::{
     assert_success, child_command, child_report, is_child, read_back, report_metrics, reported,
@@ -31,6 +34,8 @@ const INDEX_ENV: &str = "LOGFIX_TEST_INDEX";
 const EVENTS_ENV: &str = "LOGFIX_TEST_EVENTS";
 /// The rotation size of a child, in bytes.
 const ROTATE_ENV: &str = "LOGFIX_TEST_ROTATE_AT";
+/// The rotated files a child keeps.
+const KEEP_ENV: &str = "LOGFIX_TEST_KEEP";
 
 fn env_number(name: &str) -> u64 {
     std::env::var(name).unwrap().parse().unwrap()
@@ -49,7 +54,7 @@ fn child_writer() {
         .dir(dir)
         .file("app.log".into())
         .max_file_size(env_number(ROTATE_ENV))
-        .max_files(10_000)
+        .max_files(u32::try_from(env_number(KEEP_ENV)).unwrap())
         .compression(Compression::Gzip)
         .build();
     for seq in 0..env_number(EVENTS_ENV) {
@@ -63,10 +68,17 @@ fn child_writer() {
 
 /// Starts `processes` children at once, all writing to `dir`, then waits for all of them;
 /// returns the sum of their `lines_written`.
-fn run_writers(dir: &std::path::Path, processes: u32, events: u64, rotate_at: u64) -> u64 {
+fn run_writers(dir: &Path, processes: u32, events: u64, rotate_at: u64) -> u64 {
+    let children = start_writers(dir, processes, events, rotate_at, 10_000);
+    wait_for(children)
+}
+
+/// Starts `processes` children at once, all writing to `dir`, keeping `keep` rotated files.
+fn start_writers(dir: &Path, processes: u32, events: u64, rotate_at: u64, keep: u32) -> Vec<Child> {
     let events_text = events.to_string();
     let rotate_text = rotate_at.to_string();
-    let children: Vec<_> = (0..processes)
+    let keep_text = keep.to_string();
+    (0..processes)
         .map(|i| {
             let index = i.to_string();
             child_command(
@@ -76,6 +88,7 @@ fn run_writers(dir: &std::path::Path, processes: u32, events: u64, rotate_at: u6
                     (INDEX_ENV, OsStr::new(&index)),
                     (EVENTS_ENV, OsStr::new(&events_text)),
                     (ROTATE_ENV, OsStr::new(&rotate_text)),
+                    (KEEP_ENV, OsStr::new(&keep_text)),
                 ],
             )
             .stdout(std::process::Stdio::piped())
@@ -83,7 +96,11 @@ fn run_writers(dir: &std::path::Path, processes: u32, events: u64, rotate_at: u6
             .spawn()
             .unwrap()
         })
-        .collect();
+        .collect()
+}
+
+/// Waits for every child, checks that it succeeded; returns the sum of their `lines_written`.
+fn wait_for(children: Vec<Child>) -> u64 {
     let mut lines_written = 0;
     for (i, child) in children.into_iter().enumerate() {
         let output = child.wait_with_output().unwrap();
@@ -144,4 +161,39 @@ fn thirty_two_processes_create_a_missing_nested_directory_at_once() {
     );
     assert_eq!(back.logfix.len(), started.len(), "{:?}", back.logfix);
     assert_eq!(back.lines, lines_written);
+}
+
+/// Eight processes rotate one file every few kilobytes, keeping five rotated files. A watcher
+/// counts the rotated files under the exclusive lock, where no rotation is half done: never
+/// more than five.
+#[test]
+fn processes_rotating_together_keep_max_files() {
+    const PROCESSES: u32 = 8;
+    const EVENTS: u64 = 10_000;
+    const KEEP: u32 = 5;
+    let scratch = Scratch::new("mp-retention");
+    let mut children = start_writers(scratch.path(), PROCESSES, EVENTS, 16 * 1024, KEEP);
+    let lock_path = scratch.join(".app.log.lock");
+    let (mut samples, mut most) = (0, 0);
+    while children.iter_mut().any(|c| c.try_wait().unwrap().is_none()) {
+        let Ok(lock) = fs::File::open(&lock_path) else { continue };
+        lock.lock().unwrap();
+        let rotated: BTreeSet<u64> = common::file_set(scratch.path(), "app.log")
+            .into_iter()
+            .filter_map(|f| f.rotated.map(|r| r.seq))
+            .collect();
+        lock.unlock().unwrap();
+        most = most.max(rotated.len());
+        samples += 1;
+        std::thread::yield_now();
+    }
+    wait_for(children);
+    let set = common::file_set(scratch.path(), "app.log");
+    let newest = set.iter().filter_map(|f| f.rotated.as_ref().map(|r| r.seq)).max().unwrap();
+    assert!(newest > 100, "the processes rotated {newest} times");
+    assert!(samples > 0);
+    assert!(most <= KEEP as usize, "{most} rotated files at once, {samples} looks");
+    let kept: BTreeSet<u64> =
+        set.iter().filter_map(|f| f.rotated.as_ref().map(|r| r.seq)).collect();
+    assert_eq!(kept, (newest - u64::from(KEEP) + 1..=newest).collect(), "the newest five");
 }

@@ -29,6 +29,9 @@ pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 /// Default first wait before a log file that failed is tried again: 100 ms (doubled after each
 /// failure, up to 30 s).
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_millis(100);
+/// Default permissions of log files: `0640`, read and write for the owner, read for the group.
+/// Directories get `0750` (execute wherever there is read).
+pub const DEFAULT_FILE_MODE: u32 = 0o640;
 /// Default file name in the log directory.
 pub const DEFAULT_FILE: &str = "app.log";
 /// Default log directory, relative to the working directory.
@@ -95,6 +98,8 @@ pub struct Settings {
     pub dir: Option<PathBuf>,
     /// `LOGFIX_FILE`.
     pub file: String,
+    /// `LOGFIX_FILE_MODE`: permissions of the files logfix creates (less the process's umask).
+    pub file_mode: u32,
     /// `LOGFIX_MAX_FILE_SIZE`, in bytes.
     pub max_file_size: u64,
     /// `LOGFIX_MAX_FILES`.
@@ -133,6 +138,7 @@ impl Settings {
             file_enabled: true,
             dir: None,
             file: DEFAULT_FILE.to_owned(),
+            file_mode: DEFAULT_FILE_MODE,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             max_files: DEFAULT_MAX_FILES,
             max_age: None,
@@ -200,6 +206,7 @@ struct CodeSettings {
     file_enabled: Option<bool>,
     dir: Option<PathBuf>,
     file: Option<String>,
+    file_mode: Option<u32>,
     max_file_size: Option<u64>,
     max_files: Option<u32>,
     max_age: Option<Duration>,
@@ -265,6 +272,9 @@ impl Config {
         dir: PathBuf;
         /// File name in the log directory (`LOGFIX_FILE`).
         file: String;
+        /// Permissions of created log files, e.g. `0o640` (`LOGFIX_FILE_MODE`); directories
+        /// get execute wherever files get read.
+        file_mode: u32;
         /// Size in bytes at which the file is rotated (`LOGFIX_MAX_FILE_SIZE`).
         max_file_size: u64;
         /// Rotated files kept (`LOGFIX_MAX_FILES`).
@@ -331,6 +341,7 @@ impl Config {
             console,
             file_enabled,
             file,
+            file_mode,
             max_file_size,
             max_files,
             compression,
@@ -375,6 +386,10 @@ impl Config {
         let file = s.file.clone();
         if let Some(v) = env.get("LOGFIX_FILE", &file, parse::file_name) {
             s.file = v;
+        }
+        let mode = format!("{:04o}", s.file_mode);
+        if let Some(v) = env.get("LOGFIX_FILE_MODE", &mode, parse::file_mode) {
+            s.file_mode = v;
         }
         let size = s.max_file_size.to_string();
         if let Some(v) = env.get("LOGFIX_MAX_FILE_SIZE", &size, |v| {
@@ -537,12 +552,13 @@ impl fmt::Display for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "env={} level={} format={} console={} file_enabled={} max_file_size={} max_files={} compress={} overflow={} queue_capacity={} flush_interval={}ms",
+            "env={} level={} format={} console={} file_enabled={} file_mode={:04o} max_file_size={} max_files={} compress={} overflow={} queue_capacity={} flush_interval={}ms",
             environment_name(self.environment),
             self.filter,
             self.format,
             console_name(self.console),
             self.file_enabled,
+            self.file_mode & 0o777,
             self.max_file_size,
             self.max_files,
             compression_name(self.compression),
@@ -597,6 +613,7 @@ mod tests {
             ("LOGFIX_CONSOLE", "stdout"),
             ("LOGFIX_DIR", "/var/log/svc"),
             ("LOGFIX_FILE", "svc.log"),
+            ("LOGFIX_FILE_MODE", "0600"),
             ("LOGFIX_FILE_ENABLED", "false"),
             ("LOGFIX_MAX_FILE_SIZE", "64KiB"),
             ("LOGFIX_MAX_FILES", "3"),
@@ -614,6 +631,7 @@ mod tests {
         assert_eq!(s.console, Console::Stdout);
         assert_eq!(s.dir, Some(PathBuf::from("/var/log/svc")));
         assert_eq!(s.file, "svc.log");
+        assert_eq!(s.file_mode, 0o600);
         assert!(!s.file_enabled);
         assert_eq!(s.max_file_size, 65_536);
         assert_eq!(s.max_files, 3);
@@ -635,6 +653,7 @@ mod tests {
             ("LOGFIX_ENV", "prod"),
             ("LOGFIX_FILE", "../etc/passwd"),
             ("LOGFIX_DIR", ""),
+            ("LOGFIX_FILE_MODE", "0666x"),
         ]);
         assert_eq!(s, Settings { color: false, ..Settings::preset(Environment::Production) });
         let summary: Vec<_> =
@@ -646,6 +665,7 @@ mod tests {
                 ("LOGFIX_LEVEL", "loud", "info"),
                 ("LOGFIX_DIR", "", "logs"),
                 ("LOGFIX_FILE", "../etc/passwd", "app.log"),
+                ("LOGFIX_FILE_MODE", "0666x", "0640"),
                 ("LOGFIX_MAX_FILE_SIZE", "huge", "100000000"),
                 ("LOGFIX_MAX_FILES", "-1", "10"),
             ]

@@ -72,6 +72,21 @@ pub(crate) fn file_name(s: &str) -> Result<String, String> {
     Ok(s.to_owned())
 }
 
+/// Parses a file mode in octal, `0640` or `640`: at most `0777`, and readable and writable by
+/// the owner, or logfix could not reopen its own file.
+pub(crate) fn file_mode(s: &str) -> Result<u32, String> {
+    const EXPECTED: &str =
+        "expected an octal file mode from 0600 to 0777 that lets the owner read and write, e.g. `0640`";
+    let s = s.trim();
+    let digits = s.strip_prefix("0o").unwrap_or(s);
+    let octal =
+        (1..=4).contains(&digits.len()) && digits.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    match u32::from_str_radix(digits, 8) {
+        Ok(mode) if octal && mode <= 0o777 && mode & 0o600 == 0o600 => Ok(mode),
+        _ => Err(EXPECTED.to_owned()),
+    }
+}
+
 /// Parses one of `choices` (case-insensitive), returning its index.
 pub(crate) fn choice(s: &str, choices: &[&str]) -> Result<usize, String> {
     let lower = s.trim().to_ascii_lowercase();
@@ -120,6 +135,12 @@ mod tests {
         assert_eq!(file_name(" app.log "), Ok("app.log".to_owned()));
         for bad in ["", "..", "logs/app.log", "a\\b"] {
             assert!(file_name(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(file_mode("0640"), Ok(0o640));
+        assert_eq!(file_mode(" 600 "), Ok(0o600));
+        assert_eq!(file_mode("0o660"), Ok(0o660));
+        for bad in ["", "0", "0440", "0200", "1777", "0800", "rw-r-----", "+640", "00640"] {
+            assert!(file_mode(bad).is_err(), "{bad:?}");
         }
         assert_eq!(choice("Stderr", &["stdout", "stderr", "off"]), Ok(1));
         assert_eq!(

@@ -143,17 +143,16 @@ pub(crate) fn render<R: Record + ?Sized>(
             line.put(b"{\"timestamp\":\"");
             line.put(&date);
             line.put(&micros);
-            match record.json_head() {
-                Some(head) => line.put(head),
-                None => {
-                    line.put(b"\",\"level\":\"");
-                    line.put(record.level().as_str().as_bytes());
-                    line.put(b"\",\"component\":\"");
-                    line.str(record.component(), true);
-                    line.put(b"\",\"event\":\"");
-                    line.str(record.event(), true);
-                    line.put(b"\",\"message\":\"");
-                }
+            if let Some(head) = record.json_head() {
+                line.put(head);
+            } else {
+                line.put(b"\",\"level\":\"");
+                line.put(record.level().as_str().as_bytes());
+                line.put(b"\",\"component\":\"");
+                line.str(record.component(), true);
+                line.put(b"\",\"event\":\"");
+                line.str(record.event(), true);
+                line.put(b"\",\"message\":\"");
             }
             record.write_json(&mut line);
             line.put(b"}\n");

@@ -5,13 +5,13 @@ use super::digits;
 /// Length of the calendar part of a timestamp, up to the dot before the microseconds.
 const DATE_LEN: usize = 20;
 
-pub(crate) use crate::clock::nanos_since_epoch;
-
 /// Appends `nanos` (since the Unix epoch) as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
 ///
 /// Times before 1970 are clamped to the epoch and times after 2554 (where nanoseconds since the
 /// epoch leave a u64) to 2554: a log line needs a valid timestamp more than a clock that is
 /// centuries wrong.
+// Only the tests write a whole timestamp at once since rotated files are numbered, not dated.
+#[cfg(test)]
 pub(crate) fn write_timestamp(out: &mut Vec<u8>, nanos: u64) {
     let (date, micros) = Stamp::default().parts(nanos);
     out.extend_from_slice(&date);
@@ -33,7 +33,7 @@ impl Default for Stamp {
 }
 
 impl Stamp {
-    /// `nanos` as [`write_timestamp`] writes it, in two parts: the calendar part up to the dot,
+    /// `nanos` as `write_timestamp` writes it, in two parts: the calendar part up to the dot,
     /// and the microseconds with the `Z`. The second part is returned by value rather than
     /// written into the cached text, so that it never goes through memory on its way into the
     /// line.
@@ -112,6 +112,7 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
+    use crate::clock::nanos_since_epoch;
 
     fn render(secs: u64, micros: u32) -> String {
         let mut out = Vec::new();

@@ -1,5 +1,6 @@
-//! Choosing and creating the log directory: the configured one, else one under the system temp
-//! directory, else none (stderr).
+//! Choosing and creating the log directory: the configured one, else one private to the user
+//! under the system temp directory, else none (stderr). Files are created with the configured
+//! mode and opened without following a symbolic link.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
@@ -16,48 +17,255 @@ pub(crate) struct Placement {
     pub(crate) fallbacks: Vec<String>,
 }
 
-/// The directories to try, in order.
-pub(crate) fn candidates(settings: &Settings) -> Vec<PathBuf> {
-    let configured = settings.dir.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DIR));
-    let temp = std::env::temp_dir().join("logfix");
-    if configured == temp {
-        vec![configured]
-    } else {
-        vec![configured, temp]
+/// A log directory, and how what logfix creates in it is created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LogDir {
+    pub(crate) path: PathBuf,
+    /// The fallback under the temp directory, which anyone can write to: it must be this
+    /// user's own directory, not a symbolic link someone planted.
+    private: bool,
+    pub(crate) file_mode: u32,
+}
+
+impl LogDir {
+    pub(crate) fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Creates the directory (with its parents) unless it exists; checks a private one.
+    pub(crate) fn create(&self) -> io::Result<()> {
+        if self.private {
+            create_private(&self.path)
+        } else {
+            create_dirs(&self.path, dir_mode(self.file_mode))
+        }
+    }
+
+    /// Creates the directory if needed and opens `name` in it for appending.
+    ///
+    /// Creation is race-free: creating a directory that another process created in the
+    /// meantime counts as success, and the file is opened with `O_APPEND | O_CREAT`, which any
+    /// number of processes may do at once.
+    pub(crate) fn open_append(&self, name: &str) -> io::Result<File> {
+        self.create()?;
+        open(&self.join(name), self.file_mode, OpenOptions::new().append(true).create(true))
+    }
+
+    /// Opens (creating it) the lock file `name`, which also holds the rotation counter.
+    pub(crate) fn open_lock(&self, name: &str) -> io::Result<File> {
+        open(
+            &self.join(name),
+            self.file_mode,
+            OpenOptions::new().read(true).write(true).create(true).truncate(false),
+        )
     }
 }
 
+/// A new file (or an emptied one), for writing, with the configured mode.
+pub(crate) fn create(path: &Path, mode: u32) -> io::Result<File> {
+    open(path, mode, OpenOptions::new().write(true).create(true).truncate(true))
+}
+
+/// An existing file, for reading.
+pub(crate) fn open_read(path: &Path) -> io::Result<File> {
+    open(path, 0, OpenOptions::new().read(true))
+}
+
+/// Opens `path` without following a symbolic link in its last component: a link planted where
+/// logfix writes would otherwise make it append to (or, compressing, read) any file the process
+/// may write.
+#[cfg(unix)]
+fn open(path: &Path, mode: u32, options: &mut OpenOptions) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    options.mode(mode).custom_flags(libc::O_NOFOLLOW).open(path)
+}
+
+#[cfg(not(unix))]
+fn open(path: &Path, _mode: u32, options: &mut OpenOptions) -> io::Result<File> {
+    options.open(path)
+}
+
+/// The mode of directories for files of `file_mode`: whoever may read the files may list the
+/// directory (`0640` gives `0750`, `0600` gives `0700`).
+pub(crate) fn dir_mode(file_mode: u32) -> u32 {
+    (file_mode | ((file_mode & 0o444) >> 2)) & 0o777
+}
+
+#[cfg(unix)]
+fn create_dirs(path: &Path, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new().recursive(true).mode(mode).create(path)
+}
+
+#[cfg(not(unix))]
+fn create_dirs(path: &Path, _mode: u32) -> io::Result<()> {
+    fs::create_dir_all(path)
+}
+
+/// Creates `path` mode 0700 unless it exists, and refuses it unless it is a directory owned by
+/// this user. Nobody else can then replace it: the temp directory is sticky, so only its owner
+/// may rename or delete an entry in it.
+#[cfg(unix)]
+fn create_private(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    match fs::DirBuilder::new().mode(0o700).create(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let meta = fs::symlink_metadata(path)?;
+    if !meta.file_type().is_dir() {
+        return Err(io::Error::other("refused: not a directory (a symbolic link or a file)"));
+    }
+    let uid = euid();
+    if meta.uid() != uid {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("refused: owned by uid {}, not by this user (uid {uid})", meta.uid()),
+        ));
+    }
+    if meta.mode() & 0o077 != 0 {
+        fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> io::Result<()> {
+    fs::create_dir_all(path)
+}
+
+#[cfg(unix)]
+fn euid() -> u32 {
+    // SAFETY: `geteuid` takes no arguments, touches no memory of ours and cannot fail.
+    #[allow(unsafe_code, reason = "std has no safe way to ask for the user id")]
+    unsafe {
+        libc::geteuid()
+    }
+}
+
+/// The directories to try, in order.
+pub(crate) fn candidates(settings: &Settings) -> Vec<LogDir> {
+    let configured = settings.dir.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DIR));
+    #[cfg(unix)]
+    let temp = std::env::temp_dir().join(format!("logfix-{}", euid()));
+    #[cfg(not(unix))]
+    let temp = std::env::temp_dir().join("logfix");
+    let mut dirs = vec![LogDir { path: configured, private: false, file_mode: settings.file_mode }];
+    if dirs.iter().all(|d| d.path != temp) {
+        dirs.push(LogDir { path: temp, private: true, file_mode: settings.file_mode });
+    }
+    dirs
+}
+
 /// Creates the first usable directory of `candidates` and opens `file` in it for appending.
-///
-/// Creation is race-free: `create_dir_all` treats a directory that another process created in
-/// the meantime as success, and the file is opened with `O_APPEND | O_CREAT`, which any number
-/// of processes may do at once.
 pub(crate) fn open_first(
-    candidates: &[PathBuf],
+    candidates: &[LogDir],
     file: &str,
-) -> (Option<(PathBuf, File)>, Vec<String>) {
+) -> (Option<(LogDir, File)>, Vec<String>) {
     let mut fallbacks = Vec::new();
     for dir in candidates {
-        match create_and_open(dir, file) {
+        match dir.open_append(file) {
             // Absolute, so that the `logging_started` event names the directory unambiguously
             // and a later change of working directory does not move the log.
             Ok(handle) => {
-                return (
-                    Some((std::path::absolute(dir).unwrap_or_else(|_| dir.clone()), handle)),
-                    fallbacks,
-                )
+                let path = std::path::absolute(&dir.path).unwrap_or_else(|_| dir.path.clone());
+                return (Some((LogDir { path, ..dir.clone() }, handle)), fallbacks);
             }
-            Err(e) => fallbacks.push(format!("{}: {e}", dir.display())),
+            Err(e) => fallbacks.push(format!("{}: {e}", dir.path.display())),
         }
     }
     (None, fallbacks)
 }
 
-pub(crate) fn create_and_open(dir: &Path, file: &str) -> io::Result<File> {
-    fs::create_dir_all(dir)?;
-    open_append(&dir.join(file))
-}
+#[cfg(test)]
+#[cfg(unix)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-pub(crate) fn open_append(path: &Path) -> io::Result<File> {
-    OpenOptions::new().create(true).append(true).open(path)
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("logfix-dir-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn mode(path: &Path) -> u32 {
+        fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn directory_modes_follow_the_file_mode() {
+        assert_eq!(dir_mode(0o640), 0o750);
+        assert_eq!(dir_mode(0o600), 0o700);
+        assert_eq!(dir_mode(0o644), 0o755);
+        assert_eq!(dir_mode(0o660), 0o770);
+    }
+
+    #[test]
+    fn files_and_directories_get_their_modes() {
+        let scratch = scratch("modes");
+        let dir = LogDir { path: scratch.join("a/b"), private: false, file_mode: 0o640 };
+        dir.open_append("app.log").unwrap();
+        dir.open_lock(".app.log.lock").unwrap();
+        // The test process's umask (022 or stricter) could only remove bits.
+        assert_eq!(mode(&scratch.join("a")) & 0o750, mode(&scratch.join("a")));
+        assert_eq!(mode(&scratch.join("a/b")), 0o750);
+        assert_eq!(mode(&scratch.join("a/b/app.log")), 0o640);
+        assert_eq!(mode(&scratch.join("a/b/.app.log.lock")), 0o640);
+        fs::remove_dir_all(scratch).unwrap();
+    }
+
+    #[test]
+    fn a_symbolic_link_is_never_followed() {
+        let scratch = scratch("nofollow");
+        let victim = scratch.join("victim");
+        fs::write(&victim, "untouched\n").unwrap();
+        std::os::unix::fs::symlink(&victim, scratch.join("app.log")).unwrap();
+        let dir = LogDir { path: scratch.clone(), private: false, file_mode: 0o640 };
+        assert!(dir.open_append("app.log").is_err());
+        std::os::unix::fs::symlink(&victim, scratch.join("x.gz.1.tmp")).unwrap();
+        assert!(create(&scratch.join("x.gz.1.tmp"), 0o640).is_err());
+        assert!(open_read(&scratch.join("app.log")).is_err());
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "untouched\n");
+        fs::remove_dir_all(scratch).unwrap();
+    }
+
+    #[test]
+    fn a_private_directory_is_made_private_and_refused_unless_it_is_ours() {
+        let scratch = scratch("private");
+        let private = |path: PathBuf| LogDir { path, private: true, file_mode: 0o640 };
+
+        let fresh = scratch.join("tmp/logfix-fresh");
+        private(fresh.clone()).create().unwrap();
+        assert_eq!(mode(&fresh), 0o700);
+        fs::set_permissions(&fresh, fs::Permissions::from_mode(0o777)).unwrap();
+        private(fresh.clone()).create().unwrap();
+        assert_eq!(mode(&fresh), 0o700, "an existing one of ours is made private again");
+
+        let elsewhere = scratch.join("elsewhere");
+        fs::create_dir(&elsewhere).unwrap();
+        let link = scratch.join("tmp/logfix-link");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        let err = private(link).open_append("app.log").unwrap_err();
+        assert!(err.to_string().contains("not a directory"), "{err}");
+        assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+
+        if euid() != 0 {
+            println!("skipped: giving a directory to another user needs root");
+            return fs::remove_dir_all(scratch).unwrap();
+        }
+        let foreign = scratch.join("tmp/logfix-foreign");
+        fs::create_dir(&foreign).unwrap();
+        std::os::unix::fs::chown(&foreign, Some(euid() + 4242), None).unwrap();
+        assert_eq!(fs::metadata(&foreign).unwrap().uid(), euid() + 4242);
+        let err = private(foreign.clone()).open_append("app.log").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied, "{err}");
+        assert!(!foreign.join("app.log").exists());
+        fs::remove_dir_all(scratch).unwrap();
+    }
 }

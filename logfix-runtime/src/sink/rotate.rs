@@ -1,19 +1,25 @@
 //! Size-based rotation: naming rotated files and enforcing retention.
 //!
-//! The active file is `DIR/app.log`. When it is full it is *renamed* to
-//! `DIR/app.log.20261128T043913.123456Z` (the UTC time of the rotation; `-1`, `-2`, ... is
-//! appended in the rare case the name is taken), and a fresh `app.log` is created. Renaming
-//! never copies, so tailers that follow the file by inode read the old file to its end. Rotated
-//! names sort chronologically, so nothing is ever renamed twice, and compression (which adds
-//! `.gz`) can proceed while the next rotation happens.
+//! The active file is `DIR/app.log`. When it is full it is *renamed* to `DIR/app.log.00000042`,
+//! and a fresh `app.log` is created. The number comes from a counter that the processes sharing
+//! the file keep in its lock file, so it orders rotated files by when they were rotated whatever
+//! the wall clock does: a clock stepped back or forward cannot make a new file look old. Renaming
+//! never copies, so tailers that follow the file by inode read the old file to its end; nothing
+//! is ever renamed twice, and compression (which adds `.gz`) can proceed while the next rotation
+//! happens.
+//!
+//! Retention works on a [`RotatedSet`] kept in memory, so that a rotation costs the same with
+//! ten or ten thousand files in the directory; the directory is read at start-up and on the
+//! periodic pass only.
 
 use std::collections::BTreeMap;
-use std::fs;
+use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::render::time::{nanos_since_epoch, write_timestamp};
+/// The width rotated numbers are padded to, so that `ls` lists the files in order.
+const DIGITS: usize = 8;
 
 /// The retention policy for rotated files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,24 +30,9 @@ pub(crate) struct Retention {
     pub(crate) max_total_size: Option<u64>,
 }
 
-/// The suffix of a rotated file for a rotation at `time`: `20261128T043913.123456Z`.
-pub(crate) fn stamp(time: SystemTime) -> String {
-    let mut rfc3339 = Vec::with_capacity(27);
-    write_timestamp(&mut rfc3339, nanos_since_epoch(time));
-    rfc3339.retain(|b| *b != b'-' && *b != b':');
-    String::from_utf8_lossy(&rfc3339).into_owned()
-}
-
-/// A free name for the file rotated at `time`.
-pub(crate) fn rotated_path(dir: &Path, file: &str, time: SystemTime) -> PathBuf {
-    let base = format!("{file}.{}", stamp(time));
-    let mut candidate = dir.join(&base);
-    let mut n = 1;
-    while candidate.exists() || gz(&candidate).exists() {
-        candidate = dir.join(format!("{base}-{n}"));
-        n += 1;
-    }
-    candidate
+/// The name of rotated file number `seq` of `file`: `app.log.00000042`.
+pub(crate) fn rotated_name(file: &str, seq: u64) -> String {
+    format!("{file}.{seq:0DIGITS$}")
 }
 
 /// `path` with `.gz` appended.
@@ -51,119 +42,208 @@ pub(crate) fn gz(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// If `name` is a rotated file of `file` (compressed or not), its stem: the name without `.gz`.
-pub(crate) fn rotated_stem<'a>(file: &str, name: &'a str) -> Option<&'a str> {
-    let stem = name.strip_suffix(".gz").unwrap_or(name);
-    let suffix = stem.strip_prefix(file)?.strip_prefix('.')?;
-    let (stamp, counter) = suffix.split_once('-').unwrap_or((suffix, ""));
-    let bytes = stamp.as_bytes();
-    let shape_ok = bytes.len() == 23
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            8 => *b == b'T',
-            15 => *b == b'.',
-            22 => *b == b'Z',
-            _ => b.is_ascii_digit(),
-        });
-    (shape_ok && counter.bytes().all(|b| b.is_ascii_digit())).then_some(stem)
+/// If `name` is a rotated file of `file`, its number and whether it is the compressed form.
+/// Only the exact form [`rotated_name`] writes is recognised, so that another tool's
+/// `app.log.1` is never taken for ours (and deleted by retention).
+pub(crate) fn parse_rotated(file: &str, name: &str) -> Option<(u64, bool)> {
+    let (stem, compressed) = match name.strip_suffix(".gz") {
+        Some(stem) => (stem, true),
+        None => (name, false),
+    };
+    let digits = stem.strip_prefix(file)?.strip_prefix('.')?;
+    let canonical = digits.len() == DIGITS || (digits.len() > DIGITS && !digits.starts_with('0'));
+    if !canonical || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((digits.parse().ok()?, compressed))
 }
 
-/// One rotated file, with its compressed and uncompressed forms (both exist while it is being
-/// compressed). Its stem is the key it is listed under.
-#[derive(Debug)]
+/// The number the next rotation takes, as the processes sharing the file keep it in the lock
+/// file; `None` when the lock file holds none (new, or damaged).
+pub(crate) fn read_counter(lock: &File) -> Option<u64> {
+    let mut buf = [0u8; 32];
+    let n = read_at(lock, &mut buf).ok()?;
+    std::str::from_utf8(buf.get(..n)?).ok()?.trim_end().parse().ok()
+}
+
+/// Stores the number the next rotation takes.
+pub(crate) fn write_counter(lock: &File, next: u64) -> io::Result<()> {
+    // Fixed width, so that a smaller number never leaves digits of a larger one behind.
+    write_at(lock, format!("{next:020}\n").as_bytes())
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8]) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, 0)
+}
+
+#[cfg(unix)]
+fn write_at(file: &File, bytes: &[u8]) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, 0)
+}
+
+// Elsewhere each process numbers from what it knows; `FileSink::next_seq` never reuses a name.
+#[cfg(not(unix))]
+fn read_at(_file: &File, _buf: &mut [u8]) -> io::Result<usize> {
+    Ok(0)
+}
+
+#[cfg(not(unix))]
+fn write_at(_file: &File, _bytes: &[u8]) -> io::Result<()> {
+    Ok(())
+}
+
+/// One rotated file: both forms exist while it is being compressed.
+#[derive(Debug, Clone, Copy)]
 struct Rotated {
-    paths: Vec<PathBuf>,
     size: u64,
     modified: Option<SystemTime>,
+    plain: bool,
+    compressed: bool,
 }
 
-/// The rotated files of `file`, oldest first. Sizes and times are read only with `stat`, since
-/// this runs after every rotation over what may be thousands of files.
-fn list_rotated(dir: &Path, file: &str, stat: bool) -> io::Result<Vec<Rotated>> {
-    // Keyed by (name, counter), so that `...Z-10` sorts after `...Z-9`.
-    let mut groups: BTreeMap<(String, u32), Rotated> = BTreeMap::new();
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some(stem) = rotated_stem(file, name) else {
-            continue;
-        };
-        let (size, modified) = if stat {
+/// The rotated files of one log file, by number.
+#[derive(Debug, Default)]
+pub(crate) struct RotatedSet {
+    files: BTreeMap<u64, Rotated>,
+    /// The sum of their sizes.
+    bytes: u64,
+}
+
+impl RotatedSet {
+    /// Reads the directory.
+    pub(crate) fn scan(dir: &Path, file: &str) -> io::Result<Self> {
+        let mut set = Self::default();
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some((seq, compressed)) = name.to_str().and_then(|n| parse_rotated(file, n)) else {
+                continue;
+            };
             match entry.metadata() {
-                Ok(meta) => (meta.len(), meta.modified().ok()),
-                // Gone since `read_dir` listed it: another process sharing the directory
-                // compressed (`X` -> `X.gz`) or deleted it.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
-            }
-        } else {
-            (0, None)
-        };
-        let key = match stem.rsplit_once('-').map(|(base, n)| (base, n.parse::<u32>())) {
-            Some((base, Ok(n))) => (base.to_owned(), n),
-            _ => (stem.to_owned(), 0),
-        };
-        let group = groups.entry(key).or_insert_with(|| Rotated {
-            paths: Vec::new(),
-            size: 0,
-            modified: None,
-        });
-        group.paths.push(entry.path());
-        group.size += size;
-        group.modified = group.modified.max(modified);
-    }
-    // Names carry the rotation time, so the map's order is the age order.
-    Ok(groups.into_values().collect())
-}
-
-/// Deletes rotated files beyond the policy, oldest first, and returns how many were deleted.
-/// The active file is never deleted; it counts towards `max_total_size`.
-pub(crate) fn enforce(
-    dir: &Path,
-    file: &str,
-    policy: Retention,
-    now: SystemTime,
-) -> io::Result<u64> {
-    let groups =
-        list_rotated(dir, file, policy.max_age.is_some() || policy.max_total_size.is_some())?;
-    let keep_from =
-        groups.len().saturating_sub(usize::try_from(policy.max_files).unwrap_or(usize::MAX));
-    let mut total: u64 = fs::metadata(dir.join(file)).map_or(0, |m| m.len())
-        + groups.iter().map(|g| g.size).sum::<u64>();
-    let mut deleted = 0;
-    for (i, group) in groups.iter().enumerate() {
-        let too_many = i < keep_from;
-        let too_old = match (policy.max_age, group.modified) {
-            (Some(max_age), Some(modified)) => {
-                now.duration_since(modified).is_ok_and(|age| age > max_age)
-            }
-            _ => false,
-        };
-        let too_big = policy.max_total_size.is_some_and(|max| total > max);
-        if !(too_many || too_old || too_big) {
-            continue;
-        }
-        for path in &group.paths {
-            match fs::remove_file(path) {
-                Ok(()) => {}
-                // Another process's retention got there first.
+                Ok(meta) => set.add(seq, meta.len(), meta.modified().ok(), compressed),
+                // Gone since `read_dir` listed it: compressed (`X` -> `X.gz`) or deleted by
+                // another process sharing the directory.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e),
             }
         }
-        total = total.saturating_sub(group.size);
-        deleted += 1;
+        Ok(set)
     }
-    Ok(deleted)
+
+    /// Records one form of rotated file `seq`.
+    pub(crate) fn add(
+        &mut self,
+        seq: u64,
+        size: u64,
+        modified: Option<SystemTime>,
+        compressed: bool,
+    ) {
+        let entry = self.files.entry(seq).or_insert(Rotated {
+            size: 0,
+            modified: None,
+            plain: false,
+            compressed: false,
+        });
+        entry.size += size;
+        entry.modified = entry.modified.max(modified);
+        if compressed {
+            entry.compressed = true;
+        } else {
+            entry.plain = true;
+        }
+        self.bytes += size;
+    }
+
+    /// Looks for rotated file `seq` on disk (another process's rotation) and records what it
+    /// finds; returns whether there was one.
+    pub(crate) fn learn(&mut self, dir: &Path, file: &str, seq: u64) -> bool {
+        let plain = dir.join(rotated_name(file, seq));
+        let mut found = false;
+        for (path, compressed) in [(gz(&plain), true), (plain, false)] {
+            if let Ok(meta) = fs::symlink_metadata(&path) {
+                self.add(seq, meta.len(), meta.modified().ok(), compressed);
+                found = true;
+            }
+        }
+        found
+    }
+
+    /// Rotated file `seq` is now compressed, `size` bytes.
+    pub(crate) fn compressed(&mut self, seq: u64, size: u64) {
+        if let Some(entry) = self.files.get_mut(&seq) {
+            self.bytes = self.bytes.saturating_sub(entry.size) + size;
+            *entry = Rotated { size, plain: false, compressed: true, ..*entry };
+        }
+    }
+
+    pub(crate) fn newest(&self) -> Option<u64> {
+        self.files.last_key_value().map(|(seq, _)| *seq)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether `seq` is known and has no compressed form yet.
+    pub(crate) fn is_uncompressed(&self, seq: u64) -> bool {
+        self.files.get(&seq).is_some_and(|f| f.plain && !f.compressed)
+    }
+
+    /// The files without a compressed form, oldest first. A file with both forms is the
+    /// leftover of a crash between the two steps of a compression: its `.gz` is complete.
+    pub(crate) fn uncompressed(&self) -> impl Iterator<Item = u64> + '_ {
+        self.files.iter().filter(|(_, f)| f.plain && !f.compressed).map(|(seq, _)| *seq)
+    }
+
+    /// Deletes rotated files beyond `policy`, oldest first, and returns how many it deleted.
+    /// `active` is the size of the active file, which counts towards `max_total_size` and is
+    /// never deleted.
+    ///
+    /// It stops at the first file the policy keeps, so what it deletes is always older than
+    /// what it keeps: a clock step can delay or hasten deletions by age, never reorder them.
+    pub(crate) fn enforce(
+        &mut self,
+        dir: &Path,
+        file: &str,
+        policy: Retention,
+        active: u64,
+        now: SystemTime,
+    ) -> io::Result<u64> {
+        let max_files = usize::try_from(policy.max_files).unwrap_or(usize::MAX);
+        let mut deleted = 0;
+        while let Some((&seq, &oldest)) = self.files.first_key_value() {
+            let too_many = self.files.len() > max_files;
+            let too_old = match (policy.max_age, oldest.modified) {
+                (Some(max_age), Some(modified)) => {
+                    now.duration_since(modified).is_ok_and(|age| age > max_age)
+                }
+                _ => false,
+            };
+            let too_big = policy.max_total_size.is_some_and(|max| active + self.bytes > max);
+            if !(too_many || too_old || too_big) {
+                break;
+            }
+            let plain = dir.join(rotated_name(file, seq));
+            // The uncompressed form first: a compression ending meanwhile then finds its source
+            // gone and deletes the `.gz` it made (see `compress`).
+            let removed = remove(&plain)? | remove(&gz(&plain))?;
+            self.files.remove(&seq);
+            self.bytes = self.bytes.saturating_sub(oldest.size);
+            deleted += u64::from(removed);
+        }
+        Ok(deleted)
+    }
 }
 
-/// Rotated files of `file` that were never compressed (a crash, or a shutdown that did not wait
-/// for compression), oldest first.
-pub(crate) fn uncompressed(dir: &Path, file: &str) -> io::Result<Vec<PathBuf>> {
-    Ok(list_rotated(dir, file, false)?
-        .into_iter()
-        .filter_map(|g| g.paths.into_iter().find(|p| p.extension().is_none_or(|e| e != "gz")))
-        .collect())
+/// Removes `path`; `false` if it was not there (another process's retention got there first).
+fn remove(path: &Path) -> io::Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]
@@ -182,36 +262,62 @@ mod tests {
         UNIX_EPOCH + Duration::from_secs(secs)
     }
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Writes rotated file `seq` (compressed if `gz`), last modified at `modified`.
+    fn rotated(dir: &Path, seq: u64, gz: bool, bytes: usize, modified: SystemTime) {
+        let mut name = rotated_name("app.log", seq);
+        if gz {
+            name.push_str(".gz");
+        }
+        let path = dir.join(name);
+        fs::write(&path, vec![b'x'; bytes]).unwrap();
+        File::options().write(true).open(&path).unwrap().set_modified(modified).unwrap();
+    }
+
+    fn policy(max_files: u32) -> Retention {
+        Retention { max_files, max_age: None, max_total_size: None }
+    }
+
     #[test]
-    fn names_sort_chronologically_and_are_recognised() {
-        assert_eq!(stamp(at(1_795_840_753)), "20261128T043913.000000Z");
-        assert_eq!(
-            rotated_stem("app.log", "app.log.20261128T043913.000000Z"),
-            Some("app.log.20261128T043913.000000Z")
-        );
-        assert_eq!(
-            rotated_stem("app.log", "app.log.20261128T043913.000000Z-2.gz"),
-            Some("app.log.20261128T043913.000000Z-2")
-        );
+    fn names_are_numbered_and_recognised_in_their_exact_form_only() {
+        assert_eq!(rotated_name("app.log", 42), "app.log.00000042");
+        assert_eq!(rotated_name("app.log", 123_456_789), "app.log.123456789");
+        assert_eq!(parse_rotated("app.log", "app.log.00000042"), Some((42, false)));
+        assert_eq!(parse_rotated("app.log", "app.log.00000042.gz"), Some((42, true)));
+        assert_eq!(parse_rotated("app.log", "app.log.123456789"), Some((123_456_789, false)));
         for other in [
             "app.log",
             "app.log.1",
+            "app.log.0000000042",
+            "app.log.+0000042",
             "app.log.lock",
-            "app.log.20261128T043913.000000Z.gz.7.tmp",
-            "x.log.20261128T043913.000000Z",
+            "app.log.00000042.gz.7.tmp",
+            "x.log.00000042",
+            "app.log.20261128T043913.000000Z",
         ] {
-            assert_eq!(rotated_stem("app.log", other), None, "{other}");
+            assert_eq!(parse_rotated("app.log", other), None, "{other}");
         }
     }
 
     #[test]
-    fn a_taken_name_gets_a_counter() {
-        let dir = scratch("taken");
-        let first = rotated_path(&dir, "app.log", at(100));
-        fs::write(gz(&first), b"").unwrap();
-        let second = rotated_path(&dir, "app.log", at(100));
-        assert_ne!(first, second);
-        assert!(second.to_string_lossy().ends_with("Z-1"));
+    fn the_counter_survives_a_smaller_number_and_a_damaged_file() {
+        let dir = scratch("counter");
+        let path = dir.join(".app.log.lock");
+        let lock = File::options().read(true).write(true).create_new(true).open(&path).unwrap();
+        assert_eq!(read_counter(&lock), None, "a new lock file holds no number");
+        write_counter(&lock, 12_345).unwrap();
+        write_counter(&lock, 7).unwrap();
+        assert_eq!(read_counter(&lock), Some(7));
+        fs::write(&path, b"garbage").unwrap();
+        assert_eq!(read_counter(&lock), None);
         fs::remove_dir_all(dir).unwrap();
     }
 
@@ -220,78 +326,92 @@ mod tests {
         let dir = scratch("count");
         fs::write(dir.join("app.log"), b"active\n").unwrap();
         fs::write(dir.join("other.txt"), b"not ours\n").unwrap();
-        for i in 0..5 {
-            let path = dir.join(format!("app.log.{}", stamp(at(1000 + i))));
-            fs::write(if i % 2 == 0 { gz(&path) } else { path }, b"x\n").unwrap();
+        fs::write(dir.join("app.log.1"), b"logrotate's\n").unwrap();
+        for seq in 1..=5 {
+            rotated(&dir, seq, seq % 2 == 1, 2, at(1000 + seq));
         }
-        let policy = Retention { max_files: 2, max_age: None, max_total_size: None };
-        assert_eq!(enforce(&dir, "app.log", policy, at(2000)).unwrap(), 3);
-        let mut left: Vec<_> = fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        left.sort();
+        let mut set = RotatedSet::scan(&dir, "app.log").unwrap();
+        assert_eq!(set.enforce(&dir, "app.log", policy(2), 7, at(2000)).unwrap(), 3);
         assert_eq!(
-            left,
-            [
-                "app.log",
-                "app.log.19700101T001643.000000Z",
-                "app.log.19700101T001644.000000Z.gz",
-                "other.txt"
-            ]
+            names(&dir),
+            ["app.log", "app.log.00000004", "app.log.00000005.gz", "app.log.1", "other.txt"]
         );
+        assert_eq!(set.len(), 2);
         fs::remove_dir_all(dir).unwrap();
     }
 
+    /// The clock stepped back a day before file 3 was rotated, so file 3 looks older than files
+    /// 1 and 2 by their times. The number decides: an age limit deletes 1 and 2 first, never 3
+    /// while it keeps an older one.
     #[test]
-    fn total_size_counts_the_active_file() {
-        let dir = scratch("total");
-        fs::write(dir.join("app.log"), vec![b'a'; 100]).unwrap();
-        for i in 0..3 {
-            fs::write(dir.join(format!("app.log.{}", stamp(at(i)))), vec![b'x'; 100]).unwrap();
-        }
-        let policy = Retention { max_files: 10, max_age: None, max_total_size: Some(250) };
-        assert_eq!(enforce(&dir, "app.log", policy, at(10)).unwrap(), 2);
-        assert_eq!(list_rotated(&dir, "app.log", true).unwrap().len(), 1);
-        fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn age_limit_deletes_files_not_modified_within_it() {
-        let dir = scratch("age");
-        let old = dir.join(format!("app.log.{}", stamp(at(1))));
-        let recent = dir.join(format!("app.log.{}", stamp(at(2))));
-        for (path, modified) in [(&old, at(1_000)), (&recent, at(90_000))] {
-            fs::write(path, b"x").unwrap();
-            fs::File::options().write(true).open(path).unwrap().set_modified(modified).unwrap();
-        }
+    fn age_deletes_the_oldest_by_number_whatever_the_clock_said() {
+        const DAY: u64 = 86_400;
+        let dir = scratch("age-step");
+        rotated(&dir, 1, true, 1, at(10 * DAY));
+        rotated(&dir, 2, false, 1, at(10 * DAY + 60));
+        rotated(&dir, 3, false, 1, at(9 * DAY + 120));
+        rotated(&dir, 4, false, 1, at(9 * DAY + 180));
+        let mut set = RotatedSet::scan(&dir, "app.log").unwrap();
         let policy = Retention {
             max_files: 10,
-            max_age: Some(Duration::from_secs(86_400)),
+            max_age: Some(Duration::from_secs(DAY)),
             max_total_size: None,
         };
-        assert_eq!(enforce(&dir, "app.log", policy, at(100_000)).unwrap(), 1);
-        assert!(!old.exists() && recent.exists());
+        // File 3 is older than a day, 1 and 2 are not: nothing may go.
+        assert_eq!(set.enforce(&dir, "app.log", policy, 0, at(10 * DAY + 170)).unwrap(), 0);
+        assert_eq!(set.len(), 4);
+        // Later 1 and 2 are past the limit too: all four go, oldest first.
+        assert_eq!(set.enforce(&dir, "app.log", policy, 0, at(11 * DAY + 100)).unwrap(), 4);
+        assert_eq!(names(&dir), Vec::<String>::new());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn total_size_counts_the_active_file_and_follows_compression() {
+        let dir = scratch("total");
+        for seq in 1..=3 {
+            rotated(&dir, seq, false, 100, at(seq));
+        }
+        let mut set = RotatedSet::scan(&dir, "app.log").unwrap();
+        let policy = Retention { max_files: 10, max_age: None, max_total_size: Some(250) };
+        assert_eq!(set.enforce(&dir, "app.log", policy, 100, at(10)).unwrap(), 2);
+        assert_eq!(names(&dir), ["app.log.00000003"]);
+        rotated(&dir, 4, false, 100, at(11));
+        set.add(4, 100, Some(at(11)), false);
+        set.compressed(4, 10);
+        assert_eq!(set.enforce(&dir, "app.log", policy, 100, at(12)).unwrap(), 0, "210 bytes");
         fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn zero_max_files_keeps_none() {
         let dir = scratch("zero");
-        fs::write(dir.join(format!("app.log.{}", stamp(at(5)))), b"x").unwrap();
-        let policy = Retention { max_files: 0, max_age: None, max_total_size: None };
-        assert_eq!(enforce(&dir, "app.log", policy, at(10)).unwrap(), 1);
+        rotated(&dir, 5, false, 1, at(5));
+        let mut set = RotatedSet::scan(&dir, "app.log").unwrap();
+        assert_eq!(set.enforce(&dir, "app.log", policy(0), 0, at(10)).unwrap(), 1);
+        assert_eq!(set.len(), 0);
         fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
-    fn finds_uncompressed_leftovers() {
-        let dir = scratch("left");
-        let a = dir.join(format!("app.log.{}", stamp(at(1))));
-        let b = dir.join(format!("app.log.{}", stamp(at(2))));
-        fs::write(&a, b"x").unwrap();
-        fs::write(gz(&b), b"x").unwrap();
-        assert_eq!(uncompressed(&dir, "app.log").unwrap(), [a]);
+    fn learns_files_of_other_processes_and_knows_which_need_compressing() {
+        let dir = scratch("learn");
+        rotated(&dir, 1, false, 1, at(1));
+        rotated(&dir, 2, true, 1, at(2));
+        rotated(&dir, 3, false, 1, at(3));
+        rotated(&dir, 3, true, 1, at(3));
+        let mut set = RotatedSet::default();
+        assert!(!set.learn(&dir, "app.log", 4));
+        for seq in 1..=3 {
+            assert!(set.learn(&dir, "app.log", seq));
+        }
+        assert_eq!(set.newest(), Some(3));
+        assert_eq!(set.uncompressed().collect::<Vec<_>>(), [1], "3 has a complete .gz");
+        assert!(set.is_uncompressed(1) && !set.is_uncompressed(2));
+        // A file deleted by another process meanwhile is no error, and counts as not deleted.
+        fs::remove_file(dir.join(rotated_name("app.log", 1))).unwrap();
+        assert_eq!(set.enforce(&dir, "app.log", policy(2), 0, at(10)).unwrap(), 0);
+        assert_eq!(set.len(), 2);
         fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -83,15 +83,15 @@ pub struct LogFile {
     pub rotated: Option<Rotated>,
 }
 
-/// The parts of a rotated file's name that order it.
+/// A rotated file's number, which orders it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Rotated {
-    pub stamp: String,
-    pub counter: u32,
+    pub seq: u64,
 }
 
 /// Parses `name` as a member of the file set of `file`: the active file, or
-/// `file.<stamp>[-N][.gz]`. `None` for anything else (lock files, temporaries, strangers).
+/// `file.<number of 8 or more digits>[.gz]`. `None` for anything else (lock files,
+/// temporaries, strangers).
 pub fn classify(file: &str, name: &str) -> Option<LogFile> {
     if name == file {
         return Some(LogFile { name: name.to_owned(), compressed: false, rotated: None });
@@ -100,21 +100,12 @@ pub fn classify(file: &str, name: &str) -> Option<LogFile> {
         Some(stem) => (stem, true),
         None => (name, false),
     };
-    let suffix = stem.strip_prefix(file)?.strip_prefix('.')?;
-    let (stamp, counter) = match suffix.split_once('-') {
-        Some((stamp, n)) => (stamp, n.parse().ok()?),
-        None => (suffix, 0),
-    };
-    let b = stamp.as_bytes();
-    let shaped = b.len() == 23
-        && b[8] == b'T'
-        && b[15] == b'.'
-        && b[22] == b'Z'
-        && b.iter().enumerate().all(|(i, c)| matches!(i, 8 | 15 | 22) || c.is_ascii_digit());
+    let digits = stem.strip_prefix(file)?.strip_prefix('.')?;
+    let shaped = digits.len() >= 8 && digits.bytes().all(|b| b.is_ascii_digit());
     shaped.then(|| LogFile {
         name: name.to_owned(),
         compressed,
-        rotated: Some(Rotated { stamp: stamp.to_owned(), counter }),
+        rotated: Some(Rotated { seq: digits.parse().unwrap() }),
     })
 }
 
@@ -132,7 +123,7 @@ pub fn names(dir: &Path) -> Vec<String> {
     names
 }
 
-/// The file set of `file` in `dir`, oldest first: rotated files by rotation time, then the
+/// The file set of `file` in `dir`, oldest first: rotated files by number, then the
 /// active file.
 pub fn file_set(dir: &Path, file: &str) -> Vec<LogFile> {
     let mut set: Vec<LogFile> = names(dir).iter().filter_map(|n| classify(file, n)).collect();
