@@ -40,11 +40,13 @@ pub(crate) fn emit<R: Record + ?Sized>(record: &R) {
     sink(line.trim_end_matches('\n'));
 }
 
-/// Captures the events emitted on this thread until the guard is dropped.
+/// Captures the events emitted on this thread until the guard is dropped, also those of
+/// `tracing` and `log` when the program installed no subscriber or logger of its own.
 pub fn capture_thread(sink: CaptureSink) -> CaptureGuard {
     let _ = LOCAL.try_with(|l| l.borrow_mut().push(Arc::clone(&sink)));
     crate::interest::capture(true);
-    CaptureGuard { sink, global: false }
+    let bridges = Bridges::route(false);
+    CaptureGuard { sink, global: false, _bridges: bridges }
 }
 
 /// Captures the events emitted on every thread (that no thread capture takes) until the guard
@@ -55,7 +57,46 @@ pub fn capture_all(sink: CaptureSink) -> CaptureGuard {
     GLOBAL_ACTIVE.store(true, Ordering::Relaxed);
     drop(global);
     crate::interest::capture(true);
-    CaptureGuard { sink, global: true }
+    let bridges = Bridges::route(true);
+    CaptureGuard { sink, global: true, _bridges: bridges }
+}
+
+/// What a capture does so that `tracing` and `log` events reach it without `init()`.
+struct Bridges {
+    /// The bridge as this thread's `tracing` subscriber while the capture lasts.
+    #[cfg(feature = "tracing")]
+    _tracing: Option<tracing_core::dispatcher::DefaultGuard>,
+}
+
+impl Bridges {
+    /// Where no `tracing` subscriber is in force, makes the bridge this thread's (`global`:
+    /// the process's, for good, since a global subscriber cannot be removed); where no `log`
+    /// logger is installed, installs the bridge (for good, likewise). A subscriber or logger
+    /// the program installed is left alone: it decides where its events go.
+    fn route(global: bool) -> Self {
+        #[cfg(feature = "log")]
+        let _ = crate::bridge::log::install();
+        #[cfg(feature = "tracing")]
+        {
+            let none = tracing_core::dispatcher::get_default(|d| {
+                d.is::<tracing_core::subscriber::NoSubscriber>()
+            });
+            let tracing = if !none {
+                None
+            } else if global {
+                let _ = crate::bridge::tracing::install();
+                None
+            } else {
+                Some(crate::bridge::tracing::set_default())
+            };
+            Self { _tracing: tracing }
+        }
+        #[cfg(not(feature = "tracing"))]
+        {
+            let _ = global;
+            Self {}
+        }
+    }
 }
 
 /// Ends a capture when dropped.
@@ -63,6 +104,7 @@ pub fn capture_all(sink: CaptureSink) -> CaptureGuard {
 pub struct CaptureGuard {
     sink: CaptureSink,
     global: bool,
+    _bridges: Bridges,
 }
 
 impl Drop for CaptureGuard {

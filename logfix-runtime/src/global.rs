@@ -50,6 +50,7 @@ impl Config {
 /// Routes `tracing` and `log` into this pipeline; a framework whose global slot is taken is
 /// reported, and logfix's own events are unaffected.
 fn install_bridges(logger: &Logger) {
+    #[cfg_attr(not(any(feature = "tracing", feature = "log")), allow(unused_mut))]
     let mut refused: Vec<(&str, String)> = Vec::new();
     #[cfg(feature = "tracing")]
     if let Err(e) = crate::bridge::tracing::install() {

@@ -7,6 +7,11 @@
 //! global level hint are rebuilt) and, when logfix's `log` bridge is the installed logger, to
 //! `log::set_max_level`.
 
+#![cfg_attr(
+    not(all(feature = "tracing", feature = "log")),
+    allow(dead_code, reason = "parts serve only the bridges")
+)]
+
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 use crate::event::Level;

@@ -16,7 +16,11 @@ use crate::schema::validate_line;
 ///
 /// Captures what goes through the global path, [`logfix_runtime::emit`], instead of writing it;
 /// a `Logger` built with `Config::build` and called directly writes to its own sinks as usual.
-/// Every level is captured, whatever the logger's filter says. Other threads are not captured,
+/// Every level is captured, whatever the logger's filter says. Events of `tracing` and `log` are
+/// captured too, with or without `init()`: where the program has installed no `tracing`
+/// subscriber, logfix's bridge is this thread's subscriber during the capture, and where no
+/// `log` logger is installed, logfix's bridge is installed (a subscriber or logger of the
+/// program's own is left alone: its events go where it sends them). Other threads are not captured,
 /// so tests running in parallel (cargo's default) each see only their own events. For code that
 /// logs from other threads, use [`capture_all`]. The value `f` returns is dropped: to keep it, or
 /// in an async test, use [`Capture::start`].

@@ -219,3 +219,19 @@ fn the_global_guard_form_works_across_threads() {
     let events = capture.finish();
     assert_eq!(events.filter(|e| e["owner"] == "global-guard").len(), 1, "{events}");
 }
+
+/// Without `init()` and without a subscriber or logger of the program's own, a capture sees the
+/// `tracing` and `log` events of its thread, at every level.
+#[test]
+fn captures_tracing_and_log_events_without_init() {
+    let events = capture(|| {
+        tracing::debug!(target: "db::pool", size = 4, "pool ready");
+        log::trace!(target: "http", "request sent");
+    });
+    assert!(logfix_runtime::global().is_none(), "this test binary never calls init()");
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["component"], "db::pool");
+    assert_eq!(events[0]["size"], 4);
+    assert_eq!(events[1]["message"], "request sent");
+    assert_eq!(events[1]["level"], "trace");
+}

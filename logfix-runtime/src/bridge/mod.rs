@@ -12,6 +12,11 @@
 //! A bridged event is collected into buffers that each thread reuses from one event to the
 //! next ([`Fields`]): no allocation per event once they have grown.
 
+#![cfg_attr(
+    not(any(feature = "tracing", feature = "log")),
+    allow(dead_code, reason = "the collection is only used by the bridges")
+)]
+
 #[cfg(feature = "log")]
 pub mod log;
 #[cfg(feature = "tracing")]

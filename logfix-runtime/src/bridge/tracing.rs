@@ -51,6 +51,14 @@ pub fn install() -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Makes a registry with the layer this thread's `tracing` subscriber until the guard is
+/// dropped (for a test's capture).
+pub(crate) fn set_default() -> tracing_core::dispatcher::DefaultGuard {
+    use tracing_subscriber::layer::SubscriberExt;
+    let subscriber = tracing_subscriber::registry().with(layer());
+    tracing_core::dispatcher::set_default(&tracing_core::Dispatch::new(subscriber))
+}
+
 fn level(level: tracing_core::Level) -> Level {
     match level {
         tracing_core::Level::ERROR => Level::Error,
