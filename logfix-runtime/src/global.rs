@@ -31,10 +31,13 @@ impl Config {
     /// concurrent ones) return an inactive guard and write one `already_initialized` warning.
     /// Without any call, events go synchronously to stderr as JSON at `info` and above.
     pub fn init(self) -> Guard {
+        let bridges = self.installs_bridges();
         let (logger, installed) = dispatch::install_global(|| self.build());
         if installed {
             install_panic_hook();
-            install_bridges(logger);
+            if bridges {
+                install_bridges(logger);
+            }
             flush_at_exit();
             Guard::new(logger.clone())
         } else {
@@ -47,29 +50,39 @@ impl Config {
     }
 }
 
-/// Routes `tracing` and `log` into this pipeline; a framework whose global slot is taken is
-/// reported, and logfix's own events are unaffected.
+/// Routes `tracing` and `log` into this pipeline. A framework whose global slot is taken by
+/// something that does not reach logfix is reported with what to do; logfix's own events are
+/// unaffected.
 fn install_bridges(logger: &Logger) {
     #[cfg_attr(not(any(feature = "tracing", feature = "log")), allow(unused_mut))]
-    let mut refused: Vec<(&str, String)> = Vec::new();
+    let mut refused: Vec<(&str, String, &str)> = Vec::new();
     #[cfg(feature = "tracing")]
     if let Err(e) = crate::bridge::tracing::install() {
-        refused.push(("tracing", e));
+        // A subscriber the program composed with logfix's layer is what the layer is for.
+        if !crate::bridge::tracing::in_global_subscriber() {
+            refused.push((
+                "tracing",
+                e,
+                "tracing events do not reach logfix: add logfix_runtime::bridge::tracing::layer() \
+                 to that subscriber, or drop it",
+            ));
+        }
     }
     #[cfg(feature = "log")]
     if let Err(e) = crate::bridge::log::install() {
-        refused.push(("log", e.to_string()));
+        refused.push((
+            "log",
+            e.to_string(),
+            "log records reach logfix only if that logger forwards them to tracing (tracing-log's \
+             LogTracer, with logfix's layer in the subscriber); if it does, or to keep that \
+             logger, call Config::install_bridges(false) before init() and this warning goes",
+        ));
     }
-    for (framework, error) in refused {
-        let hint = if framework == "tracing" {
-            "add logfix_runtime::bridge::tracing::layer() to the installed subscriber"
-        } else {
-            "remove the other logger to get these records in the logfix format"
-        };
+    for (framework, error, what_to_do) in refused {
         logger.emit(
             &Notice::new(
                 &notice::BRIDGE_NOT_INSTALLED,
-                format!("the {framework} bridge was not installed: {error}; {hint}"),
+                format!("the {framework} bridge was not installed ({error}): {what_to_do}"),
             )
             .field("framework", framework)
             .field("error", error),

@@ -100,3 +100,65 @@ fn a_taken_slot_is_reported_and_directives_apply_to_foreign_targets() {
         .collect();
     assert_eq!(messages, ["shown", "shown too"]);
 }
+
+/// A service with its own subscriber: logfix's layer composed in, and tracing-log forwarding
+/// `log` records into it.
+fn own_subscriber() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let subscriber = tracing_subscriber::registry().with(logfix_runtime::bridge::tracing::layer());
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    tracing_log::LogTracer::init().unwrap();
+}
+
+#[test]
+fn child_with_the_layer_composed() {
+    if !is_child("child_with_the_layer_composed") {
+        return;
+    }
+    own_subscriber();
+    let said_so = std::env::var_os("SAY_BRIDGES").is_some();
+    let _guard = logfix_runtime::Config::from_env().install_bridges(!said_so).init();
+    log::info!(target: "noisy::pool", "hidden by the directive");
+    log::warn!(target: "noisy::pool", size = 3; "shown");
+    tracing::info!(target: "app", "from tracing");
+}
+
+fn composed_lines(say_bridges: bool) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let dir = Scratch::new(if say_bridges { "bridge-composed-said" } else { "bridge-composed" });
+    let mut vars =
+        vec![("LOGFIX_DIR", dir.path().as_os_str()), ("LOGFIX_LEVEL", "info,noisy=warn".as_ref())];
+    if say_bridges {
+        vars.push(("SAY_BRIDGES", "1".as_ref()));
+    }
+    let out = run_child("child_with_the_layer_composed", &vars);
+    assert_success(&out, "the child");
+    let text = std::fs::read_to_string(dir.join("app.log")).unwrap();
+    text.lines().map(|l| validate_line(l).unwrap()).collect()
+}
+
+/// `log` records that reach the layer through tracing-log are written like those of logfix's
+/// own `log` bridge: their real target as the component, its directives applied, and no
+/// `log.*` fields; composing the layer on purpose draws no `tracing` warning.
+#[test]
+fn log_records_through_tracing_log_keep_their_target() {
+    let lines = composed_lines(false);
+    let records: Vec<_> = lines.iter().filter(|l| l["event"] == "log").collect();
+    assert_eq!(records.len(), 1, "{lines:?}");
+    assert_eq!(records[0]["component"], "noisy::pool");
+    assert_eq!(records[0]["message"], "shown");
+    assert!(records[0].keys().all(|k| !k.starts_with("log.")), "{:?}", records[0]);
+    let tracing_events: Vec<_> = lines.iter().filter(|l| l["component"] == "app").collect();
+    assert_eq!(tracing_events.len(), 1);
+    let warnings: Vec<_> = lines.iter().filter(|l| l["event"] == "bridge_not_installed").collect();
+    assert_eq!(warnings.len(), 1, "only the log one: {warnings:?}");
+    assert_eq!(warnings[0]["framework"], "log");
+    assert!(warnings[0]["message"].as_str().unwrap().contains("install_bridges(false)"));
+}
+
+/// `Config::install_bridges(false)`: the program installed them itself, and no warning comes.
+#[test]
+fn saying_the_bridges_are_installed_silences_the_warnings() {
+    let lines = composed_lines(true);
+    assert!(lines.iter().all(|l| l["event"] != "bridge_not_installed"), "{lines:?}");
+    assert!(lines.iter().any(|l| l["message"] == "shown"));
+}

@@ -45,6 +45,8 @@ pub(crate) enum FieldValue {
 #[derive(Debug, Default)]
 pub(crate) struct Fields {
     message: String,
+    /// The `log` record's own target, for a record forwarded by tracing-log.
+    log_target: Option<Range<usize>>,
     /// The keys and string values, one after the other.
     text: String,
     items: Vec<(Range<usize>, FieldValue)>,
@@ -53,6 +55,7 @@ pub(crate) struct Fields {
 impl Fields {
     fn clear(&mut self) {
         self.message.clear();
+        self.log_target = None;
         self.text.clear();
         self.items.clear();
     }
@@ -86,6 +89,15 @@ impl Fields {
     pub(crate) fn message(&mut self, args: fmt::Arguments<'_>) {
         self.message.clear();
         let _ = self.message.write_fmt(args);
+    }
+
+    /// The target of a `log` record forwarded by tracing-log (its `log.target` field).
+    pub(crate) fn set_log_target(&mut self, target: &str) {
+        self.log_target = Some(self.add_text(&[target]));
+    }
+
+    pub(crate) fn log_target(&self) -> Option<&str> {
+        self.log_target.as_ref().map(|range| self.key(range))
     }
 
     /// An event field with a string value.

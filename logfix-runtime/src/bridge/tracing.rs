@@ -59,6 +59,11 @@ pub(crate) fn set_default() -> tracing_core::dispatcher::DefaultGuard {
     tracing_core::dispatcher::set_default(&tracing_core::Dispatch::new(subscriber))
 }
 
+/// Whether the global subscriber holds logfix's layer (a program that composed it itself).
+pub(crate) fn in_global_subscriber() -> bool {
+    tracing_core::dispatcher::get_default(|d| d.is::<LogfixLayer>())
+}
+
 fn level(level: tracing_core::Level) -> Level {
     match level {
         tracing_core::Level::ERROR => Level::Error,
@@ -83,6 +88,14 @@ where
     /// asks `tracing` to ask again): a disabled call site then costs `tracing` a load and a
     /// branch, and a span nobody writes is not recorded at all.
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if is_log_record(metadata) {
+            // The record's own target, which the directives apply to, is one of its fields.
+            return if interest::could_enable(level(*metadata.level())) {
+                Interest::sometimes()
+            } else {
+                Interest::never()
+            };
+        }
         if wanted(metadata) {
             Interest::always()
         } else {
@@ -91,6 +104,9 @@ where
     }
 
     fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
+        if is_log_record(metadata) {
+            return interest::could_enable(level(*metadata.level()));
+        }
         wanted(metadata)
     }
 
@@ -108,7 +124,7 @@ where
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(id) {
             let mut fields = Fields::default();
-            attrs.record(&mut Visitor(&mut fields));
+            attrs.record(&mut Visitor(&mut fields, false));
             span.extensions_mut().insert(fields);
         }
     }
@@ -116,7 +132,7 @@ where
     fn on_record(&self, id: &Id, values: &SpanRecord<'_>, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(id) {
             if let Some(fields) = span.extensions_mut().get_mut::<Fields>() {
-                values.record(&mut Visitor(fields));
+                values.record(&mut Visitor(fields, false));
             }
         }
     }
@@ -127,7 +143,7 @@ where
         // with every edit: not a stable event name.
         let name = if meta.name().starts_with("event ") { "tracing" } else { meta.name() };
         super::with_fields(|fields| {
-            event.record(&mut Visitor(fields));
+            event.record(&mut Visitor(fields, is_log_record(meta)));
             if let Some(scope) = ctx.event_scope(event) {
                 for span in scope {
                     if let Some(span_fields) = span.extensions().get::<Fields>() {
@@ -135,33 +151,52 @@ where
                     }
                 }
             }
-            let record = ForeignEvent {
-                level: level(*meta.level()),
-                component: meta.target(),
-                event: name,
-                fields,
+            let level = level(*meta.level());
+            // A `log` record forwarded by tracing-log: its own target, and the directives for it.
+            let (component, event) = match fields.log_target() {
+                Some(target) => (target, "log"),
+                None => (meta.target(), name),
             };
-            dispatch::emit_record(&record);
+            if is_log_record(meta) && !dispatch::enabled(component, level) {
+                return;
+            }
+            dispatch::emit_record(&ForeignEvent { level, component, event, fields });
         });
     }
 }
 
-/// Collects an event's or a span's fields; `message` is the event's message.
-struct Visitor<'a>(&'a mut Fields);
+/// Whether `metadata` is that of a `log` record forwarded by tracing-log (`log::info!` in a
+/// program whose `log` logger is tracing-log's `LogTracer`).
+fn is_log_record(metadata: &Metadata<'_>) -> bool {
+    metadata.target() == "log" && metadata.fields().field("log.target").is_some()
+}
+
+/// Collects an event's or a span's fields; `message` is the event's message. The `log.*` fields
+/// of a record forwarded by tracing-log (the second member) describe the record, its target
+/// becomes the component, and they are not written.
+struct Visitor<'a>(&'a mut Fields, bool);
+
+impl Visitor<'_> {
+    fn is_log_field(&self, field: &Field) -> bool {
+        self.1 && field.name().starts_with("log.")
+    }
+}
 
 impl Visit for Visitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             self.0.message(format_args!("{value}"));
-        } else {
+        } else if !self.is_log_field(field) {
             self.0.str(field.name(), value);
+        } else if field.name() == "log.target" {
+            self.0.set_log_target(value);
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if field.name() == "message" {
             self.0.message(format_args!("{value:?}"));
-        } else {
+        } else if !self.is_log_field(field) {
             self.0.fmt(field.name(), format_args!("{value:?}"));
         }
     }
@@ -171,7 +206,9 @@ impl Visit for Visitor<'_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.event_field(field.name(), FieldValue::U64(value));
+        if !self.is_log_field(field) {
+            self.0.event_field(field.name(), FieldValue::U64(value));
+        }
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {

@@ -195,6 +195,8 @@ pub struct Config {
     env: Option<BTreeMap<String, OsString>>,
     /// Whether the console is a terminal; decided at `resolve` unless a test fixes it.
     terminal: Option<bool>,
+    /// Whether `init()` installs the `tracing` and `log` bridges (`None`: yes).
+    bridges: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -294,6 +296,20 @@ impl Config {
         /// First wait before a log file that failed is tried again; doubled after each failure,
         /// up to 30 s. Code only: [`DEFAULT_RETRY_AFTER`] suits production.
         retry_after: Duration;
+    }
+
+    /// Whether [`init`](Config::init) installs logfix's `tracing` subscriber and `log` logger
+    /// (yes by default). Say `false` when the program installs them itself, e.g. with
+    /// [`bridge::tracing::layer`](crate::bridge::tracing::layer) in its own subscriber and
+    /// tracing-log's `LogTracer`: `init()` then neither tries nor warns that it could not.
+    #[must_use]
+    pub fn install_bridges(mut self, install: bool) -> Self {
+        self.bridges = Some(install);
+        self
+    }
+
+    pub(crate) fn installs_bridges(&self) -> bool {
+        self.bridges.unwrap_or(true)
     }
 
     /// Writes events at `level` and above from every component: shorthand for
