@@ -61,7 +61,7 @@ pub(crate) fn set_default() -> tracing_core::dispatcher::DefaultGuard {
 
 /// Whether the global subscriber holds logfix's layer (a program that composed it itself).
 pub(crate) fn in_global_subscriber() -> bool {
-    tracing_core::dispatcher::get_default(|d| d.is::<LogfixLayer>())
+    tracing_core::dispatcher::get_default(tracing_core::Dispatch::is::<LogfixLayer>)
 }
 
 fn level(level: tracing_core::Level) -> Level {

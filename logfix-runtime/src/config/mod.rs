@@ -302,7 +302,6 @@ impl Config {
     /// (yes by default). Say `false` when the program installs them itself, e.g. with
     /// [`bridge::tracing::layer`](crate::bridge::tracing::layer) in its own subscriber and
     /// tracing-log's `LogTracer`: `init()` then neither tries nor warns that it could not.
-    #[must_use]
     pub fn install_bridges(mut self, install: bool) -> Self {
         self.bridges = Some(install);
         self
