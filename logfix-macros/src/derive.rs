@@ -7,7 +7,9 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned as _;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, Path};
 
-use crate::attr::{default_event, Container, Errors, Field, Mode, Segment, Template};
+use crate::attr::{default_event, Container, Field, Mode};
+use crate::ctxt::Errors;
+use crate::template::{Segment, Template};
 use crate::{check, fallback};
 
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {

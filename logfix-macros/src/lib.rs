@@ -1,14 +1,21 @@
 //! Macros for logfix. Use them through `logfix_runtime`, which re-exports them.
 //!
-//! One stage of the pipeline per module: `attr` parses `#[log(...)]` and `#[logged(...)]`, `check`
-//! applies the rules that span several attributes, `derive` and `logged` expand, and `fallback` is
-//! what is emitted instead when the input has errors.
+//! One stage of the pipeline per module: `attr` parses `#[log(...)]` and `#[logged(...)]` (the
+//! keys are in `symbol`, the message template is parsed by `template`), `check` applies the rules
+//! that span several attributes, `derive` and `logged` expand, and `fallback` is what is emitted
+//! instead when the input has errors. `ctxt` collects the errors of all stages; `case` and
+//! `suggest` help word them.
 
 mod attr;
+mod case;
 mod check;
+mod ctxt;
 mod derive;
 mod fallback;
 mod logged;
+mod suggest;
+mod symbol;
+mod template;
 
 use proc_macro::TokenStream;
 

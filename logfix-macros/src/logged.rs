@@ -66,7 +66,8 @@ use syn::{
     ReturnType, Type,
 };
 
-use crate::attr::{is_log, Errors, Field, Level, Logged, Mode};
+use crate::attr::{is_log, Field, Level, Logged, Mode};
+use crate::ctxt::Errors;
 use crate::{check, fallback};
 
 pub(crate) fn logged(args: TokenStream, input: &TokenStream) -> TokenStream {
