@@ -11,6 +11,8 @@ use syn::ext::IdentExt as _;
 use syn::meta::ParseNestedMeta;
 use syn::{Attribute, Expr, ExprLit, FnArg, Ident, Lit, LitStr, Pat, Path, Token, Type};
 
+use logfix_core::Level;
+
 use crate::case::snake_case;
 use crate::ctxt::Errors;
 use crate::suggest::{did_you_mean, list};
@@ -67,42 +69,6 @@ impl<T> Attr<T> {
 
 const LOG_ATTRIBUTE: &str = "#[log(...)]";
 const LOGGED_ATTRIBUTE: &str = "#[logged(...)]";
-
-/// Severity, as written in `level = "..."`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Level {
-    Trace,
-    Debug,
-    Info,
-    Warn,
-    Error,
-}
-
-const LEVELS: [&str; 5] = ["trace", "debug", "info", "warn", "error"];
-
-impl Level {
-    fn parse(name: &str) -> Option<Self> {
-        match name {
-            "trace" => Some(Level::Trace),
-            "debug" => Some(Level::Debug),
-            "info" => Some(Level::Info),
-            "warn" => Some(Level::Warn),
-            "error" => Some(Level::Error),
-            _ => None,
-        }
-    }
-
-    /// The name of the runtime's `Level` variant.
-    pub(crate) fn variant(self) -> &'static str {
-        match self {
-            Level::Trace => "Trace",
-            Level::Debug => "Debug",
-            Level::Info => "Info",
-            Level::Warn => "Warn",
-            Level::Error => "Error",
-        }
-    }
-}
 
 /// `message = "..."`: the literal, for error spans, and its parsed template.
 pub(crate) struct Message {
@@ -189,20 +155,22 @@ pub(crate) fn default_event(ident: &Ident) -> String {
     snake_case(&ident.unraw().to_string())
 }
 
-/// `level = "..."` or `err_level = "..."`: `None` (reported) when it names no level.
+/// `level = "..."` or `err_level = "..."`: `None` (reported) when it names no level. Only the
+/// lowercase names are accepted, as they are written in the line.
 fn level_value(
     errors: &mut Errors,
     meta: &ParseNestedMeta<'_>,
     key: &Ident,
 ) -> syn::Result<Option<Level>> {
     Ok(string_value(errors, meta, key)?.and_then(|lit| {
-        let level = Level::parse(&lit.value());
+        let name = lit.value();
+        let level = Level::ALL.into_iter().find(|level| level.as_str() == name);
         if level.is_none() {
-            let name = lit.value();
-            let guess = did_you_mean(&name, &LEVELS);
+            let names = Level::ALL.map(Level::as_str);
+            let guess = did_you_mean(&name, &names);
             errors.error(
                 &lit,
-                format_args!("unknown level `{name}`: {guess}the levels are {}", list(&LEVELS)),
+                format_args!("unknown level `{name}`: {guess}the levels are {}", list(&names)),
             );
         }
         level

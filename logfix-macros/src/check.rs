@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use logfix_core::sensitive::is_sensitive;
+use logfix_core::{CALL_KEYS, RESERVED_KEYS};
 use proc_macro2::Span;
 use syn::ext::IdentExt as _;
 use syn::{Attribute, Ident, ItemFn, LitStr, ReturnType, Type};
@@ -15,12 +17,6 @@ use crate::suggest::{did_you_mean, list};
 use crate::symbol::{
     COMPONENT, ERR_MESSAGE, EVENT, LOGGED, MESSAGE, NOT_SENSITIVE, REDACT, RENAME, SKIP,
 };
-
-/// The keys every line starts with (`logfix_runtime::RESERVED_KEYS`).
-const RESERVED_KEYS: [&str; 5] = ["timestamp", "level", "component", "event", "message"];
-
-/// The keys `#[logged]` writes after the arguments (`OWN_KEYS` in `logfix_runtime`'s `call.rs`).
-const CALL_KEYS: [&str; 4] = ["duration_us", "outcome", "error", "error_sources"];
 
 /// Applies every rule of `#[derive(LogEvent)]`, recording each violation in `errors`.
 pub(crate) fn check(
@@ -323,12 +319,9 @@ fn keys(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
             continue;
         }
         let reserved = if RESERVED_KEYS.contains(&key.as_str()) {
-            Some("`timestamp`, `level`, `component`, `event` and `message` start every line")
+            Some(format!("{} start every line", list(&RESERVED_KEYS)))
         } else if target == Target::Argument && CALL_KEYS.contains(&key.as_str()) {
-            Some(
-                "#[logged] writes `duration_us`, `outcome`, `error` and `error_sources` after the \
-                 arguments",
-            )
+            Some(format!("#[logged] writes {} after the arguments", list(&CALL_KEYS)))
         } else {
             None
         };
@@ -395,11 +388,10 @@ fn sensitive(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
         if field.not_sensitive || matches!(field.mode, Mode::Redact | Mode::Skip) {
             continue;
         }
-        if looks_sensitive(&field.name) {
+        if is_sensitive(&field.name) {
             errors
                 .error(field.ident, format_args!("{noun} `{}` looks sensitive: {how}", field.name));
-        } else if let Some(rename) =
-            field.rename.as_ref().filter(|lit| looks_sensitive(&lit.value()))
+        } else if let Some(rename) = field.rename.as_ref().filter(|lit| is_sensitive(&lit.value()))
         {
             errors.error(
                 rename,
@@ -409,82 +401,9 @@ fn sensitive(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
     }
 }
 
-/// Words that make a name look secret. The runtime's `redact::SENSITIVE_NAMES` (for HTTP
-/// headers and query parameters) holds these and `session`, which is left out here: `session_id`
-/// fields are routinely logged. A test keeps the two lists in step.
-const SENSITIVE_WORDS: [&str; 9] = [
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "apikey",
-    "authorization",
-    "cookie",
-    "credential",
-    "privatekey",
-];
-
-/// Whether a field or parameter name suggests a secret. Case, `_`, `-` and `.` are ignored, so
-/// `apiKey`, `API_KEY` and `private-key` all match; any name containing a listed word matches.
-pub(crate) fn looks_sensitive(name: &str) -> bool {
-    let normalized: String = name
-        .chars()
-        .filter(|c| !matches!(c, '_' | '-' | '.'))
-        .flat_map(char::to_lowercase)
-        .collect();
-    SENSITIVE_WORDS.iter().any(|word| normalized.contains(word))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_compile_time_word_is_also_redacted_at_run_time() {
-        for word in SENSITIVE_WORDS {
-            assert!(looks_sensitive(word), "{word}");
-            assert!(logfix_runtime::redact::SENSITIVE_NAMES.contains(&word), "{word}");
-        }
-        let runtime_only: Vec<_> = logfix_runtime::redact::SENSITIVE_NAMES
-            .iter()
-            .filter(|w| !looks_sensitive(w))
-            .collect();
-        assert_eq!(runtime_only, [&"session"]);
-    }
-
-    #[test]
-    fn sensitive_names_match_in_any_case_and_spelling() {
-        for name in [
-            "password",
-            "Password",
-            "user_password",
-            "passwd",
-            "client_secret",
-            "SECRET",
-            "token",
-            "refresh_token",
-            "tokens",
-            "api_key",
-            "apiKey",
-            "apikey",
-            "authorization",
-            "set_cookie",
-            "credentials",
-            "private_key",
-            "privateKey",
-            "ssh-private-key",
-        ] {
-            assert!(looks_sensitive(name), "{name}");
-        }
-    }
-
-    #[test]
-    fn ordinary_names_are_not_sensitive() {
-        for name in ["user_id", "email", "key", "api", "private", "pass", "author", "order_id", ""]
-        {
-            assert!(!looks_sensitive(name), "{name}");
-        }
-    }
 
     #[test]
     fn names_and_keys_have_their_own_alphabets() {

@@ -66,8 +66,11 @@ use syn::{
     ReturnType, Type,
 };
 
-use crate::attr::{is_log, Field, Level, Logged, Mode};
+use logfix_core::Level;
+
+use crate::attr::{is_log, Field, Logged, Mode};
 use crate::ctxt::Errors;
+use crate::derive::level_path;
 use crate::{check, fallback};
 
 pub(crate) fn logged(args: TokenStream, input: &TokenStream) -> TokenStream {
@@ -179,12 +182,8 @@ fn call_site(function: &ItemFn, logged: &Logged, krate: &Path) -> TokenStream {
     let component = logged.component.get().map(syn::LitStr::value).unwrap_or_default();
     let event = logged.event.get().map_or_else(|| name.clone(), syn::LitStr::value);
     let enter_event = option(logged.enter.is_written().then(|| format!("{event}_started")));
-    let level = |level: &crate::attr::Attr<Level>, default: Level| {
-        let variant = format_ident!("{}", level.get().copied().unwrap_or(default).variant());
-        quote!(#krate::__private::Level::#variant)
-    };
-    let ok_level = level(&logged.level, Level::Info);
-    let err_level = level(&logged.err_level, Level::Error);
+    let ok_level = level_path(krate, logged.level.get().copied().unwrap_or(Level::Info));
+    let err_level = level_path(krate, logged.err_level.get().copied().unwrap_or(Level::Error));
     let ok_message = option(logged.message.get().map(syn::LitStr::value));
     let err_message = option(logged.err_message.get().map(syn::LitStr::value));
     quote! {

@@ -5,6 +5,8 @@ use core::fmt;
 use core::ops::Range;
 use std::time::Instant;
 
+use logfix_core::CALL_KEYS;
+
 use crate::dispatch;
 use crate::event::{FieldWriter, Level, MessageWriter, Value};
 use crate::render::line::Line;
@@ -165,8 +167,6 @@ struct CallRecord<'a> {
     outcome: Outcome<'a>,
 }
 
-const OWN_KEYS: [&str; 4] = ["duration_us", "outcome", "error", "error_sources"];
-
 impl Record for CallRecord<'_> {
     fn level(&self) -> Level {
         self.level
@@ -191,7 +191,7 @@ impl Record for CallRecord<'_> {
 
 impl Parts for CallRecord<'_> {
     fn has_field(&self, key: &str) -> bool {
-        OWN_KEYS.contains(&key) || self.args.keys.iter().any(|(k, _)| *k == key)
+        CALL_KEYS.contains(&key) || self.args.keys.iter().any(|(k, _)| *k == key)
     }
 
     fn write_message(&self, w: &mut MessageWriter<'_>) {

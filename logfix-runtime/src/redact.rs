@@ -20,34 +20,12 @@
 
 use crate::event::REDACTED;
 
-/// The fragments that make a name sensitive, lowercase and without `-`, `_` or `.` (names are
-/// compared the same way). Header names such as `set-cookie`, `x-api-key` and
-/// `proxy-authorization` match through `cookie`, `apikey` and `authorization`.
-///
-/// `logfix-macros` keeps its own copy of this list for the compile-time check of field names
-/// (`looks_sensitive` in `logfix-macros/src/check.rs`), because a proc-macro crate cannot depend
-/// on the runtime: change both together. That copy does not have `session` yet: an event field
-/// named `session_id` compiles, while a query parameter of that name is redacted here.
-///
-/// # Examples
-/// ```
-/// assert!(logfix_runtime::redact::SENSITIVE_NAMES.contains(&"token"));
-/// ```
-pub const SENSITIVE_NAMES: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "apikey",
-    "authorization",
-    "cookie",
-    "credential",
-    "privatekey",
-    "session",
-];
+/// The fragments that make a name sensitive: the one list, in `logfix-core`, that
+/// `#[derive(LogEvent)]` and `#[logged]` also check names against at compile time.
+pub use logfix_core::sensitive::SENSITIVE_NAMES;
 
-/// Whether `name` (a field, header or query parameter name) suggests a secret: whether it
-/// contains one of [`SENSITIVE_NAMES`], ignoring ASCII case, `-`, `_` and `.`.
+/// Whether `name` (a field, header or query parameter name) suggests a secret, by the policy
+/// described in [`logfix_core::sensitive`].
 ///
 /// # Examples
 /// ```
@@ -60,15 +38,7 @@ pub const SENSITIVE_NAMES: &[&str] = &[
 /// ```
 #[must_use]
 pub fn is_sensitive_name(name: &str) -> bool {
-    is_sensitive_bytes(name.bytes())
-}
-
-fn is_sensitive_bytes(name: impl Iterator<Item = u8>) -> bool {
-    let normalized: Vec<u8> =
-        name.filter(|b| !matches!(b, b'-' | b'_' | b'.')).map(|b| b.to_ascii_lowercase()).collect();
-    SENSITIVE_NAMES.iter().any(|fragment| {
-        normalized.windows(fragment.len()).any(|window| window == fragment.as_bytes())
-    })
+    logfix_core::sensitive::is_sensitive(name)
 }
 
 /// `query` (the part of a URI after `?`) with the value of every parameter whose name is
@@ -95,7 +65,7 @@ pub fn redact_query(query: &str) -> String {
         let end = rest.find(['&', ';']).unwrap_or(rest.len());
         let (param, tail) = rest.split_at(end);
         match param.split_once('=') {
-            Some((name, _value)) if is_sensitive_bytes(percent_decoded(name)) => {
+            Some((name, _value)) if is_sensitive_name(&decoded(name)) => {
                 out.push_str(name);
                 out.push('=');
                 out.push_str(REDACTED);
@@ -109,6 +79,11 @@ pub fn redact_query(query: &str) -> String {
         }
         rest = tail.as_str();
     }
+}
+
+/// A query component after percent-decoding, with `+` as a space.
+fn decoded(s: &str) -> String {
+    String::from_utf8_lossy(&percent_decoded(s).collect::<Vec<u8>>()).into_owned()
 }
 
 /// The bytes of a query component after percent-decoding, with `+` as a space. An invalid
@@ -275,7 +250,7 @@ mod tests {
 
         #[test]
         fn queries_without_sensitive_names_are_unchanged(query in "[a-z0-9%+=&;._-]{0,40}") {
-            prop_assume!(!is_sensitive_bytes(percent_decoded(&query)));
+            prop_assume!(!is_sensitive_name(&decoded(&query)));
             prop_assert_eq!(redact_query(&query), query);
         }
     }
