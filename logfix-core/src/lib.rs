@@ -7,6 +7,33 @@
 //! parts of a line), `logfix-runtime` on every line. Applications use them through
 //! `logfix-runtime`, which re-exports them; this crate has no dependencies.
 //!
+//! # Sensitive names
+//!
+//! A field, argument, header or query parameter name is *sensitive* when the rules below say so;
+//! the macros then require the field or argument to be redacted or skipped (or marked
+//! `not_sensitive`), and the runtime redacts the value it names.
+//!
+//! 1. The name is split into words ([`sensitive::words`]): at every ASCII character that is not a
+//!    letter or a digit, and where camel case starts a word (`apiKey`, `APIKey`,
+//!    `oauth2Token`). `x.api_key`, `X-Api-Key`, `apiKey`, `APIKey` and `API_KEY` all have the
+//!    words `api`, `key`.
+//! 2. A word matches a word of the vocabulary when they are equal ignoring ASCII case, or equal
+//!    once a final `s` is removed from the name's word (`tokens`, `Credentials`). Nothing else
+//!    matches: no substring, no prefix (`pinned`, `span`, `panic` and `company` contain `pin` or
+//!    `pan` but are other words). Run-together words are one word: `accesstoken` is not
+//!    `access`, `token` (the vocabulary lists the usual ones, like `apikey` and `sessionid`).
+//! 3. An entry of the vocabulary is one word (`password`) or several (`card_number`,
+//!    `session_id`, `signing_key`): it matches where its words match consecutive words of the
+//!    name, in order (`cardNumber`, `x-card-number`; not `number_card`, not `card_holder_number`).
+//! 4. A match does not count when the word right before or right after it is a
+//!    [measure word](sensitive::MEASURE_WORDS) (`count`, `len`, `max`, `type`, ...): the name then
+//!    holds something about the secret, not the secret (`token_count`, `max_tokens`,
+//!    `password_min_length`). Another match in the same name still counts.
+//!
+//! The vocabulary is [`sensitive::SENSITIVE_NAMES`]; operators add entries at run time with
+//! `LOGFIX_REDACT_KEYS` ([`sensitive::Policy::with_extra`]), which the compile-time check does
+//! not see.
+//!
 //! # Examples
 //! ```
 //! use logfix_core::{Level, REDACTED, RESERVED_KEYS};
@@ -14,6 +41,7 @@
 //! assert_eq!("warn".parse::<Level>(), Ok(Level::Warn));
 //! assert_eq!(RESERVED_KEYS[0], "timestamp");
 //! assert_eq!(REDACTED, "[REDACTED]");
+//! assert!(logfix_core::sensitive::is_sensitive("x.api_key"));
 //! ```
 
 pub mod escape;

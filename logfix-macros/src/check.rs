@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use logfix_core::sensitive::is_sensitive;
+use logfix_core::sensitive::sensitive_entry;
 use logfix_core::{CALL_KEYS, RESERVED_KEYS};
 use proc_macro2::Span;
 use syn::ext::IdentExt as _;
@@ -388,16 +388,29 @@ fn sensitive(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
         if field.not_sensitive || matches!(field.mode, Mode::Redact | Mode::Skip) {
             continue;
         }
-        if is_sensitive(&field.name) {
-            errors
-                .error(field.ident, format_args!("{noun} `{}` looks sensitive: {how}", field.name));
-        } else if let Some(rename) = field.rename.as_ref().filter(|lit| is_sensitive(&lit.value()))
-        {
-            errors.error(
-                rename,
-                format_args!("`{RENAME} = \"{}\"` looks sensitive: {how}", rename.value()),
-            );
+        if let Some(entry) = sensitive_entry(&field.name) {
+            let name = &field.name;
+            let why = because(name, entry);
+            errors.error(field.ident, format_args!("{noun} `{name}` looks sensitive{why}: {how}"));
+        } else if let Some(rename) = &field.rename {
+            let name = rename.value();
+            if let Some(entry) = sensitive_entry(&name) {
+                let why = because(&name, entry);
+                errors.error(
+                    rename,
+                    format_args!("`{RENAME} = \"{name}\"` looks sensitive{why}: {how}"),
+                );
+            }
         }
+    }
+}
+
+/// Which entry of the vocabulary `name` matches, unless it is the name itself.
+fn because(name: &str, entry: &str) -> String {
+    if name == entry {
+        String::new()
+    } else {
+        format!(" (it contains `{entry}`)")
     }
 }
 

@@ -116,6 +116,10 @@ pub struct Settings {
     pub retry_after: Duration,
     /// Colour in the pretty format: on a terminal, unless `NO_COLOR` is set.
     pub color: bool,
+    /// `LOGFIX_REDACT_KEYS`: names added to the sensitive-name vocabulary, as written (empty by
+    /// default). Build a [`redact::Policy`](crate::redact::Policy) from them once:
+    /// `Policy::with_extra(&settings.redact_keys)`.
+    pub redact_keys: Vec<String>,
 }
 
 impl Settings {
@@ -143,6 +147,7 @@ impl Settings {
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             retry_after: DEFAULT_RETRY_AFTER,
             color: false,
+            redact_keys: Vec::new(),
         }
     }
 }
@@ -209,6 +214,7 @@ struct CodeSettings {
     queue_capacity: Option<usize>,
     flush_interval: Option<Duration>,
     retry_after: Option<Duration>,
+    redact_keys: Option<Vec<String>>,
 }
 
 macro_rules! setters {
@@ -284,6 +290,9 @@ impl Config {
         /// First wait before a log file that failed is tried again; doubled after each failure,
         /// up to 30 s. Code only: [`DEFAULT_RETRY_AFTER`] suits production.
         retry_after: Duration;
+        /// Names added to the sensitive-name vocabulary, each written as a name is, such as
+        /// `tenant_key` (`LOGFIX_REDACT_KEYS`); see [`redact`](crate::redact).
+        redact_keys: Vec<String>;
     }
 
     /// Writes events at `level` and above from every component: shorthand for
@@ -337,7 +346,8 @@ impl Config {
             overflow,
             queue_capacity,
             flush_interval,
-            retry_after
+            retry_after,
+            redact_keys
         );
         if code.dir.is_some() {
             s.dir = code.dir;
@@ -433,6 +443,11 @@ impl Config {
         let interval = format!("{}ms", s.flush_interval.as_millis());
         if let Some(v) = env.get("LOGFIX_FLUSH_INTERVAL", &interval, parse::duration) {
             s.flush_interval = v;
+        }
+        let keys =
+            if s.redact_keys.is_empty() { "none".to_owned() } else { s.redact_keys.join(",") };
+        if let Some(v) = env.get("LOGFIX_REDACT_KEYS", &keys, parse::names) {
+            s.redact_keys = v;
         }
         let no_color = self.env.as_ref().map_or_else(
             || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -554,6 +569,9 @@ impl fmt::Display for Settings {
         if let Some(total) = self.max_total_size {
             write!(f, " max_total_size={total}")?;
         }
+        if !self.redact_keys.is_empty() {
+            write!(f, " redact_keys={}", self.redact_keys.join(","))?;
+        }
         Ok(())
     }
 }
@@ -604,6 +622,7 @@ mod tests {
             ("LOGFIX_OVERFLOW", "drop"),
             ("LOGFIX_QUEUE_CAPACITY", "1024"),
             ("LOGFIX_FLUSH_INTERVAL", "5ms"),
+            ("LOGFIX_REDACT_KEYS", "tenant_key, X-Internal-Auth"),
             ("NO_COLOR", "1"),
         ]);
         assert!(issues.is_empty(), "{issues:?}");
@@ -621,6 +640,7 @@ mod tests {
         assert_eq!(s.overflow, Overflow::Drop);
         assert_eq!(s.queue_capacity, 1024);
         assert_eq!(s.flush_interval, Duration::from_millis(5));
+        assert_eq!(s.redact_keys, ["tenant_key", "X-Internal-Auth"]);
         assert!(!s.color, "NO_COLOR turns colour off");
     }
 
@@ -633,6 +653,7 @@ mod tests {
             ("LOGFIX_ENV", "prod"),
             ("LOGFIX_FILE", "../etc/passwd"),
             ("LOGFIX_DIR", ""),
+            ("LOGFIX_REDACT_KEYS", "tenant_key,,"),
         ]);
         assert_eq!(s, Settings { color: false, ..Settings::preset(Environment::Production) });
         let summary: Vec<_> =
@@ -646,6 +667,7 @@ mod tests {
                 ("LOGFIX_FILE", "../etc/passwd", "app.log"),
                 ("LOGFIX_MAX_FILE_SIZE", "huge", "100000000"),
                 ("LOGFIX_MAX_FILES", "-1", "10"),
+                ("LOGFIX_REDACT_KEYS", "tenant_key,,", "none"),
             ]
         );
         assert!(issues.iter().all(|i| !i.reason.is_empty()));
@@ -680,5 +702,23 @@ mod tests {
         assert!(!Config::from_env_vars(json).terminal(true).resolve().0.color);
         let empty_no_color = [("LOGFIX_FORMAT", "pretty"), ("NO_COLOR", "")];
         assert!(Config::from_env_vars(empty_no_color).terminal(true).resolve().0.color);
+    }
+
+    #[test]
+    fn redact_keys_extend_the_policy_and_code_yields_to_the_variable() {
+        let (s, issues) = Config::from_env_vars([("LOGFIX_REDACT_KEYS", "tenantKey")])
+            .redact_keys(vec!["internal_auth".to_owned()])
+            .resolve();
+        assert!(issues.is_empty(), "{issues:?}");
+        let policy = crate::redact::Policy::with_extra(&s.redact_keys);
+        assert!(policy.is_sensitive("x-tenant-key"));
+        assert!(policy.is_sensitive("password"));
+        assert!(!policy.is_sensitive("internal_auth"), "the variable replaces what code set");
+        assert!(s.to_string().ends_with(" redact_keys=tenantKey"), "{s}");
+
+        let (s, _) = Config::new().redact_keys(vec!["internal_auth".to_owned()]).resolve();
+        assert_eq!(s.redact_keys, ["internal_auth"]);
+        let (s, issues) = Config::from_env_vars([("LOGFIX_REDACT_KEYS", "")]).resolve();
+        assert!(issues.is_empty() && s.redact_keys.is_empty());
     }
 }

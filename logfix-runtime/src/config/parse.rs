@@ -72,6 +72,25 @@ pub(crate) fn file_name(s: &str) -> Result<String, String> {
     Ok(s.to_owned())
 }
 
+/// Parses names separated by commas (`LOGFIX_REDACT_KEYS`), each trimmed and with at least one
+/// letter or digit. An empty value is an empty list.
+pub(crate) fn names(s: &str) -> Result<Vec<String>, String> {
+    if s.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    s.split(',')
+        .map(|name| {
+            let name = name.trim();
+            match logfix_core::sensitive::words(name).next() {
+                Some(_) => Ok(name.to_owned()),
+                None => Err("expected names separated by commas, each with a letter or a digit, \
+                             e.g. `tenant_key,x-internal-auth`"
+                    .to_owned()),
+            }
+        })
+        .collect()
+}
+
 /// Parses one of `choices` (case-insensitive), returning its index.
 pub(crate) fn choice(s: &str, choices: &[&str]) -> Result<usize, String> {
     let lower = s.trim().to_ascii_lowercase();
@@ -120,6 +139,11 @@ mod tests {
         assert_eq!(file_name(" app.log "), Ok("app.log".to_owned()));
         for bad in ["", "..", "logs/app.log", "a\\b"] {
             assert!(file_name(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(names(" a_b , c-d "), Ok(vec!["a_b".to_owned(), "c-d".to_owned()]));
+        assert_eq!(names("  "), Ok(Vec::new()));
+        for bad in ["a,", ",a", "a,,b", "a, _ ,b"] {
+            assert!(names(bad).is_err(), "{bad:?}");
         }
         assert_eq!(choice("Stderr", &["stdout", "stderr", "off"]), Ok(1));
         assert_eq!(
