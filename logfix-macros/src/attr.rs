@@ -18,7 +18,8 @@ use crate::ctxt::Errors;
 use crate::suggest::{did_you_mean, list};
 use crate::symbol::{
     COMPONENT, CONTAINER_KEYS, CRATE, DEBUG, DISPLAY, ENTER, ERR_LEVEL, ERR_MESSAGE, EVENT,
-    FIELD_KEYS, LEVEL, LOG, LOGGED_KEYS, MESSAGE, MODE_KEYS, NOT_SENSITIVE, REDACT, RENAME, SKIP,
+    FIELD_KEYS, LEVEL, LOG, LOGGED_ATTRIBUTE, LOGGED_KEYS, LOG_ATTRIBUTE, MESSAGE, MODE_KEYS,
+    NOT_SENSITIVE, REDACT, RENAME, SKIP,
 };
 use crate::template::Template;
 
@@ -66,9 +67,6 @@ impl<T> Attr<T> {
         self.value.as_ref()
     }
 }
-
-const LOG_ATTRIBUTE: &str = "#[log(...)]";
-const LOGGED_ATTRIBUTE: &str = "#[logged(...)]";
 
 /// `message = "..."`: the literal, for error spans, and its parsed template.
 pub(crate) struct Message {

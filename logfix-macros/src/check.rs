@@ -15,7 +15,8 @@ use crate::case::snake_case;
 use crate::ctxt::Errors;
 use crate::suggest::{did_you_mean, list};
 use crate::symbol::{
-    COMPONENT, ERR_MESSAGE, EVENT, LOGGED, MESSAGE, NOT_SENSITIVE, REDACT, RENAME, SKIP,
+    COMPONENT, ERR_MESSAGE, EVENT, LOGGED, LOGGED_ATTRIBUTE, LOG_ATTRIBUTE, MESSAGE, NOT_SENSITIVE,
+    REDACT, RENAME, SKIP,
 };
 
 /// Applies every rule of `#[derive(LogEvent)]`, recording each violation in `errors`.
@@ -33,7 +34,7 @@ pub(crate) fn check(
         &container.event,
         &default_event,
         ident,
-        "#[log(...)]",
+        LOG_ATTRIBUTE,
     );
     message(errors, container, fields);
     keys(errors, fields, Target::Field);
@@ -59,7 +60,7 @@ pub(crate) fn check_logged(
     }
     let ident = &function.sig.ident;
     let default_event = ident.unraw().to_string();
-    names(errors, logged.component.get(), &logged.event, &default_event, ident, "#[logged(...)]");
+    names(errors, logged.component.get(), &logged.event, &default_event, ident, LOGGED_ATTRIBUTE);
     for (key, message) in [(MESSAGE, &logged.message), (ERR_MESSAGE, &logged.err_message)] {
         if let Some(lit) = message.get() {
             static_message(errors, key, lit);

@@ -6,6 +6,10 @@ pub(crate) const LOG: &str = "log";
 /// `#[logged(...)]`: on a function.
 pub(crate) const LOGGED: &str = "logged";
 
+/// The attributes as messages name them.
+pub(crate) const LOG_ATTRIBUTE: &str = "#[log(...)]";
+pub(crate) const LOGGED_ATTRIBUTE: &str = "#[logged(...)]";
+
 pub(crate) const COMPONENT: &str = "component";
 pub(crate) const MESSAGE: &str = "message";
 pub(crate) const EVENT: &str = "event";
