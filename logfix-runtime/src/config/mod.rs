@@ -653,7 +653,6 @@ mod tests {
             ("LOGFIX_ENV", "prod"),
             ("LOGFIX_FILE", "../etc/passwd"),
             ("LOGFIX_DIR", ""),
-            ("LOGFIX_REDACT_KEYS", "tenant_key,,"),
         ]);
         assert_eq!(s, Settings { color: false, ..Settings::preset(Environment::Production) });
         let summary: Vec<_> =
@@ -667,7 +666,6 @@ mod tests {
                 ("LOGFIX_FILE", "../etc/passwd", "app.log"),
                 ("LOGFIX_MAX_FILE_SIZE", "huge", "100000000"),
                 ("LOGFIX_MAX_FILES", "-1", "10"),
-                ("LOGFIX_REDACT_KEYS", "tenant_key,,", "none"),
             ]
         );
         assert!(issues.iter().all(|i| !i.reason.is_empty()));
@@ -720,5 +718,10 @@ mod tests {
         assert_eq!(s.redact_keys, ["internal_auth"]);
         let (s, issues) = Config::from_env_vars([("LOGFIX_REDACT_KEYS", "")]).resolve();
         assert!(issues.is_empty() && s.redact_keys.is_empty());
+        let (s, issues) = resolve(&[("LOGFIX_REDACT_KEYS", "tenant_key,,")]);
+        assert!(s.redact_keys.is_empty());
+        let summary: Vec<_> =
+            issues.iter().map(|i| (i.variable, i.value.as_str(), i.used.as_str())).collect();
+        assert_eq!(summary, [("LOGFIX_REDACT_KEYS", "tenant_key,,", "none")]);
     }
 }

@@ -72,6 +72,15 @@ pub(crate) fn file_name(s: &str) -> Result<String, String> {
     Ok(s.to_owned())
 }
 
+/// Parses one of `choices` (case-insensitive), returning its index.
+pub(crate) fn choice(s: &str, choices: &[&str]) -> Result<usize, String> {
+    let lower = s.trim().to_ascii_lowercase();
+    choices.iter().position(|c| *c == lower).ok_or_else(|| {
+        let list: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+        format!("expected one of {}", list.join(", "))
+    })
+}
+
 /// Parses names separated by commas (`LOGFIX_REDACT_KEYS`), each trimmed and with at least one
 /// letter or digit. An empty value is an empty list.
 pub(crate) fn names(s: &str) -> Result<Vec<String>, String> {
@@ -89,15 +98,6 @@ pub(crate) fn names(s: &str) -> Result<Vec<String>, String> {
             }
         })
         .collect()
-}
-
-/// Parses one of `choices` (case-insensitive), returning its index.
-pub(crate) fn choice(s: &str, choices: &[&str]) -> Result<usize, String> {
-    let lower = s.trim().to_ascii_lowercase();
-    choices.iter().position(|c| *c == lower).ok_or_else(|| {
-        let list: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
-        format!("expected one of {}", list.join(", "))
-    })
 }
 
 #[cfg(test)]
@@ -140,15 +140,19 @@ mod tests {
         for bad in ["", "..", "logs/app.log", "a\\b"] {
             assert!(file_name(bad).is_err(), "{bad:?}");
         }
-        assert_eq!(names(" a_b , c-d "), Ok(vec!["a_b".to_owned(), "c-d".to_owned()]));
-        assert_eq!(names("  "), Ok(Vec::new()));
-        for bad in ["a,", ",a", "a,,b", "a, _ ,b"] {
-            assert!(names(bad).is_err(), "{bad:?}");
-        }
         assert_eq!(choice("Stderr", &["stdout", "stderr", "off"]), Ok(1));
         assert_eq!(
             choice("file", &["stdout", "stderr"]),
             Err("expected one of `stdout`, `stderr`".to_owned())
         );
+    }
+
+    #[test]
+    fn names_are_separated_by_commas_and_none_is_empty() {
+        assert_eq!(names(" a_b , c-d "), Ok(vec!["a_b".to_owned(), "c-d".to_owned()]));
+        assert_eq!(names("  "), Ok(Vec::new()));
+        for bad in ["a,", ",a", "a,,b", "a, _ ,b"] {
+            assert!(names(bad).is_err(), "{bad:?}");
+        }
     }
 }
