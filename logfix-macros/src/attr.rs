@@ -5,60 +5,23 @@
 //! names. Rules that involve several keys or fields (mandatory keys, what a placeholder may name,
 //! reserved and sensitive names) are in `check`.
 
-use core::fmt::Display;
-
 use proc_macro2::TokenTree;
 use quote::ToTokens;
 use syn::ext::IdentExt as _;
 use syn::meta::ParseNestedMeta;
 use syn::{Attribute, Expr, ExprLit, FnArg, Ident, Lit, LitStr, Pat, Path, Token, Type};
 
-/// Collects every error found in one macro input, so that they are all reported together.
-///
-/// It must be consumed by [`Errors::finish`]: dropping it unchecked would silently lose errors.
-pub(crate) struct Errors {
-    errors: Option<Vec<syn::Error>>,
-}
+use logfix_core::Level;
 
-impl Errors {
-    pub(crate) fn new() -> Self {
-        Self { errors: Some(Vec::new()) }
-    }
-
-    /// Records an error spanning `tokens`.
-    pub(crate) fn error(&mut self, tokens: impl ToTokens, message: impl Display) {
-        self.push(syn::Error::new_spanned(tokens, message));
-    }
-
-    pub(crate) fn push(&mut self, error: syn::Error) {
-        if let Some(errors) = &mut self.errors {
-            errors.push(error);
-        }
-    }
-
-    /// All the errors recorded, combined into one, if there were any.
-    pub(crate) fn finish(mut self) -> syn::Result<()> {
-        let errors = self.errors.take().unwrap_or_default();
-        errors
-            .into_iter()
-            .reduce(|mut all, next| {
-                all.combine(next);
-                all
-            })
-            .map_or(Ok(()), Err)
-    }
-}
-
-impl Drop for Errors {
-    // A collector dropped without `finish` is a bug in this crate; failing loudly turns it into a
-    // visible "proc-macro panicked" error instead of an expansion that silently drops diagnostics.
-    fn drop(&mut self) {
-        assert!(
-            self.errors.is_none() || std::thread::panicking(),
-            "logfix-macros: `Errors` dropped without calling `finish`"
-        );
-    }
-}
+use crate::case::snake_case;
+use crate::ctxt::Errors;
+use crate::suggest::{did_you_mean, list};
+use crate::symbol::{
+    COMPONENT, CONTAINER_KEYS, CRATE, DEBUG, DISPLAY, ENTER, ERR_LEVEL, ERR_MESSAGE, EVENT,
+    FIELD_KEYS, LEVEL, LOG, LOGGED_ATTRIBUTE, LOGGED_KEYS, LOG_ATTRIBUTE, MESSAGE, MODE_KEYS,
+    NOT_SENSITIVE, REDACT, RENAME, SKIP,
+};
+use crate::template::Template;
 
 /// A key that may be written once. Several keys may share one `Attr` when they exclude each other
 /// (`redact`, `skip`, `display`, `debug`), so that duplicates and conflicts are found in one place.
@@ -74,12 +37,9 @@ impl<T> Attr<T> {
         Self { key: None, value: None }
     }
 
-    fn set(&mut self, errors: &mut Errors, key: &Ident, value: Option<T>) {
-        self.set_in(errors, key, value, "#[log(...)]");
-    }
-
-    /// As `set`, for a key of `attribute` (`#[logged(...)]`), which duplicate errors name.
-    fn set_in(&mut self, errors: &mut Errors, key: &Ident, value: Option<T>, attribute: &str) {
+    /// Records `key` written in `attribute` (`#[log(...)]`, `#[logged(...)]`), or reports it as a
+    /// duplicate of, or in conflict with, the key written first.
+    fn set(&mut self, errors: &mut Errors, key: &Ident, value: Option<T>, attribute: &str) {
         match &self.key {
             None => {
                 self.key = Some(key.clone());
@@ -91,8 +51,8 @@ impl<T> Attr<T> {
             Some(first) => errors.error(
                 key,
                 format_args!(
-                    "`{key}` cannot be combined with `{first}`: \
-                     keep only one of `redact`, `skip`, `display` and `debug`"
+                    "`{key}` cannot be combined with `{first}`: keep only one of {}",
+                    list(&MODE_KEYS)
                 ),
             ),
         }
@@ -105,42 +65,6 @@ impl<T> Attr<T> {
 
     pub(crate) fn get(&self) -> Option<&T> {
         self.value.as_ref()
-    }
-}
-
-/// Severity, as written in `level = "..."`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Level {
-    Trace,
-    Debug,
-    Info,
-    Warn,
-    Error,
-}
-
-const LEVELS: [&str; 5] = ["trace", "debug", "info", "warn", "error"];
-
-impl Level {
-    fn parse(name: &str) -> Option<Self> {
-        match name {
-            "trace" => Some(Level::Trace),
-            "debug" => Some(Level::Debug),
-            "info" => Some(Level::Info),
-            "warn" => Some(Level::Warn),
-            "error" => Some(Level::Error),
-            _ => None,
-        }
-    }
-
-    /// The name of the runtime's `Level` variant.
-    pub(crate) fn variant(self) -> &'static str {
-        match self {
-            Level::Trace => "Trace",
-            Level::Debug => "Debug",
-            Level::Info => "Info",
-            Level::Warn => "Warn",
-            Level::Error => "Error",
-        }
     }
 }
 
@@ -159,9 +83,6 @@ pub(crate) struct Container {
     pub(crate) krate: Attr<Path>,
 }
 
-const CONTAINER_KEYS: [&str; 5] = ["component", "message", "event", "level", "crate"];
-const FIELD_KEYS: [&str; 6] = ["redact", "skip", "display", "debug", "rename", "not_sensitive"];
-
 impl Container {
     pub(crate) fn parse(errors: &mut Errors, attrs: &[Attribute]) -> Self {
         let mut container = Container {
@@ -171,7 +92,7 @@ impl Container {
             level: Attr::new(),
             krate: Attr::new(),
         };
-        for attr in attrs.iter().filter(|attr| attr.path().is_ident("log")) {
+        for attr in attrs.iter().filter(|attr| is_log(attr)) {
             if let Err(error) = attr.parse_nested_meta(|meta| container.parse_key(errors, &meta)) {
                 errors.push(error);
             }
@@ -182,15 +103,15 @@ impl Container {
     fn parse_key(&mut self, errors: &mut Errors, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
         let key = key(meta)?;
         match key.to_string().as_str() {
-            "component" => {
+            COMPONENT => {
                 let value = string_value(errors, meta, &key)?;
-                self.component.set(errors, &key, value);
+                self.component.set(errors, &key, value, LOG_ATTRIBUTE);
             }
-            "event" => {
+            EVENT => {
                 let value = string_value(errors, meta, &key)?;
-                self.event.set(errors, &key, value);
+                self.event.set(errors, &key, value, LOG_ATTRIBUTE);
             }
-            "message" => {
+            MESSAGE => {
                 let value = string_value(errors, meta, &key)?.map(|lit| {
                     let (template, problems) = Template::parse(&lit.value());
                     for problem in problems {
@@ -198,24 +119,25 @@ impl Container {
                     }
                     Message { lit, template }
                 });
-                self.message.set(errors, &key, value);
+                self.message.set(errors, &key, value, LOG_ATTRIBUTE);
             }
-            "level" => {
+            LEVEL => {
                 let value = level_value(errors, meta, &key)?;
-                self.level.set(errors, &key, value);
+                self.level.set(errors, &key, value, LOG_ATTRIBUTE);
             }
-            "crate" => {
+            CRATE => {
                 let value = crate_value(errors, meta, &key)?;
-                self.krate.set(errors, &key, value);
+                self.krate.set(errors, &key, value, LOG_ATTRIBUTE);
             }
             name => {
                 skip_value(meta)?;
-                let hint = if is_field_key(name) {
+                let hint = if FIELD_KEYS.contains(&name) {
                     format!("`{name}` goes on a field, not on the struct")
                 } else {
                     let guess = did_you_mean(name, &CONTAINER_KEYS);
                     format!(
-                        "unknown key `{name}` in #[log(...)] on a struct: {guess}the keys are {}",
+                        "unknown key `{name}` in {LOG_ATTRIBUTE} on a struct: {guess}the keys are \
+                         {}",
                         list(&CONTAINER_KEYS)
                     )
                 };
@@ -226,24 +148,27 @@ impl Container {
     }
 }
 
-fn is_field_key(name: &str) -> bool {
-    FIELD_KEYS.contains(&name)
+/// The default `event` of a struct named `ident`: its name in snake case.
+pub(crate) fn default_event(ident: &Ident) -> String {
+    snake_case(&ident.unraw().to_string())
 }
 
-/// `level = "..."` or `err_level = "..."`: `None` (reported) when it names no level.
+/// `level = "..."` or `err_level = "..."`: `None` (reported) when it names no level. Only the
+/// lowercase names are accepted, as they are written in the line.
 fn level_value(
     errors: &mut Errors,
     meta: &ParseNestedMeta<'_>,
     key: &Ident,
 ) -> syn::Result<Option<Level>> {
     Ok(string_value(errors, meta, key)?.and_then(|lit| {
-        let level = Level::parse(&lit.value());
+        let name = lit.value();
+        let level = Level::ALL.into_iter().find(|level| level.as_str() == name);
         if level.is_none() {
-            let name = lit.value();
-            let guess = did_you_mean(&name, &LEVELS);
+            let names = Level::ALL.map(Level::as_str);
+            let guess = did_you_mean(&name, &names);
             errors.error(
                 &lit,
-                format_args!("unknown level `{name}`: {guess}the levels are {}", list(&LEVELS)),
+                format_args!("unknown level `{name}`: {guess}the levels are {}", list(&names)),
             );
         }
         level
@@ -261,7 +186,10 @@ fn crate_value(
         if path.is_err() {
             errors.error(
                 &lit,
-                "`crate` takes the path to logfix_runtime, like `crate = \"::logfix_runtime\"`",
+                format_args!(
+                    "`{CRATE}` takes the path to logfix_runtime, like `{CRATE} = \
+                     \"::logfix_runtime\"`"
+                ),
             );
         }
         path.ok()
@@ -291,24 +219,6 @@ pub(crate) struct List {
     pub(crate) names: Vec<Ident>,
 }
 
-const LOGGED_KEYS: [&str; 13] = [
-    "component",
-    "event",
-    "message",
-    "err_message",
-    "level",
-    "err_level",
-    "enter",
-    "crate",
-    "skip",
-    "redact",
-    "display",
-    "debug",
-    "not_sensitive",
-];
-
-const LOGGED: &str = "#[logged(...)]";
-
 impl Logged {
     /// Parses the tokens inside `#[logged(...)]`.
     pub(crate) fn parse(errors: &mut Errors, args: proc_macro2::TokenStream) -> Self {
@@ -334,41 +244,42 @@ impl Logged {
         let key = key(meta)?;
         let name = key.to_string();
         match name.as_str() {
-            "component" | "event" | "message" | "err_message" => {
+            COMPONENT | EVENT | MESSAGE | ERR_MESSAGE => {
                 let value = string_value(errors, meta, &key)?;
                 let attr = match name.as_str() {
-                    "component" => &mut self.component,
-                    "event" => &mut self.event,
-                    "message" => &mut self.message,
+                    COMPONENT => &mut self.component,
+                    EVENT => &mut self.event,
+                    MESSAGE => &mut self.message,
                     _ => &mut self.err_message,
                 };
-                attr.set_in(errors, &key, value, LOGGED);
+                attr.set(errors, &key, value, LOGGED_ATTRIBUTE);
             }
-            "level" | "err_level" => {
+            LEVEL | ERR_LEVEL => {
                 let value = level_value(errors, meta, &key)?;
-                let attr = if name == "level" { &mut self.level } else { &mut self.err_level };
-                attr.set_in(errors, &key, value, LOGGED);
+                let attr = if name == LEVEL { &mut self.level } else { &mut self.err_level };
+                attr.set(errors, &key, value, LOGGED_ATTRIBUTE);
             }
-            "enter" => {
-                flag_in(errors, meta, &key, "#[logged(..., enter)]")?;
-                self.enter.set_in(errors, &key, Some(()), LOGGED);
+            ENTER => {
+                flag(errors, meta, &key, &format!("#[logged(..., {ENTER})]"))?;
+                self.enter.set(errors, &key, Some(()), LOGGED_ATTRIBUTE);
             }
-            "crate" => {
+            CRATE => {
                 let value = crate_value(errors, meta, &key)?;
-                self.krate.set_in(errors, &key, value, LOGGED);
+                self.krate.set(errors, &key, value, LOGGED_ATTRIBUTE);
             }
-            "skip" | "redact" | "display" | "debug" | "not_sensitive" => {
+            REDACT | SKIP | DISPLAY | DEBUG | NOT_SENSITIVE => {
                 self.parse_list(errors, meta, key)?;
             }
             _ => {
                 skip_value(meta)?;
-                let hint = if name == "rename" {
-                    "`rename` goes on the argument: write #[log(rename = \"...\")] before it"
-                        .to_owned()
+                let hint = if name == RENAME {
+                    format!(
+                        "`{RENAME}` goes on the argument: write #[log({RENAME} = \"...\")] before it"
+                    )
                 } else {
                     let guess = did_you_mean(&name, &LOGGED_KEYS);
                     format!(
-                        "unknown key `{name}` in #[logged(...)]: {guess}the keys are {}",
+                        "unknown key `{name}` in {LOGGED_ATTRIBUTE}: {guess}the keys are {}",
                         list(&LOGGED_KEYS)
                     )
                 };
@@ -386,7 +297,7 @@ impl Logged {
         key: Ident,
     ) -> syn::Result<()> {
         let how = format!(
-            "`{key}` takes the names of arguments: write `{key}(name, ...)` in #[logged(...)], \
+            "`{key}` takes the names of arguments: write `{key}(name, ...)` in {LOGGED_ATTRIBUTE}, \
              or #[log({key})] before the argument"
         );
         if !meta.input.peek(syn::token::Paren) {
@@ -412,7 +323,7 @@ impl Logged {
             errors.error(
                 &key,
                 format_args!(
-                    "duplicate `{first}(...)` in #[logged(...)]: list every argument in one \
+                    "duplicate `{first}(...)` in {LOGGED_ATTRIBUTE}: list every argument in one \
                      `{first}(...)`"
                 ),
             );
@@ -421,46 +332,6 @@ impl Logged {
         self.lists.push(List { key, mode, names });
         Ok(())
     }
-}
-
-/// `` `a`, `b` and `c` ``
-pub(crate) fn list(keys: &[&str]) -> String {
-    let quoted: Vec<String> = keys.iter().map(|key| format!("`{key}`")).collect();
-    match quoted.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => quoted.concat(),
-    }
-}
-
-/// "did you mean `message`? " for a name one or two typos away from a known one, or that
-/// starts with one (`warning` for `warn`).
-pub(crate) fn did_you_mean(name: &str, keys: &[&str]) -> String {
-    keys.iter()
-        .map(|key| (edit_distance(name, key), key))
-        .filter(|&(distance, key)| distance <= 2 || name.starts_with(key))
-        .min()
-        .map(|(_, key)| format!("did you mean `{key}`? "))
-        .unwrap_or_default()
-}
-
-/// Levenshtein distance, with one row of the table kept.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = i;
-        let mut left = i + 1;
-        for (&cb, above) in b.iter().zip(row.iter_mut().skip(1)) {
-            let cost = diagonal + usize::from(ca != cb);
-            diagonal = *above;
-            left = cost.min(*above + 1).min(left + 1);
-            *above = left;
-        }
-        if let Some(first) = row.first_mut() {
-            *first = i + 1;
-        }
-    }
-    row.last().copied().unwrap_or(0)
 }
 
 /// How a field is logged.
@@ -479,10 +350,10 @@ pub(crate) enum Mode {
 impl Mode {
     fn from_key(key: &str) -> Option<Self> {
         match key {
-            "redact" => Some(Mode::Redact),
-            "skip" => Some(Mode::Skip),
-            "display" => Some(Mode::Display),
-            "debug" => Some(Mode::Debug),
+            REDACT => Some(Mode::Redact),
+            SKIP => Some(Mode::Skip),
+            DISPLAY => Some(Mode::Display),
+            DEBUG => Some(Mode::Debug),
             _ => None,
         }
     }
@@ -548,35 +419,36 @@ impl Marks {
         let key = key(meta)?;
         let name = key.to_string();
         match name.as_str() {
-            "redact" | "skip" | "display" | "debug" => {
-                flag(errors, meta, &key)?;
-                self.mode.set(errors, &key, Mode::from_key(&name));
+            REDACT | SKIP | DISPLAY | DEBUG => {
+                flag(errors, meta, &key, &format!("#[log({key})]"))?;
+                self.mode.set(errors, &key, Mode::from_key(&name), LOG_ATTRIBUTE);
             }
-            "rename" => {
+            RENAME => {
                 let value = string_value(errors, meta, &key)?;
-                self.rename.set(errors, &key, value);
+                self.rename.set(errors, &key, value, LOG_ATTRIBUTE);
             }
-            "not_sensitive" => {
-                flag(errors, meta, &key)?;
-                self.not_sensitive.set(errors, &key, Some(()));
+            NOT_SENSITIVE => {
+                flag(errors, meta, &key, &format!("#[log({key})]"))?;
+                self.not_sensitive.set(errors, &key, Some(()), LOG_ATTRIBUTE);
             }
             _ => {
                 skip_value(meta)?;
                 let noun = target.noun();
                 let hint = match target {
                     Target::Field if CONTAINER_KEYS.contains(&name.as_str()) => {
-                        format!("`{name}` goes in #[log(...)] on the struct, not on a field")
+                        format!("`{name}` goes in {LOG_ATTRIBUTE} on the struct, not on a field")
                     }
                     Target::Argument if LOGGED_KEYS.contains(&name.as_str()) => {
                         format!(
-                            "`{name}` goes in #[logged(...)] on the function, not on an argument"
+                            "`{name}` goes in {LOGGED_ATTRIBUTE} on the function, not on an \
+                             argument"
                         )
                     }
                     Target::Field | Target::Argument => {
                         let guess = did_you_mean(&name, &FIELD_KEYS);
                         format!(
-                            "unknown key `{name}` in #[log(...)] on {article} {noun}: {guess}the \
-                             keys are {}",
+                            "unknown key `{name}` in {LOG_ATTRIBUTE} on {article} {noun}: \
+                             {guess}the keys are {}",
                             list(&FIELD_KEYS),
                             article = if target == Target::Field { "a" } else { "an" },
                         )
@@ -591,7 +463,7 @@ impl Marks {
 
 /// `#[log(...)]`, the attribute on fields and arguments.
 pub(crate) fn is_log(attr: &Attribute) -> bool {
-    attr.path().is_ident("log")
+    attr.path().is_ident(LOG)
 }
 
 impl<'a> Field<'a> {
@@ -701,7 +573,7 @@ fn apply(errors: &mut Errors, arguments: &mut [Field<'_>], marks: &List, name: &
             errors.error(
                 name,
                 format_args!(
-                    "argument `{wanted}` is already marked `not_sensitive`: keep only one"
+                    "argument `{wanted}` is already marked `{NOT_SENSITIVE}`: keep only one"
                 ),
             );
         }
@@ -720,8 +592,8 @@ fn apply(errors: &mut Errors, arguments: &mut [Field<'_>], marks: &List, name: &
         Some(first) => errors.error(
             name,
             format_args!(
-                "argument `{wanted}` cannot be both `{first}` and `{key}`: keep only one of \
-                 `redact`, `skip`, `display` and `debug`"
+                "argument `{wanted}` cannot be both `{first}` and `{key}`: keep only one of {}",
+                list(&MODE_KEYS)
             ),
         ),
     }
@@ -730,7 +602,10 @@ fn apply(errors: &mut Errors, arguments: &mut [Field<'_>], marks: &List, name: &
 /// The key of one `key`, `key = value` or `key(...)` item.
 fn key(meta: &ParseNestedMeta<'_>) -> syn::Result<Ident> {
     meta.path.get_ident().cloned().ok_or_else(|| {
-        syn::Error::new_spanned(&meta.path, "expected a key like `component`, not a path")
+        syn::Error::new_spanned(
+            &meta.path,
+            format!("expected a key like `{COMPONENT}`, not a path"),
+        )
     })
 }
 
@@ -755,13 +630,8 @@ fn string_value(
     }
 }
 
-/// A key that takes no value, like `redact`.
-fn flag(errors: &mut Errors, meta: &ParseNestedMeta<'_>, key: &Ident) -> syn::Result<()> {
-    flag_in(errors, meta, key, &format!("#[log({key})]"))
-}
-
-/// A key that takes no value, written as `how` shows.
-fn flag_in(
+/// A key that takes no value, like `redact`, written as `how` shows.
+fn flag(
     errors: &mut Errors,
     meta: &ParseNestedMeta<'_>,
     key: &Ident,
@@ -784,232 +654,9 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     Ok(())
 }
 
-/// One part of a message template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Segment {
-    Literal(String),
-    /// A `{name}` placeholder, by Rust field name.
-    Field(String),
-}
-
-/// A parsed `message`: literal text and `{field}` placeholders, with `{{` and `}}` for braces.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Template {
-    pub(crate) segments: Vec<Segment>,
-}
-
-impl Template {
-    /// Parses `text`, skipping bad placeholders so that every problem is found in one pass.
-    pub(crate) fn parse(text: &str) -> (Self, Vec<String>) {
-        let mut template = Template::default();
-        let mut problems = Vec::new();
-        let mut literal = String::new();
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '{' if chars.next_if_eq(&'{').is_some() => literal.push('{'),
-                '}' if chars.next_if_eq(&'}').is_some() => literal.push('}'),
-                '}' => problems
-                    .push("unmatched `}` in `message`: write `}}` for a literal `}`".to_owned()),
-                '{' => {
-                    let mut inner = String::new();
-                    let mut closed = false;
-                    for c in chars.by_ref() {
-                        if c == '}' {
-                            closed = true;
-                            break;
-                        }
-                        inner.push(c);
-                    }
-                    if !closed {
-                        problems.push(
-                            "unclosed `{` in `message`: end the placeholder with `}`, \
-                             or write `{{` for a literal `{`"
-                                .to_owned(),
-                        );
-                        break;
-                    }
-                    match placeholder(&inner) {
-                        Ok(name) => {
-                            if !literal.is_empty() {
-                                let text = core::mem::take(&mut literal);
-                                template.segments.push(Segment::Literal(text));
-                            }
-                            template.segments.push(Segment::Field(name));
-                        }
-                        Err(problem) => problems.push(problem),
-                    }
-                }
-                c => literal.push(c),
-            }
-        }
-        if !literal.is_empty() {
-            template.segments.push(Segment::Literal(literal));
-        }
-        (template, problems)
-    }
-
-    /// The field names the placeholders use, in order.
-    pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
-        self.segments.iter().filter_map(|segment| match segment {
-            Segment::Field(name) => Some(name.as_str()),
-            Segment::Literal(_) => None,
-        })
-    }
-}
-
-/// The field name inside `{...}`.
-fn placeholder(inner: &str) -> Result<String, String> {
-    if let Some((name, spec)) = inner.split_once(':') {
-        let how = if spec.contains('?') {
-            "mark the field #[log(debug)] to log it with `Debug`"
-        } else {
-            "mark the field #[log(display)] or #[log(debug)] to choose how it is formatted"
-        };
-        return Err(format!(
-            "placeholder `{{{inner}}}` in `message` has a format spec, which is not supported: \
-             write `{{{name}}}` and {how}"
-        ));
-    }
-    let name = inner.strip_prefix("r#").unwrap_or(inner);
-    if is_identifier(name) {
-        return Ok(name.to_owned());
-    }
-    Err(if name.is_empty() {
-        "empty placeholder `{}` in `message`: name a field, like `{user_id}`, \
-         or write `{{}}` for literal braces"
-            .to_owned()
-    } else if is_identifier(name.trim()) {
-        format!("placeholder `{{{inner}}}` in `message` has spaces: write `{{{}}}`", name.trim())
-    } else {
-        format!(
-            "placeholder `{{{inner}}}` in `message` must name a field, like `{{user_id}}`; \
-             write `{{{{` and `}}}}` for literal braces"
-        )
-    })
-}
-
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-        && chars.all(|c| c == '_' || c.is_alphanumeric())
-}
-
-/// The default `event` of a struct named `ident`.
-pub(crate) fn default_event(ident: &Ident) -> String {
-    snake_case(&ident.unraw().to_string())
-}
-
-/// The struct name in `snake_case`, acronyms kept together
-/// (`HTTPRequest` becomes `http_request`, `Oauth2Login` becomes `oauth2_login`).
-pub(crate) fn snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            let prev = chars.get(i - 1).copied().unwrap_or('_');
-            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            let word_ends = prev.is_lowercase()
-                || prev.is_ascii_digit()
-                || (prev.is_uppercase() && next_is_lower);
-            if word_ends && !out.ends_with('_') {
-                out.push('_');
-            }
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse(text: &str) -> (Vec<Segment>, Vec<String>) {
-        let (template, problems) = Template::parse(text);
-        (template.segments, problems)
-    }
-
-    fn lit(text: &str) -> Segment {
-        Segment::Literal(text.to_owned())
-    }
-
-    fn field(name: &str) -> Segment {
-        Segment::Field(name.to_owned())
-    }
-
-    #[test]
-    fn template_splits_literals_and_placeholders() {
-        let (segments, problems) = parse("user {user_id} logged in from {ip}");
-        assert!(problems.is_empty());
-        assert_eq!(
-            segments,
-            [lit("user "), field("user_id"), lit(" logged in from "), field("ip")]
-        );
-        assert_eq!(parse("{a}{b}").0, [field("a"), field("b")]);
-        assert_eq!(parse("").0, []);
-        assert_eq!(parse("{r#type}").0, [field("type")]);
-        assert_eq!(parse("{größe} ✓").0, [field("größe"), lit(" ✓")]);
-    }
-
-    #[test]
-    fn template_doubled_braces_are_literal() {
-        let (segments, problems) = parse("{{a}} {b} }}{{");
-        assert!(problems.is_empty());
-        assert_eq!(segments, [lit("{a} "), field("b"), lit(" }{")]);
-        assert_eq!(parse("{{{x}}}").0, [lit("{"), field("x"), lit("}")]);
-    }
-
-    #[test]
-    fn template_reports_every_problem() {
-        let (segments, problems) = parse("{a:?} {} {0} { b } } {c");
-        assert_eq!(segments, [lit("     ")]);
-        assert_eq!(problems.len(), 6, "{problems:#?}");
-        assert!(problems[0].contains("write `{a}` and mark the field #[log(debug)]"));
-        assert!(problems[1].starts_with("empty placeholder `{}`"));
-        assert!(problems[2].contains("`{0}` in `message` must name a field"));
-        assert!(problems[3].contains("has spaces: write `{b}`"));
-        assert!(problems[4].starts_with("unmatched `}`"));
-        assert!(problems[5].starts_with("unclosed `{`"));
-    }
-
-    #[test]
-    fn template_format_spec_without_debug_suggests_both_modes() {
-        let (_, problems) = parse("{amount:>8}");
-        assert!(problems[0].contains("write `{amount}` and mark the field #[log(display)] or"));
-    }
-
-    #[test]
-    fn unknown_keys_get_a_suggestion_when_close() {
-        assert_eq!(edit_distance("mesage", "message"), 1);
-        assert_eq!(edit_distance("", "skip"), 4);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(did_you_mean("redacted", &FIELD_KEYS), "did you mean `redact`? ");
-        assert_eq!(did_you_mean("componnet", &CONTAINER_KEYS), "did you mean `component`? ");
-        assert_eq!(did_you_mean("format", &FIELD_KEYS), "");
-        assert_eq!(did_you_mean("warning", &LEVELS), "did you mean `warn`? ");
-        assert_eq!(did_you_mean("skipped", &FIELD_KEYS), "did you mean `skip`? ");
-        assert_eq!(list(&["a", "b", "c"]), "`a`, `b` and `c`");
-        assert_eq!(list(&["a"]), "`a`");
-    }
-
-    #[test]
-    fn snake_case_splits_words_and_keeps_acronyms() {
-        for (name, expected) in [
-            ("UserLogin", "user_login"),
-            ("HTTPRequest", "http_request"),
-            ("ParseHTTPResponse", "parse_http_response"),
-            ("RequestHTTP", "request_http"),
-            ("Oauth2Login", "oauth2_login"),
-            ("V2", "v2"),
-            ("Login2FAFailed", "login2_fa_failed"),
-            ("Already_Snake", "already_snake"),
-            ("X", "x"),
-            ("Handled", "handled"),
-        ] {
-            assert_eq!(snake_case(name), expected, "{name}");
-        }
-    }
 
     /// Parses `#[logged(args)]` on `function` and returns the arguments and the error messages.
     fn arguments(
@@ -1077,5 +724,25 @@ mod tests {
         assert!(arguments.is_empty());
         assert_eq!(messages.len(), 1, "{messages:?}");
         assert!(messages[0].starts_with("this argument is a pattern"), "{messages:?}");
+    }
+
+    #[test]
+    fn a_key_written_twice_is_reported_once_in_its_own_attribute() {
+        let mut errors = Errors::new();
+        let attrs: Vec<Attribute> = vec![
+            syn::parse_quote!(#[log(component = "a", level = "info")]),
+            syn::parse_quote!(#[log(component = "b", redact)]),
+        ];
+        let container = Container::parse(&mut errors, &attrs);
+        assert_eq!(container.component.get().map(LitStr::value).as_deref(), Some("a"));
+        let messages: Vec<String> =
+            errors.finish().unwrap_err().into_iter().map(|error| error.to_string()).collect();
+        assert_eq!(
+            messages,
+            [
+                "duplicate `component` in #[log(...)]: keep only one",
+                "`redact` goes on a field, not on the struct",
+            ]
+        );
     }
 }

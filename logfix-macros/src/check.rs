@@ -4,20 +4,20 @@
 
 use std::collections::HashMap;
 
+use logfix_core::sensitive::sensitive_entry;
+use logfix_core::{CALL_KEYS, RESERVED_KEYS};
 use proc_macro2::Span;
 use syn::ext::IdentExt as _;
 use syn::{Attribute, Ident, ItemFn, LitStr, ReturnType, Type};
 
-use crate::attr::{
-    default_event, did_you_mean, is_log, list, snake_case, Attr, Container, Errors, Field, Logged,
-    Mode, Target,
+use crate::attr::{default_event, is_log, Attr, Container, Field, Logged, Mode, Target};
+use crate::case::snake_case;
+use crate::ctxt::Errors;
+use crate::suggest::{did_you_mean, list};
+use crate::symbol::{
+    COMPONENT, ERR_MESSAGE, EVENT, LOGGED, LOGGED_ATTRIBUTE, LOG_ATTRIBUTE, MESSAGE, NOT_SENSITIVE,
+    REDACT, RENAME, SKIP,
 };
-
-/// The keys every line starts with (`logfix_runtime::RESERVED_KEYS`).
-const RESERVED_KEYS: [&str; 5] = ["timestamp", "level", "component", "event", "message"];
-
-/// The keys `#[logged]` writes after the arguments (`OWN_KEYS` in `logfix_runtime`'s `call.rs`).
-const CALL_KEYS: [&str; 4] = ["duration_us", "outcome", "error", "error_sources"];
 
 /// Applies every rule of `#[derive(LogEvent)]`, recording each violation in `errors`.
 pub(crate) fn check(
@@ -34,7 +34,7 @@ pub(crate) fn check(
         &container.event,
         &default_event,
         ident,
-        "#[log(...)]",
+        LOG_ATTRIBUTE,
     );
     message(errors, container, fields);
     keys(errors, fields, Target::Field);
@@ -52,14 +52,16 @@ pub(crate) fn check_logged(
     if !logged.component.is_written() {
         errors.push(syn::Error::new(
             Span::call_site(),
-            "`component` is required: write #[logged(component = \"...\")], naming the part of \
-             the service the function belongs to",
+            format!(
+                "`{COMPONENT}` is required: write #[logged({COMPONENT} = \"...\")], naming the \
+                 part of the service the function belongs to"
+            ),
         ));
     }
     let ident = &function.sig.ident;
     let default_event = ident.unraw().to_string();
-    names(errors, logged.component.get(), &logged.event, &default_event, ident, "#[logged(...)]");
-    for (key, message) in [("message", &logged.message), ("err_message", &logged.err_message)] {
+    names(errors, logged.component.get(), &logged.event, &default_event, ident, LOGGED_ATTRIBUTE);
+    for (key, message) in [(MESSAGE, &logged.message), (ERR_MESSAGE, &logged.err_message)] {
         if let Some(lit) = message.get() {
             static_message(errors, key, lit);
         }
@@ -104,7 +106,7 @@ fn shape(errors: &mut Errors, function: &ItemFn) {
 
 /// `#[logged]` or `#[something::logged]`.
 fn is_logged(attr: &Attribute) -> bool {
-    attr.path().segments.last().is_some_and(|segment| segment.ident == "logged")
+    attr.path().segments.last().is_some_and(|segment| segment.ident == LOGGED)
 }
 
 /// `message` and `err_message` of `#[logged]`: fixed text, as the arguments are fields anyway.
@@ -133,18 +135,18 @@ fn static_message(errors: &mut Errors, key: &str, lit: &LitStr) {
 fn required(errors: &mut Errors, ident: &Ident, container: &Container) {
     let message = match (container.component.is_written(), container.message.is_written()) {
         (true, true) => return,
-        (false, false) => {
-            "`component` and `message` are required: add \
-             #[log(component = \"...\", message = \"...\")] to the struct"
-        }
-        (false, true) => {
-            "`component` is required: add `component = \"...\"` to #[log(...)] on the struct, \
+        (false, false) => format!(
+            "`{COMPONENT}` and `{MESSAGE}` are required: add \
+             #[log({COMPONENT} = \"...\", {MESSAGE} = \"...\")] to the struct"
+        ),
+        (false, true) => format!(
+            "`{COMPONENT}` is required: add `{COMPONENT} = \"...\"` to #[log(...)] on the struct, \
              naming the part of the service the event comes from"
-        }
-        (true, false) => {
-            "`message` is required: add `message = \"...\"` to #[log(...)] on the struct, \
-             saying what happened, with `{field}` placeholders"
-        }
+        ),
+        (true, false) => format!(
+            "`{MESSAGE}` is required: add `{MESSAGE} = \"...\"` to #[log(...)] on the struct, \
+             saying what happened, with `{{field}}` placeholders"
+        ),
     };
     errors.error(ident, message);
 }
@@ -159,24 +161,25 @@ fn names(
     attribute: &str,
 ) {
     if let Some(lit) = component {
-        let empty =
-            "`component` is empty: name the part of the service the event comes from, like \
-                     `component = \"auth\"`";
-        check_name(errors, lit, "component", empty);
+        let empty = format!(
+            "`{COMPONENT}` is empty: name the part of the service the event comes from, like \
+             `{COMPONENT} = \"auth\"`"
+        );
+        check_name(errors, lit, COMPONENT, &empty);
     }
     match event.get() {
         Some(lit) => {
             let empty = format!(
-                "`event` is empty: remove it to use the default `{default_event}`, or write \
-                 `event = \"...\"`"
+                "`{EVENT}` is empty: remove it to use the default `{default_event}`, or write \
+                 `{EVENT} = \"...\"`"
             );
-            check_name(errors, lit, "event", &empty);
+            check_name(errors, lit, EVENT, &empty);
         }
         None if !event.is_written() && !is_name(default_event) => errors.error(
             ident,
             format_args!(
                 "the default event name `{default_event}` may only contain {NAME_CHARS}: \
-                 add `event = \"{}\"` to {attribute}",
+                 add `{EVENT} = \"{}\"` to {attribute}",
                 suggest_name(default_event)
             ),
         ),
@@ -232,7 +235,10 @@ fn message(errors: &mut Errors, container: &Container, fields: &[Field<'_>]) {
     if message.lit.value().is_empty() {
         errors.error(
             &message.lit,
-            "`message` is empty: say what happened, like `message = \"user {user_id} logged in\"`",
+            format_args!(
+                "`{MESSAGE}` is empty: say what happened, like `{MESSAGE} = \"user {{user_id}} \
+                 logged in\"`"
+            ),
         );
     }
     for name in message.template.fields() {
@@ -250,19 +256,21 @@ fn message(errors: &mut Errors, container: &Container, fields: &[Field<'_>]) {
             };
             errors.error(
                 &message.lit,
-                format_args!("placeholder `{{{name}}}` in `message` names no field: {hint}"),
+                format_args!("placeholder `{{{name}}}` in `{MESSAGE}` names no field: {hint}"),
             );
             continue;
         };
         let problem = match field.mode {
-            Mode::Redact => "a #[log(redact)] field, whose value would leak into the message",
-            Mode::Skip => "a #[log(skip)] field, which is not logged",
+            Mode::Redact => {
+                format!("a #[log({REDACT})] field, whose value would leak into the message")
+            }
+            Mode::Skip => format!("a #[log({SKIP})] field, which is not logged"),
             Mode::Value | Mode::Display | Mode::Debug => continue,
         };
         errors.error(
             &message.lit,
             format_args!(
-                "placeholder `{{{name}}}` in `message` names {problem}: \
+                "placeholder `{{{name}}}` in `{MESSAGE}` names {problem}: \
                  remove it from the message"
             ),
         );
@@ -283,7 +291,7 @@ fn keys(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
                 errors.error(
                     rename,
                     format_args!(
-                        "`rename` has no effect on a #[log({skip})] field: remove `rename`"
+                        "`{RENAME}` has no effect on a #[log({skip})] field: remove `{RENAME}`"
                     ),
                 );
             }
@@ -295,8 +303,8 @@ fn keys(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
                 errors.error(
                     rename,
                     format_args!(
-                        "`rename = \"{key}\"` may only contain ASCII letters, digits, `_`, `.`, `@` \
-                         and `-`"
+                        "`{RENAME} = \"{key}\"` may only contain ASCII letters, digits, `_`, `.`, \
+                         `@` and `-`"
                     ),
                 );
                 continue;
@@ -306,18 +314,15 @@ fn keys(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
                 field.ident,
                 format_args!(
                     "{noun} `{key}` cannot be used as a key, which may only contain ASCII \
-                     letters, digits, `_`, `.`, `@` and `-`: add #[log(rename = \"...\")]"
+                     letters, digits, `_`, `.`, `@` and `-`: add #[log({RENAME} = \"...\")]"
                 ),
             );
             continue;
         }
         let reserved = if RESERVED_KEYS.contains(&key.as_str()) {
-            Some("`timestamp`, `level`, `component`, `event` and `message` start every line")
+            Some(format!("{} start every line", list(&RESERVED_KEYS)))
         } else if target == Target::Argument && CALL_KEYS.contains(&key.as_str()) {
-            Some(
-                "#[logged] writes `duration_us`, `outcome`, `error` and `error_sources` after the \
-                 arguments",
-            )
+            Some(format!("#[logged] writes {} after the arguments", list(&CALL_KEYS)))
         } else {
             None
         };
@@ -325,20 +330,23 @@ fn keys(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
             match &field.rename {
                 Some(rename) => errors.error(
                     rename,
-                    format_args!("`rename = \"{key}\"` uses a reserved key ({reserved}): choose another name"),
+                    format_args!(
+                        "`{RENAME} = \"{key}\"` uses a reserved key ({reserved}): choose another \
+                         name"
+                    ),
                 ),
                 None if target == Target::Argument => errors.error(
                     field.ident,
                     format_args!(
                         "argument `{key}` uses a reserved key ({reserved}): rename the argument, \
-                         add #[log(rename = \"...\")], or mark it #[log(skip)]"
+                         add #[log({RENAME} = \"...\")], or mark it #[log({SKIP})]"
                     ),
                 ),
                 None => errors.error(
                     field.ident,
                     format_args!(
                         "field `{key}` uses a reserved key ({reserved}): rename the field or add \
-                         #[log(rename = \"...\")]"
+                         #[log({RENAME} = \"...\")]"
                     ),
                 ),
             }
@@ -349,7 +357,7 @@ fn keys(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
                 field.key_tokens(),
                 format_args!(
                     "key `{key}` is used twice, by {} and by {}: give one of them another \
-                     #[log(rename = \"...\")]",
+                     #[log({RENAME} = \"...\")]",
                     describe(first),
                     describe(field)
                 ),
@@ -367,111 +375,49 @@ fn is_key(key: &str) -> bool {
 }
 
 fn sensitive(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
-    let (noun, how) = match target {
-        Target::Field => (
-            "field",
-            "mark it #[log(redact)] or #[log(skip)], or #[log(not_sensitive)] if it is not",
+    let how = match target {
+        Target::Field => format!(
+            "mark it #[log({REDACT})] or #[log({SKIP})], or #[log({NOT_SENSITIVE})] if it is not"
         ),
-        Target::Argument => (
-            "argument",
-            "mark it #[log(skip)] or #[log(redact)] (or list it in skip(...)/redact(...)), or \
-             #[log(not_sensitive)] if it is not",
+        Target::Argument => format!(
+            "mark it #[log({SKIP})] or #[log({REDACT})] (or list it in {SKIP}(...)/{REDACT}(...)), \
+             or #[log({NOT_SENSITIVE})] if it is not"
         ),
     };
+    let noun = target.noun();
     for field in fields {
         if field.not_sensitive || matches!(field.mode, Mode::Redact | Mode::Skip) {
             continue;
         }
-        if looks_sensitive(&field.name) {
-            errors
-                .error(field.ident, format_args!("{noun} `{}` looks sensitive: {how}", field.name));
-        } else if let Some(rename) =
-            field.rename.as_ref().filter(|lit| looks_sensitive(&lit.value()))
-        {
-            errors.error(
-                rename,
-                format_args!("`rename = \"{}\"` looks sensitive: {how}", rename.value()),
-            );
+        if let Some(entry) = sensitive_entry(&field.name) {
+            let name = &field.name;
+            let why = because(name, entry);
+            errors.error(field.ident, format_args!("{noun} `{name}` looks sensitive{why}: {how}"));
+        } else if let Some(rename) = &field.rename {
+            let name = rename.value();
+            if let Some(entry) = sensitive_entry(&name) {
+                let why = because(&name, entry);
+                errors.error(
+                    rename,
+                    format_args!("`{RENAME} = \"{name}\"` looks sensitive{why}: {how}"),
+                );
+            }
         }
     }
 }
 
-/// Words that make a name look secret. The runtime's `redact::SENSITIVE_NAMES` (for HTTP
-/// headers and query parameters) holds these and `session`, which is left out here: `session_id`
-/// fields are routinely logged. A test keeps the two lists in step.
-const SENSITIVE_WORDS: [&str; 9] = [
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "apikey",
-    "authorization",
-    "cookie",
-    "credential",
-    "privatekey",
-];
-
-/// Whether a field or parameter name suggests a secret. Case, `_`, `-` and `.` are ignored, so
-/// `apiKey`, `API_KEY` and `private-key` all match; any name containing a listed word matches.
-pub(crate) fn looks_sensitive(name: &str) -> bool {
-    let normalized: String = name
-        .chars()
-        .filter(|c| !matches!(c, '_' | '-' | '.'))
-        .flat_map(char::to_lowercase)
-        .collect();
-    SENSITIVE_WORDS.iter().any(|word| normalized.contains(word))
+/// Which entry of the vocabulary `name` matches, unless it is the name itself.
+fn because(name: &str, entry: &str) -> String {
+    if name == entry {
+        String::new()
+    } else {
+        format!(" (it contains `{entry}`)")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_compile_time_word_is_also_redacted_at_run_time() {
-        for word in SENSITIVE_WORDS {
-            assert!(looks_sensitive(word), "{word}");
-            assert!(logfix_runtime::redact::SENSITIVE_NAMES.contains(&word), "{word}");
-        }
-        let runtime_only: Vec<_> = logfix_runtime::redact::SENSITIVE_NAMES
-            .iter()
-            .filter(|w| !looks_sensitive(w))
-            .collect();
-        assert_eq!(runtime_only, [&"session"]);
-    }
-
-    #[test]
-    fn sensitive_names_match_in_any_case_and_spelling() {
-        for name in [
-            "password",
-            "Password",
-            "user_password",
-            "passwd",
-            "client_secret",
-            "SECRET",
-            "token",
-            "refresh_token",
-            "tokens",
-            "api_key",
-            "apiKey",
-            "apikey",
-            "authorization",
-            "set_cookie",
-            "credentials",
-            "private_key",
-            "privateKey",
-            "ssh-private-key",
-        ] {
-            assert!(looks_sensitive(name), "{name}");
-        }
-    }
-
-    #[test]
-    fn ordinary_names_are_not_sensitive() {
-        for name in ["user_id", "email", "key", "api", "private", "pass", "author", "order_id", ""]
-        {
-            assert!(!looks_sensitive(name), "{name}");
-        }
-    }
 
     #[test]
     fn names_and_keys_have_their_own_alphabets() {

@@ -2,12 +2,17 @@
 
 use std::fmt::Write as _;
 
+use logfix_core::escape::escape_into;
+use logfix_core::{Level, REDACTED};
+
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned as _;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, Path};
 
-use crate::attr::{default_event, Container, Errors, Field, Mode, Segment, Template};
+use crate::attr::{default_event, Container, Field, Mode};
+use crate::ctxt::Errors;
+use crate::template::{Segment, Template};
 use crate::{check, fallback};
 
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
@@ -70,19 +75,13 @@ fn expand(
     // `check` has made sure that `component` and `message` are set.
     let component = container.component.get().map(syn::LitStr::value).unwrap_or_default();
     let event = container.event.get().map_or_else(|| default_event(ident), syn::LitStr::value);
-    let variant = container.level.get().map_or("Info", |level| level.variant());
-    let level = format_ident!("{variant}");
-    // The runtime's `Metadata::json_head`, at compile time; `tests/derive.rs` checks they agree.
+    let level = container.level.get().copied().unwrap_or(Level::Info);
+    // What the runtime's `Metadata::json_head` would build, built here once.
     let json_head = syn::LitByteStr::new(
-        format!(
-            "\",\"level\":\"{}\",\"component\":\"{}\",\"event\":\"{}\",\"message\":\"",
-            variant.to_ascii_lowercase(),
-            json_escaped(&component),
-            json_escaped(&event),
-        )
-        .as_bytes(),
+        &logfix_core::json_head(level, &component, &event),
         proc_macro2::Span::call_site(),
     );
+    let level = level_path(krate, level);
     let keys = fields.iter().filter(|field| field.mode != Mode::Skip).map(Field::key);
     let body = write_body(container.message.get().map(|message| &message.template), fields, krate);
     // The body is one generic function, for JSON and the pretty format alike, so that a field
@@ -99,7 +98,7 @@ fn expand(
                         #krate::__private::Metadata::new(
                             #component,
                             #event,
-                            #krate::__private::Level::#level,
+                            #level,
                             &[#(#keys),*],
                         );
                     &__LOGFIX_METADATA
@@ -216,30 +215,19 @@ impl Body {
     }
 }
 
-/// What a redacted field's value reads as: the runtime's `REDACTED`.
-const REDACTED: &str = "[REDACTED]";
-
-/// `text` escaped for the inside of a JSON string, exactly as the runtime's `escape_into` does
-/// (quotes, backslashes, control characters, DEL, U+2028, U+2029), so that constant parts of a
-/// line are escaped once, at compile time. `tests/derive.rs` checks the two agree.
+/// `text` escaped for the inside of a JSON string, as the runtime escapes it, so that constant
+/// parts of a line are escaped once, at compile time.
 fn json_escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\u{c}' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
-            '\u{0}'..='\u{1f}' | '\u{7f}' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    let mut out = Vec::with_capacity(text.len());
+    escape_into(&mut out, text);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The path to `level` in the runtime: `::logfix_runtime::__private::Level::Info`.
+pub(crate) fn level_path(krate: &Path, level: Level) -> TokenStream {
+    // The derived `Debug` of a fieldless enum is the variant's name.
+    let variant = format_ident!("{level:?}");
+    quote!(#krate::__private::Level::#variant)
 }
 
 /// The sink's method that takes the field's value.

@@ -1,14 +1,21 @@
 //! Macros for logfix. Use them through `logfix_runtime`, which re-exports them.
 //!
-//! One stage of the pipeline per module: `attr` parses `#[log(...)]` and `#[logged(...)]`, `check`
-//! applies the rules that span several attributes, `derive` and `logged` expand, and `fallback` is
-//! what is emitted instead when the input has errors.
+//! One stage of the pipeline per module: `attr` parses `#[log(...)]` and `#[logged(...)]` (the
+//! keys are in `symbol`, the message template is parsed by `template`), `check` applies the rules
+//! that span several attributes, `derive` and `logged` expand, and `fallback` is what is emitted
+//! instead when the input has errors. `ctxt` collects the errors of all stages; `case` and
+//! `suggest` help word them.
 
 mod attr;
+mod case;
 mod check;
+mod ctxt;
 mod derive;
 mod fallback;
 mod logged;
+mod suggest;
+mod symbol;
+mod template;
 
 use proc_macro::TokenStream;
 
@@ -97,6 +104,13 @@ pub fn derive_log_event(input: TokenStream) -> TokenStream {
 /// error type must implement `Display`. Any other return type is always `"ok"`. Early `return`
 /// and `?` give one event, like the tail of the body.
 ///
+/// A call that does not return writes its event too, then lets what stopped it go on: a panic
+/// gives `"outcome":"panicked"` at the `err_level` (the panic then unwinds as before), and an
+/// `async` call whose future is dropped before it completes (cancelled: a timeout, `select!`, or
+/// a server dropping the handler of a client that went away) gives `"outcome":"cancelled"` at the
+/// `level` of a normal return. Their messages are "`<fn>` panicked" and "`<fn>` cancelled". With
+/// `panic = "abort"` a panic writes nothing: the process ends at once.
+///
 /// The signature is kept exactly as written: sync or `async`, methods taking `self` in any
 /// form, generics, `where` clauses, `impl Trait` arguments and return types, `unsafe`, `extern`,
 /// attributes and doc comments. `const fn` (which may run at compile time) and `-> !` (which never
@@ -104,8 +118,6 @@ pub fn derive_log_event(input: TokenStream) -> TokenStream {
 ///
 /// # Limits
 ///
-/// - A panic, or an `async` call whose future is dropped before it completes, writes no return
-///   event (the entry event, with `enter`, was written already).
 /// - A function that returns a future without being `async` (including methods that
 ///   `#[async_trait]` has rewritten before `#[logged]` sees them) is logged when it returns the
 ///   future, not when the future completes.

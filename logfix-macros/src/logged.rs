@@ -10,11 +10,15 @@
 //!         __logfix_w.redacted("email");        // consume them
 //!     });
 //!     let __logfix_result = Call::run::<Ret>(move || { body });        // sync
-//!     let __logfix_result = async move { hint::<Ret>; body }.await;     // async
+//!     let __logfix_result = async move { hint::<Ret>; body's statements }.await;   // async
 //!     match &__logfix_result { Ok(_) => __logfix_call.ok(), Err(e) => __logfix_call.err(e, ..) }
 //!     __logfix_result
 //! }
 //! ```
+//!
+//! `__logfix_call` is a drop guard: if the body panics, or the future of an async function is
+//! dropped at an `.await`, it is dropped without `ok` or `err` having been called, and writes the
+//! event with `"outcome":"panicked"` or `"outcome":"cancelled"` (see the runtime's `call.rs`).
 //!
 //! # How the body is wrapped
 //!
@@ -37,16 +41,18 @@
 //! checked (so `return` and `?` coerce as they did). `impl Trait` in `Ret` is written `_`: it is
 //! the one type a function body may not name, and the body's value is its hidden type anyway.
 //!
-//! Async functions stay `async fn`; after the snapshot, the body runs as `async move { body }`
-//! awaited in place, which `return` and `?` end. An `async` block cannot declare its return type,
+//! Async functions stay `async fn`; after the snapshot, the body's statements run in an
+//! `async move { ... }` block awaited in place, which `return` and `?` end. The statements are
+//! spliced in rather than the body's block, which as the block's tail would be reported as
+//! `unused_braces` when written on one line. An `async` block cannot declare its return type,
 //! so its first statement is `if let Some(r) = Call::return_type::<Ret>() { return r; }` (never
 //! taken), which fixes the type before the body's own `return`s are checked (`tracing` inserts a
 //! diverging `let` for the same purpose; this form trips no lint).
 //!
-//! The costs, all of them documented on the macro: a panic or a cancelled future emits no
-//! event; `#[track_caller]` does not reach into the closure, so a panic in the body of a sync
-//! function reports the body's line, not the caller's; a `?` in a function that returns neither
-//! `Result` nor `Option` is reported as being in a closure.
+//! The costs, all of them documented on the macro: `#[track_caller]` does not reach into the
+//! closure, so a panic in the body of a sync function reports the body's line, not the caller's;
+//! a `?` in a function that returns neither `Result` nor `Option` is reported as being in a
+//! closure.
 //!
 //! # Arguments
 //!
@@ -66,7 +72,11 @@ use syn::{
     ReturnType, Type,
 };
 
-use crate::attr::{is_log, Errors, Field, Level, Logged, Mode};
+use logfix_core::Level;
+
+use crate::attr::{is_log, Field, Logged, Mode};
+use crate::ctxt::Errors;
+use crate::derive::level_path;
 use crate::{check, fallback};
 
 pub(crate) fn logged(args: TokenStream, input: &TokenStream) -> TokenStream {
@@ -178,12 +188,8 @@ fn call_site(function: &ItemFn, logged: &Logged, krate: &Path) -> TokenStream {
     let component = logged.component.get().map(syn::LitStr::value).unwrap_or_default();
     let event = logged.event.get().map_or_else(|| name.clone(), syn::LitStr::value);
     let enter_event = option(logged.enter.is_written().then(|| format!("{event}_started")));
-    let level = |level: &crate::attr::Attr<Level>, default: Level| {
-        let variant = format_ident!("{}", level.get().copied().unwrap_or(default).variant());
-        quote!(#krate::__private::Level::#variant)
-    };
-    let ok_level = level(&logged.level, Level::Info);
-    let err_level = level(&logged.err_level, Level::Error);
+    let ok_level = level_path(krate, logged.level.get().copied().unwrap_or(Level::Info));
+    let err_level = level_path(krate, logged.err_level.get().copied().unwrap_or(Level::Error));
     let ok_message = option(logged.message.get().map(syn::LitStr::value));
     let err_message = option(logged.err_message.get().map(syn::LitStr::value));
     quote! {
@@ -325,10 +331,13 @@ impl VisitMut for EraseImplTrait {
 /// Runs the body and finishes the call with its result. See the module docs.
 fn body(function: &ItemFn, krate: &Path) -> TokenStream {
     let block = &function.block;
+    let statements = &block.stmts;
     let output = Output::of(&function.sig.output);
     let is_async = function.sig.asyncness.is_some();
     let run = |ty: &Type| {
         if is_async {
+            // The body's statements, not its block: a block as the tail of another is reported
+            // as `unused_braces` when it is one line long.
             quote! {
                 async move {
                     if let ::core::option::Option::Some(__logfix_hint) =
@@ -336,7 +345,7 @@ fn body(function: &ItemFn, krate: &Path) -> TokenStream {
                     {
                         return __logfix_hint;
                     }
-                    #block
+                    #(#statements)*
                 }
                 .await
             }

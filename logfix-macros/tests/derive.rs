@@ -327,10 +327,10 @@ fn events_work_through_dyn() {
     assert!(render_json(event).contains(r#""user_id":1"#));
 }
 
-/// The derive escapes message literals and keys at compile time; the result must be what the
-/// runtime's own escaping produces for the same text (here: the value of a `String` field).
+/// The derive escapes the message's literal text at compile time: quotes, backslashes and line
+/// breaks in it cannot break the line.
 #[test]
-fn compile_time_escaping_matches_the_runtime() {
+fn message_literals_are_escaped() {
     const TEXT: &str = "q\" b\\ t\t n\n r\r bel\u{7} del\u{7f} ls\u{2028} ps\u{2029} é";
 
     #[derive(LogEvent)]
@@ -344,57 +344,8 @@ fn compile_time_escaping_matches_the_runtime() {
     }
 
     let line = render_json(&Literal { same: TEXT.to_owned() });
-    let message = line.split("\"message\":\"").nth(1).unwrap().split("\",\"").next().unwrap();
-    let field = line.split("\"k.e-y@1\":\"").nth(1).unwrap().strip_suffix("\"}").unwrap();
-    assert_eq!(message, field, "{line}");
     let parsed: Json = serde_json::from_str(&line).unwrap();
     assert_eq!(parsed["message"], TEXT);
+    assert_eq!(parsed["k.e-y@1"], TEXT);
     assert!(!line.contains('\n') && !line.contains('\u{2028}'));
-}
-
-/// The derive writes the constant part of each line (level, component, event) at compile time;
-/// it must be what the runtime builds from the event's metadata, at every level.
-#[test]
-fn compile_time_json_head_matches_the_runtime() {
-    /// Forwards everything but `__json_head`, so the runtime's default is used.
-    struct Runtime<'a>(&'a dyn LogEvent);
-
-    impl LogEvent for Runtime<'_> {
-        fn metadata(&self) -> &'static logfix_runtime::Metadata {
-            self.0.metadata()
-        }
-
-        fn __write_json(&self, line: &mut logfix_runtime::__private::Line<'_>) {
-            self.0.__write_json(line);
-        }
-
-        fn __write_pretty(&self, w: &mut logfix_runtime::__private::Pretty<'_>) {
-            self.0.__write_pretty(w);
-        }
-    }
-
-    #[derive(LogEvent)]
-    #[log(component = "jobs.queue", event = "retry-later", level = "trace", message = "t")]
-    struct Trace;
-    #[derive(LogEvent)]
-    #[log(component = "jobs", level = "debug", message = "d")]
-    struct Debug;
-    #[derive(LogEvent)]
-    #[log(component = "jobs", level = "warn", message = "w")]
-    struct Warn;
-    #[derive(LogEvent)]
-    #[log(component = "jobs", level = "error", message = "e")]
-    struct Error;
-
-    let events: [&dyn LogEvent; 5] =
-        [&UserLogin { user_id: 1, email: "a@b" }, &Trace, &Debug, &Warn, &Error];
-    for event in events {
-        let derived = event.__json_head();
-        assert_eq!(
-            String::from_utf8_lossy(derived),
-            String::from_utf8_lossy(Runtime(event).__json_head()),
-            "{}",
-            event.metadata().event()
-        );
-    }
 }

@@ -11,6 +11,7 @@
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
@@ -468,6 +469,90 @@ fn async_methods_may_return_borrows_and_stay_send() {
     let events = capture.finish();
     assert_eq!(name, "b");
     assert_logged!(events, event = "rename", to = "b", outcome = "ok");
+}
+
+// ---- calls that do not return ----
+
+/// Waits once before it returns, so that a test can drop it while it is suspended.
+#[logged(component = "api", level = "debug", err_level = "warn")]
+async fn fetch_page(page: u32) -> Result<u32, SaveError> {
+    YieldOnce(false).await;
+    Ok(page)
+}
+
+#[test]
+fn a_future_dropped_while_suspended_writes_one_cancelled_event() {
+    let waker = Waker::from(Arc::new(NoopWake));
+    let events = capture(|| {
+        let mut future = Box::pin(fetch_page(2));
+        assert!(future.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+        drop(future);
+    });
+    assert_eq!(events.len(), 1, "{events}");
+    let event = assert_logged!(
+        events,
+        event = "fetch_page",
+        level = "debug",
+        message = "fetch_page cancelled",
+        page = 2,
+        outcome = "cancelled",
+    );
+    assert!(event["duration_us"].is_u64());
+    assert!(event.get("error").is_none());
+}
+
+#[test]
+fn a_future_dropped_before_it_starts_writes_nothing() {
+    let events = capture(|| drop(fetch_page(2)));
+    assert!(events.is_empty(), "{events}");
+}
+
+#[logged(component = "jobs")]
+fn explode(n: u32) -> u32 {
+    assert!(n == 0, "boom {n}");
+    n
+}
+
+#[test]
+fn a_panic_writes_one_panicked_event_and_goes_on() {
+    let mut unwound = None;
+    let events = capture(|| unwound = std::panic::catch_unwind(|| explode(7)).err());
+    let payload = unwound.expect("the panic reached the caller");
+    assert_eq!(payload.downcast_ref::<String>().map(String::as_str), Some("boom 7"));
+    assert_eq!(events.len(), 1, "{events}");
+    assert_logged!(
+        events,
+        event = "explode",
+        level = "error",
+        message = "explode panicked",
+        n = 7,
+        outcome = "panicked",
+    );
+}
+
+#[logged(component = "jobs", enter)]
+async fn explode_later(n: u32) -> u32 {
+    YieldOnce(false).await;
+    assert!(n == 0, "late boom");
+    n
+}
+
+#[test]
+fn a_panic_in_an_async_call_writes_one_panicked_event() {
+    let waker = Waker::from(Arc::new(NoopWake));
+    let mut cx = Context::from_waker(&waker);
+    let events = capture(|| {
+        let mut future = Box::pin(explode_later(1));
+        assert!(future.as_mut().poll(&mut cx).is_pending());
+        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+        assert!(polled.is_err(), "the panic reached the poller");
+        // The future is done for: dropping it now writes nothing more.
+        drop(future);
+    });
+    assert_eq!(events.len(), 2, "{events}");
+    let started = assert_logged!(events, event = "explode_later_started", n = 1);
+    assert!(started.get("outcome").is_none());
+    assert_logged!(events, event = "explode_later", level = "error", outcome = "panicked");
 }
 
 #[test]

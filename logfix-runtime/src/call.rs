@@ -1,9 +1,16 @@
 //! What `#[logged]` functions call: the argument snapshot taken on entry and the event written
 //! when the function returns. Not a stable API; reached through `__private`.
+//!
+//! A [`Call`] is a drop guard: `ok` and `err` write the event of a call that returned, and a call
+//! that never does — its future was dropped (`"outcome":"cancelled"`), or it panicked
+//! (`"outcome":"panicked"`) — writes it when the guard is dropped. Dropping a guard does not
+//! stop a panic: it only writes a line, from arguments already rendered.
 
 use core::fmt;
 use core::ops::Range;
 use std::time::Instant;
+
+use logfix_core::CALL_KEYS;
 
 use crate::dispatch;
 use crate::event::{FieldWriter, Level, MessageWriter, Value};
@@ -32,12 +39,13 @@ pub struct CallSite {
     pub function: &'static str,
 }
 
-/// A call in progress: started on entry, finished with the result.
+/// A call in progress: started on entry, finished with the result, or when dropped unfinished.
 #[must_use]
 pub struct Call {
     site: &'static CallSite,
     start: Instant,
-    /// `None` when no event of the call would be written: nothing was rendered.
+    /// `None` when no event of the call would be written (nothing was rendered), and once the
+    /// call's event was written.
     args: Option<Args>,
 }
 
@@ -60,8 +68,8 @@ impl Call {
             Args { json: out.buf, keys }
         });
         let call = Call { site, start: Instant::now(), args };
-        if let (Some(event), Some(_)) = (site.enter_event, &call.args) {
-            call.emit(event, site.ok_level, Outcome::Enter);
+        if let (Some(event), Some(args)) = (site.enter_event, &call.args) {
+            call.emit(args, event, site.ok_level, Outcome::Enter);
         }
         call
     }
@@ -91,17 +99,23 @@ impl Call {
     }
 
     /// The function returned normally (or `Ok`).
-    pub fn ok(self) {
-        self.emit(self.site.event, self.site.ok_level, Outcome::Ok);
+    pub fn ok(mut self) {
+        self.finish(self.site.ok_level, Outcome::Ok);
     }
 
     /// The function returned `Err(error)`; `sources` is its `source()` chain.
-    pub fn err(self, error: &dyn fmt::Display, sources: &[String]) {
-        self.emit(self.site.event, self.site.err_level, Outcome::Err { error, sources });
+    pub fn err(mut self, error: &dyn fmt::Display, sources: &[String]) {
+        self.finish(self.site.err_level, Outcome::Err { error, sources });
     }
 
-    fn emit(&self, event: &'static str, level: Level, outcome: Outcome<'_>) {
-        let Some(args) = &self.args else { return };
+    /// Writes the event of the call, once.
+    fn finish(&mut self, level: Level, outcome: Outcome<'_>) {
+        if let Some(args) = self.args.take() {
+            self.emit(&args, self.site.event, level, outcome);
+        }
+    }
+
+    fn emit(&self, args: &Args, event: &'static str, level: Level, outcome: Outcome<'_>) {
         let duration_us = u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX);
         dispatch::emit_record(&CallRecord {
             site: self.site,
@@ -111,6 +125,19 @@ impl Call {
             duration_us,
             outcome,
         });
+    }
+}
+
+impl Drop for Call {
+    /// The call did not return: it is unwinding from a panic (`"panicked"`, at the error level),
+    /// or its future was dropped before it completed (`"cancelled"`, at the level of a normal
+    /// return). A future dropped while its thread unwinds from a panic counts as panicked.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.finish(self.site.err_level, Outcome::Panicked);
+        } else {
+            self.finish(self.site.ok_level, Outcome::Cancelled);
+        }
     }
 }
 
@@ -154,6 +181,8 @@ enum Outcome<'a> {
     Enter,
     Ok,
     Err { error: &'a dyn fmt::Display, sources: &'a [String] },
+    Cancelled,
+    Panicked,
 }
 
 struct CallRecord<'a> {
@@ -164,8 +193,6 @@ struct CallRecord<'a> {
     duration_us: u64,
     outcome: Outcome<'a>,
 }
-
-const OWN_KEYS: [&str; 4] = ["duration_us", "outcome", "error", "error_sources"];
 
 impl Record for CallRecord<'_> {
     fn level(&self) -> Level {
@@ -191,7 +218,7 @@ impl Record for CallRecord<'_> {
 
 impl Parts for CallRecord<'_> {
     fn has_field(&self, key: &str) -> bool {
-        OWN_KEYS.contains(&key) || self.args.keys.iter().any(|(k, _)| *k == key)
+        CALL_KEYS.contains(&key) || self.args.keys.iter().any(|(k, _)| *k == key)
     }
 
     fn write_message(&self, w: &mut MessageWriter<'_>) {
@@ -199,6 +226,8 @@ impl Parts for CallRecord<'_> {
             Outcome::Enter => (None, " called"),
             Outcome::Ok => (self.site.ok_message, " succeeded"),
             Outcome::Err { .. } => (self.site.err_message, " failed"),
+            Outcome::Cancelled => (None, " cancelled"),
+            Outcome::Panicked => (None, " panicked"),
         };
         if let Some(message) = custom {
             w.literal(message);
@@ -230,7 +259,9 @@ impl Parts for CallRecord<'_> {
                     w.value("error_sources", *sources);
                 }
             }
-            _ => w.value("outcome", "ok"),
+            Outcome::Cancelled => w.value("outcome", "cancelled"),
+            Outcome::Panicked => w.value("outcome", "panicked"),
+            Outcome::Enter | Outcome::Ok => w.value("outcome", "ok"),
         }
     }
 }

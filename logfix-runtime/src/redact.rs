@@ -1,10 +1,21 @@
 //! Names that suggest a secret, and redaction of the values they name in query strings.
 //!
-//! A name is sensitive when, ignoring case, `-`, `_` and `.`, it contains one of
-//! [`SENSITIVE_NAMES`]: `password`, `user_password`, `X-Api-Key`, `Set-Cookie`,
-//! `Proxy-Authorization`, `refresh_token` and `sessionId` all are. The web middleware uses this to
-//! redact query strings; `#[derive(LogEvent)]` applies the same rule to field names at compile
-//! time.
+//! There is one sensitive-name policy, defined in `logfix-core`: `#[derive(LogEvent)]` and
+//! `#[logged]` apply it to field and argument names at compile time, and the runtime to the names
+//! it meets at run time. A name is split into words at every character that is not an ASCII
+//! letter or digit and where camel case starts a word (`x.api_key`, `X-Api-Key` and `APIKey` all
+//! have the words `api`, `key`). It is sensitive when the words of an entry of the vocabulary
+//! ([`SENSITIVE_NAMES`]: `password`, `token`, `card_number`, `session_id`, ...) appear in it one
+//! after the other, each equal to the name's word ignoring ASCII case and a final `s`, and no
+//! measure word (`count`, `len`, `max`, `type`, ...) stands right before or after them:
+//! `user_password`, `Set-Cookie`, `refresh_token` and `sessionId` are sensitive, `token_count`,
+//! `pinned` and `company` are not. The [rules in full](logfix_core#sensitive-names).
+//!
+//! Operators add entries with `LOGFIX_REDACT_KEYS` (comma-separated names, such as
+//! `tenant_key,x-internal-auth`), read into [`Settings::redact_keys`](crate::Settings). A
+//! [`Policy`] built from them answers without allocating; build it once and keep it:
+//! `Policy::with_extra(&settings.redact_keys).is_sensitive(name)`. [`is_sensitive_name`] knows
+//! the default vocabulary only.
 //!
 //! # Examples
 //! ```
@@ -20,34 +31,10 @@
 
 use crate::event::REDACTED;
 
-/// The fragments that make a name sensitive, lowercase and without `-`, `_` or `.` (names are
-/// compared the same way). Header names such as `set-cookie`, `x-api-key` and
-/// `proxy-authorization` match through `cookie`, `apikey` and `authorization`.
-///
-/// `logfix-macros` keeps its own copy of this list for the compile-time check of field names
-/// (`looks_sensitive` in `logfix-macros/src/check.rs`), because a proc-macro crate cannot depend
-/// on the runtime: change both together. That copy does not have `session` yet: an event field
-/// named `session_id` compiles, while a query parameter of that name is redacted here.
-///
-/// # Examples
-/// ```
-/// assert!(logfix_runtime::redact::SENSITIVE_NAMES.contains(&"token"));
-/// ```
-pub const SENSITIVE_NAMES: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "apikey",
-    "authorization",
-    "cookie",
-    "credential",
-    "privatekey",
-    "session",
-];
+pub use logfix_core::sensitive::{Policy, MEASURE_WORDS, SENSITIVE_NAMES};
 
-/// Whether `name` (a field, header or query parameter name) suggests a secret: whether it
-/// contains one of [`SENSITIVE_NAMES`], ignoring ASCII case, `-`, `_` and `.`.
+/// Whether `name` (a field, header or query parameter name) suggests a secret, by the default
+/// vocabulary (see the [module docs](self)).
 ///
 /// # Examples
 /// ```
@@ -60,15 +47,7 @@ pub const SENSITIVE_NAMES: &[&str] = &[
 /// ```
 #[must_use]
 pub fn is_sensitive_name(name: &str) -> bool {
-    is_sensitive_bytes(name.bytes())
-}
-
-fn is_sensitive_bytes(name: impl Iterator<Item = u8>) -> bool {
-    let normalized: Vec<u8> =
-        name.filter(|b| !matches!(b, b'-' | b'_' | b'.')).map(|b| b.to_ascii_lowercase()).collect();
-    SENSITIVE_NAMES.iter().any(|fragment| {
-        normalized.windows(fragment.len()).any(|window| window == fragment.as_bytes())
-    })
+    logfix_core::sensitive::is_sensitive(name)
 }
 
 /// `query` (the part of a URI after `?`) with the value of every parameter whose name is
@@ -95,7 +74,7 @@ pub fn redact_query(query: &str) -> String {
         let end = rest.find(['&', ';']).unwrap_or(rest.len());
         let (param, tail) = rest.split_at(end);
         match param.split_once('=') {
-            Some((name, _value)) if is_sensitive_bytes(percent_decoded(name)) => {
+            Some((name, _value)) if is_sensitive_name(&decoded(name)) => {
                 out.push_str(name);
                 out.push('=');
                 out.push_str(REDACTED);
@@ -109,6 +88,11 @@ pub fn redact_query(query: &str) -> String {
         }
         rest = tail.as_str();
     }
+}
+
+/// A query component after percent-decoding, with `+` as a space.
+fn decoded(s: &str) -> String {
+    String::from_utf8_lossy(&percent_decoded(s).collect::<Vec<u8>>()).into_owned()
 }
 
 /// The bytes of a query component after percent-decoding, with `+` as a space. An invalid
@@ -147,53 +131,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn header_and_field_names_are_sensitive_in_any_spelling() {
-        for name in [
-            "password",
-            "Password",
-            "user_password",
-            "passwd",
-            "client_secret",
-            "token",
-            "refresh-token",
-            "api_key",
-            "apiKey",
-            "X-API-KEY",
-            "x-api-key",
-            "Authorization",
-            "proxy-authorization",
-            "Cookie",
-            "set-cookie",
-            "credentials",
-            "private_key",
-            "private.key",
-            "session",
-            "JSESSIONID",
-        ] {
-            assert!(is_sensitive_name(name), "{name}");
-        }
-    }
-
-    #[test]
-    fn ordinary_names_are_not_sensitive() {
-        for name in [
-            "user_id",
-            "email",
-            "key",
-            "api",
-            "private",
-            "pass",
-            "author",
-            "page",
-            "user-agent",
-            "",
-            "accept",
-        ] {
-            assert!(!is_sensitive_name(name), "{name}");
-        }
-    }
-
-    #[test]
     fn queries_keep_everything_but_sensitive_values() {
         for (query, expected) in [
             ("", ""),
@@ -206,7 +143,7 @@ mod tests {
             ("token=", "token=[REDACTED]"),
             ("a=1;secret=s;b", "a=1;secret=[REDACTED];b"),
             ("pass%77ord=x", "pass%77ord=[REDACTED]"),
-            ("api+key=x", "api+key=x"),
+            ("api+key=x", "api+key=[REDACTED]"),
             ("api%5fkey=x&&", "api%5fkey=[REDACTED]&&"),
             ("%zz=1&%=2&%4=3", "%zz=1&%=2&%4=3"),
             ("q=caf%C3%A9&token=t", "q=caf%C3%A9&token=[REDACTED]"),
@@ -216,28 +153,42 @@ mod tests {
         }
     }
 
-    /// A sensitive name, in a random spelling: case changes, separators, percent-encoding.
+    /// A sensitive name in a random spelling: a word before or after it, the case of its words,
+    /// the separators between them, and percent-encoded characters.
     fn sensitive_name() -> impl Strategy<Value = String> {
         (
             prop::sample::select(SENSITIVE_NAMES),
-            "[a-z_]{0,3}",
-            "[a-z_-]{0,3}",
-            prop::collection::vec(any::<(bool, bool, bool)>(), 16),
+            prop::sample::select(&["", "x", "new"][..]),
+            prop::sample::select(&["", "value", "v2"][..]),
+            0..3u8,
+            prop::sample::select(&["_", "-", ".", "+", "%2D", ""][..]),
+            prop::collection::vec(any::<bool>(), 32),
         )
-            .prop_map(|(fragment, prefix, suffix, spelling)| {
-                let mut name = prefix;
-                for (c, (upper, encode, dash)) in fragment.chars().zip(spelling) {
-                    let c = if upper { c.to_ascii_uppercase() } else { c };
-                    if encode {
-                        write!(name, "%{:02X}", u32::from(c)).unwrap();
-                    } else {
-                        name.push(c);
-                    }
-                    if dash {
-                        name.push('-');
-                    }
-                }
-                name + &suffix
+            .prop_map(|(entry, before, after, case, separator, encode)| {
+                let mut encode = encode.into_iter().cycle();
+                let words = [before].into_iter().chain(entry.split('_')).chain([after]);
+                let words: Vec<String> = words
+                    .filter(|word| !word.is_empty())
+                    .map(|word| match case {
+                        0 => word.to_owned(),
+                        1 => word.to_ascii_uppercase(),
+                        _ => word[..1].to_ascii_uppercase() + &word[1..],
+                    })
+                    .map(|word| {
+                        let mut spelled = String::new();
+                        for c in word.chars() {
+                            if encode.next().unwrap() {
+                                write!(spelled, "%{:02X}", u32::from(c)).unwrap();
+                            } else {
+                                spelled.push(c);
+                            }
+                        }
+                        spelled
+                    })
+                    .collect();
+                // Run together, only capitalised words stay apart.
+                let separator = if separator.is_empty() && case != 2 { "_" } else { separator };
+                words.join(separator)
             })
     }
 
@@ -275,7 +226,7 @@ mod tests {
 
         #[test]
         fn queries_without_sensitive_names_are_unchanged(query in "[a-z0-9%+=&;._-]{0,40}") {
-            prop_assume!(!is_sensitive_bytes(percent_decoded(&query)));
+            prop_assume!(!is_sensitive_name(&decoded(&query)));
             prop_assert_eq!(redact_query(&query), query);
         }
     }

@@ -121,6 +121,10 @@ pub struct Settings {
     pub retry_after: Duration,
     /// Colour in the pretty format: on a terminal, unless `NO_COLOR` is set.
     pub color: bool,
+    /// `LOGFIX_REDACT_KEYS`: names added to the sensitive-name vocabulary, as written (empty by
+    /// default). Build a [`redact::Policy`](crate::redact::Policy) from them once:
+    /// `Policy::with_extra(&settings.redact_keys)`.
+    pub redact_keys: Vec<String>,
 }
 
 impl Settings {
@@ -149,6 +153,7 @@ impl Settings {
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             retry_after: DEFAULT_RETRY_AFTER,
             color: false,
+            redact_keys: Vec::new(),
         }
     }
 }
@@ -218,6 +223,7 @@ struct CodeSettings {
     queue_capacity: Option<usize>,
     flush_interval: Option<Duration>,
     retry_after: Option<Duration>,
+    redact_keys: Option<Vec<String>>,
 }
 
 macro_rules! setters {
@@ -296,6 +302,9 @@ impl Config {
         /// First wait before a log file that failed is tried again; doubled after each failure,
         /// up to 30 s. Code only: [`DEFAULT_RETRY_AFTER`] suits production.
         retry_after: Duration;
+        /// Names added to the sensitive-name vocabulary, each written as a name is, such as
+        /// `tenant_key` (`LOGFIX_REDACT_KEYS`); see [`redact`](crate::redact).
+        redact_keys: Vec<String>;
     }
 
     /// Whether [`init`](Config::init) installs logfix's `tracing` subscriber and `log` logger
@@ -363,7 +372,8 @@ impl Config {
             overflow,
             queue_capacity,
             flush_interval,
-            retry_after
+            retry_after,
+            redact_keys
         );
         if code.dir.is_some() {
             s.dir = code.dir;
@@ -465,6 +475,11 @@ impl Config {
         let interval = format!("{}ms", s.flush_interval.as_millis());
         if let Some(v) = env.get("LOGFIX_FLUSH_INTERVAL", &interval, parse::duration) {
             s.flush_interval = v;
+        }
+        let keys =
+            if s.redact_keys.is_empty() { "none".to_owned() } else { s.redact_keys.join(",") };
+        if let Some(v) = env.get("LOGFIX_REDACT_KEYS", &keys, parse::names) {
+            s.redact_keys = v;
         }
         let no_color = self.env.as_ref().map_or_else(
             || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -587,6 +602,9 @@ impl fmt::Display for Settings {
         if let Some(total) = self.max_total_size {
             write!(f, " max_total_size={total}")?;
         }
+        if !self.redact_keys.is_empty() {
+            write!(f, " redact_keys={}", self.redact_keys.join(","))?;
+        }
         Ok(())
     }
 }
@@ -638,6 +656,7 @@ mod tests {
             ("LOGFIX_OVERFLOW", "drop"),
             ("LOGFIX_QUEUE_CAPACITY", "1024"),
             ("LOGFIX_FLUSH_INTERVAL", "5ms"),
+            ("LOGFIX_REDACT_KEYS", "tenant_key, X-Internal-Auth"),
             ("NO_COLOR", "1"),
         ]);
         assert!(issues.is_empty(), "{issues:?}");
@@ -656,6 +675,7 @@ mod tests {
         assert_eq!(s.overflow, Overflow::Drop);
         assert_eq!(s.queue_capacity, 1024);
         assert_eq!(s.flush_interval, Duration::from_millis(5));
+        assert_eq!(s.redact_keys, ["tenant_key", "X-Internal-Auth"]);
         assert!(!s.color, "NO_COLOR turns colour off");
     }
 
@@ -717,5 +737,28 @@ mod tests {
         assert!(!Config::from_env_vars(json).terminal(true).resolve().0.color);
         let empty_no_color = [("LOGFIX_FORMAT", "pretty"), ("NO_COLOR", "")];
         assert!(Config::from_env_vars(empty_no_color).terminal(true).resolve().0.color);
+    }
+
+    #[test]
+    fn redact_keys_extend_the_policy_and_code_yields_to_the_variable() {
+        let (s, issues) = Config::from_env_vars([("LOGFIX_REDACT_KEYS", "tenantKey")])
+            .redact_keys(vec!["internal_auth".to_owned()])
+            .resolve();
+        assert!(issues.is_empty(), "{issues:?}");
+        let policy = crate::redact::Policy::with_extra(&s.redact_keys);
+        assert!(policy.is_sensitive("x-tenant-key"));
+        assert!(policy.is_sensitive("password"));
+        assert!(!policy.is_sensitive("internal_auth"), "the variable replaces what code set");
+        assert!(s.to_string().ends_with(" redact_keys=tenantKey"), "{s}");
+
+        let (s, _) = Config::new().redact_keys(vec!["internal_auth".to_owned()]).resolve();
+        assert_eq!(s.redact_keys, ["internal_auth"]);
+        let (s, issues) = Config::from_env_vars([("LOGFIX_REDACT_KEYS", "")]).resolve();
+        assert!(issues.is_empty() && s.redact_keys.is_empty());
+        let (s, issues) = resolve(&[("LOGFIX_REDACT_KEYS", "tenant_key,,")]);
+        assert!(s.redact_keys.is_empty());
+        let summary: Vec<_> =
+            issues.iter().map(|i| (i.variable, i.value.as_str(), i.used.as_str())).collect();
+        assert_eq!(summary, [("LOGFIX_REDACT_KEYS", "tenant_key,,", "none")]);
     }
 }

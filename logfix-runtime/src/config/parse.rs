@@ -96,6 +96,25 @@ pub(crate) fn choice(s: &str, choices: &[&str]) -> Result<usize, String> {
     })
 }
 
+/// Parses names separated by commas (`LOGFIX_REDACT_KEYS`), each trimmed and with at least one
+/// letter or digit. An empty value is an empty list.
+pub(crate) fn names(s: &str) -> Result<Vec<String>, String> {
+    if s.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    s.split(',')
+        .map(|name| {
+            let name = name.trim();
+            match logfix_core::sensitive::words(name).next() {
+                Some(_) => Ok(name.to_owned()),
+                None => Err("expected names separated by commas, each with a letter or a digit, \
+                             e.g. `tenant_key,x-internal-auth`"
+                    .to_owned()),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +166,14 @@ mod tests {
             choice("file", &["stdout", "stderr"]),
             Err("expected one of `stdout`, `stderr`".to_owned())
         );
+    }
+
+    #[test]
+    fn names_are_separated_by_commas_and_none_is_empty() {
+        assert_eq!(names(" a_b , c-d "), Ok(vec!["a_b".to_owned(), "c-d".to_owned()]));
+        assert_eq!(names("  "), Ok(Vec::new()));
+        for bad in ["a,", ",a", "a,,b", "a, _ ,b"] {
+            assert!(names(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -1,26 +1,18 @@
 //! Events: the [`LogEvent`] trait that `#[derive(LogEvent)]` implements, their static
 //! [`Metadata`], [`Level`]s and field [`Value`]s.
 
-mod level;
 pub(crate) mod notice;
 mod value;
 
 use core::fmt;
 use std::sync::OnceLock;
 
-pub use level::{Level, ParseLevelError};
+pub use logfix_core::{Level, ParseLevelError, CONTEXT_KEYS, REDACTED, RESERVED_KEYS};
 pub use value::{Value, ValueWriter};
 
 use crate::render::line::Line;
 use crate::render::sink::Pretty;
 use crate::render::Output;
-
-/// The keys every line starts with, in order. No event field may use them.
-pub const RESERVED_KEYS: [&str; 5] = ["timestamp", "level", "component", "event", "message"];
-
-/// The context keys, written after `message` and before the event's own fields when set.
-pub const CONTEXT_KEYS: [&str; 5] =
-    ["request_id", "correlation_id", "user_id", "trace_id", "span_id"];
 
 /// What is known about an event type at compile time.
 ///
@@ -94,15 +86,7 @@ impl Metadata {
 
     pub(crate) fn json_head(&'static self) -> &'static [u8] {
         self.json_head.get_or_init(|| {
-            let mut head = Vec::with_capacity(96);
-            head.extend_from_slice(b"\",\"level\":\"");
-            head.extend_from_slice(self.level.as_str().as_bytes());
-            head.extend_from_slice(b"\",\"component\":\"");
-            crate::render::escape::escape_into(&mut head, self.component);
-            head.extend_from_slice(b"\",\"event\":\"");
-            crate::render::escape::escape_into(&mut head, self.event);
-            head.extend_from_slice(b"\",\"message\":\"");
-            head.into_boxed_slice()
+            logfix_core::json_head(self.level, self.component, self.event).into_boxed_slice()
         })
     }
 }
@@ -170,9 +154,6 @@ impl<E: LogEvent + ?Sized> LogEvent for &E {
         (**self).__json_head()
     }
 }
-
-/// What a redacted value is rendered as.
-pub const REDACTED: &str = "[REDACTED]";
 
 /// Writes the text of the `message` key of a record that is not a derived event (see
 /// `render::sink::Parts`).

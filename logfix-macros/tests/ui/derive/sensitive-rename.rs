@@ -5,7 +5,7 @@ use logfix_runtime::LogEvent;
 struct UserLogin {
     user_id: u64,
     #[log(rename = "sessionToken")]
-    session: String,
+    handle: String,
 }
 
 fn main() {}

@@ -9,7 +9,7 @@ use core::str::FromStr;
 ///
 /// # Examples
 /// ```
-/// use logfix_runtime::Level;
+/// use logfix_core::Level;
 ///
 /// assert!(Level::Error > Level::Info);
 /// assert_eq!("warn".parse::<Level>(), Ok(Level::Warn));

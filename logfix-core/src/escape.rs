@@ -1,0 +1,247 @@
+//! JSON string escaping: the one function every string in every line goes through.
+//!
+//! Rust strings are valid UTF-8, so there are no lone surrogates to worry about; what can break a
+//! line or forge another one is a quote, a backslash or a control character, and those are escaped.
+//! U+2028 and U+2029 are escaped as well because some JavaScript-based log viewers treat them as
+//! line breaks.
+//!
+//! The runtime escapes every string of every line with [`escape_into`]; the macros escape the
+//! constant parts of a derived event's line (message text, keys) with the same function at
+//! compile time, so the two cannot disagree.
+
+use core::fmt;
+
+/// The escape sequence for each ASCII byte that needs one (`0` = copy as is).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: a bad index fails the build"
+)]
+const fn escape_table() -> [u8; 128] {
+    let mut table = [0u8; 128];
+    let mut i = 0;
+    while i < 0x20 {
+        table[i] = b'u';
+        i += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table[0x7f] = b'u';
+    table
+}
+
+static ESCAPE: [u8; 128] = escape_table();
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `s` to `out` escaped for the inside of a JSON string (no surrounding quotes).
+///
+/// # Examples
+/// ```
+/// let mut out = b"\"".to_vec();
+/// logfix_core::escape::escape_into(&mut out, "say \"hi\"\n");
+/// out.push(b'"');
+/// assert_eq!(out, br#""say \"hi\"\n""#);
+/// ```
+#[inline]
+pub fn escape_into(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    if is_clean(bytes) {
+        // The common case: one copy.
+        out.extend_from_slice(bytes);
+    } else {
+        escape_slow(out, bytes);
+    }
+}
+
+#[cold]
+fn escape_slow(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        // Most text needs no escaping: skip it eight bytes at a time.
+        if let Some(word) = bytes.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+            if !may_need_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        let replacement: Option<&[u8]> = if b < 0x80 {
+            match ESCAPE.get(usize::from(b)).copied().unwrap_or(0) {
+                0 => None,
+                b'u' => {
+                    flush(out, bytes, start, i);
+                    out.extend_from_slice(b"\\u00");
+                    out.push(hex(b >> 4));
+                    out.push(hex(b & 0xf));
+                    i += 1;
+                    start = i;
+                    continue;
+                }
+                b'"' => Some(b"\\\""),
+                b'\\' => Some(b"\\\\"),
+                b'b' => Some(b"\\b"),
+                b't' => Some(b"\\t"),
+                b'n' => Some(b"\\n"),
+                b'f' => Some(b"\\f"),
+                _ => Some(b"\\r"),
+            }
+        } else if b == 0xe2 && bytes.get(i + 1) == Some(&0x80) {
+            // U+2028 is E2 80 A8, U+2029 is E2 80 A9.
+            match bytes.get(i + 2) {
+                Some(0xa8) => Some(b"\\u2028".as_slice()),
+                Some(0xa9) => Some(b"\\u2029".as_slice()),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        match replacement {
+            None => i += 1,
+            Some(seq) => {
+                flush(out, bytes, start, i);
+                out.extend_from_slice(seq);
+                i += if b < 0x80 { 1 } else { 3 };
+                start = i;
+            }
+        }
+    }
+    flush(out, bytes, start, bytes.len());
+}
+
+/// Whether no byte of `bytes` needs escaping, checked eight bytes at a time.
+///
+/// # Examples
+/// ```
+/// use logfix_core::escape::is_clean;
+///
+/// assert!(is_clean(b"user 42 logged in"));
+/// assert!(!is_clean(b"two\nlines"));
+/// ```
+#[inline]
+#[must_use]
+pub fn is_clean(bytes: &[u8]) -> bool {
+    let word = |w: &[u8]| u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8]));
+    if bytes.len() < 8 {
+        // Assembled in a register, padded with a byte that never needs escaping: copying the
+        // bytes into a padded array and loading it back stalls on store forwarding.
+        let padded = bytes.iter().enumerate().fold(u64::from_le_bytes([b'a'; 8]), |w, (i, &b)| {
+            (w & !(0xff << (8 * i))) | (u64::from(b) << (8 * i))
+        });
+        return !may_need_escape(padded);
+    }
+    // The last eight bytes cover the tail (overlapping bytes already checked is harmless).
+    let last = bytes.get(bytes.len() - 8..).map_or(0, word);
+    if bytes.len() <= 16 {
+        // The common short value (an id, a path): two words, no loop.
+        return !(may_need_escape(bytes.get(..8).map_or(0, word)) | may_need_escape(last));
+    }
+    let mut words = bytes.chunks_exact(8);
+    !(words.any(|w| may_need_escape(word(w))) || may_need_escape(last))
+}
+
+/// Whether any byte of `word` is below 0x20, a quote, a backslash, DEL or 0xE2 (the lead byte of
+/// U+2028/2029). May answer yes for a clean word (then the bytes are checked one by one), never
+/// no for a word that needs escaping. Bit tricks from
+/// <https://graphics.stanford.edu/~seander/bithacks.html#ZeroInWord>.
+const fn may_need_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const fn has_zero(v: u64) -> u64 {
+        v.wrapping_sub(ONES) & !v & HIGHS
+    }
+    const fn has_byte(v: u64, b: u8) -> u64 {
+        has_zero(v ^ (ONES * b as u64))
+    }
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    (below_space
+        | has_byte(word, b'"')
+        | has_byte(word, b'\\')
+        | has_byte(word, 0x7f)
+        | has_byte(word, 0xe2))
+        != 0
+}
+
+fn flush(out: &mut Vec<u8>, bytes: &[u8], start: usize, end: usize) {
+    if let Some(run) = bytes.get(start..end) {
+        out.extend_from_slice(run);
+    }
+}
+
+fn hex(nibble: u8) -> u8 {
+    HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')
+}
+
+/// A [`fmt::Write`] that escapes whatever a `Display` or `Debug` impl writes, so that no
+/// implementation can break out of the string it is rendered into.
+///
+/// # Examples
+/// ```
+/// use core::fmt::Write as _;
+/// use logfix_core::escape::EscapeWriter;
+///
+/// let mut out = Vec::new();
+/// write!(EscapeWriter(&mut out), "{:?}", "quoted").unwrap();
+/// assert_eq!(out, br#"\"quoted\""#);
+/// ```
+pub struct EscapeWriter<'a>(pub &'a mut Vec<u8>);
+
+impl fmt::Write for EscapeWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        escape_into(self.0, s);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escaped(s: &str) -> String {
+        let mut out = Vec::new();
+        escape_into(&mut out, s);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn leaves_plain_text_alone() {
+        assert_eq!(escaped("user 42 logged in"), "user 42 logged in");
+        assert_eq!(escaped("héllo wörld ✓"), "héllo wörld ✓");
+    }
+
+    #[test]
+    fn escapes_what_could_break_or_forge_a_line() {
+        assert_eq!(escaped("a\"b"), r#"a\"b"#);
+        assert_eq!(escaped("a\\b"), r"a\\b");
+        assert_eq!(escaped("a\nb\r\t"), r"a\nb\r\t");
+        assert_eq!(escaped("\u{0}\u{1f}\u{7f}"), r"\u0000\u001f\u007f");
+        assert_eq!(escaped("\u{1b}[31m"), r"\u001b[31m");
+        assert_eq!(escaped("x\u{2028}y\u{2029}z"), r"x\u2028y\u2029z");
+    }
+
+    #[test]
+    fn finds_special_bytes_at_every_position_of_a_word() {
+        for special in ["\"", "\\", "\n", "\u{0}", "\u{1f}", "\u{7f}", "\u{2028}"] {
+            for at in 0..20 {
+                let input = format!("{}{special}{}", "a".repeat(at), "b".repeat(20 - at));
+                let json = format!("\"{}\"", escaped(&input));
+                assert_eq!(
+                    serde_json::from_str::<String>(&json).unwrap(),
+                    input,
+                    "{special:?} at {at}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn escaped_text_parses_back_to_the_input() {
+        let input = "q\"\\\n\u{0}\u{2028}é\u{1F600}\u{85}";
+        let json = format!("\"{}\"", escaped(input));
+        let back: String = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, input);
+    }
+}
