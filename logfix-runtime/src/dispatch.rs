@@ -222,18 +222,24 @@ impl Logger {
         with_output(|out| {
             let split = render_into(out, record, settings, metrics);
             let (file, console) = parts(settings, &out.buf, split);
-            self.hand_over(file, console);
+            self.hand_over(file, console, record.level(), record.component());
         });
     }
 
     /// Appends a rendered line to this thread's batch.
     #[inline]
-    fn hand_over(&self, file: Option<&[u8]>, console: Option<&[u8]>) {
+    fn hand_over(
+        &self,
+        file: Option<&[u8]>,
+        console: Option<&[u8]>,
+        level: Level,
+        component: &str,
+    ) {
         let pushed = LOCAL.try_with(|local| {
             // Never borrowed across the application's code: only while a line is copied in.
             let mut slots = local.slots.try_borrow_mut().ok()?;
             let entry = slots.entry(self)?;
-            Some(entry.pipeline.handoff.push(&entry.slot, file, console))
+            Some(entry.pipeline.handoff.push(&entry.slot, (file, console), level, component))
         });
         match pushed {
             Ok(Some(true)) => {}
@@ -330,7 +336,8 @@ impl Logger {
     /// The logger's counters (in a forked child, the child's own, from the fork on).
     #[must_use]
     pub fn metrics(&self) -> MetricsSnapshot {
-        self.shared.metrics.snapshot()
+        let volume = self.shared.pipeline.load().handoff.hub().volume();
+        self.shared.metrics.snapshot(&volume)
     }
 }
 

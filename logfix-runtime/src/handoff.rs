@@ -25,7 +25,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, SendError, Sender, TrySendError};
 
 use crate::config::{Console, Overflow, Settings};
-use crate::metrics::Metrics;
+use crate::event::Level;
+use crate::metrics::{Components, Metrics, Volume};
 
 /// How long a flush or shutdown request waits for room in a full queue, and a flush for the
 /// writer's answer.
@@ -123,6 +124,11 @@ pub(crate) struct Slot {
 
 #[derive(Debug, Default)]
 struct SlotState {
+    /// The events this thread handed over, by level and component (see [`Hub::volume`]).
+    volume: Volume,
+    /// The last component counted, and its index: a thread's events mostly repeat their
+    /// component, so the logger's list is rarely searched.
+    last_component: (String, usize),
     pending: Batch,
     /// Full batches, oldest first, each announced by a [`Message::Ready`].
     full: Vec<Batch>,
@@ -147,6 +153,10 @@ impl Slot {
 #[derive(Debug, Default)]
 pub(crate) struct Hub {
     slots: Mutex<Vec<Arc<Slot>>>,
+    /// The component names events are counted by.
+    components: Components,
+    /// The counts of threads that have ended.
+    ended: Mutex<Volume>,
     /// Set by a caller that adds the first line to an empty batch, cleared by the writer before
     /// it visits the slots. Whoever sets it wakes the writer, so a line never waits for a writer
     /// that is asleep.
@@ -191,7 +201,24 @@ impl Hub {
             state.closed |= close;
         }
         // The thread's own list holds the other reference while the thread lives.
-        slots.retain(|slot| Arc::strong_count(slot) > 1);
+        slots.retain(|slot| {
+            let alive = Arc::strong_count(slot) > 1;
+            if !alive {
+                let volume = std::mem::take(&mut slot.lock().volume);
+                self.ended.lock().unwrap_or_else(PoisonError::into_inner).add(&volume);
+            }
+            alive
+        });
+    }
+
+    /// The events handed over so far, by level and component, over every thread.
+    pub(crate) fn volume(&self) -> Volume {
+        let slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut total = self.ended.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        for slot in slots.iter() {
+            total.add(&slot.lock().volume);
+        }
+        total.named(self.components.names())
     }
 
     fn register(&self) -> Arc<Slot> {
@@ -247,19 +274,30 @@ impl Handoff {
         self.hub.register()
     }
 
-    /// Appends one rendered line to `slot`, this thread's. Returns false when the logger is
-    /// closed: the caller then writes the line to stderr itself.
+    /// Appends one rendered line, of an event at `level` from `component`, to `slot`, this
+    /// thread's. Returns false when the logger is closed: the caller then writes the line to
+    /// stderr itself.
     #[inline]
     pub(crate) fn push(
         &self,
         slot: &Arc<Slot>,
-        file: Option<&[u8]>,
-        console: Option<&[u8]>,
+        line: (Option<&[u8]>, Option<&[u8]>),
+        level: Level,
+        component: &str,
     ) -> bool {
+        let (file, console) = line;
         let mut state = slot.lock();
         if state.closed {
             return false;
         }
+        if state.last_component.0 != component {
+            let index = self.hub.components.index(component);
+            state.last_component.0.clear();
+            state.last_component.0.push_str(component);
+            state.last_component.1 = index;
+        }
+        let index = state.last_component.1;
+        state.volume.count(level, index);
         if state.pending.is_unallocated() {
             state.pending = self.spare();
         }
@@ -331,6 +369,12 @@ impl Handoff {
         let result = if hub.is_closed() {
             Err(message)
         } else {
+            if matches!(message, Message::Ready(_)) {
+                // Relaxed: a statistic.
+                self.metrics
+                    .queue_high_water
+                    .fetch_max(self.sender.len() as u64, Ordering::Relaxed);
+            }
             match self.overflow {
                 Overflow::Block => self.sender.send(message).map_err(SendError::into_inner),
                 Overflow::Drop => self.sender.try_send(message).map_err(|e| match e {
@@ -375,6 +419,10 @@ mod tests {
         Handoff::new(capacity, overflow, Arc::new(Metrics::default()))
     }
 
+    fn push(handoff: &Handoff, slot: &Arc<Slot>, line: Option<&[u8]>) -> bool {
+        handoff.push(slot, (line, None), Level::Info, "test")
+    }
+
     fn text(batches: &[Batch]) -> String {
         batches.iter().map(|b| String::from_utf8_lossy(&b.file)).collect()
     }
@@ -386,7 +434,7 @@ mod tests {
         let (handoff, writer) = handoff(1024, Overflow::Block);
         let slot = handoff.register();
         for i in 0..=BATCH_LINES {
-            assert!(handoff.push(&slot, Some(format!("{i}\n").as_bytes()), None));
+            assert!(push(&handoff, &slot, Some(format!("{i}\n").as_bytes())));
         }
         let Ok(Message::Wake) = writer.receiver.try_recv() else { panic!("first line wakes") };
         let Ok(Message::Ready(ready)) = writer.receiver.try_recv() else { panic!("announced") };
@@ -408,7 +456,7 @@ mod tests {
         let slot = handoff.register();
         let lines = 2 * BATCH_LINES + 3;
         for i in 0..lines {
-            handoff.push(&slot, Some(format!("{i}\n").as_bytes()), None);
+            push(&handoff, &slot, Some(format!("{i}\n").as_bytes()));
         }
         let mut taken = Vec::new();
         writer.hub.collect(false, &mut taken);
@@ -421,13 +469,13 @@ mod tests {
     fn the_writer_is_woken_once_per_visit() {
         let (handoff, writer) = handoff(1024, Overflow::Block);
         let (a, b) = (handoff.register(), handoff.register());
-        handoff.push(&a, Some(b"a\n"), None);
-        handoff.push(&b, Some(b"b\n"), None);
+        push(&handoff, &a, Some(b"a\n"));
+        push(&handoff, &b, Some(b"b\n"));
         assert!(matches!(writer.receiver.try_recv(), Ok(Message::Wake)));
         assert!(writer.receiver.try_recv().is_err(), "armed already");
         writer.hub.disarm();
         writer.hub.collect(false, &mut Vec::new());
-        handoff.push(&b, Some(b"b\n"), None);
+        push(&handoff, &b, Some(b"b\n"));
         assert!(matches!(writer.receiver.try_recv(), Ok(Message::Wake)));
     }
 
@@ -440,9 +488,9 @@ mod tests {
         let slot = handoff.register();
         // Two messages fill the channel: the first line's wake, then one announced batch.
         for _ in 0..3 * BATCH_LINES {
-            handoff.push(&slot, Some(b"x\n"), None);
+            push(&handoff, &slot, Some(b"x\n"));
         }
-        assert_eq!(metrics.snapshot().dropped, 2 * BATCH_LINES as u64);
+        assert_eq!(metrics.snapshot(&Volume::default()).dropped, 2 * BATCH_LINES as u64);
         let mut taken = Vec::new();
         writer.hub.collect(false, &mut taken);
         assert_eq!(taken.iter().map(|b| b.lines).sum::<u64>(), BATCH_LINES as u64);
@@ -454,13 +502,13 @@ mod tests {
     fn a_closed_slot_refuses_lines() {
         let (handoff, writer) = handoff(1024, Overflow::Block);
         let slot = handoff.register();
-        handoff.push(&slot, Some(b"kept\n"), None);
+        push(&handoff, &slot, Some(b"kept\n"));
         writer.hub.close();
         let mut taken = Vec::new();
         writer.hub.collect(true, &mut taken);
         assert_eq!(text(&taken), "kept\n");
-        assert!(!handoff.push(&slot, Some(b"late\n"), None));
-        assert!(!handoff.push(&handoff.register(), Some(b"later\n"), None));
+        assert!(!push(&handoff, &slot, Some(b"late\n")));
+        assert!(!push(&handoff, &handoff.register(), Some(b"later\n")));
         assert!(handoff.send_lines(Batch::default()).is_err());
     }
 
@@ -470,13 +518,40 @@ mod tests {
     fn ended_threads_are_forgotten_and_quiet_ones_hold_no_buffer() {
         let (handoff, writer) = handoff(1024, Overflow::Block);
         let (ended, quiet) = (handoff.register(), handoff.register());
-        handoff.push(&ended, Some(b"last\n"), None);
-        handoff.push(&quiet, Some(b"one\n"), None);
+        push(&handoff, &ended, Some(b"last\n"));
+        push(&handoff, &quiet, Some(b"one\n"));
         drop(ended);
         let mut taken = Vec::new();
         writer.hub.collect(false, &mut taken);
         assert_eq!(text(&taken), "last\none\n");
         assert_eq!(writer.hub.slots.lock().unwrap().len(), 1);
         assert!(quiet.lock().pending.is_unallocated());
+    }
+
+    /// Events are counted by level and component over every thread, those of ended threads
+    /// included; components beyond the first hundred are counted together.
+    #[test]
+    fn events_are_counted_by_level_and_component() {
+        let (handoff, writer) = handoff(1 << 20, Overflow::Block);
+        let (a, b) = (handoff.register(), handoff.register());
+        handoff.push(&a, (Some(b"x\n"), None), Level::Info, "auth");
+        handoff.push(&a, (Some(b"x\n"), None), Level::Error, "auth");
+        handoff.push(&b, (Some(b"x\n"), None), Level::Error, "db");
+        for i in 0..=crate::metrics::MAX_COMPONENTS {
+            handoff.push(&b, (Some(b"x\n"), None), Level::Debug, &format!("c{i}"));
+        }
+        drop(a);
+        writer.hub.collect(false, &mut Vec::new());
+        let snapshot = Metrics::default().snapshot(&writer.hub.volume());
+        let levels = snapshot.lines_by_level;
+        assert_eq!((levels.info, levels.error, levels.debug), (1, 2, 101));
+        let count = |name: &str| {
+            snapshot.lines_by_component.iter().find(|(n, _)| n == name).map(|(_, c)| *c)
+        };
+        assert_eq!(count("auth"), Some(2), "an ended thread's counts stay");
+        assert_eq!(count("db"), Some(1));
+        assert_eq!(count("c97"), Some(1));
+        assert_eq!(count("c98"), None, "beyond the first hundred components");
+        assert_eq!(count(crate::metrics::OTHER_COMPONENTS), Some(3), "c98, c99, c100");
     }
 }

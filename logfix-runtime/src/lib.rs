@@ -83,7 +83,7 @@ pub use event::{
 pub use filter::{Filter, FilterError};
 pub use global::init;
 pub use guard::Guard;
-pub use metrics::MetricsSnapshot;
+pub use metrics::{LevelCounts, MetricsSnapshot, MAX_COMPONENTS, OTHER_COMPONENTS};
 pub use render::Format;
 
 #[cfg(feature = "macros")]

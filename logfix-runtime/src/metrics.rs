@@ -2,6 +2,16 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::event::Level;
+
+/// Components counted by name; the lines of later ones are counted as [`OTHER_COMPONENTS`], so
+/// that a service whose components (or bridged targets) are many cannot make the metrics grow
+/// without bound.
+pub const MAX_COMPONENTS: usize = 100;
+
+/// The name the components beyond the first [`MAX_COMPONENTS`] are counted under.
+pub const OTHER_COMPONENTS: &str = "other";
+
 /// Counters of one logger. Every counter only grows.
 ///
 /// All updates are `Relaxed`: the counters are independent statistics; no other memory is
@@ -24,6 +34,8 @@ pub(crate) struct Metrics {
     pub(crate) reported_drops: AtomicU64,
     /// Microseconds since the epoch of the first drop not yet reported, or 0.
     pub(crate) first_drop_us: AtomicU64,
+    /// The most full batches the queue held at once.
+    pub(crate) queue_high_water: AtomicU64,
 }
 
 impl Metrics {
@@ -60,14 +72,19 @@ impl Metrics {
             &self.files_deleted,
             &self.reported_drops,
             &self.first_drop_us,
+            &self.queue_high_water,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
     }
 
-    pub(crate) fn snapshot(&self) -> MetricsSnapshot {
+    /// The counters, with `volume` (counted by the threads: see `Hub::volume`).
+    pub(crate) fn snapshot(&self, volume: &Volume) -> MetricsSnapshot {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         MetricsSnapshot {
+            lines_by_level: volume.by_level(),
+            lines_by_component: volume.by_component(),
+            queue_high_water: get(&self.queue_high_water),
             lines_written: get(&self.lines_written),
             bytes_written: get(&self.bytes_written),
             dropped: get(&self.dropped),
@@ -91,9 +108,18 @@ impl Metrics {
 /// let m = logfix_runtime::metrics();
 /// assert_eq!(m.dropped, 0);
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MetricsSnapshot {
+    /// Events accepted by the filter and handed to the writer, by level: the log volume, and
+    /// with `error` the error rate.
+    pub lines_by_level: LevelCounts,
+    /// The same events by component (the first [`MAX_COMPONENTS`] components by name, then
+    /// [`OTHER_COMPONENTS`]), most first.
+    pub lines_by_component: Vec<(String, u64)>,
+    /// The most events the queue held at once (in full batches of 64): near
+    /// `LOGFIX_QUEUE_CAPACITY`, the writer falls behind the callers at times.
+    pub queue_high_water: u64,
     /// Lines written to the file, or to the console when there is no file.
     pub lines_written: u64,
     /// Bytes of those lines.
@@ -120,4 +146,134 @@ pub struct MetricsSnapshot {
     pub compression_failures: u64,
     /// Rotated files deleted by retention.
     pub files_deleted: u64,
+}
+
+/// Events by level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LevelCounts {
+    /// `trace` events.
+    pub trace: u64,
+    /// `debug` events.
+    pub debug: u64,
+    /// `info` events.
+    pub info: u64,
+    /// `warn` events.
+    pub warn: u64,
+    /// `error` events.
+    pub error: u64,
+}
+
+impl LevelCounts {
+    /// The count of `level`.
+    #[must_use]
+    pub fn get(&self, level: Level) -> u64 {
+        match level {
+            Level::Trace => self.trace,
+            Level::Debug => self.debug,
+            Level::Info => self.info,
+            Level::Warn => self.warn,
+            Level::Error => self.error,
+        }
+    }
+
+    /// Every event, whatever its level.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.trace + self.debug + self.info + self.warn + self.error
+    }
+}
+
+/// Events counted by one thread (in its slot, under the lock it holds anyway) or summed over
+/// threads: by level, and by component index (see [`Components`]).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Volume {
+    levels: [u64; 5],
+    components: Vec<u64>,
+    /// The names of the indices of `components` (filled in when summed).
+    names: Vec<Box<str>>,
+}
+
+impl Volume {
+    #[inline]
+    pub(crate) fn count(&mut self, level: Level, component: usize) {
+        if let Some(n) = self.levels.get_mut(level as usize) {
+            *n += 1;
+        }
+        match self.components.get_mut(component) {
+            Some(n) => *n += 1,
+            None => self.grow(component),
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self, component: usize) {
+        self.components.resize(component + 1, 0);
+        if let Some(n) = self.components.get_mut(component) {
+            *n += 1;
+        }
+    }
+
+    /// Adds `other`'s counts.
+    pub(crate) fn add(&mut self, other: &Volume) {
+        for (a, b) in self.levels.iter_mut().zip(other.levels) {
+            *a += b;
+        }
+        if self.components.len() < other.components.len() {
+            self.components.resize(other.components.len(), 0);
+        }
+        for (a, b) in self.components.iter_mut().zip(&other.components) {
+            *a += b;
+        }
+    }
+
+    pub(crate) fn named(mut self, names: Vec<Box<str>>) -> Self {
+        self.names = names;
+        self
+    }
+
+    fn by_level(&self) -> LevelCounts {
+        let [trace, debug, info, warn, error] = self.levels;
+        LevelCounts { trace, debug, info, warn, error }
+    }
+
+    fn by_component(&self) -> Vec<(String, u64)> {
+        let name = |i: usize| self.names.get(i).map_or(OTHER_COMPONENTS, |n| &**n);
+        let mut counts: Vec<(String, u64)> = self
+            .components
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (name(i).to_owned(), *n))
+            .collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts
+    }
+}
+
+/// The component names a logger counts by, in the order first seen, at most
+/// [`MAX_COMPONENTS`].
+#[derive(Debug, Default)]
+pub(crate) struct Components {
+    names: std::sync::Mutex<Vec<Box<str>>>,
+}
+
+impl Components {
+    /// The index `component` is counted under ([`MAX_COMPONENTS`] for the others).
+    pub(crate) fn index(&self, component: &str) -> usize {
+        let mut names = self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(i) = names.iter().position(|n| &**n == component) {
+            return i;
+        }
+        if names.len() < MAX_COMPONENTS {
+            names.push(component.into());
+            names.len() - 1
+        } else {
+            MAX_COMPONENTS
+        }
+    }
+
+    pub(crate) fn names(&self) -> Vec<Box<str>> {
+        self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
 }
