@@ -423,7 +423,7 @@ where
             method: request.method().as_str().to_owned(),
             route,
             path: path.to_owned(),
-            query: request.uri().query().map(redact_query),
+            query: request.uri().query().map(|query| redact_query(query).into_owned()),
             client: (self.layer.client)(request.extensions()),
             user_agent: request.headers().get(USER_AGENT).map(truncated_user_agent),
             request_id: HeaderValue::from_str(&ids.request_id).ok(),
