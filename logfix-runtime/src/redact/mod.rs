@@ -9,6 +9,8 @@
 //!
 //! - [`scrub`]: secrets found in free text by their shape (`password=...`, `Bearer ...`, JWTs,
 //!   card numbers, ...), and given values removed from a text;
+//! - [`pseudonym`]: keyed pseudonyms (`LOGFIX_REDACT_KEY`) and masks (`last4`, `email`) for
+//!   values that must stay followable;
 //! - [`redact_query`] and [`Scrubber::redact_path`](scrub::Scrubber::redact_path): URLs of the
 //!   access log.
 //!
@@ -26,6 +28,7 @@
 //! );
 //! ```
 
+pub mod pseudonym;
 pub mod scrub;
 mod url;
 
