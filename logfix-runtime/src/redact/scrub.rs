@@ -754,6 +754,8 @@ fn is_basic_credential(credential: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn scrubbed(text: &str) -> String {
@@ -990,5 +992,158 @@ mod tests {
         assert!(!is_basic_credential(b"cGFzc3dvcmQ=")); // password
         assert!(!is_basic_credential(b"auth"));
         assert!(!is_basic_credential(b"dXNlcjpwYXN"));
+    }
+
+    /// Standard base64 with padding, for planting `Basic` credentials.
+    fn base64(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    /// `digits` with the Luhn check digit appended (computed here independently).
+    fn with_check_digit(digits: &str) -> String {
+        let luhn = |number: &str| {
+            let sum: u32 = number
+                .bytes()
+                .rev()
+                .enumerate()
+                .map(|(i, b)| {
+                    let d = u32::from(b - b'0') * if i % 2 == 1 { 2 } else { 1 };
+                    if d > 9 {
+                        d - 9
+                    } else {
+                        d
+                    }
+                })
+                .sum();
+            sum.is_multiple_of(10)
+        };
+        (0..10).map(|d| format!("{digits}{d}")).find(|number| luhn(number)).unwrap()
+    }
+
+    /// Log-like text without a secret: words, numbers of up to 12 digits, pairs with ordinary
+    /// names, URLs without credentials, and look-alikes of secrets that are not secrets.
+    fn clean_fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z]{1,8}",
+            "[A-Z][a-z]{0,6}",
+            "[1-9][0-9]{0,11}",
+            "[a-z]{1,6}=[a-z0-9]{0,6}",
+            "[a-z]{1,6}: [a-z0-9 ]{0,6}",
+            prop::sample::select(
+                &[
+                    "GET /api/items 200",
+                    "took 35ms",
+                    "at 12:30:45.123Z on 2024-01-15",
+                    r#"{"user":"ann","n":2}"#,
+                    r#"Order { id: 7, note: "gift" }"#,
+                    "Basic plan selected",
+                    "Bearer",
+                    "AKIA",
+                    "eyJ alone",
+                    "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+                    "https://example.com/a?page=2&sort=asc",
+                    "ssh://git@example.com:22/repo",
+                    "order 4111111111111112",
+                    "A B J = :",
+                    "",
+                ][..]
+            )
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    /// A secret of each kind, with the part of it that must not survive.
+    fn planted_secret() -> impl Strategy<Value = (String, String)> {
+        let marker = "[QXZ]{6,12}";
+        let name = prop::sample::select(
+            &[
+                "password",
+                "passwd",
+                "secret",
+                "token",
+                "api_key",
+                "apiKey",
+                "client_secret",
+                "access_token",
+                "Authorization",
+                "refresh-token",
+                "db.password",
+                "session_id",
+            ][..],
+        );
+        prop_oneof![
+            (name, marker, 0..5_usize).prop_map(|(name, m, style)| {
+                let text = match style {
+                    0 => format!("{name}={m}"),
+                    1 => format!("{name} = {m}"),
+                    2 => format!("{name}: {m}"),
+                    3 => format!(r#""{name}":"{m}""#),
+                    _ => format!(r#"Creds {{ user: "ann", {name}: "{m}" }}"#),
+                };
+                (text, m)
+            }),
+            marker.prop_map(|m| (format!("Bearer {m}"), m)),
+            ("[a-z]{1,6}", marker).prop_map(|(user, m)| {
+                let credential = base64(format!("{user}:{m}").as_bytes());
+                (format!("Basic {credential}"), credential)
+            }),
+            ("[A-Za-z0-9_-]{2,12}", "[A-Za-z0-9_-]{1,12}", marker)
+                .prop_map(|(h, p, m)| { (format!("eyJ{h}.eyJ{p}.{m}"), m) }),
+            (prop::sample::select(&["AKIA", "ASIA"][..]), "[A-Z2-7]{16}")
+                .prop_map(|(prefix, id)| (format!("{prefix}{id}"), format!("{prefix}{id}"))),
+            marker.prop_map(|m| {
+                (format!("-----BEGIN RSA PRIVATE KEY-----\n{m}\n-----END RSA PRIVATE KEY-----"), m)
+            }),
+            ("[3-6][0-9]{14}", prop::sample::select(&["", " ", "-"][..])).prop_map(|(d, sep)| {
+                let card = with_check_digit(&d);
+                let grouped: Vec<&str> = (0..4).map(|i| &card[4 * i..4 * i + 4]).collect();
+                let text = grouped.join(sep);
+                (text.clone(), text)
+            }),
+            marker.prop_map(|m| (format!("postgres://app:{m}@db:5432/orders"), m)),
+        ]
+    }
+
+    /// What joins fragments: never a lone space or dash, which would join numbers into groups.
+    fn separator() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(&[", ", "; ", " | ", "\n", "\t"][..])
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn planted_secrets_never_survive_and_clean_text_is_borrowed(
+            clean in prop::collection::vec((clean_fragment(), separator()), 0..12),
+            secrets in prop::collection::vec((planted_secret(), separator(), any::<prop::sample::Index>()), 1..4),
+        ) {
+            let join = |parts: &[(String, &str)]| -> String {
+                parts.iter().flat_map(|(part, sep)| [part.as_str(), sep]).collect()
+            };
+            let text = join(&clean);
+            prop_assert!(matches!(scrub(&text), Cow::Borrowed(_)), "{text:?} -> {:?}", scrub(&text));
+
+            let mut parts = clean.clone();
+            for ((secret, _), sep, at) in &secrets {
+                parts.insert(at.index(parts.len() + 1), (secret.clone(), sep));
+            }
+            let text = join(&parts);
+            let out = scrub(&text);
+            for ((_, marker), _, _) in &secrets {
+                prop_assert!(!out.contains(marker.as_str()), "{marker:?} survived in {out:?}");
+            }
+        }
     }
 }
