@@ -209,9 +209,15 @@ impl<'a> Scrubber<'a> {
 
     /// `text` with every secret found replaced by `[REDACTED]`; borrowed when none is found.
     #[must_use]
+    #[inline]
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let survey = survey(text.as_bytes());
+        if !survey.suspect() && self.patterns.is_empty() {
+            // The common case, decided by one vectorized pass.
+            return Cow::Borrowed(text);
+        }
         let mut spans = Vec::new();
-        self.find(text, &mut spans);
+        self.find_surveyed(text, survey, &mut spans);
         redacted(text, spans)
     }
 
@@ -222,16 +228,14 @@ impl<'a> Scrubber<'a> {
 
     /// Adds the spans of the secrets in `text`.
     pub(super) fn find(&self, text: &str, spans: &mut Vec<Range<usize>>) {
-        let (triggers, digits) = survey(text.as_bytes());
-        if triggers || digits >= MIN_CARD_DIGITS {
-            Scan {
-                text,
-                bytes: text.as_bytes(),
-                scrubber: self,
-                spans,
-                cards: digits >= MIN_CARD_DIGITS,
-            }
-            .run();
+        self.find_surveyed(text, survey(text.as_bytes()), spans);
+    }
+
+    #[inline(never)]
+    fn find_surveyed(&self, text: &str, survey: Survey, spans: &mut Vec<Range<usize>>) {
+        if survey.suspect() {
+            let cards = survey.digits >= MIN_CARD_DIGITS;
+            Scan { text, bytes: text.as_bytes(), scrubber: self, spans, cards }.run();
         }
         if !self.patterns.is_empty() {
             self.patterns.find(text, spans);
@@ -317,25 +321,185 @@ const MAX_CARD_DIGITS: usize = 19;
 /// The longest name checked before `=` or `:`: a longer run of name characters is data.
 const MAX_NAME_LEN: usize = 64;
 
-/// One quick pass over `bytes`: whether a byte that may start a secret other than a card
-/// number occurs (`=`, `:`, `A`, `B`, `J`), and how many digits there are. Written without an
-/// early exit so that the compiler vectorizes it.
-fn survey(bytes: &[u8]) -> (bool, usize) {
-    let mut triggers = 0_u8;
-    let mut digits = 0_usize;
-    for chunk in bytes.chunks(128) {
-        let mut in_chunk = 0_u8;
-        for &b in chunk {
-            triggers |= u8::from(b == b'=')
-                | u8::from(b == b':')
-                | u8::from(b == b'A')
-                | u8::from(b == b'B')
-                | u8::from(b == b'J');
-            in_chunk += u8::from(b.is_ascii_digit());
-        }
-        digits += usize::from(in_chunk);
+/// Whether `b` may start a secret other than a card number.
+#[inline]
+fn is_trigger(b: u8) -> bool {
+    matches!(b, b'=' | b':' | b'A' | b'B' | b'J')
+}
+
+/// What one quick pass over a text finds.
+#[derive(Clone, Copy)]
+struct Survey {
+    /// Whether a byte that may start a secret other than a card number occurs.
+    triggers: bool,
+    /// How many digits there are.
+    digits: usize,
+}
+
+impl Survey {
+    /// Whether the text needs a closer look.
+    fn suspect(self) -> bool {
+        self.triggers || self.digits >= MIN_CARD_DIGITS
     }
-    (triggers != 0, digits)
+}
+
+/// Whether `bytes` needs a closer look: whether a trigger byte occurs, and whether there are
+/// enough digits for a card number. `digits` may count a digit twice (the last block overlaps
+/// the one before it) and saturates, which can only cause a closer look.
+#[inline]
+fn survey(bytes: &[u8]) -> Survey {
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code, reason = "a measured gain: see docs/BENCHMARKS.md, Content scrubbing")]
+    // SAFETY: `survey_sse2` needs SSE2, which every x86-64 CPU has: the `x86_64` targets enable
+    // it, and the function reads no memory through pointers.
+    return unsafe { survey_sse2(bytes) };
+    #[cfg(not(target_arch = "x86_64"))]
+    return survey_words(bytes);
+}
+
+/// Where the first byte at or after `from` that may start a secret is (`is_trigger`, and digits
+/// with `cards`).
+#[inline]
+fn next_trigger(bytes: &[u8], from: usize, cards: bool) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code, reason = "a measured gain: see docs/BENCHMARKS.md, Content scrubbing")]
+    // SAFETY: as in `survey`.
+    return unsafe { next_trigger_sse2(bytes, from, cards) };
+    #[cfg(not(target_arch = "x86_64"))]
+    return next_trigger_bytes(bytes, from, cards);
+}
+
+/// [`next_trigger`] a byte at a time, for other CPUs.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "tested against the SSE2 search"))]
+fn next_trigger_bytes(bytes: &[u8], from: usize, cards: bool) -> Option<usize> {
+    let found =
+        bytes.get(from..)?.iter().position(|&b| is_trigger(b) || cards && b.is_ascii_digit());
+    found.map(|offset| from + offset)
+}
+
+/// Eight spaces (never looked for), to pad short texts with.
+const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
+
+/// The first eight bytes of `bytes` (at most), padded with spaces, in a register: copying them
+/// into a padded array and loading it back stalls on store forwarding.
+#[inline]
+fn word_at_most(bytes: &[u8]) -> u64 {
+    match bytes.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+        Some(word) => u64::from_le_bytes(word),
+        None => bytes.iter().rev().fold(SPACES, |w, &b| (w << 8) | u64::from(b)),
+    }
+}
+
+/// The last eight bytes of `bytes` (at most).
+#[inline]
+fn last_word(bytes: &[u8]) -> u64 {
+    word_at_most(bytes.get(bytes.len().saturating_sub(8)..).unwrap_or_default())
+}
+
+/// The sixteen bytes of `low` and `high` in an SSE2 register, classified: all ones in the lanes
+/// of the bytes that may start a secret other than a card number, and in those of the digits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn classify(low: u64, high: u64) -> (core::arch::x86_64::__m128i, core::arch::x86_64::__m128i) {
+    use core::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_min_epu8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x, _mm_sub_epi8,
+    };
+    #[allow(clippy::cast_possible_wrap, reason = "bits as the signed lanes SSE2 takes")]
+    let (block, splat) =
+        (_mm_set_epi64x(high as i64, low as i64), |byte: u8| _mm_set1_epi8(byte as i8));
+    let is = |byte: u8| _mm_cmpeq_epi8(block, splat(byte));
+    let letters = _mm_or_si128(_mm_or_si128(is(b'A'), is(b'B')), is(b'J'));
+    let triggers = _mm_or_si128(_mm_or_si128(is(b'='), is(b':')), letters);
+    // A digit is below 10 once `'0'` is subtracted (wrapping, compared unsigned).
+    let offset = _mm_sub_epi8(block, splat(b'0'));
+    (triggers, _mm_cmpeq_epi8(_mm_min_epu8(offset, splat(9)), offset))
+}
+
+/// [`survey`] sixteen bytes at a time in SSE2 registers, each block assembled from two 8-byte
+/// words (so that no pointer is read); the last block overlaps the one before it.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn survey_sse2(bytes: &[u8]) -> Survey {
+    use core::arch::x86_64::{
+        _mm_adds_epu8, _mm_and_si128, _mm_cvtsi128_si32, _mm_extract_epi16, _mm_movemask_epi8,
+        _mm_or_si128, _mm_sad_epu8, _mm_set1_epi8, _mm_setzero_si128,
+    };
+    let mut triggers = _mm_setzero_si128();
+    // Per lane, how many digits it saw (saturating: past 255 there are enough anyway).
+    let mut digits = _mm_setzero_si128();
+    let mut look = |low: u64, high: u64| {
+        let (hits, digit) = classify(low, high);
+        triggers = _mm_or_si128(triggers, hits);
+        digits = _mm_adds_epu8(digits, _mm_and_si128(digit, _mm_set1_epi8(1)));
+    };
+    if bytes.len() <= 16 {
+        // With 9 to 16 bytes, the two words overlap.
+        look(word_at_most(bytes), if bytes.len() > 8 { last_word(bytes) } else { SPACES });
+    } else {
+        let mut blocks = bytes.chunks_exact(16);
+        for block in &mut blocks {
+            look(word_at_most(block), last_word(block));
+        }
+        if !blocks.remainder().is_empty() {
+            let tail = bytes.get(bytes.len() - 16..).unwrap_or_default();
+            look(word_at_most(tail), last_word(tail));
+        }
+    }
+    let sums = _mm_sad_epu8(digits, _mm_setzero_si128());
+    let low = _mm_cvtsi128_si32(sums).unsigned_abs() as usize;
+    let high = _mm_extract_epi16::<4>(sums).unsigned_abs() as usize;
+    Survey { triggers: _mm_movemask_epi8(triggers) != 0, digits: low + high }
+}
+
+/// [`next_trigger`] sixteen bytes at a time in SSE2 registers.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn next_trigger_sse2(bytes: &[u8], from: usize, cards: bool) -> Option<usize> {
+    use core::arch::x86_64::{_mm_movemask_epi8, _mm_or_si128};
+    let mut at = from;
+    while let Some(rest) = bytes.get(at..).filter(|rest| !rest.is_empty()) {
+        // Padding is spaces, never a trigger: the first bit set is a byte of the text.
+        let (triggers, digits) =
+            classify(word_at_most(rest), rest.get(8..).map_or(SPACES, word_at_most));
+        let mask = _mm_movemask_epi8(if cards { _mm_or_si128(triggers, digits) } else { triggers });
+        if mask != 0 {
+            return Some(at + mask.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    None
+}
+
+/// [`survey`] eight bytes at a time in a `u64`, for other CPUs (bit tricks from
+/// <https://graphics.stanford.edu/~seander/bithacks.html#ZeroInWord>, as in `render::escape`).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "tested against the SSE2 survey"))]
+fn survey_words(bytes: &[u8]) -> Survey {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    /// Non-zero if a byte of `word` is `b` (exact for "any", which is all that is asked).
+    const fn has(word: u64, b: u8) -> u64 {
+        let v = word ^ (ONES * b as u64);
+        v.wrapping_sub(ONES) & !v & HIGHS
+    }
+    let mut survey = Survey { triggers: false, digits: 0 };
+    let mut look = |word: u64| {
+        let triggers =
+            has(word, b'=') | has(word, b':') | has(word, b'A') | has(word, b'B') | has(word, b'J');
+        // A byte is a digit if, xor '0', it is below 10: exact per byte, since setting each
+        // byte's high bit before subtracting keeps borrows from crossing bytes.
+        let x = word ^ (ONES * u64::from(b'0'));
+        let digits = !((x | HIGHS).wrapping_sub(ONES * 10)) & !x & HIGHS;
+        survey.triggers |= triggers != 0;
+        // The digits' high bits summed into the top byte.
+        survey.digits += ((digits >> 7).wrapping_mul(ONES) >> 56) as usize;
+    };
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        look(word_at_most(word));
+    }
+    look(word_at_most(words.remainder()));
+    survey
 }
 
 /// Whether `b` belongs to a word: secrets detected by shape must not be glued to one.
@@ -370,18 +534,23 @@ struct Scan<'s> {
 }
 
 impl Scan<'_> {
+    /// Goes from one byte that may start a secret to the next.
     fn run(mut self) {
         let mut i = 0;
-        while let Some(&b) = self.bytes.get(i) {
-            i = match b {
-                b'=' | b':' => self.pair(i),
-                b'0'..=b'9' if self.cards => self.number(i),
-                b'A' => self.aws_key(i),
-                b'B' => self.scheme_or_pem(i),
-                b'J' => self.jwt(i),
-                _ => i + 1,
-            }
-            .max(i + 1);
+        while let Some(at) = next_trigger(self.bytes, i, self.cards) {
+            i = self.secret_at(at).max(at + 1);
+        }
+    }
+
+    /// Looks for a secret at a byte that may start one; returns where to look next.
+    fn secret_at(&mut self, i: usize) -> usize {
+        match self.byte(i) {
+            Some(b'=' | b':') => self.pair(i),
+            Some(b'0'..=b'9') => self.number(i),
+            Some(b'A') => self.aws_key(i),
+            Some(b'B') => self.scheme_or_pem(i),
+            Some(b'J') => self.jwt(i),
+            _ => i + 1,
         }
     }
 
@@ -419,14 +588,12 @@ impl Scan<'_> {
         if !self.scrubber.is_sensitive(name) {
             return at + 1;
         }
-        match self.value_after(at, quoted) {
-            Some(value) => {
-                let end = value.end;
-                self.spans.push(value);
-                end
-            }
-            None => at + 1,
+        // The value may hold a secret of another kind that reaches past it (a PEM block after
+        // `key:`): scanning goes on inside it.
+        if let Some(value) = self.value_after(at, quoted) {
+            self.spans.push(value);
         }
+        at + 1
     }
 
     /// The name before the separator at `at` (spaces allowed between), and whether it was
@@ -882,6 +1049,10 @@ mod tests {
             ),
             ("-----BEGIN PRIVATE KEY-----\\nMIIEvQ\\n", "-----BEGIN PRIVATE KEY-----[REDACTED]"),
             (
+                "password: -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+                "password: [REDACTED]-----END RSA PRIVATE KEY-----",
+            ),
+            (
                 "-----BEGIN OPENSSH PRIVATE KEY-----b3Blbn-----END OPENSSH PRIVATE KEY-----",
                 "-----BEGIN OPENSSH PRIVATE KEY-----[REDACTED]-----END OPENSSH PRIVATE KEY-----",
             ),
@@ -1124,6 +1295,21 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The SSE2 searches and the portable ones agree (the SSE2 survey may count a digit
+        /// twice, never fewer).
+        #[test]
+        fn the_fast_searches_agree_with_the_portable_ones(
+            text in prop::collection::vec(prop::sample::select(&b" aAbBJ:=;09x\xe2\n-"[..]), 0..80),
+            from in 0..90_usize,
+            cards: bool,
+        ) {
+            let (fast, portable) = (survey(&text), survey_words(&text));
+            prop_assert_eq!(fast.triggers, portable.triggers);
+            prop_assert!(fast.digits >= portable.digits);
+            prop_assert!(fast.digits <= 2 * portable.digits);
+            prop_assert_eq!(next_trigger(&text, from, cards), next_trigger_bytes(&text, from, cards));
+        }
+
         #[test]
         fn planted_secrets_never_survive_and_clean_text_is_borrowed(
             clean in prop::collection::vec((clean_fragment(), separator()), 0..12),
