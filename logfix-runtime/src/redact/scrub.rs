@@ -332,7 +332,7 @@ fn is_trigger(b: u8) -> bool {
 struct Survey {
     /// Whether a byte that may start a secret other than a card number occurs.
     triggers: bool,
-    /// How many digits there are.
+    /// How many digits there are, or more (see [`survey`]).
     digits: usize,
 }
 

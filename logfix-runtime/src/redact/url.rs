@@ -72,7 +72,7 @@ pub fn redact_query(query: &str) -> Cow<'_, str> {
 }
 
 impl Scrubber<'_> {
-    /// [`redact_query`](super::redact_query) with this scrubber's name policy and patterns.
+    /// [`redact_query`] with this scrubber's name policy and patterns.
     #[must_use]
     pub fn redact_query<'q>(&self, query: &'q str) -> Cow<'q, str> {
         let mut spans = Vec::new();
