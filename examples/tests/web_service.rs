@@ -310,7 +310,10 @@ fn panics_and_failures_are_logged_as_500() {
 
     let nope = access(&events, "req-nope");
     assert_eq!(nope["status"], 404);
-    assert_eq!(nope["route"], "/nope");
+    // No route matched: `route` is null and the message shows the path.
+    assert_eq!(nope["route"], Value::Null);
+    assert_eq!(nope["path"], "/nope");
+    assert_eq!(nope["message"], "GET /nope 404");
     assert_eq!(nope["level"], "warn");
 }
 

@@ -18,7 +18,8 @@
 //! - sets the (possibly replaced) `X-Request-ID` and `X-Correlation-ID` on the request the
 //!   handler sees, and `X-Request-ID` on the response;
 //! - emits one access event when the response head is ready: component `http`, event `request`,
-//!   message `GET /api/items 200`, level `info` below 400, `warn` for 4xx, `error` for 5xx.
+//!   message `GET /api/items 200` (method, route template or else path, status), level `info`
+//!   below 400, `warn` for 4xx, `error` for 5xx.
 //!
 //! # The access event
 //!
@@ -27,9 +28,9 @@
 //! | key | value |
 //! | --- | --- |
 //! | `method` | `GET` |
-//! | `route` | the route template from [`AccessLogLayer::route_from`] (`/users/{id}`), else the path |
-//! | `path` | the URI path, as received |
-//! | `query` | the query string with sensitive values redacted ([`redact_query`]), or `null` |
+//! | `route` | the route template from [`AccessLogLayer::route_from`] (`/users/{id}`), or `null` when no route matched or none is known |
+//! | `path` | the URI path, as received but for its secrets ([`Scrubber::redact_path`]) |
+//! | `query` | the query string with the values that may hold a secret redacted ([`redact_query`](crate::redact::redact_query)), or `null` |
 //! | `status` | the response status; `500` after a panic or a service error, `499` when the request was cancelled (see below) |
 //! | `duration_us` | microseconds from the call of the service to the response head |
 //! | `bytes` | the response body size when known (an exact `size_hint`, else `Content-Length`), else `null` |
@@ -37,9 +38,21 @@
 //! | `user_agent` | at most [`MAX_USER_AGENT_LEN`] bytes of `User-Agent`, or `null` |
 //! | `request_id_rejected`, `correlation_id_rejected`, `traceparent_rejected` | whether the incoming header was invalid and replaced |
 //! | `panicked` | whether the handler panicked |
-//! | `error` | the panic message or the service's error, else `null` |
+//! | `error` | the panic message or the service's error, scrubbed ([`Scrubber::scrub`]), else `null` |
 //!
 //! No other header is read, so `Authorization`, `Cookie` and their kind never reach the log.
+//! Secrets in the URL are redacted by the one redaction policy ([`crate::redact`]):
+//!
+//! - in the query, the values of parameters whose names are sensitive, of URL-signing and OAuth
+//!   parameters (`sig`, `X-Amz-Signature`, `code`, `key`, ...), and of parameters whose decoded
+//!   value holds a secret or is a URL or query string with such a parameter
+//!   (`next=%2Fcb%3Faccess_token%3D...`);
+//! - in the path, the segments the route template binds to such names (`/reset/{token}`),
+//!   `;jsessionid=`-style parameters, and what the content scrubber finds (a card number, a JWT,
+//!   ...; the path is then logged percent-decoded).
+//!
+//! The operator's `LOGFIX_REDACT_PATTERNS` apply too when the layer runs
+//! under a logger installed by [`init`](crate::init).
 //! `bytes` and `duration_us` describe the response head: the body is not wrapped, so a streamed
 //! body has `bytes: null` and its transfer time is not counted.
 //!
@@ -157,7 +170,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::context::Context;
-use crate::redact::redact_query;
+use crate::redact::scrub::Scrubber;
 use crate::LogEvent;
 
 /// `X-Request-ID`: read from the request when valid, set on the request and on the response.
@@ -410,20 +423,14 @@ where
             .correlation_id(ids.correlation_id.clone())
             .trace_id(ids.trace_id.clone())
             .span_id(ids.span_id.clone());
-        let path = request.uri().path();
-        let route = self
-            .layer
-            .route
-            .as_ref()
-            .and_then(|route| route(request.extensions()))
-            .unwrap_or(path)
-            .to_owned();
+        let scrubber = scrubber();
+        let route = self.layer.route.as_ref().and_then(|route| route(request.extensions()));
         let pending = Pending {
             start,
             method: request.method().as_str().to_owned(),
-            route,
-            path: path.to_owned(),
-            query: request.uri().query().map(redact_query),
+            path: scrubber.redact_path(request.uri().path(), route).into_owned(),
+            route: route.map(str::to_owned),
+            query: request.uri().query().map(|query| scrubber.redact_query(query).into_owned()),
             client: (self.layer.client)(request.extensions()),
             user_agent: request.headers().get(USER_AGENT).map(truncated_user_agent),
             request_id: HeaderValue::from_str(&ids.request_id).ok(),
@@ -579,6 +586,14 @@ where
     }
 }
 
+/// The content scrubber, with the operator's patterns when a logger is installed.
+fn scrubber() -> Scrubber<'static> {
+    match crate::global() {
+        Some(logger) => Scrubber::default().with_patterns(&logger.settings().redact_patterns),
+        None => Scrubber::default(),
+    }
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
     payload
         .downcast_ref::<&str>()
@@ -592,7 +607,9 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 struct Pending {
     start: Instant,
     method: String,
-    route: String,
+    /// The route template, `None` when no route matched (or none is known).
+    route: Option<String>,
+    /// The path, redacted.
     path: String,
     query: Option<String>,
     client: Option<SocketAddr>,
@@ -627,9 +644,11 @@ impl Pending {
 
     fn emit(&mut self, status: u16, bytes: Option<u64>, panicked: bool, error: Option<&str>) {
         self.done = true;
+        // An error or a panic message may quote anything, such as the request's credentials.
+        let error = error.map(|error| scrubber().scrub(error));
         let access = Access {
             method: &self.method,
-            route: &self.route,
+            route: self.route.as_deref(),
             path: &self.path,
             query: self.query.as_deref(),
             status,
@@ -641,12 +660,16 @@ impl Pending {
             correlation_id_rejected: self.rejected.correlation_id,
             traceparent_rejected: self.rejected.traceparent,
             panicked,
-            error,
+            error: error.as_deref(),
         };
-        self.context.scope(|| match status {
-            500.. => crate::emit(&AccessError::from(access)),
-            400..=499 => crate::emit(&AccessWarn::from(access)),
-            _ => crate::emit(&AccessInfo::from(access)),
+        let routed = access.route.is_some();
+        self.context.scope(|| match (status, routed) {
+            (500.., true) => crate::emit(&AccessError::from(access)),
+            (500.., false) => crate::emit(&UnroutedError::from(access)),
+            (400..=499, true) => crate::emit(&AccessWarn::from(access)),
+            (400..=499, false) => crate::emit(&UnroutedWarn::from(access)),
+            (_, true) => crate::emit(&AccessInfo::from(access)),
+            (_, false) => crate::emit(&UnroutedInfo::from(access)),
         });
     }
 }
@@ -659,12 +682,12 @@ impl Drop for Pending {
     }
 }
 
-/// Defines the access event's fields once, in [`Access`], and one event type per level that
-/// copies them (a derived event's level is fixed at compile time).
+/// Defines the access event's fields once, in [`Access`], and one event type per level and
+/// message that copies them (a derived event's level and message are fixed at compile time).
 macro_rules! access_events {
-    (events { $($event:ident = $level:tt),* $(,)? } fields $fields:tt) => {
+    (events { $($event:ident = $level:tt, $message:tt;)* } fields $fields:tt) => {
         access_events!(@access $fields);
-        $(access_events!(@event $event $level $fields);)*
+        $(access_events!(@event $event $level $message $fields);)*
     };
     (@access { $($field:ident: $ty:ty,)* }) => {
         /// The access event's fields, before the level is chosen from the status.
@@ -672,14 +695,9 @@ macro_rules! access_events {
             $($field: $ty,)*
         }
     };
-    (@event $event:ident $level:tt { $($field:ident: $ty:ty,)* }) => {
+    (@event $event:ident $level:tt $message:tt { $($field:ident: $ty:ty,)* }) => {
         #[derive(LogEvent)]
-        #[log(
-            component = "http",
-            event = "request",
-            level = $level,
-            message = "{method} {route} {status}"
-        )]
+        #[log(component = "http", event = "request", level = $level, message = $message)]
         struct $event<'a> {
             $($field: $ty,)*
         }
@@ -692,11 +710,20 @@ macro_rules! access_events {
     };
 }
 
+// Without a matched route, the message shows the path instead: the raw path is then written
+// twice (message and `path`), not three times.
 access_events! {
-    events { AccessInfo = "info", AccessWarn = "warn", AccessError = "error" }
+    events {
+        AccessInfo = "info", "{method} {route} {status}";
+        AccessWarn = "warn", "{method} {route} {status}";
+        AccessError = "error", "{method} {route} {status}";
+        UnroutedInfo = "info", "{method} {path} {status}";
+        UnroutedWarn = "warn", "{method} {path} {status}";
+        UnroutedError = "error", "{method} {path} {status}";
+    }
     fields {
         method: &'a str,
-        route: &'a str,
+        route: Option<&'a str>,
         path: &'a str,
         query: Option<&'a str>,
         status: u16,

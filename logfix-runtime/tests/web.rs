@@ -162,7 +162,7 @@ fn handler_events_and_the_access_event_share_the_incoming_ids() {
             "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
             "span_id": "00f067aa0ba902b7",
             "method": "POST",
-            "route": "/api/items",
+            "route": null,
             "path": "/api/items",
             "query": "page=2&password=[REDACTED]",
             "status": 200,
@@ -434,9 +434,10 @@ fn route_and_client_come_from_the_extensions() {
         request.extensions_mut().insert(Peer(addr));
         request
     };
-    // By default: the path, and a `SocketAddr` in the extensions.
+    // By default: no route, the path in the message, and a `SocketAddr` in the extensions.
     let (_, events) = serve(&AccessLogLayer::new(), request(Some("/users/{id}")), 200, "");
-    assert_eq!(access(&events)["route"], "/users/42");
+    assert_eq!(access(&events)["route"], Value::Null);
+    assert_eq!(access(&events)["message"], "GET /users/42 200");
     assert_eq!(access(&events)["client"], "127.0.0.1:5555");
 
     let layer = AccessLogLayer::new()
@@ -448,9 +449,120 @@ fn route_and_client_come_from_the_extensions() {
     assert_eq!(access_event["message"], "GET /users/{id} 200");
     assert_eq!(access_event["path"], "/users/42");
     assert_eq!(access_event["client"], Value::Null);
-    // No route matched: the path.
+    // No route matched: no route, and the path in the message; the path is written twice, not
+    // three times.
     let (_, events) = serve(&layer, request(None), 404, "");
-    assert_eq!(access(&events)["route"], "/users/42");
+    assert_eq!(access(&events)["route"], Value::Null);
+    assert_eq!(access(&events)["message"], "GET /users/42 404");
+    assert_eq!(events.lines()[1].matches("/users/42").count(), 2, "{events}");
+}
+
+#[test]
+fn path_segments_bound_to_secret_parameters_are_redacted() {
+    let layer =
+        AccessLogLayer::new().route_from(|ext: &Extensions| ext.get::<Route>().map(|r| r.0));
+    for (path, route, expected) in [
+        ("/reset/tok-SECRET/confirm", "/reset/{token}/confirm", "/reset/[REDACTED]/confirm"),
+        ("/files/SECRET/a/b", "/files/{*signature}", "/files/[REDACTED]"),
+        ("/users/42;jsessionid=SECRET", "/users/{id}", "/users/42;jsessionid=[REDACTED]"),
+    ] {
+        let mut request = Request::get(path).body(String::new()).unwrap();
+        request.extensions_mut().insert(Route(route));
+        let (_, events) = serve(&layer, request, 200, "");
+        let access = access(&events);
+        assert_eq!(access["path"], expected);
+        assert_eq!(access["route"], route);
+        assert!(!access.to_string().contains("SECRET"), "{access}");
+    }
+}
+
+/// Percent-encodes everything but the unreserved characters of RFC 3986.
+fn encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Each kind of secret the scrubber knows, as text, with a marker that must never reach a line.
+const PLANTED: [(&str, &str); 12] = [
+    ("password=QXZpair1", "QXZpair1"),
+    (r#"{"api_key":"QXZpair2"}"#, "QXZpair2"),
+    (r#"Creds { user: "ann", password: "QXZpair3" }"#, "QXZpair3"),
+    ("Authorization: Bearer QXZbearer4", "QXZbearer4"),
+    ("Basic YW5uOlFYWmJhc2ljNQ==", "YW5uOlFYWmJhc2ljNQ"),
+    ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJRWFoifQ.QXZjwt6", "QXZjwt6"),
+    ("AKIAQXZ7QXZ7QXZ7QXZ7", "AKIAQXZ7QXZ7QXZ7QXZ7"),
+    ("-----BEGIN EC PRIVATE KEY-----\nMIIQXZpem8\n-----END EC PRIVATE KEY-----", "MIIQXZpem8"),
+    ("4111111111111111", "4111111111111111"),
+    ("5500-0055-5555-5559", "0055-5555"),
+    ("postgres://ann:QXZurl10@db/app", "QXZurl10"),
+    ("https://s3.example/o?X-Amz-Signature=QXZsig11", "QXZsig11"),
+];
+
+/// What the handler does with the planted secret.
+#[derive(Clone, Copy, Debug)]
+enum Outcome {
+    Answer,
+    Fail,
+    Panic,
+}
+
+/// Every kind of secret, planted in every place of a request the access event writes: a query
+/// value, a URL nested in a query value, a path segment, a `;` path parameter, a segment bound
+/// to `{token}`, the service's error and a panic message. No marker reaches any line.
+#[test]
+fn planted_secrets_never_reach_a_line() {
+    let layer =
+        AccessLogLayer::new().route_from(|ext: &Extensions| ext.get::<Route>().map(|r| r.0));
+    for (secret, marker) in PLANTED {
+        let secret = secret.replace("\\n", "\n");
+        let plain = encoded(&secret);
+        let nested = encoded(&format!("/cb?q={plain}&lang=en"));
+        let places = [
+            (format!("/search?q={plain}&page=2"), None, Outcome::Answer),
+            (format!("/login?next={nested}"), None, Outcome::Answer),
+            (format!("/files/{plain}"), None, Outcome::Answer),
+            (format!("/cart;v={plain}/items"), None, Outcome::Answer),
+            (format!("/reset/{plain}"), Some("/reset/{token}"), Outcome::Answer),
+            ("/fail".to_owned(), None, Outcome::Fail),
+            ("/boom".to_owned(), None, Outcome::Panic),
+        ];
+        for (uri, route, outcome) in places {
+            let error = format!("upstream refused: {secret}");
+            let mut service = layer.clone().layer(Handler(move |_: Request<String>| {
+                let error = error.clone();
+                async move {
+                    match outcome {
+                        Outcome::Answer => Ok(Response::new(String::new())),
+                        Outcome::Fail => Err(error),
+                        #[allow(
+                            clippy::panic,
+                            reason = "a handler that panics, as application code would"
+                        )]
+                        Outcome::Panic => panic!("{error}"),
+                    }
+                }
+            }));
+            let mut request = Request::get(uri.as_str()).body(String::new()).unwrap();
+            if let Some(route) = route {
+                request.extensions_mut().insert(Route(route));
+            }
+            let capture = Capture::start();
+            let _ = run(service.call(request));
+            let events = capture.finish();
+            let access = access(&events);
+            assert!(access["status"].is_u64(), "{events}");
+            for line in events.lines() {
+                assert!(!line.contains(marker), "{secret:?} in {uri} ({outcome:?}): {line}");
+                logfix_testkit::validate_line(line).unwrap();
+            }
+        }
+    }
 }
 
 #[test]

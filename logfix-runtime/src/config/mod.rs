@@ -14,8 +14,10 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::event::Level;
+use crate::event::{Level, REDACTED};
 use crate::filter::Filter;
+use crate::redact::pseudonym::{MissingKey, PseudonymKey};
+use crate::redact::scrub::Patterns;
 use crate::render::Format;
 
 /// Default size at which the active file is rotated: 100 MB (100 000 000 bytes).
@@ -125,6 +127,12 @@ pub struct Settings {
     /// default). Build a [`redact::Policy`](crate::redact::Policy) from them once:
     /// `Policy::with_extra(&settings.redact_keys)`.
     pub redact_keys: Vec<String>,
+    /// The patterns the content scrubber applies besides its built-in kinds of secrets: those
+    /// set in code, then those of `LOGFIX_REDACT_PATTERNS` (one per line).
+    pub redact_patterns: Patterns,
+    /// `LOGFIX_REDACT_KEY`: the key of pseudonyms; `None` when unset (pseudonyms are then
+    /// written as `[REDACTED]`). Never shown: `Debug` and `Display` say only that it is set.
+    pub redact_key: Option<PseudonymKey>,
 }
 
 impl Settings {
@@ -154,6 +162,8 @@ impl Settings {
             retry_after: DEFAULT_RETRY_AFTER,
             color: false,
             redact_keys: Vec::new(),
+            redact_patterns: Patterns::new(),
+            redact_key: None,
         }
     }
 }
@@ -224,6 +234,8 @@ struct CodeSettings {
     flush_interval: Option<Duration>,
     retry_after: Option<Duration>,
     redact_keys: Option<Vec<String>>,
+    redact_patterns: Option<Patterns>,
+    redact_key: Option<PseudonymKey>,
 }
 
 macro_rules! setters {
@@ -305,6 +317,11 @@ impl Config {
         /// Names added to the sensitive-name vocabulary, each written as a name is, such as
         /// `tenant_key` (`LOGFIX_REDACT_KEYS`); see [`redact`](crate::redact).
         redact_keys: Vec<String>;
+        /// Patterns the content scrubber applies besides its built-in kinds of secrets; those
+        /// of `LOGFIX_REDACT_PATTERNS` are added to them.
+        redact_patterns: Patterns;
+        /// The key of pseudonyms (`LOGFIX_REDACT_KEY`).
+        redact_key: PseudonymKey;
     }
 
     /// Whether [`init`](Config::init) installs logfix's `tracing` subscriber and `log` logger
@@ -380,6 +397,8 @@ impl Config {
         }
         s.max_age = code.max_age.or(s.max_age);
         s.max_total_size = code.max_total_size.or(s.max_total_size);
+        s.redact_patterns = code.redact_patterns.unwrap_or_default();
+        s.redact_key = code.redact_key;
 
         let level = s.filter.to_string();
         if let Some(v) =
@@ -481,6 +500,10 @@ impl Config {
         if let Some(v) = env.get("LOGFIX_REDACT_KEYS", &keys, parse::names) {
             s.redact_keys = v;
         }
+        env.patterns("LOGFIX_REDACT_PATTERNS", &mut s.redact_patterns);
+        if let Some(key) = env.key("LOGFIX_REDACT_KEY", s.redact_key.is_some()) {
+            s.redact_key = Some(key);
+        }
         let no_color = self.env.as_ref().map_or_else(
             || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             |vars| vars.get("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -562,6 +585,55 @@ impl Env<'_> {
             .ok()
     }
 
+    /// Adds each line of `name` that is a valid pattern to `patterns`, and records an issue for
+    /// each line that is not (the others still apply).
+    fn patterns(&mut self, name: &'static str, patterns: &mut Patterns) {
+        let Some(raw) = self.vars.and_then(|vars| vars.get(name)) else { return };
+        let Some(text) = raw.to_str() else {
+            self.issues.push(ConfigIssue {
+                variable: name,
+                value: raw.to_string_lossy().into_owned(),
+                used: format!("{} patterns set in code", patterns.len()),
+                reason: "the value is not valid UTF-8".to_owned(),
+            });
+            return;
+        };
+        for line in text.lines().map(str::trim).filter(|line| !line.is_empty()) {
+            if let Err(error) = patterns.add(line) {
+                self.issues.push(ConfigIssue {
+                    variable: name,
+                    value: line.to_owned(),
+                    used: "the other patterns; this one is ignored".to_owned(),
+                    reason: error.to_string(),
+                });
+            }
+        }
+    }
+
+    /// The key in `name`, if it is set and long enough. An empty value counts as unset. The
+    /// value is never recorded, not even in an issue.
+    fn key(&mut self, name: &'static str, fallback_set: bool) -> Option<PseudonymKey> {
+        let raw = self.vars?.get(name).filter(|raw| !raw.is_empty())?;
+        let key = match raw.to_str() {
+            Some(text) => PseudonymKey::new(text.as_bytes()).map_err(|error| error.to_string()),
+            None => Err("the value is not valid UTF-8".to_owned()),
+        };
+        key.map_err(|reason| {
+            self.issues.push(ConfigIssue {
+                variable: name,
+                value: REDACTED.to_owned(),
+                used: if fallback_set {
+                    "the key set in code"
+                } else {
+                    "no key: pseudonyms are written as [REDACTED]"
+                }
+                .to_owned(),
+                reason,
+            });
+        })
+        .ok()
+    }
+
     fn path(&mut self, name: &'static str, fallback: Option<&PathBuf>) -> Option<PathBuf> {
         let raw = self.vars?.get(name)?;
         if raw.is_empty() || raw.to_string_lossy().contains('\0') {
@@ -605,7 +677,26 @@ impl fmt::Display for Settings {
         if !self.redact_keys.is_empty() {
             write!(f, " redact_keys={}", self.redact_keys.join(","))?;
         }
+        // How many patterns, not which: a pattern may spell out what it is meant to hide.
+        if !self.redact_patterns.is_empty() {
+            write!(f, " redact_patterns={}", self.redact_patterns.len())?;
+        }
+        if self.redact_key.is_some() {
+            write!(f, " redact_key={REDACTED}")?;
+        }
         Ok(())
+    }
+}
+
+/// The `config_invalid` event for a pseudonym asked for without a key (report it once).
+impl From<MissingKey> for ConfigIssue {
+    fn from(missing: MissingKey) -> Self {
+        ConfigIssue {
+            variable: "LOGFIX_REDACT_KEY",
+            value: String::new(),
+            used: REDACTED.to_owned(),
+            reason: missing.to_string(),
+        }
     }
 }
 
@@ -657,6 +748,8 @@ mod tests {
             ("LOGFIX_QUEUE_CAPACITY", "1024"),
             ("LOGFIX_FLUSH_INTERVAL", "5ms"),
             ("LOGFIX_REDACT_KEYS", "tenant_key, X-Internal-Auth"),
+            ("LOGFIX_REDACT_PATTERNS", "ticket-\\d+\n\n  ghp_\\w+  "),
+            ("LOGFIX_REDACT_KEY", "0123456789abcdef0123456789abcdef"),
             ("NO_COLOR", "1"),
         ]);
         assert!(issues.is_empty(), "{issues:?}");
@@ -677,6 +770,8 @@ mod tests {
         assert_eq!(s.flush_interval, Duration::from_millis(5));
         assert_eq!(s.redact_keys, ["tenant_key", "X-Internal-Auth"]);
         assert!(!s.color, "NO_COLOR turns colour off");
+        assert_eq!(format!("{:?}", s.redact_patterns), r#"["ticket-\\d+", "ghp_\\w+"]"#);
+        assert_eq!(s.redact_key, PseudonymKey::new(b"0123456789abcdef0123456789abcdef").ok());
     }
 
     #[test]
@@ -706,6 +801,44 @@ mod tests {
             ]
         );
         assert!(issues.iter().all(|i| !i.reason.is_empty()));
+    }
+
+    /// A bad pattern is reported and ignored, the others apply; a bad key is reported without
+    /// its value; the key never shows in `Display` (the `logging_started` summary) or `Debug`.
+    #[test]
+    fn redaction_settings_never_show_the_key() {
+        let key = "0123456789abcdef-THE-KEY-0123456789abcdef";
+        let mut in_code = Patterns::new();
+        in_code.add("internal-[0-9]+").unwrap();
+        let (s, issues) = Config::from_env_vars([
+            ("LOGFIX_REDACT_PATTERNS", "(unclosed\nticket-\\d+"),
+            ("LOGFIX_REDACT_KEY", key),
+        ])
+        .redact_patterns(in_code)
+        .resolve();
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].value, "(unclosed");
+        assert_eq!(issues[0].reason, "not a valid regular expression (error: unclosed group)");
+        assert_eq!(s.redact_patterns.len(), 2);
+        let summary = s.to_string();
+        assert!(summary.ends_with(" redact_patterns=2 redact_key=[REDACTED]"), "{summary}");
+        for shown in [
+            summary,
+            format!("{s:?}"),
+            format!("{:?}", Config::new().redact_key(s.redact_key.clone().unwrap())),
+        ] {
+            assert!(!shown.contains("THE-KEY"), "{shown}");
+        }
+
+        let (s, issues) = resolve(&[("LOGFIX_REDACT_KEY", "short-THE-KEY")]);
+        assert_eq!(s.redact_key, None);
+        assert_eq!(issues[0].variable, "LOGFIX_REDACT_KEY");
+        assert_eq!(issues[0].value, "[REDACTED]");
+        assert!(!format!("{issues:?}").contains("THE-KEY"));
+        let (s, issues) = resolve(&[("LOGFIX_REDACT_KEY", "")]);
+        assert!(s.redact_key.is_none() && issues.is_empty());
+        assert!(!resolve(&[]).0.to_string().contains("redact"));
+        assert_eq!(ConfigIssue::from(MissingKey).used, "[REDACTED]");
     }
 
     #[test]

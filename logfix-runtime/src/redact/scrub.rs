@@ -1,0 +1,1335 @@
+//! Scrubbing by content: secrets found in free text by their shape, for text logfix did not
+//! receive as a typed value (bridged messages, `Display`/`Debug` values, error texts, panic
+//! messages).
+//!
+//! [`Scrubber::scrub`] replaces each secret it finds by `[REDACTED]` and keeps everything else
+//! byte for byte; text without a secret comes back borrowed ([`Cow::Borrowed`]), without an
+//! allocation. What is caught, and what is not, is listed with examples in `docs/REDACTION.md`:
+//!
+//! - the value of a pair whose name is sensitive: `password=hunter2`, `password: hunter2`,
+//!   `"api_key":"k"`, `Creds { user: "ann", password: "x" }` (derived `Debug`);
+//! - `Bearer` and `Basic` credentials, JWTs, AWS access key ids, the body of PEM private keys,
+//!   card numbers (13 to 19 digits, spaces or dashes between groups, Luhn-valid), the password
+//!   of a URL's user info (`postgres://ann:[REDACTED]@db`) and secret query parameters of URLs;
+//! - whatever the operator's patterns ([`Patterns`], `LOGFIX_REDACT_PATTERNS`) match.
+//!
+//! [`scrub_known`] removes given values (the arguments a `#[logged]` call must not show) from a
+//! text.
+//!
+//! # Examples
+//! ```
+//! use logfix_runtime::redact::scrub::scrub;
+//!
+//! assert_eq!(scrub("login failed for ann, password=hunter2"), "login failed for ann, password=[REDACTED]");
+//! assert_eq!(
+//!     scrub(r#"Creds { user: "ann", password: "hunter2" }"#),
+//!     r#"Creds { user: "ann", password: "[REDACTED]" }"#
+//! );
+//! assert_eq!(scrub("connect postgres://app:s3cr3t@db:5432/orders"), "connect postgres://app:[REDACTED]@db:5432/orders");
+//! assert!(matches!(scrub("GET /api/items 200"), std::borrow::Cow::Borrowed(_)));
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+
+use regex::Regex;
+
+use crate::event::REDACTED;
+
+/// Decides whether a name (of a field, a header, a query parameter, or before `=` or `:` in a
+/// text) is sensitive. Any `Fn(&str) -> bool` is one, such as
+/// [`is_sensitive_name`](super::is_sensitive_name).
+pub trait NamePolicy: Sync {
+    /// Whether values under `name` must not be logged.
+    fn is_sensitive(&self, name: &str) -> bool;
+}
+
+impl<F: Fn(&str) -> bool + Sync> NamePolicy for F {
+    fn is_sensitive(&self, name: &str) -> bool {
+        self(name)
+    }
+}
+
+/// Regular expressions whose matches are scrubbed besides the built-in kinds of secrets:
+/// `LOGFIX_REDACT_PATTERNS`, one pattern per line. A match is replaced as a whole, unless the
+/// pattern has a capturing group: then only what the first group matched is (`ticket=(\w+)`
+/// keeps `ticket=`).
+///
+/// Patterns use the syntax of the [`regex`] crate, which runs in time linear in the text: no
+/// pattern can make scrubbing stall.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::redact::is_sensitive_name;
+/// use logfix_runtime::redact::scrub::{Patterns, Scrubber};
+///
+/// let mut patterns = Patterns::new();
+/// patterns.add(r"ticket-(\d{6})")?;
+/// assert!(patterns.add("(unclosed").is_err());
+/// let scrubber = Scrubber::new(&is_sensitive_name, &patterns);
+/// assert_eq!(scrubber.scrub("closed ticket-123456"), "closed ticket-[REDACTED]");
+/// # Ok::<(), logfix_runtime::redact::scrub::PatternError>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Patterns {
+    regexes: Vec<Regex>,
+}
+
+impl Patterns {
+    /// No pattern.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { regexes: Vec::new() }
+    }
+
+    /// Compiles `pattern` and adds it.
+    ///
+    /// # Errors
+    /// If `pattern` is not a valid regular expression; the patterns added before stay.
+    pub fn add(&mut self, pattern: &str) -> Result<(), PatternError> {
+        let regex = Regex::new(pattern).map_err(|error| PatternError {
+            pattern: pattern.to_owned(),
+            // The last line of a syntax error says what is wrong; the lines above repeat the
+            // pattern with a caret under the fault.
+            reason: error.to_string().lines().last().unwrap_or_default().trim().to_owned(),
+        })?;
+        self.regexes.push(regex);
+        Ok(())
+    }
+
+    /// How many patterns there are.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.regexes.len()
+    }
+
+    /// Whether there is no pattern.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.regexes.is_empty()
+    }
+
+    /// Adds the spans of what the patterns match in `text`. Empty matches are left out: a
+    /// pattern that can match nothing (`a*`) must not put markers between all characters.
+    fn find(&self, text: &str, spans: &mut Vec<Range<usize>>) {
+        for regex in &self.regexes {
+            // Without a group, the faster `find_iter` gives the same spans.
+            if regex.captures_len() > 1 {
+                let found = regex.captures_iter(text).filter_map(|c| c.get(1).or_else(|| c.get(0)));
+                spans.extend(found.map(|m| m.range()).filter(|span| !span.is_empty()));
+            } else {
+                spans.extend(
+                    regex.find_iter(text).map(|m| m.range()).filter(|span| !span.is_empty()),
+                );
+            }
+        }
+    }
+}
+
+/// Patterns compare equal when their sources are the same, in the same order.
+impl PartialEq for Patterns {
+    fn eq(&self, other: &Self) -> bool {
+        self.regexes.len() == other.regexes.len()
+            && self.regexes.iter().zip(&other.regexes).all(|(a, b)| a.as_str() == b.as_str())
+    }
+}
+
+impl fmt::Debug for Patterns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.regexes.iter().map(Regex::as_str)).finish()
+    }
+}
+
+/// A pattern that is not a valid regular expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError {
+    /// The pattern, as given.
+    pub pattern: String,
+    /// What is wrong with it, e.g. `error: unclosed group`.
+    pub reason: String,
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not a valid regular expression ({})", self.reason)
+    }
+}
+
+impl std::error::Error for PatternError {}
+
+static NO_PATTERNS: Patterns = Patterns::new();
+
+/// The content scrubber: the name policy that decides which pairs (`name=value`) hide a secret,
+/// and the operator's [`Patterns`]. Cheap to make (two references) and to copy.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::redact::scrub::Scrubber;
+///
+/// let scrubber = Scrubber::default();
+/// assert_eq!(scrubber.scrub("token: abc123"), "token: [REDACTED]");
+/// // A 16-digit order id that fails the Luhn check is not a card number.
+/// assert_eq!(scrubber.scrub("order 4111111111111112"), "order 4111111111111112");
+/// assert_eq!(scrubber.scrub("card 4111 1111 1111 1111 declined"), "card [REDACTED] declined");
+/// ```
+#[derive(Clone, Copy)]
+pub struct Scrubber<'a> {
+    names: &'a dyn NamePolicy,
+    patterns: &'a Patterns,
+}
+
+impl Default for Scrubber<'static> {
+    /// The built-in kinds of secrets, with [`is_sensitive_name`](super::is_sensitive_name)
+    /// deciding which names are sensitive, and no pattern.
+    fn default() -> Self {
+        Scrubber::new(&super::is_sensitive_name, &NO_PATTERNS)
+    }
+}
+
+impl fmt::Debug for Scrubber<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scrubber").field("patterns", self.patterns).finish_non_exhaustive()
+    }
+}
+
+impl<'a> Scrubber<'a> {
+    /// A scrubber that asks `names` which names are sensitive and also scrubs what `patterns`
+    /// match.
+    #[must_use]
+    pub const fn new(names: &'a dyn NamePolicy, patterns: &'a Patterns) -> Self {
+        Self { names, patterns }
+    }
+
+    /// This scrubber with `patterns` instead of its own.
+    #[must_use]
+    pub const fn with_patterns(self, patterns: &'a Patterns) -> Self {
+        Self { names: self.names, patterns }
+    }
+
+    /// `text` with every secret found replaced by `[REDACTED]`; borrowed when none is found.
+    #[must_use]
+    #[inline]
+    pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let survey = survey(text.as_bytes());
+        if !survey.suspect() && self.patterns.is_empty() {
+            // The common case, decided by one vectorized pass.
+            return Cow::Borrowed(text);
+        }
+        let mut spans = Vec::new();
+        self.find_surveyed(text, survey, &mut spans);
+        redacted(text, spans)
+    }
+
+    /// Whether `name` is sensitive.
+    pub(super) fn is_sensitive(&self, name: &str) -> bool {
+        self.names.is_sensitive(name)
+    }
+
+    /// Adds the spans of the secrets in `text`.
+    pub(super) fn find(&self, text: &str, spans: &mut Vec<Range<usize>>) {
+        self.find_surveyed(text, survey(text.as_bytes()), spans);
+    }
+
+    #[inline(never)]
+    fn find_surveyed(&self, text: &str, survey: Survey, spans: &mut Vec<Range<usize>>) {
+        if survey.suspect() {
+            let cards = survey.digits >= MIN_CARD_DIGITS;
+            Scan { text, bytes: text.as_bytes(), scrubber: self, spans, cards }.run();
+        }
+        if !self.patterns.is_empty() {
+            self.patterns.find(text, spans);
+        }
+    }
+}
+
+/// [`Scrubber::scrub`] with the default scrubber: the built-in kinds of secrets, names judged by
+/// [`is_sensitive_name`](super::is_sensitive_name), no operator pattern.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::redact::scrub::scrub;
+///
+/// assert_eq!(scrub("Authorization: Bearer abc.def"), "Authorization: Bearer [REDACTED]");
+/// assert_eq!(scrub("key id AKIAIOSFODNN7EXAMPLE"), "key id [REDACTED]");
+/// ```
+#[must_use]
+pub fn scrub(text: &str) -> Cow<'_, str> {
+    Scrubber::default().scrub(text)
+}
+
+/// `text` with every occurrence of each of `values` replaced by `[REDACTED]`; borrowed when
+/// none occurs. Empty values are ignored. For the values a caller knows to be secret, such as
+/// the arguments of a `#[logged]` call marked `skip` or `redact`, quoted by its error.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::redact::scrub::scrub_known;
+///
+/// let error = "no account for ann@example.com with pin 4912";
+/// assert_eq!(scrub_known(error, &["4912", ""]), "no account for ann@example.com with pin [REDACTED]");
+/// assert!(matches!(scrub_known("fine", &["4912"]), std::borrow::Cow::Borrowed(_)));
+/// ```
+#[must_use]
+pub fn scrub_known<'t>(text: &'t str, values: &[&str]) -> Cow<'t, str> {
+    let mut spans = Vec::new();
+    for value in values.iter().filter(|value| !value.is_empty()) {
+        spans.extend(text.match_indices(value).map(|(at, found)| at..at + found.len()));
+    }
+    redacted(text, spans)
+}
+
+/// `text` with each of `spans` (overlapping or not, in any order) replaced by one `[REDACTED]`;
+/// overlapping and touching spans become one. An empty span inserts the marker (an empty
+/// secret, `token=`, still says that one was there); a span that is the marker already is
+/// left out, so that scrubbing scrubbed text changes nothing.
+pub(super) fn redacted(text: &str, mut spans: Vec<Range<usize>>) -> Cow<'_, str> {
+    spans.retain(|span| text.get(span.clone()) != Some(REDACTED));
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    spans.sort_unstable_by_key(|span| span.start);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut current: Option<Range<usize>> = None;
+    let mut flush = |span: Range<usize>, out: &mut String| {
+        out.push_str(text.get(copied..span.start).unwrap_or_default());
+        out.push_str(REDACTED);
+        copied = span.end;
+    };
+    for span in spans {
+        match &mut current {
+            Some(open) if span.start <= open.end => open.end = open.end.max(span.end),
+            _ => {
+                if let Some(done) = current.replace(span) {
+                    flush(done, &mut out);
+                }
+            }
+        }
+    }
+    if let Some(done) = current {
+        flush(done, &mut out);
+    }
+    out.push_str(text.get(copied..).unwrap_or_default());
+    Cow::Owned(out)
+}
+
+/// The fewest digits of a card number.
+const MIN_CARD_DIGITS: usize = 13;
+/// The most digits of a card number.
+const MAX_CARD_DIGITS: usize = 19;
+/// The longest name checked before `=` or `:`: a longer run of name characters is data.
+const MAX_NAME_LEN: usize = 64;
+
+/// Whether `b` may start a secret other than a card number.
+#[inline]
+fn is_trigger(b: u8) -> bool {
+    matches!(b, b'=' | b':' | b'A' | b'B' | b'J')
+}
+
+/// What one quick pass over a text finds.
+#[derive(Clone, Copy)]
+struct Survey {
+    /// Whether a byte that may start a secret other than a card number occurs.
+    triggers: bool,
+    /// How many digits there are, or more (see [`survey`]).
+    digits: usize,
+}
+
+impl Survey {
+    /// Whether the text needs a closer look.
+    fn suspect(self) -> bool {
+        self.triggers || self.digits >= MIN_CARD_DIGITS
+    }
+}
+
+/// Whether `bytes` needs a closer look: whether a trigger byte occurs, and whether there are
+/// enough digits for a card number. `digits` may count a digit twice (the last block overlaps
+/// the one before it) and saturates, which can only cause a closer look.
+#[inline]
+fn survey(bytes: &[u8]) -> Survey {
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code, reason = "a measured gain: see docs/BENCHMARKS.md, Content scrubbing")]
+    // SAFETY: `survey_sse2` needs SSE2, which every x86-64 CPU has: the `x86_64` targets enable
+    // it, and the function reads no memory through pointers.
+    return unsafe { survey_sse2(bytes) };
+    #[cfg(not(target_arch = "x86_64"))]
+    return survey_words(bytes);
+}
+
+/// Where the first byte at or after `from` that may start a secret is (`is_trigger`, and digits
+/// with `cards`).
+#[inline]
+fn next_trigger(bytes: &[u8], from: usize, cards: bool) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code, reason = "a measured gain: see docs/BENCHMARKS.md, Content scrubbing")]
+    // SAFETY: as in `survey`.
+    return unsafe { next_trigger_sse2(bytes, from, cards) };
+    #[cfg(not(target_arch = "x86_64"))]
+    return next_trigger_bytes(bytes, from, cards);
+}
+
+/// [`next_trigger`] a byte at a time, for other CPUs.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "tested against the SSE2 search"))]
+fn next_trigger_bytes(bytes: &[u8], from: usize, cards: bool) -> Option<usize> {
+    let found =
+        bytes.get(from..)?.iter().position(|&b| is_trigger(b) || cards && b.is_ascii_digit());
+    found.map(|offset| from + offset)
+}
+
+/// Eight spaces (never looked for), to pad short texts with.
+const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
+
+/// The first eight bytes of `bytes` (at most), padded with spaces, in a register: copying them
+/// into a padded array and loading it back stalls on store forwarding.
+#[inline]
+fn word_at_most(bytes: &[u8]) -> u64 {
+    match bytes.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+        Some(word) => u64::from_le_bytes(word),
+        None => bytes.iter().rev().fold(SPACES, |w, &b| (w << 8) | u64::from(b)),
+    }
+}
+
+/// The last eight bytes of `bytes` (at most).
+#[inline]
+fn last_word(bytes: &[u8]) -> u64 {
+    word_at_most(bytes.get(bytes.len().saturating_sub(8)..).unwrap_or_default())
+}
+
+/// The sixteen bytes of `low` and `high` in an SSE2 register, classified: all ones in the lanes
+/// of the bytes that may start a secret other than a card number, and in those of the digits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn classify(low: u64, high: u64) -> (core::arch::x86_64::__m128i, core::arch::x86_64::__m128i) {
+    use core::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_min_epu8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x, _mm_sub_epi8,
+    };
+    #[allow(clippy::cast_possible_wrap, reason = "bits as the signed lanes SSE2 takes")]
+    let (block, splat) =
+        (_mm_set_epi64x(high as i64, low as i64), |byte: u8| _mm_set1_epi8(byte as i8));
+    let is = |byte: u8| _mm_cmpeq_epi8(block, splat(byte));
+    let letters = _mm_or_si128(_mm_or_si128(is(b'A'), is(b'B')), is(b'J'));
+    let triggers = _mm_or_si128(_mm_or_si128(is(b'='), is(b':')), letters);
+    // A digit is below 10 once `'0'` is subtracted (wrapping, compared unsigned).
+    let offset = _mm_sub_epi8(block, splat(b'0'));
+    (triggers, _mm_cmpeq_epi8(_mm_min_epu8(offset, splat(9)), offset))
+}
+
+/// [`survey`] sixteen bytes at a time in SSE2 registers, each block assembled from two 8-byte
+/// words (so that no pointer is read); the last block overlaps the one before it.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn survey_sse2(bytes: &[u8]) -> Survey {
+    use core::arch::x86_64::{
+        _mm_adds_epu8, _mm_and_si128, _mm_cvtsi128_si32, _mm_extract_epi16, _mm_movemask_epi8,
+        _mm_or_si128, _mm_sad_epu8, _mm_set1_epi8, _mm_setzero_si128,
+    };
+    let mut triggers = _mm_setzero_si128();
+    // Per lane, how many digits it saw (saturating: past 255 there are enough anyway).
+    let mut digits = _mm_setzero_si128();
+    let mut look = |low: u64, high: u64| {
+        let (hits, digit) = classify(low, high);
+        triggers = _mm_or_si128(triggers, hits);
+        digits = _mm_adds_epu8(digits, _mm_and_si128(digit, _mm_set1_epi8(1)));
+    };
+    if bytes.len() <= 16 {
+        // With 9 to 16 bytes, the two words overlap.
+        look(word_at_most(bytes), if bytes.len() > 8 { last_word(bytes) } else { SPACES });
+    } else {
+        let mut blocks = bytes.chunks_exact(16);
+        for block in &mut blocks {
+            look(word_at_most(block), last_word(block));
+        }
+        if !blocks.remainder().is_empty() {
+            let tail = bytes.get(bytes.len() - 16..).unwrap_or_default();
+            look(word_at_most(tail), last_word(tail));
+        }
+    }
+    let sums = _mm_sad_epu8(digits, _mm_setzero_si128());
+    let low = _mm_cvtsi128_si32(sums).unsigned_abs() as usize;
+    let high = _mm_extract_epi16::<4>(sums).unsigned_abs() as usize;
+    Survey { triggers: _mm_movemask_epi8(triggers) != 0, digits: low + high }
+}
+
+/// [`next_trigger`] sixteen bytes at a time in SSE2 registers.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn next_trigger_sse2(bytes: &[u8], from: usize, cards: bool) -> Option<usize> {
+    use core::arch::x86_64::{_mm_movemask_epi8, _mm_or_si128};
+    let mut at = from;
+    while let Some(rest) = bytes.get(at..).filter(|rest| !rest.is_empty()) {
+        // Padding is spaces, never a trigger: the first bit set is a byte of the text.
+        let (triggers, digits) =
+            classify(word_at_most(rest), rest.get(8..).map_or(SPACES, word_at_most));
+        let mask = _mm_movemask_epi8(if cards { _mm_or_si128(triggers, digits) } else { triggers });
+        if mask != 0 {
+            return Some(at + mask.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    None
+}
+
+/// [`survey`] eight bytes at a time in a `u64`, for other CPUs (bit tricks from
+/// <https://graphics.stanford.edu/~seander/bithacks.html#ZeroInWord>, as in `render::escape`).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "tested against the SSE2 survey"))]
+fn survey_words(bytes: &[u8]) -> Survey {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    /// Non-zero if a byte of `word` is `b` (exact for "any", which is all that is asked).
+    const fn has(word: u64, b: u8) -> u64 {
+        let v = word ^ (ONES * b as u64);
+        v.wrapping_sub(ONES) & !v & HIGHS
+    }
+    let mut survey = Survey { triggers: false, digits: 0 };
+    let mut look = |word: u64| {
+        let triggers =
+            has(word, b'=') | has(word, b':') | has(word, b'A') | has(word, b'B') | has(word, b'J');
+        // A byte is a digit if, xor '0', it is below 10: exact per byte, since setting each
+        // byte's high bit before subtracting keeps borrows from crossing bytes.
+        let x = word ^ (ONES * u64::from(b'0'));
+        let digits = !((x | HIGHS).wrapping_sub(ONES * 10)) & !x & HIGHS;
+        survey.triggers |= triggers != 0;
+        // The digits' high bits summed into the top byte.
+        survey.digits += ((digits >> 7).wrapping_mul(ONES) >> 56) as usize;
+    };
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        look(word_at_most(word));
+    }
+    look(word_at_most(words.remainder()));
+    survey
+}
+
+/// Whether `b` belongs to a word: secrets detected by shape must not be glued to one.
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether `b` may be part of a name before `=` or `:` (`user.password`, `--token`,
+/// `user[password]`).
+fn is_name(b: u8) -> bool {
+    is_word(b) || matches!(b, b'-' | b'.' | b'[' | b']')
+}
+
+/// The characters of an RFC 6750 `b64token` (a bearer credential) and of base64.
+fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+}
+
+/// The characters of a JWT: base64url and the dots between its parts.
+fn is_jwt(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')
+}
+
+/// One scan of a text for the built-in kinds of secrets.
+struct Scan<'s> {
+    text: &'s str,
+    bytes: &'s [u8],
+    scrubber: &'s Scrubber<'s>,
+    spans: &'s mut Vec<Range<usize>>,
+    /// Whether there are enough digits for a card number.
+    cards: bool,
+}
+
+impl Scan<'_> {
+    /// Goes from one byte that may start a secret to the next.
+    fn run(mut self) {
+        let mut i = 0;
+        while let Some(at) = next_trigger(self.bytes, i, self.cards) {
+            i = self.secret_at(at).max(at + 1);
+        }
+    }
+
+    /// Looks for a secret at a byte that may start one; returns where to look next.
+    fn secret_at(&mut self, i: usize) -> usize {
+        match self.byte(i) {
+            Some(b'=' | b':') => self.pair(i),
+            Some(b'0'..=b'9') => self.number(i),
+            Some(b'A') => self.aws_key(i),
+            Some(b'B') => self.scheme_or_pem(i),
+            Some(b'J') => self.jwt(i),
+            _ => i + 1,
+        }
+    }
+
+    fn byte(&self, i: usize) -> Option<u8> {
+        self.bytes.get(i).copied()
+    }
+
+    /// Whether the byte before `i` is not part of a word (or there is none).
+    fn starts_word(&self, i: usize) -> bool {
+        i.checked_sub(1).and_then(|p| self.byte(p)).is_none_or(|b| !is_word(b))
+    }
+
+    /// The end of the run of bytes from `from` that satisfy `part`.
+    fn run_end(&self, from: usize, part: impl Fn(u8) -> bool) -> usize {
+        self.bytes
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|&b| !part(b)))
+            .map_or(self.bytes.len(), |n| from + n)
+    }
+
+    /// Whether the text at `at` starts with `word`, ignoring ASCII case.
+    fn has_at(&self, at: usize, word: &str) -> bool {
+        self.bytes.get(at..at + word.len()).is_some_and(|b| b.eq_ignore_ascii_case(word.as_bytes()))
+    }
+
+    /// At `=` or `:`: the value of a pair whose name is sensitive, or a URL (`://`).
+    fn pair(&mut self, at: usize) -> usize {
+        if self.byte(at) == Some(b':') && self.bytes.get(at + 1..at + 3) == Some(b"//") {
+            self.url(at);
+            return at + 3;
+        }
+        let Some((name, quoted)) = self.name_before(at) else {
+            return at + 1;
+        };
+        if !self.scrubber.is_sensitive(name) {
+            return at + 1;
+        }
+        // The value may hold a secret of another kind that reaches past it (a PEM block after
+        // `key:`): scanning goes on inside it.
+        if let Some(value) = self.value_after(at, quoted) {
+            self.spans.push(value);
+        }
+        at + 1
+    }
+
+    /// The name before the separator at `at` (spaces allowed between), and whether it was
+    /// quoted (`"name":`, also `\"name\":` in an escaped string).
+    fn name_before(&self, at: usize) -> Option<(&str, bool)> {
+        let mut end = at;
+        while end > 0 && matches!(self.byte(end - 1), Some(b' ' | b'\t')) {
+            end -= 1;
+        }
+        let quote = self.byte(end.checked_sub(1)?).filter(|b| matches!(b, b'"' | b'\''));
+        if let Some(quote) = quote {
+            end -= 1;
+            let open = self
+                .bytes
+                .get(end.saturating_sub(MAX_NAME_LEN)..end)?
+                .iter()
+                .rposition(|&b| b == quote)?;
+            let start = end.saturating_sub(MAX_NAME_LEN) + open + 1;
+            let name = self.text.get(start..end)?;
+            return Some((name.strip_suffix('\\').unwrap_or(name), true));
+        }
+        let mut start = end;
+        while start > 0 && self.byte(start - 1).is_some_and(is_name) {
+            start -= 1;
+            if end - start > MAX_NAME_LEN {
+                return None;
+            }
+        }
+        if start == end {
+            return None;
+        }
+        Some((self.text.get(start..end)?, false))
+    }
+
+    /// The value after the separator at `at`: a quoted string (without its quotes), else a
+    /// word: up to a space, `&`, `,` or `;` after `=`; to the end of the line or a `,` after
+    /// `:`; to a space, `,`, `}` or `]` after a quoted name (JSON). The scheme of
+    /// `Authorization: Bearer <token>` is kept.
+    fn value_after(&self, at: usize, name_quoted: bool) -> Option<Range<usize>> {
+        let separator = self.byte(at)?;
+        let mut start = self.run_end(at + 1, |b| matches!(b, b' ' | b'\t'));
+        match self.byte(start)? {
+            quote @ (b'"' | b'\'') => {
+                let end = self.closing_quote(start + 1, quote);
+                return Some(start + 1..end);
+            }
+            b'\\' if self.byte(start + 1) == Some(b'"') => {
+                // `\"secret\"`: a string inside an escaped string.
+                let rest = self.bytes.get(start + 2..)?;
+                let end = rest
+                    .windows(2)
+                    .position(|w| w == b"\\\"")
+                    .map_or(self.bytes.len(), |n| start + 2 + n);
+                return Some(start + 2..end);
+            }
+            _ => {}
+        }
+        for scheme in ["bearer ", "basic "] {
+            if self.has_at(start, scheme) {
+                start = self.run_end(start + scheme.len(), |b| b == b' ');
+            }
+        }
+        if self.bytes.get(start..).is_some_and(|rest| rest.starts_with(REDACTED.as_bytes())) {
+            // Scrubbed already: what follows the marker is not part of the value.
+            return Some(start..start + REDACTED.len());
+        }
+        let end = if name_quoted {
+            self.run_end(start, |b| !(b.is_ascii_whitespace() || matches!(b, b',' | b'}' | b']')))
+        } else if separator == b'=' {
+            self.run_end(start, |b| {
+                !(b.is_ascii_whitespace() || matches!(b, b'&' | b',' | b';' | b'"' | b'\''))
+            })
+        } else {
+            self.run_end(start, |b| !matches!(b, b'\n' | b'\r' | b',' | b'"'))
+        };
+        (end > start).then_some(start..end)
+    }
+
+    /// The index of the quote that closes a string opened before `from` (skipping
+    /// backslash escapes), or the end of the text.
+    fn closing_quote(&self, from: usize, quote: u8) -> usize {
+        let mut i = from;
+        while let Some(b) = self.byte(i) {
+            match b {
+                b'\\' => i += 2,
+                _ if b == quote => return i,
+                _ => i += 1,
+            }
+        }
+        self.bytes.len()
+    }
+
+    /// At the `:` of `://`: the password of the user info, and the values of secret query
+    /// parameters.
+    fn url(&mut self, colon: usize) {
+        let start = colon + 3;
+        let end = self.run_end(start, |b| {
+            !(b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`'))
+        });
+        let authority_end = self.run_end(start, |b| !matches!(b, b'/' | b'?' | b'#')).min(end);
+        let authority = self.bytes.get(start..authority_end).unwrap_or_default();
+        if let Some(at) = authority.iter().rposition(|&b| b == b'@') {
+            if let Some(colon) =
+                authority.get(..at).and_then(|user| user.iter().position(|&b| b == b':'))
+            {
+                if colon + 1 < at {
+                    self.spans.push(start + colon + 1..start + at);
+                }
+            }
+        }
+        let rest = self.bytes.get(authority_end..end).unwrap_or_default();
+        if let Some(question) = rest.iter().position(|&b| b == b'?') {
+            let query_start = authority_end + question + 1;
+            let query_end = self.run_end(query_start, |b| b != b'#').min(end);
+            if let Some(query) = self.text.get(query_start..query_end) {
+                super::url::query_secrets(self.scrubber, query, query_start, 0, self.spans);
+            }
+        }
+    }
+
+    /// At a digit: card numbers in the run of digit groups starting here. Returns where the run
+    /// ends.
+    fn number(&mut self, start: usize) -> usize {
+        if !self.starts_word(start) {
+            return self.run_end(start, is_word);
+        }
+        // The groups of the run: digits joined by one separator, the same throughout.
+        let mut groups: [Range<usize>; 32] = core::array::from_fn(|_| 0..0);
+        let mut count = 0;
+        let mut separator = None;
+        let mut at = start;
+        let mut next = start;
+        while let Some(slot) = groups.get_mut(count) {
+            let end = self.run_end(at, |b| b.is_ascii_digit());
+            *slot = at..end;
+            count += 1;
+            next = end;
+            match (self.byte(end), self.byte(end + 1)) {
+                (Some(sep @ (b' ' | b'-')), Some(b'0'..=b'9'))
+                    if separator.is_none_or(|s| s == sep) =>
+                {
+                    separator = Some(sep);
+                    at = end + 1;
+                }
+                (Some(b' ' | b'-'), Some(b'0'..=b'9')) => {
+                    // Another separator: the run ends, and the last group may also start a
+                    // number of its own (`7 4111-1111-...`): scanning goes on from there.
+                    next = at;
+                    break;
+                }
+                _ => break,
+            }
+        }
+        let groups = groups.get(..count).unwrap_or_default();
+        let mut first = 0;
+        while let Some(start_group) = groups.get(first) {
+            let mut digits = 0;
+            let mut card = None;
+            for (last, group) in groups.iter().enumerate().skip(first) {
+                // Grouped digits come in groups of three or more (4-4-4-4, 4-6-5).
+                if last > first && (group.len() < 3 || start_group.len() < 3) {
+                    break;
+                }
+                digits += group.len();
+                if digits > MAX_CARD_DIGITS {
+                    break;
+                }
+                if digits >= MIN_CARD_DIGITS
+                    && self.byte(start_group.start) != Some(b'0')
+                    && !self.byte(group.end).is_some_and(is_word)
+                    && self.luhn(groups.get(first..=last).unwrap_or_default())
+                {
+                    card = Some(last);
+                }
+            }
+            match card {
+                Some(last) => {
+                    let end = groups.get(last).map_or(start_group.end, |g| g.end);
+                    self.spans.push(start_group.start..end);
+                    first = last + 1;
+                }
+                None => first += 1,
+            }
+        }
+        next
+    }
+
+    /// Whether the digits of `groups` pass the Luhn check.
+    fn luhn(&self, groups: &[Range<usize>]) -> bool {
+        let mut sum = 0_u32;
+        let mut double = false;
+        for group in groups.iter().rev() {
+            for &b in self.bytes.get(group.clone()).unwrap_or_default().iter().rev() {
+                let mut d = char::from(b).to_digit(10).unwrap_or(0);
+                if double {
+                    d *= 2;
+                    if d > 9 {
+                        d -= 9;
+                    }
+                }
+                sum += d;
+                double = !double;
+            }
+        }
+        sum.is_multiple_of(10)
+    }
+
+    /// At `A`: an AWS access key id (`AKIA` and 16 more capitals or digits).
+    fn aws_key(&mut self, at: usize) -> usize {
+        const PREFIXES: [&[u8]; 4] = [b"AKIA", b"ASIA", b"ABIA", b"ACCA"];
+        let prefixed = self.bytes.get(at..at + 4).is_some_and(|p| PREFIXES.contains(&p));
+        let end = at + 20;
+        let body = self
+            .bytes
+            .get(at + 4..end)
+            .is_some_and(|body| body.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+        if prefixed && body && self.starts_word(at) && !self.byte(end).is_some_and(is_word) {
+            self.spans.push(at..end);
+            return end;
+        }
+        at + 1
+    }
+
+    /// At `B`: a `Bearer` or `Basic` credential, or the body of a PEM private key after
+    /// `-----BEGIN`.
+    fn scheme_or_pem(&mut self, at: usize) -> usize {
+        if at >= 5 && self.bytes.get(at - 5..at + 5) == Some(b"-----BEGIN") {
+            return self.pem(at + 5);
+        }
+        if !self.starts_word(at) {
+            return at + 1;
+        }
+        let (scheme, basic) = if self.has_at(at, "bearer ") {
+            ("bearer ", false)
+        } else if self.has_at(at, "basic ") {
+            ("basic ", true)
+        } else {
+            return at + 1;
+        };
+        let start = self.run_end(at + scheme.len(), |b| b == b' ');
+        let end = self.run_end(start, is_token);
+        let credential = self.bytes.get(start..end).unwrap_or_default();
+        if !credential.is_empty() && (!basic || is_basic_credential(credential)) {
+            self.spans.push(start..end);
+        }
+        end
+    }
+
+    /// After `-----BEGIN`: if the label says `PRIVATE KEY`, the body up to `-----END` (or the
+    /// end of the text).
+    fn pem(&mut self, label_start: usize) -> usize {
+        let rest = self.bytes.get(label_start..).unwrap_or_default();
+        let Some(label_len) = rest.iter().take(64).position(|&b| b == b'-') else {
+            return label_start;
+        };
+        let label = rest.get(..label_len).unwrap_or_default();
+        if !label.windows(11).any(|w| w == b"PRIVATE KEY") {
+            return label_start;
+        }
+        let body_start = self.run_end(label_start + label_len, |b| b == b'-');
+        let body_end = self
+            .bytes
+            .get(body_start..)
+            .and_then(|body| body.windows(8).position(|w| w == b"-----END"))
+            .map_or(self.bytes.len(), |n| body_start + n);
+        self.spans.push(body_start..body_end);
+        body_end
+    }
+
+    /// At `J`: a JWT, `eyJ` then at least two more dots in a run of base64url.
+    fn jwt(&mut self, at: usize) -> usize {
+        let Some(start) = at.checked_sub(2) else {
+            return at + 1;
+        };
+        if self.bytes.get(start..at) != Some(b"ey")
+            || start.checked_sub(1).and_then(|p| self.byte(p)).is_some_and(is_jwt)
+        {
+            return at + 1;
+        }
+        let end = self.run_end(start, is_jwt);
+        let token = self.bytes.get(start..end).unwrap_or_default();
+        let mut parts = token.split(|&b| b == b'.');
+        let header = parts.next().unwrap_or_default();
+        let payload = parts.next().unwrap_or_default();
+        if header.len() > 3 && !payload.is_empty() && parts.next().is_some() {
+            self.spans.push(start..end);
+            return end;
+        }
+        at + 1
+    }
+}
+
+/// Whether `credential` is what `Basic` carries: base64 of `user:password`. English after
+/// "Basic" ("Basic auth failed") is not.
+fn is_basic_credential(credential: &[u8]) -> bool {
+    if credential.len() < 4 || !credential.len().is_multiple_of(4) {
+        return false;
+    }
+    let sextet = |b: u8| match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut colon = false;
+    for quad in credential.chunks_exact(4) {
+        let mut bits = 0_u32;
+        let mut len = 0;
+        for &b in quad {
+            if b == b'=' {
+                break;
+            }
+            let Some(v) = sextet(b) else { return false };
+            bits = (bits << 6) | u32::from(v);
+            len += 1;
+        }
+        bits <<= 6 * (4 - len);
+        let bytes = bits.to_be_bytes();
+        colon |= bytes.get(1..len).is_some_and(|decoded| decoded.contains(&b':'));
+    }
+    colon
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn scrubbed(text: &str) -> String {
+        scrub(text).into_owned()
+    }
+
+    /// Each case: the text, and what the scrubber must make of it (which, scrubbed again, stays
+    /// as it is).
+    fn check(cases: &[(&str, &str)]) {
+        for (text, expected) in cases {
+            assert_eq!(scrubbed(text), *expected, "{text:?}");
+            assert!(matches!(scrub(expected), Cow::Borrowed(_)), "{expected:?}");
+        }
+    }
+
+    fn unchanged(texts: &[&str]) {
+        for text in texts {
+            assert!(matches!(scrub(text), Cow::Borrowed(_)), "{text:?} -> {:?}", scrub(text));
+        }
+    }
+
+    #[test]
+    fn pairs_with_a_sensitive_name_lose_their_value() {
+        check(&[
+            ("password=hunter2", "password=[REDACTED]"),
+            ("login with password=hunter2 for ann", "login with password=[REDACTED] for ann"),
+            ("user=ann&password=hunter2&next=/", "user=ann&password=[REDACTED]&next=/"),
+            ("password = hunter2", "password = [REDACTED]"),
+            ("--password=hunter2 --verbose", "--password=[REDACTED] --verbose"),
+            ("user[password]=hunter2", "user[password]=[REDACTED]"),
+            ("db.password=hunter2; host=db", "db.password=[REDACTED]; host=db"),
+            ("password: hunter2", "password: [REDACTED]"),
+            ("password: correct horse battery\nnext line", "password: [REDACTED]\nnext line"),
+            ("password: x, user: ann", "password: [REDACTED], user: ann"),
+            (r#"{"api_key":"k-1","user":"ann"}"#, r#"{"api_key":"[REDACTED]","user":"ann"}"#),
+            (r#"{"pin_token": 1234, "n": 2}"#, r#"{"pin_token": [REDACTED], "n": 2}"#),
+            (r#"{"session_id":"a\"b","n":1}"#, r#"{"session_id":"[REDACTED]","n":1}"#),
+            (
+                r#"Creds { user: "ann", password: "hunter 2" }"#,
+                r#"Creds { user: "ann", password: "[REDACTED]" }"#,
+            ),
+            (r#"body: "{\"password\":\"x y\"}""#, r#"body: "{\"password\":\"[REDACTED]\"}""#),
+            ("Authorization: Bearer abc", "Authorization: Bearer [REDACTED]"),
+            ("authorization: basic dXNlcjpwYXNz", "authorization: basic [REDACTED]"),
+            ("Cookie: theme=dark; sid=abc", "Cookie: [REDACTED]"),
+            ("'secret': 'x'", "'secret': '[REDACTED]'"),
+            ("password=\"unterminated", "password=\"[REDACTED]"),
+        ]);
+    }
+
+    #[test]
+    fn pairs_with_other_names_and_names_alone_are_kept() {
+        unchanged(&[
+            "user=ann status=200",
+            "password reset for ann",
+            "invalid password",
+            "password=",
+            "password:",
+            "error: connection refused",
+            "at 12:30:45",
+            "a == b",
+            "=x",
+            ":x",
+            "",
+        ]);
+    }
+
+    #[test]
+    fn bearer_and_basic_credentials() {
+        check(&[
+            ("Bearer abc.DEF-123_~+/=", "Bearer [REDACTED]"),
+            ("sent BEARER t0k3n upstream", "sent BEARER [REDACTED] upstream"),
+            ("retry with Basic dXNlcjpwYXNz now", "retry with Basic [REDACTED] now"),
+            ("Basic YTpi", "Basic [REDACTED]"),
+        ]);
+        unchanged(&[
+            "Basic auth failed",
+            "Basic plan selected",
+            "Basic cGFzc3dvcmQ=",
+            "Bearer",
+            "Bearers only",
+            "xBearer abc",
+        ]);
+    }
+
+    #[test]
+    fn jwts() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-nature_1";
+        check(&[
+            (jwt, "[REDACTED]"),
+            (&format!("token {jwt} expired"), "token [REDACTED] expired"),
+            ("unsigned eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.", "unsigned [REDACTED]"),
+        ]);
+        unchanged(&[
+            "eyJ",
+            "eyJhbGciOiJIUzI1NiJ9",
+            "eyJhbGciOiJIUzI1NiJ9.eyJ",
+            "keyJson.a.b",
+            "JSON",
+        ]);
+    }
+
+    #[test]
+    fn aws_access_key_ids() {
+        check(&[
+            ("AKIAIOSFODNN7EXAMPLE", "[REDACTED]"),
+            ("key ASIAY34FZKBOKMUTVV7A in use", "key [REDACTED] in use"),
+        ]);
+        unchanged(&[
+            "AKIAIOSFODNN7EXAMPL",
+            "AKIAIOSFODNN7EXAMPLEX",
+            "xAKIAIOSFODNN7EXAMPLE",
+            "AKIAiosfodnn7example",
+            "ASIA",
+        ]);
+    }
+
+    #[test]
+    fn pem_private_keys_lose_their_body() {
+        check(&[
+            (
+                "key: -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- loaded",
+                "key: -----BEGIN RSA PRIVATE KEY-----[REDACTED]-----END RSA PRIVATE KEY----- loaded",
+            ),
+            ("-----BEGIN PRIVATE KEY-----\\nMIIEvQ\\n", "-----BEGIN PRIVATE KEY-----[REDACTED]"),
+            (
+                "password: -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+                "password: [REDACTED]-----END RSA PRIVATE KEY-----",
+            ),
+            (
+                "-----BEGIN OPENSSH PRIVATE KEY-----b3Blbn-----END OPENSSH PRIVATE KEY-----",
+                "-----BEGIN OPENSSH PRIVATE KEY-----[REDACTED]-----END OPENSSH PRIVATE KEY-----",
+            ),
+        ]);
+        unchanged(&[
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+            "-----BEGIN",
+            "BEGIN PRIVATE KEY",
+        ]);
+    }
+
+    #[test]
+    fn card_numbers_pass_the_luhn_check() {
+        check(&[
+            ("4111111111111111", "[REDACTED]"),
+            ("card 4111 1111 1111 1111 declined", "card [REDACTED] declined"),
+            ("card 4111-1111-1111-1111.", "card [REDACTED]."),
+            ("amex 3782 822463 10005", "amex [REDACTED]"),
+            ("visa-13 4222222222222", "visa-13 [REDACTED]"),
+            ("19 digits 6304000000000000018", "19 digits [REDACTED]"),
+            ("card 4111 1111 1111 1111 12/25", "card [REDACTED] 12/25"),
+            ("on 2024-01-15 4111-1111-1111-1111", "on 2024-01-15 [REDACTED]"),
+            ("7 4111-1111-1111-1111", "7 [REDACTED]"),
+            ("4111111111111111,5500005555555559", "[REDACTED],[REDACTED]"),
+        ]);
+        unchanged(&[
+            // A 16-digit order id that fails the Luhn check.
+            "order 4111111111111112",
+            "order 4111 1111 1111 1112",
+            "too long 41111111111111111111",
+            "too short 411111111111",
+            "glued x4111111111111111 4111111111111111x",
+            "leading zero 0000000000000000",
+            "small groups 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+            "mixed 4111-1111 1111-1111",
+            "2024-01-15T12:30:45.123Z",
+        ]);
+    }
+
+    #[test]
+    fn url_passwords_and_secret_query_parameters() {
+        check(&[
+            ("postgres://app:s3cr3t@db:5432/orders", "postgres://app:[REDACTED]@db:5432/orders"),
+            ("redis://:s3cr3t@cache", "redis://:[REDACTED]@cache"),
+            ("amqp://u:p@ss@mq/vh", "amqp://u:[REDACTED]@mq/vh"),
+            (
+                "GET https://s3/b/o?X-Amz-Credential=AK%2F1&X-Amz-Signature=abc&v=1 failed",
+                "GET https://s3/b/o?X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]&v=1 failed",
+            ),
+            ("see https://x/cb?code=abc#frag", "see https://x/cb?code=[REDACTED]#frag"),
+        ]);
+        unchanged(&[
+            "https://ann@example.com/a?page=2",
+            "ssh://git@host:22/repo",
+            "http://host:8080/",
+            "://",
+        ]);
+    }
+
+    #[test]
+    fn spans_merge_and_text_between_them_is_kept() {
+        assert_eq!(redacted("abcdef", vec![3..5, 0..1, 1..2, 4..6]), "[REDACTED]c[REDACTED]");
+        assert_eq!(redacted("a=", vec![2..2, 2..2]), "a=[REDACTED]");
+        assert!(matches!(redacted("abc", Vec::new()), Cow::Borrowed("abc")));
+    }
+
+    #[test]
+    fn known_values_are_removed_everywhere() {
+        assert_eq!(
+            scrub_known("pin 4912, again 4912!", &["4912"]),
+            "pin [REDACTED], again [REDACTED]!"
+        );
+        assert_eq!(scrub_known("ab-cd", &["ab", "b-c"]), "[REDACTED]d");
+        assert_eq!(scrub_known("aaaa", &["aa"]), "[REDACTED]");
+        assert!(matches!(scrub_known("text", &["", "y"]), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn operator_patterns_replace_their_match_or_first_group() {
+        let mut patterns = Patterns::new();
+        patterns.add(r"ticket-(\d{6})").unwrap();
+        patterns.add(r"ghp_[A-Za-z0-9]{8}").unwrap();
+        patterns.add("x*").unwrap();
+        let error = patterns.add("(unclosed").unwrap_err();
+        assert_eq!(error.pattern, "(unclosed");
+        assert_eq!(error.reason, "error: unclosed group");
+        assert_eq!(patterns.len(), 3);
+        let scrubber = Scrubber::new(&super::super::is_sensitive_name, &patterns);
+        assert_eq!(
+            scrubber.scrub("ticket-123456 by ghp_abcdEFGH, password=p"),
+            "ticket-[REDACTED] by [REDACTED], password=[REDACTED]"
+        );
+        assert!(matches!(scrubber.scrub("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_name_policy_is_a_parameter() {
+        let names = |name: &str| name == "ticket";
+        let scrubber = Scrubber::new(&names, &NO_PATTERNS);
+        assert_eq!(scrubber.scrub("ticket=1 password=2"), "ticket=[REDACTED] password=2");
+    }
+
+    #[test]
+    fn basic_credentials_are_base64_of_a_colon_pair() {
+        assert!(is_basic_credential(b"dXNlcjpwYXNz")); // user:pass
+        assert!(is_basic_credential(b"YTpi")); // a:b
+        assert!(is_basic_credential(b"YTo=")); // a:
+        assert!(!is_basic_credential(b"cGFzc3dvcmQ=")); // password
+        assert!(!is_basic_credential(b"auth"));
+        assert!(!is_basic_credential(b"dXNlcjpwYXN"));
+    }
+
+    /// Standard base64 with padding, for planting `Basic` credentials.
+    fn base64(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    /// `digits` with the Luhn check digit appended (computed here independently).
+    fn with_check_digit(digits: &str) -> String {
+        let luhn = |number: &str| {
+            let sum: u32 = number
+                .bytes()
+                .rev()
+                .enumerate()
+                .map(|(i, b)| {
+                    let d = u32::from(b - b'0') * if i % 2 == 1 { 2 } else { 1 };
+                    if d > 9 {
+                        d - 9
+                    } else {
+                        d
+                    }
+                })
+                .sum();
+            sum.is_multiple_of(10)
+        };
+        (0..10).map(|d| format!("{digits}{d}")).find(|number| luhn(number)).unwrap()
+    }
+
+    /// Log-like text without a secret: words, numbers of up to 12 digits, pairs with ordinary
+    /// names, URLs without credentials, and look-alikes of secrets that are not secrets.
+    fn clean_fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z]{1,8}",
+            "[A-Z][a-z]{0,6}",
+            "[1-9][0-9]{0,11}",
+            "[a-z]{1,6}=[a-z0-9]{0,6}",
+            "[a-z]{1,6}: [a-z0-9 ]{0,6}",
+            prop::sample::select(
+                &[
+                    "GET /api/items 200",
+                    "took 35ms",
+                    "at 12:30:45.123Z on 2024-01-15",
+                    r#"{"user":"ann","n":2}"#,
+                    r#"Order { id: 7, note: "gift" }"#,
+                    "Basic plan selected",
+                    "Bearer",
+                    "AKIA",
+                    "eyJ alone",
+                    "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+                    "https://example.com/a?page=2&sort=asc",
+                    "ssh://git@example.com:22/repo",
+                    "order 4111111111111112",
+                    "A B J = :",
+                    "",
+                ][..]
+            )
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    /// A secret of each kind, with the part of it that must not survive.
+    fn planted_secret() -> impl Strategy<Value = (String, String)> {
+        let marker = "[QXZ]{6,12}";
+        let name = prop::sample::select(
+            &[
+                "password",
+                "passwd",
+                "secret",
+                "token",
+                "api_key",
+                "apiKey",
+                "client_secret",
+                "access_token",
+                "Authorization",
+                "refresh-token",
+                "db.password",
+                "session_id",
+            ][..],
+        );
+        prop_oneof![
+            (name, marker, 0..5_usize).prop_map(|(name, m, style)| {
+                let text = match style {
+                    0 => format!("{name}={m}"),
+                    1 => format!("{name} = {m}"),
+                    2 => format!("{name}: {m}"),
+                    3 => format!(r#""{name}":"{m}""#),
+                    _ => format!(r#"Creds {{ user: "ann", {name}: "{m}" }}"#),
+                };
+                (text, m)
+            }),
+            marker.prop_map(|m| (format!("Bearer {m}"), m)),
+            ("[a-z]{1,6}", marker).prop_map(|(user, m)| {
+                let credential = base64(format!("{user}:{m}").as_bytes());
+                (format!("Basic {credential}"), credential)
+            }),
+            ("[A-Za-z0-9_-]{2,12}", "[A-Za-z0-9_-]{1,12}", marker)
+                .prop_map(|(h, p, m)| { (format!("eyJ{h}.eyJ{p}.{m}"), m) }),
+            (prop::sample::select(&["AKIA", "ASIA"][..]), "[A-Z2-7]{16}")
+                .prop_map(|(prefix, id)| (format!("{prefix}{id}"), format!("{prefix}{id}"))),
+            marker.prop_map(|m| {
+                (format!("-----BEGIN RSA PRIVATE KEY-----\n{m}\n-----END RSA PRIVATE KEY-----"), m)
+            }),
+            ("[3-6][0-9]{14}", prop::sample::select(&["", " ", "-"][..])).prop_map(|(d, sep)| {
+                let card = with_check_digit(&d);
+                let grouped: Vec<&str> = (0..4).map(|i| &card[4 * i..4 * i + 4]).collect();
+                let text = grouped.join(sep);
+                (text.clone(), text)
+            }),
+            marker.prop_map(|m| (format!("postgres://app:{m}@db:5432/orders"), m)),
+        ]
+    }
+
+    /// What joins fragments: never a lone space or dash, which would join numbers into groups.
+    fn separator() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(&[", ", "; ", " | ", "\n", "\t"][..])
+    }
+
+    proptest::proptest! {
+        /// The SSE2 searches and the portable ones agree (the SSE2 survey may count a digit
+        /// twice, never fewer).
+        #[test]
+        fn the_fast_searches_agree_with_the_portable_ones(
+            text in prop::collection::vec(prop::sample::select(&b" aAbBJ:=;09x\xe2\n-"[..]), 0..80),
+            from in 0..90_usize,
+            cards: bool,
+        ) {
+            let (fast, portable) = (survey(&text), survey_words(&text));
+            prop_assert_eq!(fast.triggers, portable.triggers);
+            prop_assert!(fast.digits >= portable.digits);
+            prop_assert!(fast.digits <= 2 * portable.digits);
+            prop_assert_eq!(next_trigger(&text, from, cards), next_trigger_bytes(&text, from, cards));
+        }
+
+        #[test]
+        fn planted_secrets_never_survive_and_clean_text_is_borrowed(
+            clean in prop::collection::vec((clean_fragment(), separator()), 0..12),
+            secrets in prop::collection::vec((planted_secret(), separator(), any::<prop::sample::Index>()), 1..4),
+        ) {
+            let join = |parts: &[(String, &str)]| -> String {
+                parts.iter().flat_map(|(part, sep)| [part.as_str(), sep]).collect()
+            };
+            let text = join(&clean);
+            prop_assert!(matches!(scrub(&text), Cow::Borrowed(_)), "{text:?} -> {:?}", scrub(&text));
+
+            let mut parts = clean.clone();
+            for ((secret, _), sep, at) in &secrets {
+                parts.insert(at.index(parts.len() + 1), (secret.clone(), sep));
+            }
+            let text = join(&parts);
+            let out = scrub(&text);
+            for ((_, marker), _, _) in &secrets {
+                prop_assert!(!out.contains(marker.as_str()), "{marker:?} survived in {out:?}");
+            }
+        }
+    }
+}
