@@ -36,12 +36,13 @@ pub(crate) fn run(_: &Args) -> Result<u8, Error> {
 
     let _ = writeln!(out, "configuration, as init() resolves it from this environment:");
     let _ = writeln!(out, "  {settings}");
-    let set: Vec<String> = std::env::vars_os()
+    let mut set: Vec<String> = std::env::vars_os()
         .filter_map(|(k, v)| {
             let k = k.into_string().ok()?;
             k.starts_with("LOGFIX_").then(|| format!("{k}={}", v.to_string_lossy()))
         })
         .collect();
+    set.sort();
     if set.is_empty() {
         let _ = writeln!(
             out,

@@ -259,13 +259,13 @@ fn report(tally: &Tally, files: usize, top: usize) -> String {
         (Some(first), Some(last)) => last.minutes_since(first),
         _ => 1,
     };
-    let _ = write!(out, "\nerrors per minute: {errors} errors in {minutes} minutes");
+    let _ = write!(out, "\nerrors per minute: {errors} error lines over {minutes} min");
     if errors > 0 {
         let mut busiest: Vec<(&Timestamp, &u64)> = tally.errors_per_minute.iter().collect();
         busiest.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         busiest.truncate(top);
         busiest.sort();
-        let _ = writeln!(out, ", the busiest minutes:");
+        let _ = writeln!(out, "; the busiest minutes:");
         for (minute, n) in busiest {
             let _ = writeln!(out, "  {}  {n:>8}", minute.minute_label());
         }
