@@ -3,7 +3,7 @@
 use logfix_runtime::Level;
 use memchr::memmem::Finder;
 
-use crate::schema::{text, Record};
+use crate::schema::{text, Record, Schema};
 use crate::time::{parse_moment, Timestamp};
 
 /// The filter options. A line is kept when it matches every option given.
@@ -57,10 +57,7 @@ pub(crate) struct FieldMatch {
 impl Filter {
     /// Whether `record` matches every option.
     pub(crate) fn matches(&self, record: &Record<'_>) -> bool {
-        let ts = record.timestamp;
-        self.since.is_none_or(|since| ts >= since)
-            && self.until.is_none_or(|until| ts < until)
-            && self.level.is_none_or(|r| (r.min..=r.max).contains(&record.level))
+        self.may_match(record.timestamp, record.level)
             && self.event.as_ref().is_none_or(|e| *e == record.event)
             && self.component.as_ref().is_none_or(|c| covers(c, &record.component))
             && self
@@ -71,6 +68,22 @@ impl Filter {
                 .fields
                 .iter()
                 .all(|f| record.field(&f.key).is_some_and(|v| text(v) == f.value.as_str()))
+    }
+
+    /// Whether a line of this timestamp and level can match: the options that need no more.
+    pub(crate) fn may_match(&self, timestamp: Timestamp, level: Level) -> bool {
+        self.since.is_none_or(|since| timestamp >= since)
+            && self.until.is_none_or(|until| timestamp < until)
+            && self.level.is_none_or(|r| (r.min..=r.max).contains(&level))
+    }
+
+    /// Whether `line` cannot match, from what can be seen without parsing it: the value the
+    /// options look for is not in it, or its timestamp or level do not match.
+    pub(crate) fn rules_out(&self, line: &[u8], needle: Option<&Finder<'_>>) -> bool {
+        needle.is_some_and(|n| n.find(line).is_none())
+            || Schema::detect(line)
+                .header(line)
+                .is_some_and(|(ts, level)| !self.may_match(ts, level))
     }
 
     /// A byte string that every matching line contains as written, to skip the other lines
@@ -146,14 +159,11 @@ mod tests {
     fn keeps(filter: &Filter) -> bool {
         let record = Record::parse(LINE).unwrap();
         let kept = filter.matches(&record);
-        if kept {
-            if let Some(needle) = filter.needle() {
-                assert!(
-                    needle.find(LINE.as_bytes()).is_some(),
-                    "the needle must be in every kept line"
-                );
-            }
-        }
+        let needle = filter.needle();
+        assert!(
+            !kept || !filter.rules_out(LINE.as_bytes(), needle.as_ref()),
+            "a line that matches is never ruled out"
+        );
         kept
     }
 

@@ -138,7 +138,7 @@ fn check(file: &LogFile, read: &AtomicU64, keep: usize) -> Report {
         let verdict = if line.terminated {
             match core::str::from_utf8(line.bytes) {
                 Ok(text) => {
-                    let schema = Schema::detect(text);
+                    let schema = Schema::detect(line.bytes);
                     schema.validate(text).map(|()| schema)
                 }
                 Err(e) => Err(Invalid::NotUtf8 { valid_up_to: e.valid_up_to() }),

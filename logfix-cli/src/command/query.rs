@@ -151,7 +151,7 @@ fn matches(
                 break;
             }
         };
-        if needle.is_some_and(|n| n.find(line.bytes).is_none()) {
+        if filter.rules_out(line.bytes, needle) {
             continue;
         }
         let record = core::str::from_utf8(line.bytes)

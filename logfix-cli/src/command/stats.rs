@@ -216,7 +216,7 @@ fn count(
             Ok(None) => return (tally, None),
             Err(e) => return (tally, Some(e)),
         };
-        if needle.is_some_and(|n| n.find(line.bytes).is_none()) {
+        if args.filter.rules_out(line.bytes, needle) {
             continue;
         }
         let Some(record) =

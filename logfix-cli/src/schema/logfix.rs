@@ -61,6 +61,17 @@ pub(super) fn record(line: &str) -> Result<Record<'_>, Invalid> {
     Ok(Record { schema: Schema::Logfix, timestamp, level, component, event, message, fields })
 }
 
+/// The timestamp and level from the start of a line as logfix writes it:
+/// `{"timestamp":"2026-11-28T04:39:13.123456Z","level":"info",`.
+pub(super) fn header(line: &[u8]) -> Option<(Timestamp, Level)> {
+    let rest = line.strip_prefix(br#"{"timestamp":""#)?;
+    let (timestamp, rest) = rest.split_at_checked(27)?;
+    let timestamp = Timestamp::parse_line_format(core::str::from_utf8(timestamp).ok()?)?;
+    let rest = rest.strip_prefix(br#"","level":""#)?;
+    let level = rest.get(..memchr::memchr(b'"', rest)?)?;
+    Some((timestamp, parse_level(core::str::from_utf8(level).ok()?)?))
+}
+
 /// The five mandatory fields, checked.
 struct Header<'a> {
     timestamp: Timestamp,
@@ -377,6 +388,23 @@ mod tests {
             validate(&format!("{VALID}\r")).unwrap_err(),
             Invalid::LineBreak { column: VALID.len() + 1 }
         );
+    }
+
+    #[test]
+    fn reads_the_header_where_logfix_writes_it() {
+        let record = record(VALID).unwrap();
+        assert_eq!(header(VALID.as_bytes()), Some((record.timestamp, record.level)));
+        for other in [
+            VALID.replace("\"info\"", "\"\\u0069nfo\""),
+            VALID.replace("{\"timestamp\"", "{ \"timestamp\""),
+            VALID.replace(
+                "\"level\":\"info\",\"component\":\"auth\"",
+                "\"component\":\"auth\",\"level\":\"info\"",
+            ),
+            VALID.replace(".123456Z", ".123456"),
+        ] {
+            assert_eq!(header(other.as_bytes()), None, "{other}");
+        }
     }
 
     #[test]

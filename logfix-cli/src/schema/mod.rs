@@ -30,7 +30,7 @@ impl Schema {
 
     /// The schema `line` is written in. A line that follows none is read as a logfix line, so
     /// that it gets the logfix schema's account of what is wrong with it.
-    pub(crate) fn detect(_line: &str) -> Schema {
+    pub(crate) fn detect(_line: &[u8]) -> Schema {
         Schema::Logfix
     }
 
@@ -54,6 +54,15 @@ impl Schema {
     pub(crate) fn record(self, line: &str) -> Result<Record<'_>, Invalid> {
         match self {
             Schema::Logfix => logfix::record(line),
+        }
+    }
+
+    /// The timestamp and level of `line`, read from where the schema's writer puts them without
+    /// parsing the rest: for skipping lines that cannot match. `None` when the line does not
+    /// start that way; [`Schema::record`] then decides.
+    pub(crate) fn header(self, line: &[u8]) -> Option<(Timestamp, Level)> {
+        match self {
+            Schema::Logfix => logfix::header(line),
         }
     }
 
@@ -88,7 +97,7 @@ pub(crate) struct Record<'a> {
 impl<'a> Record<'a> {
     /// Reads `line` in the schema it is written in.
     pub(crate) fn parse(line: &'a str) -> Result<Record<'a>, Invalid> {
-        Schema::detect(line).record(line)
+        Schema::detect(line.as_bytes()).record(line)
     }
 
     /// The first value of `key`, as written.
