@@ -28,9 +28,10 @@ pub(crate) fn scan<T: Send>(
 ) -> Result<(), Error> {
     let workers =
         thread::available_parallelism().map_or(1, usize::from).clamp(1, files.len().max(1));
-    // Files handed out but not yet consumed: enough to keep every worker busy while the
-    // consumer waits for the oldest one.
-    let ahead = 2 * workers;
+    // Files handed out but not yet consumed: one per worker, and one result ready for the
+    // consumer. More would not be faster (when results wait, the consumer is the bottleneck)
+    // and would hold more of them: a query that keeps every line holds a file's worth each.
+    let ahead = workers + 1;
     let (job_tx, job_rx) = crossbeam_channel::unbounded::<usize>();
     let (done_tx, done_rx) = crossbeam_channel::unbounded::<(usize, T)>();
     let (work, read) = (&work, &progress.read);
