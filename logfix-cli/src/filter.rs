@@ -40,6 +40,16 @@ pub(crate) struct Filter {
     pub(crate) fields: Vec<FieldMatch>,
 }
 
+/// What a filter makes of a line.
+pub(crate) enum Selected<'a> {
+    /// It matches.
+    Yes(Record<'a>),
+    /// It does not.
+    No,
+    /// It is not a valid line (only said of lines that could have matched).
+    Invalid,
+}
+
 /// An inclusive range of levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct LevelRange {
@@ -68,6 +78,18 @@ impl Filter {
                 .fields
                 .iter()
                 .all(|f| record.field(&f.key).is_some_and(|v| text(v) == f.value.as_str()))
+    }
+
+    /// Whether `line` matches, parsing it only if [`Filter::rules_out`] cannot tell.
+    pub(crate) fn select<'a>(&self, line: &'a [u8], needle: Option<&Finder<'_>>) -> Selected<'a> {
+        if self.rules_out(line, needle) {
+            return Selected::No;
+        }
+        match core::str::from_utf8(line).ok().and_then(|text| Record::parse(text).ok()) {
+            Some(record) if self.matches(&record) => Selected::Yes(record),
+            Some(_) => Selected::No,
+            None => Selected::Invalid,
+        }
     }
 
     /// Whether a line of this timestamp and level can match: the options that need no more.

@@ -151,12 +151,6 @@ impl<'a> Lines<'a> {
         Ok(Lines { path, gzip, reader, buf: Vec::with_capacity(1024), number: 0 })
     }
 
-    /// The file actually read: `path`, or `path.gz` if `path` was compressed and deleted since
-    /// it was found.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The next line, or `None` at the end of the file.
     ///
     /// # Errors
@@ -180,6 +174,24 @@ impl<'a> Lines<'a> {
             if terminated { self.buf.split_last().map_or(&[][..], |(_, b)| b) } else { &self.buf };
         Ok(Some(Line { number: self.number, bytes, terminated }))
     }
+}
+
+/// Calls `line` on every line of `path`, as [`Lines`] reads them.
+///
+/// # Errors
+///
+/// Those of [`Lines::open`] and [`Lines::next_line`]: the lines before the error were handed
+/// over.
+pub(crate) fn each_line(
+    path: &Path,
+    progress: &AtomicU64,
+    mut line: impl FnMut(Line<'_>),
+) -> Result<(), Error> {
+    let mut lines = Lines::open(path, progress)?;
+    while let Some(next) = lines.next_line()? {
+        line(next);
+    }
+    Ok(())
 }
 
 /// Opens `path`; if it is gone and `path.gz` exists, the compressor finished with it since it was

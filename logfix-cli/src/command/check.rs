@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicU64;
 use crate::error::{warn, Error, ERROR, PROBLEM, SUCCESS};
 use crate::scan::{scan, Progress};
 use crate::schema::{Invalid, Schema};
-use crate::source::{self, FileName, Lines, LogFile};
+use crate::source::{self, FileName, LogFile};
 
 /// Check that every line follows the logfix schema (rotated and .gz files included).
 ///
@@ -45,8 +45,6 @@ struct Report {
     examples: Vec<(u64, Invalid)>,
     /// Why the file could not be read to its end.
     error: Option<Error>,
-    /// The file actually read (`X.gz` if `X` was compressed meanwhile).
-    path: Option<PathBuf>,
 }
 
 pub(crate) fn run(args: &Args) -> Result<u8, Error> {
@@ -60,10 +58,9 @@ pub(crate) fn run(args: &Args) -> Result<u8, Error> {
         &progress,
         |file, read| check(file, read, args.show),
         |file, report| {
-            let path = report.path.as_ref().unwrap_or(&file.path);
             for (line, reason) in &report.examples {
                 if total.examples.len() < args.show {
-                    writeln!(out, "{}:{line}: {reason}", path.display())?;
+                    writeln!(out, "{}:{line}: {reason}", file.path.display())?;
                     total.examples.push((*line, reason.clone()));
                 }
             }
@@ -117,23 +114,7 @@ pub(crate) fn run(args: &Args) -> Result<u8, Error> {
 /// Checks every line of `file`, keeping the first `keep` invalid ones.
 fn check(file: &LogFile, read: &AtomicU64, keep: usize) -> Report {
     let mut report = Report::default();
-    let mut lines = match Lines::open(&file.path, read) {
-        Ok(lines) => lines,
-        Err(e) => {
-            report.error = Some(e);
-            return report;
-        }
-    };
-    report.path = Some(lines.path().to_owned());
-    loop {
-        let line = match lines.next_line() {
-            Ok(Some(line)) => line,
-            Ok(None) => break,
-            Err(e) => {
-                report.error = Some(e);
-                break;
-            }
-        };
+    let result = source::each_line(&file.path, read, |line| {
         report.lines += 1;
         let verdict = if line.terminated {
             match core::str::from_utf8(line.bytes) {
@@ -160,6 +141,7 @@ fn check(file: &LogFile, read: &AtomicU64, keep: usize) -> Report {
                 }
             }
         }
-    }
+    });
+    report.error = result.err();
     report
 }

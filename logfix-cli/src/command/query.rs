@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicU64;
 use memchr::memmem::Finder;
 
 use crate::error::{warn, Error, ERROR, SUCCESS};
-use crate::filter::Filter;
+use crate::filter::{Filter, Selected};
 use crate::merge::{Merge, Stamped, QUERY_WINDOW};
 use crate::output::{Output, OutputArgs};
 use crate::scan::{scan, Progress};
@@ -126,8 +126,7 @@ fn first_timestamp(file: &LogFile) -> Result<Timestamp, Error> {
     Ok(first.unwrap_or(Timestamp::MIN))
 }
 
-/// The lines of `file` that `filter` keeps, sorted by timestamp. Lines without `needle` are
-/// not parsed.
+/// The lines of `file` that `filter` keeps, sorted by timestamp.
 fn matches(
     file: &LogFile,
     read: &AtomicU64,
@@ -135,36 +134,13 @@ fn matches(
     needle: Option<&Finder<'_>>,
 ) -> Matches {
     let mut found = Matches { lines: Vec::new(), skipped: 0, error: None };
-    let mut lines = match Lines::open(&file.path, read) {
-        Ok(lines) => lines,
-        Err(e) => {
-            found.error = Some(e);
-            return found;
-        }
-    };
-    loop {
-        let line = match lines.next_line() {
-            Ok(Some(line)) => line,
-            Ok(None) => break,
-            Err(e) => {
-                found.error = Some(e);
-                break;
-            }
-        };
-        if filter.rules_out(line.bytes, needle) {
-            continue;
-        }
-        let record = core::str::from_utf8(line.bytes)
-            .map_err(|_| ())
-            .and_then(|text| Record::parse(text).map_err(|_| ()));
-        match record {
-            Ok(record) if filter.matches(&record) => {
-                found.lines.push((record.timestamp, line.bytes.into()));
-            }
-            Ok(_) => {}
-            Err(()) => found.skipped += 1,
-        }
-    }
+    let result =
+        source::each_line(&file.path, read, |line| match filter.select(line.bytes, needle) {
+            Selected::Yes(record) => found.lines.push((record.timestamp, line.bytes.into())),
+            Selected::No => {}
+            Selected::Invalid => found.skipped += 1,
+        });
+    found.error = result.err();
     // Stable: lines with the same timestamp keep the file's order.
     found.lines.sort_by_key(|(ts, _)| *ts);
     found

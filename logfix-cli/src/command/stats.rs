@@ -11,11 +11,11 @@ use logfix_runtime::Level;
 use memchr::memmem::Finder;
 
 use crate::error::{warn, Error, ERROR, SUCCESS};
-use crate::filter::Filter;
+use crate::filter::{Filter, Selected};
 use crate::output::bytes;
 use crate::scan::{scan, Progress};
 use crate::schema::Record;
-use crate::source::{self, FileName, Lines, LogFile};
+use crate::source::{self, FileName, LogFile};
 use crate::time::Timestamp;
 
 /// Summarise a log: lines and bytes by level, component and event, errors per minute, and the
@@ -204,32 +204,17 @@ fn count(
     needle: Option<&Finder<'_>>,
 ) -> (Tally, Option<Error>) {
     let mut tally = Tally::default();
-    let mut lines = match Lines::open(&file.path, read) {
-        Ok(lines) => lines,
-        Err(e) => return (tally, Some(e)),
-    };
-    let path = lines.path().to_owned();
     let mut name = String::new();
-    loop {
-        let line = match lines.next_line() {
-            Ok(Some(line)) => line,
-            Ok(None) => return (tally, None),
-            Err(e) => return (tally, Some(e)),
-        };
-        if args.filter.rules_out(line.bytes, needle) {
-            continue;
-        }
-        let Some(record) =
-            core::str::from_utf8(line.bytes).ok().and_then(|t| Record::parse(t).ok())
-        else {
-            tally.skipped += 1;
-            continue;
-        };
-        if args.filter.matches(&record) {
-            let size = u64::try_from(line.bytes.len()).unwrap_or(u64::MAX) + 1;
-            tally.count(&record, size, args.top, &mut name, (&path, line.number));
-        }
-    }
+    let result =
+        source::each_line(&file.path, read, |line| match args.filter.select(line.bytes, needle) {
+            Selected::Yes(record) => {
+                let size = u64::try_from(line.bytes.len()).unwrap_or(u64::MAX) + 1;
+                tally.count(&record, size, args.top, &mut name, (&file.path, line.number));
+            }
+            Selected::No => {}
+            Selected::Invalid => tally.skipped += 1,
+        });
+    (tally, result.err())
 }
 
 /// The report, as text.

@@ -8,10 +8,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::error::{warn, Error, SUCCESS};
-use crate::filter::Filter;
+use crate::filter::{Filter, Selected};
 use crate::merge::Reorder;
 use crate::output::{Output, OutputArgs};
-use crate::schema::Record;
 use crate::source::FileName;
 use crate::time::Timestamp;
 
@@ -69,9 +68,9 @@ pub(crate) fn run(args: &Args) -> Result<u8, Error> {
         }
         warn(format_args!("waiting for {} to appear", follower.path.display()));
     }
-    let keep = |line: &[u8]| -> Option<Timestamp> {
-        let record = Record::parse(core::str::from_utf8(line).ok()?).ok()?;
-        args.filter.matches(&record).then_some(record.timestamp)
+    let keep = |line: &[u8]| match args.filter.select(line, None) {
+        Selected::Yes(record) => Some(record.timestamp),
+        Selected::No | Selected::Invalid => None,
     };
 
     let mut last: VecDeque<(Timestamp, Box<[u8]>)> = VecDeque::with_capacity(args.lines);

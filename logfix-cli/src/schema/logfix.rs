@@ -6,7 +6,7 @@
 //! invalid lines. By hand because a generic validator builds a `serde_json::Value` per line and
 //! walks the schema over it, which costs several times the parse itself.
 
-use core::cell::Cell;
+use core::cell::{Cell, RefCell};
 use core::fmt;
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -31,17 +31,18 @@ pub(super) fn validate(line: &str) -> Result<(), Invalid> {
         return Err(Invalid::Empty);
     }
     let duplicate = Cell::new(None);
+    let top = RefCell::new(TopLevel::default());
     let mut de = serde_json::Deserializer::from_str(line);
-    let parsed = de.deserialize_any(TopLevel { duplicate: &duplicate });
-    if let Some(pointer) = duplicate.take() {
-        return Err(Invalid::DuplicateKey { pointer });
+    let shape = Strict { duplicate: &duplicate, top: Some(&top) }.deserialize(&mut de);
+    if let Some(key) = duplicate.take() {
+        return Err(Invalid::DuplicateKey { key });
     }
-    let parsed = parsed.map_err(|e| Invalid::Json(e.to_string()))?;
+    let shape = shape.map_err(|e| Invalid::Json(e.to_string()))?;
     de.end().map_err(|e| Invalid::Json(e.to_string()))?;
-    let (first_keys, values) = match parsed {
-        Parsed::Object { first_keys, values } => (first_keys, values),
-        Parsed::Other(found) => return Err(Invalid::NotAnObject { found }),
-    };
+    let TopLevel { object, first_keys, values } = top.into_inner();
+    if !object {
+        return Err(Invalid::NotAnObject { found: shape.kind() });
+    }
     Header::check(values)?;
     for (position, (expected, found)) in MANDATORY_KEYS.into_iter().zip(first_keys).enumerate() {
         if expected != found {
@@ -139,86 +140,41 @@ impl<'a> Shape<'a> {
     }
 }
 
-/// The top level of a line as [`validate`] reads it.
-enum Parsed<'de> {
-    /// An object: its first five keys, and the values of the mandatory keys.
-    Object { first_keys: Vec<Cow<'de, str>>, values: [Option<Shape<'de>>; 5] },
-    /// Something else, e.g. "an array".
-    Other(&'static str),
-}
-
-/// The visitor of the top level: like [`Strict`], and keeps what the schema checks.
-struct TopLevel<'s> {
-    duplicate: &'s Cell<Option<String>>,
-}
-
-impl<'de> Visitor<'de> for TopLevel<'_> {
-    type Value = Parsed<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed<'de>, A::Error> {
-        let mut keys = KeySet::default();
-        let mut first_keys = Vec::with_capacity(MANDATORY_KEYS.len());
-        let mut values = [None, None, None, None, None];
-        while let Some(Key(key)) = map.next_key()? {
-            keys.insert(&key, Pointer::Root, self.duplicate)?;
-            let seed =
-                Strict { duplicate: self.duplicate, pointer: Pointer::Key(&Pointer::Root, &key) };
-            let shape = map.next_value_seed(seed)?;
-            if let Some(i) = MANDATORY_KEYS.iter().position(|k| *k == key) {
-                if let Some(slot) = values.get_mut(i) {
-                    *slot = Some(shape);
-                }
-            }
-            if first_keys.len() < MANDATORY_KEYS.len() {
-                first_keys.push(key.clone());
-            }
-            keys.push(key);
+impl Shape<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Shape::Str(_) => "a string",
+            Shape::Other(kind) => kind,
         }
-        Ok(Parsed::Object { first_keys, values })
     }
+}
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Parsed<'de>, A::Error> {
-        Strict { duplicate: self.duplicate, pointer: Pointer::Root }.visit_seq(seq)?;
-        Ok(Parsed::Other("an array"))
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Parsed<'de>, E> {
-        Ok(Parsed::Other("a boolean"))
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Parsed<'de>, E> {
-        Ok(Parsed::Other("a number"))
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Parsed<'de>, E> {
-        Ok(Parsed::Other("a number"))
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Parsed<'de>, E> {
-        Ok(Parsed::Other("a number"))
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Parsed<'de>, E> {
-        Ok(Parsed::Other("a string"))
-    }
-
-    fn visit_unit<E>(self) -> Result<Parsed<'de>, E> {
-        Ok(Parsed::Other("null"))
-    }
+/// What [`validate`] gathers at the top level of a line.
+#[derive(Default)]
+struct TopLevel<'de> {
+    /// Whether it is an object.
+    object: bool,
+    /// Its first five keys.
+    first_keys: Vec<Cow<'de, str>>,
+    /// The values of [`MANDATORY_KEYS`].
+    values: [Option<Shape<'de>>; 5],
 }
 
 /// Visits any value to its end, as `serde_json::Value` would be built from it (numbers in range,
-/// strings with valid escapes), and fails on the first object that repeats a key.
-struct Strict<'s, 'p> {
+/// strings with valid escapes), and fails on the first object that repeats a key. At the top
+/// level (`top`), it also gathers what the schema checks.
+struct Strict<'s, 'de> {
     duplicate: &'s Cell<Option<String>>,
-    pointer: Pointer<'p>,
+    top: Option<&'s RefCell<TopLevel<'de>>>,
 }
 
-impl<'de> DeserializeSeed<'de> for Strict<'_, '_> {
+impl<'s, 'de> Strict<'s, 'de> {
+    fn nested(&self) -> Strict<'s, 'de> {
+        Strict { duplicate: self.duplicate, top: None }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Strict<'_, 'de> {
     type Value = Shape<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Shape<'de>, D::Error> {
@@ -226,7 +182,7 @@ impl<'de> DeserializeSeed<'de> for Strict<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for Strict<'_, '_> {
+impl<'de> Visitor<'de> for Strict<'_, 'de> {
     type Value = Shape<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -262,23 +218,30 @@ impl<'de> Visitor<'de> for Strict<'_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<'de>, A::Error> {
-        let mut index = 0;
-        loop {
-            let pointer = Pointer::Index(&self.pointer, index);
-            if seq.next_element_seed(Strict { duplicate: self.duplicate, pointer })?.is_none() {
-                return Ok(Shape::Other("an array"));
-            }
-            index += 1;
-        }
+        while seq.next_element_seed(self.nested())?.is_some() {}
+        Ok(Shape::Other("an array"))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
         let mut keys = KeySet::default();
         while let Some(Key(key)) = map.next_key()? {
-            keys.insert(&key, self.pointer, self.duplicate)?;
-            let pointer = Pointer::Key(&self.pointer, &key);
-            map.next_value_seed(Strict { duplicate: self.duplicate, pointer })?;
+            keys.check(&key, self.duplicate)?;
+            let shape = map.next_value_seed(self.nested())?;
+            if let Some(top) = self.top {
+                let mut top = top.borrow_mut();
+                if let Some(i) = MANDATORY_KEYS.iter().position(|k| *k == key) {
+                    if let Some(slot) = top.values.get_mut(i) {
+                        *slot = Some(shape);
+                    }
+                }
+                if top.first_keys.len() < MANDATORY_KEYS.len() {
+                    top.first_keys.push(key.clone());
+                }
+            }
             keys.push(key);
+        }
+        if let Some(top) = self.top {
+            top.borrow_mut().object = true;
         }
         Ok(Shape::Other("an object"))
     }
@@ -295,49 +258,21 @@ struct KeySet<'de> {
 impl<'de> KeySet<'de> {
     const FEW: usize = 32;
 
-    /// Fails, recording where, if `key` was seen already in the object at `parent`.
-    fn insert<E: de::Error>(
-        &self,
-        key: &str,
-        parent: Pointer<'_>,
-        duplicate: &Cell<Option<String>>,
-    ) -> Result<(), E> {
+    /// Fails, recording the key in `duplicate`, if `key` was seen already.
+    fn check<E: de::Error>(&self, key: &str, duplicate: &Cell<Option<String>>) -> Result<(), E> {
         if self.few.iter().any(|k| k == key) || self.many.contains(key) {
-            let pointer = Pointer::Key(&parent, key).to_string();
-            let message = format!("duplicate key `{pointer}`");
-            duplicate.set(Some(pointer));
-            return Err(E::custom(message));
+            duplicate.set(Some(key.to_owned()));
+            return Err(E::custom(format!("duplicate key `{key}`")));
         }
         Ok(())
     }
 
-    /// Remembers `key`, which [`KeySet::insert`] accepted.
+    /// Remembers `key`, which [`KeySet::check`] accepted.
     fn push(&mut self, key: Cow<'de, str>) {
         if self.few.len() < Self::FEW {
             self.few.push(key);
         } else {
             self.many.insert(key);
-        }
-    }
-}
-
-/// Where a value sits in the line, as a chain of parents, rendered as a JSON pointer on error.
-#[derive(Clone, Copy)]
-enum Pointer<'a> {
-    Root,
-    Key(&'a Pointer<'a>, &'a str),
-    Index(&'a Pointer<'a>, usize),
-}
-
-impl fmt::Display for Pointer<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Pointer::Root => Ok(()),
-            // RFC 6901 escapes.
-            Pointer::Key(parent, key) => {
-                write!(f, "{parent}/{}", key.replace('~', "~0").replace('/', "~1"))
-            }
-            Pointer::Index(parent, index) => write!(f, "{parent}/{index}"),
         }
     }
 }
@@ -358,11 +293,9 @@ mod tests {
         let cases: &[(&str, Invalid)] = &[
             ("", Invalid::Empty),
             ("[1,2]", Invalid::NotAnObject { found: "an array" }),
-            (
-                r#"{"a":{"b":[{"c":1,"c":2}]}}"#,
-                Invalid::DuplicateKey { pointer: "/a/b/0/c".into() },
-            ),
-            (r#"{"a/b":1,"a/b":2}"#, Invalid::DuplicateKey { pointer: "/a~1b".into() }),
+            (r#"{"a":{"b":[{"c":1,"c":2}]}}"#, Invalid::DuplicateKey { key: "c".into() }),
+            (r#"{"a":1,"\u0061":2}"#, Invalid::DuplicateKey { key: "a".into() }),
+            ("1", Invalid::NotAnObject { found: "a number" }),
             ("{}", Invalid::Missing { key: "timestamp" }),
         ];
         for (line, expected) in cases {
@@ -411,6 +344,6 @@ mod tests {
     fn many_keys_are_checked_for_duplicates_too() {
         let keys: Vec<String> = (0..100).map(|i| format!(r#""k{i}":{i}"#)).collect();
         let line = VALID.replace('}', &format!(",{},\"k99\":0}}", keys.join(",")));
-        assert_eq!(validate(&line).unwrap_err(), Invalid::DuplicateKey { pointer: "/k99".into() });
+        assert_eq!(validate(&line).unwrap_err(), Invalid::DuplicateKey { key: "k99".into() });
     }
 }

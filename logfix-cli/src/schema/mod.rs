@@ -147,9 +147,9 @@ pub(crate) enum Invalid {
     NotAnObject {
         found: &'static str,
     },
-    /// A JSON pointer to the repeated key.
+    /// The repeated key, at any depth.
     DuplicateKey {
-        pointer: String,
+        key: String,
     },
     Missing {
         key: &'static str,
@@ -192,8 +192,8 @@ impl fmt::Display for Invalid {
             }
             Invalid::Json(e) => write!(f, "not valid JSON: {e}"),
             Invalid::NotAnObject { found } => write!(f, "expected a JSON object, found {found}"),
-            Invalid::DuplicateKey { pointer } => {
-                write!(f, "duplicate key `{pointer}`: no key may appear twice in an object")
+            Invalid::DuplicateKey { key } => {
+                write!(f, "duplicate key `{key}`: no key may appear twice in an object")
             }
             Invalid::Missing { key } => write!(f, "`{key}` is missing"),
             Invalid::WrongType { key, expected, found } => {
