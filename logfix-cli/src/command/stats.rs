@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 
 use logfix_runtime::Level;
@@ -88,17 +88,13 @@ struct Tally {
     errors_per_minute: HashMap<Timestamp, u64>,
     /// The largest lines, largest first, at most `--top`.
     largest: Vec<Largest>,
+    /// Where each line's `component.event` is written, to look it up without allocating.
+    name: String,
 }
 
 impl Tally {
-    fn count(
-        &mut self,
-        record: &Record<'_>,
-        size: u64,
-        top: usize,
-        name: &mut String,
-        at: (&PathBuf, u64),
-    ) {
+    /// Counts a line of `size` bytes (newline included), line `line` of `path`.
+    fn count(&mut self, record: &Record<'_>, size: u64, top: usize, (path, line): (&Path, u64)) {
         self.total.add(size);
         self.first = Some(self.first.map_or(record.timestamp, |t| t.min(record.timestamp)));
         self.last = Some(self.last.map_or(record.timestamp, |t| t.max(record.timestamp)));
@@ -106,19 +102,18 @@ impl Tally {
             level.add(size);
         }
         add(&mut self.components, &record.component, size);
-        name.clear();
-        let _ = write!(name, "{}.{}", record.component, record.event);
-        add(&mut self.events, name, size);
+        self.name.clear();
+        let _ = write!(self.name, "{}.{}", record.component, record.event);
+        add(&mut self.events, &self.name, size);
         if record.level == Level::Error {
             *self.errors_per_minute.entry(record.timestamp.minute()).or_default() += 1;
         }
         if self.largest.len() < top || self.largest.last().is_some_and(|l| l.bytes < size) {
-            let (path, line) = at;
             let largest = Largest {
                 bytes: size,
                 timestamp: record.timestamp,
-                name: name.clone(),
-                path: path.clone(),
+                name: self.name.clone(),
+                path: path.to_owned(),
                 line,
             };
             self.keep_largest(largest, top);
@@ -204,12 +199,11 @@ fn count(
     needle: Option<&Finder<'_>>,
 ) -> (Tally, Option<Error>) {
     let mut tally = Tally::default();
-    let mut name = String::new();
     let result =
         source::each_line(&file.path, read, |line| match args.filter.select(line.bytes, needle) {
             Selected::Yes(record) => {
                 let size = u64::try_from(line.bytes.len()).unwrap_or(u64::MAX) + 1;
-                tally.count(&record, size, args.top, &mut name, (&file.path, line.number));
+                tally.count(&record, size, args.top, (&file.path, line.number));
             }
             Selected::No => {}
             Selected::Invalid => tally.skipped += 1,
