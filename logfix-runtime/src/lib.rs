@@ -86,6 +86,26 @@ pub use guard::Guard;
 pub use metrics::{LevelCounts, MetricsSnapshot, MAX_COMPONENTS, OTHER_COMPONENTS};
 pub use render::Format;
 
+/// The directories the file sink tries, in order, for the settings `settings`: the configured
+/// one (`LOGFIX_DIR`, else [`DEFAULT_DIR`] under the working directory), then `logfix` under the
+/// system temp directory. The first that can be created and written is used; when none can,
+/// lines go to stderr. For tools that tell where lines would go (`logfix doctor`).
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::{log_directories, Config};
+///
+/// let (settings, _) = Config::new().dir("/srv/app/logs".into()).resolve();
+/// assert_eq!(
+///     log_directories(&settings),
+///     [std::path::PathBuf::from("/srv/app/logs"), std::env::temp_dir().join("logfix")],
+/// );
+/// ```
+#[must_use]
+pub fn log_directories(settings: &Settings) -> Vec<std::path::PathBuf> {
+    sink::dir::candidates(settings).into_iter().map(|d| d.path).collect()
+}
+
 #[cfg(feature = "macros")]
 pub use logfix_macros::logged;
 #[cfg(feature = "macros")]
