@@ -87,19 +87,19 @@ pub use metrics::{LevelCounts, MetricsSnapshot, MAX_COMPONENTS, OTHER_COMPONENTS
 pub use render::Format;
 
 /// The directories the file sink tries, in order, for the settings `settings`: the configured
-/// one (`LOGFIX_DIR`, else [`DEFAULT_DIR`] under the working directory), then `logfix` under the
-/// system temp directory. The first that can be created and written is used; when none can,
-/// lines go to stderr. For tools that tell where lines would go (`logfix doctor`).
+/// one (`LOGFIX_DIR`, else [`DEFAULT_DIR`] under the working directory), then `logfix-<uid>`
+/// under the system temp directory (private to the user). The first that can be created and
+/// written is used; when none can, lines go to stderr. For tools that tell where lines would go
+/// (`logfix doctor`).
 ///
 /// # Examples
 /// ```
 /// use logfix_runtime::{log_directories, Config};
 ///
 /// let (settings, _) = Config::new().dir("/srv/app/logs".into()).resolve();
-/// assert_eq!(
-///     log_directories(&settings),
-///     [std::path::PathBuf::from("/srv/app/logs"), std::env::temp_dir().join("logfix")],
-/// );
+/// let dirs = log_directories(&settings);
+/// assert_eq!(dirs[0], std::path::PathBuf::from("/srv/app/logs"));
+/// assert!(dirs[1].starts_with(std::env::temp_dir()));
 /// ```
 #[must_use]
 pub fn log_directories(settings: &Settings) -> Vec<std::path::PathBuf> {
