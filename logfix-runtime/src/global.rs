@@ -34,6 +34,7 @@ impl Config {
         let bridges = self.installs_bridges();
         let (logger, installed) = dispatch::install_global(|| self.build());
         if installed {
+            crate::redact::set_global(logger.settings());
             install_panic_hook();
             if bridges {
                 install_bridges(logger);
@@ -101,12 +102,14 @@ fn install_panic_hook() {
             .copied()
             .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
             .unwrap_or("(a panic payload that is not a string)");
+        // A panic message quotes whatever the code put in it, secrets included.
+        let message = crate::redact::global().scrub(message);
         let thread = std::thread::current();
         let thread_name = thread.name().unwrap_or("<unnamed>");
         let location = info.location().map(ToString::to_string).unwrap_or_default();
         dispatch::emit(
             &Notice::new(&notice::PANIC, format!("thread '{thread_name}' panicked: {message}"))
-                .field("panic_message", message)
+                .field("panic_message", &*message)
                 .field("location", location)
                 .field("thread", thread_name),
         );

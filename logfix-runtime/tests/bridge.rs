@@ -162,3 +162,52 @@ fn saying_the_bridges_are_installed_silences_the_warnings() {
     assert!(lines.iter().all(|l| l["event"] != "bridge_not_installed"), "{lines:?}");
     assert!(lines.iter().any(|l| l["message"] == "shown"));
 }
+
+/// Bridged fields are redacted by name (also numbers, also span fields, whatever the spelling)
+/// and the message and every text value are scrubbed by content.
+#[test]
+fn bridged_secrets_never_reach_a_line() {
+    let headers = [("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")];
+    let events = with_layer(|| {
+        capture(|| {
+            let span = tracing::info_span!("request", apiKey = "SPANSECRET1");
+            let _entered = span.enter();
+            tracing::info!(
+                password = "PWSECRET1",
+                pin = 4912,
+                token = %"TOKSECRET1",
+                headers = ?headers,
+                note = "user ann, password=NOTESECRET1",
+                "login with password=MSGSECRET1 for {}", "ann"
+            );
+            log::warn!(secret = "LOGSECRET1", url = "postgres://app:DBSECRET1@db/x"; "db down");
+        })
+    });
+    let text = events.lines().join("\n");
+    for marker in ["SECRET1", "4912", "eyJhbGci"] {
+        assert!(!text.contains(marker), "{marker} leaked: {text}");
+    }
+    assert_eq!(events[0]["password"], "[REDACTED]");
+    assert_eq!(events[0]["pin"], "[REDACTED]");
+    assert_eq!(events[0]["apiKey"], "[REDACTED]");
+    assert_eq!(events[0]["message"], "login with password=[REDACTED] for ann");
+    assert_eq!(events[1]["secret"], "[REDACTED]");
+}
+
+/// A bridged field named like an identifier the context has in force does not replace it:
+/// it is kept under `field.<key>`. Without that identifier in the context, it is written as is.
+#[test]
+fn the_contexts_identifiers_win_over_bridged_fields() {
+    let events = with_layer(|| {
+        capture(|| {
+            Context::new().request_id("req-1").scope(|| {
+                tracing::info!(request_id = "forged", user_id = 7, "inside");
+            });
+            tracing::info!(request_id = "own", "outside");
+        })
+    });
+    assert_eq!(events[0]["request_id"], "req-1");
+    assert_eq!(events[0]["field.request_id"], "forged");
+    assert_eq!(events[0]["user_id"], 7, "the context has no user_id");
+    assert_eq!(events[1]["request_id"], "own");
+}

@@ -151,7 +151,11 @@ fn child_panics() {
     let _guard = logfix_runtime::init();
     let worker = std::thread::Builder::new()
         .name("worker-7".into())
-        .spawn(|| panic!("the disk is on fire"))
+        .spawn(|| {
+            // A context field named like one of the notice's own: written once, the notice's.
+            let _ctx = logfix_runtime::Context::new().field("location", "rack-4").enter();
+            panic!("the disk is on fire, password=hunter2")
+        })
         .unwrap();
     assert!(worker.join().is_err());
 }
@@ -165,9 +169,13 @@ fn a_panic_is_written_as_an_error_event() {
     let panics = events(&lines, "panic");
     assert_eq!(panics.len(), 1);
     assert_eq!(panics[0]["level"], "error");
-    assert_eq!(panics[0]["panic_message"], "the disk is on fire");
+    assert_eq!(panics[0]["panic_message"], "the disk is on fire, password=[REDACTED]");
     assert_eq!(panics[0]["thread"], "worker-7");
     assert!(panics[0]["location"].as_str().unwrap().contains("init.rs"));
+    let raw = std::fs::read_to_string(dir.join("app.log")).unwrap();
+    let line = raw.lines().find(|l| l.contains(r#""event":"panic""#)).unwrap();
+    assert_eq!(line.matches(r#""location":"#).count(), 1, "no key twice: {line}");
+    assert!(!raw.contains("hunter2"), "the panic message is scrubbed");
     // The default hook still ran after ours.
     assert!(String::from_utf8_lossy(&out.stderr).contains("the disk is on fire"));
 }

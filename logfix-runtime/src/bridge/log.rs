@@ -50,6 +50,7 @@ impl log::Log for LogBridge {
         super::with_fields(|fields| {
             fields.message(*record.args());
             let _ = record.key_values().visit(&mut Visitor(fields));
+            fields.yield_to_context();
             let event = ForeignEvent {
                 level: level(record.level()),
                 component: record.target(),
@@ -70,7 +71,9 @@ struct Visitor<'a>(&'a mut Fields);
 impl<'kvs> VisitSource<'kvs> for Visitor<'_> {
     fn visit_pair(&mut self, key: Key<'kvs>, value: Value<'kvs>) -> Result<(), log::kv::Error> {
         let key = key.as_str();
-        if let Some(v) = value.to_u64() {
+        if crate::redact::global().is_sensitive(key) {
+            self.0.redacted(key);
+        } else if let Some(v) = value.to_u64() {
             self.0.event_field(key, FieldValue::U64(v));
         } else if let Some(v) = value.to_i64() {
             self.0.event_field(key, FieldValue::I64(v));

@@ -11,6 +11,12 @@
 //!
 //! A bridged event is collected into buffers that each thread reuses from one event to the
 //! next ([`Fields`]): no allocation per event once they have grown.
+//!
+//! Redaction applies as it is collected, by the global logger's policy ([`crate::redact`]): a
+//! field whose name is sensitive is written as `[REDACTED]` without its value being formatted,
+//! and the message and every text value lose the secrets the content scrubber finds. A field
+//! named like one of the context's identifiers while the context has it keeps its value under
+//! `field.<key>`: the context's identifiers are authoritative.
 
 #![cfg_attr(
     not(any(feature = "tracing", feature = "log")),
@@ -24,9 +30,14 @@ pub mod tracing;
 
 use core::cell::RefCell;
 use core::fmt::{self, Write as _};
+use core::hash::{BuildHasherDefault, Hasher};
 use core::ops::Range;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
-use crate::event::{FieldWriter, Level, MessageWriter, RESERVED_KEYS};
+use crate::context::Context;
+use crate::event::{FieldWriter, Level, MessageWriter, CONTEXT_KEYS, REDACTED, RESERVED_KEYS};
+use crate::redact;
 use crate::render::line::Line;
 use crate::render::sink::{self, Parts, Pretty};
 use crate::render::Record;
@@ -85,10 +96,25 @@ impl Fields {
         start..self.text.len()
     }
 
-    /// The message: `Display` of `args`.
+    /// The message: `Display` of `args`, scrubbed.
     pub(crate) fn message(&mut self, args: fmt::Arguments<'_>) {
         self.message.clear();
         let _ = self.message.write_fmt(args);
+        if let Cow::Owned(scrubbed) = redact::global().scrub(&self.message) {
+            self.message = scrubbed;
+        }
+    }
+
+    /// Scrubs the text at `range`, the last thing appended; returns where the result is.
+    fn scrubbed(&mut self, range: Range<usize>) -> Range<usize> {
+        let text = self.text.get(range.clone()).unwrap_or_default();
+        match redact::global().scrub(text) {
+            Cow::Borrowed(_) => range,
+            Cow::Owned(scrubbed) => {
+                self.text.truncate(range.start);
+                self.add_text(&[&scrubbed])
+            }
+        }
     }
 
     /// The target of a `log` record forwarded by tracing-log (its `log.target` field).
@@ -100,16 +126,45 @@ impl Fields {
         self.log_target.as_ref().map(|range| self.key(range))
     }
 
-    /// An event field with a string value.
+    /// An event field with a string value, scrubbed.
     pub(crate) fn str(&mut self, key: &str, value: &str) {
         let value = self.add_text(&[value]);
+        let value = self.scrubbed(value);
         self.event_field(key, FieldValue::Str(value));
     }
 
-    /// An event field with a formatted value.
+    /// An event field with a formatted value, scrubbed.
     pub(crate) fn fmt(&mut self, key: &str, value: fmt::Arguments<'_>) {
         let value = self.add_fmt(value);
+        let value = self.scrubbed(value);
         self.event_field(key, FieldValue::Str(value));
+    }
+
+    /// An event field whose name is sensitive: `[REDACTED]`, whatever its value.
+    pub(crate) fn redacted(&mut self, key: &str) {
+        let value = self.add_text(&[REDACTED]);
+        self.event_field(key, FieldValue::Str(value));
+    }
+
+    /// Moves the fields named like an identifier the context has in force to
+    /// `field.<key>`: the context's identifiers are authoritative.
+    pub(crate) fn yield_to_context(&mut self) {
+        if !self.items.iter().any(|(k, _)| CONTEXT_KEYS.contains(&self.key(k))) {
+            return;
+        }
+        Context::with_current(|context| {
+            let Some(context) = context else { return };
+            for i in 0..self.items.len() {
+                let Some((key, _)) = self.items.get(i) else { continue };
+                let name = self.key(key).to_owned();
+                if CONTEXT_KEYS.contains(&name.as_str()) && context.id(&name).is_some() {
+                    let moved = self.add_text(&["field.", &name]);
+                    if let Some(item) = self.items.get_mut(i) {
+                        item.0 = moved;
+                    }
+                }
+            }
+        });
     }
 
     /// An event field; a mandatory key is moved aside to `field.<key>`, and a repeated key
@@ -155,6 +210,51 @@ impl Fields {
             };
             self.items.push((key, value));
         }
+    }
+}
+
+/// Whether a field name known for the life of the program (a `tracing` field's) is sensitive,
+/// decided once per name and thread: the policy's answer costs hundreds of instructions, a
+/// look-up here a few dozen.
+pub(crate) fn is_sensitive_static(name: &'static str) -> bool {
+    thread_local! {
+        /// Answers by the name's address and length, and the policy they came from.
+        static KNOWN: RefCell<(usize, NameAnswers)> = RefCell::new((0, HashMap::default()));
+    }
+    let redaction = redact::global();
+    let ask = || redaction.is_sensitive(name);
+    KNOWN
+        .try_with(|known| {
+            let Ok(mut known) = known.try_borrow_mut() else { return ask() };
+            let policy = core::ptr::from_ref(redaction) as usize;
+            if known.0 != policy {
+                *known = (policy, HashMap::default());
+            }
+            *known.1.entry((name.as_ptr() as usize, name.len())).or_insert_with(ask)
+        })
+        .unwrap_or_else(|_| ask())
+}
+
+/// Answers of the name policy by a static name's address and length.
+type NameAnswers = HashMap<(usize, usize), bool, BuildHasherDefault<AddressHasher>>;
+
+/// Hashes an address (and a length): a multiply spreads its bits; nothing else is hashed.
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 

@@ -151,6 +151,7 @@ where
                     }
                 }
             }
+            fields.yield_to_context();
             let level = level(*meta.level());
             // A `log` record forwarded by tracing-log: its own target, and the directives for it.
             let (component, event) = match fields.log_target() {
@@ -180,47 +181,67 @@ impl Visitor<'_> {
     fn is_log_field(&self, field: &Field) -> bool {
         self.1 && field.name().starts_with("log.")
     }
+
+    /// A number or a boolean: no text to scrub, but a sensitive name still hides it (`pin = 1234`).
+    fn number(&mut self, field: &Field, value: FieldValue) {
+        if super::is_sensitive_static(field.name()) {
+            self.0.redacted(field.name());
+        } else {
+            self.0.event_field(field.name(), value);
+        }
+    }
 }
 
 impl Visit for Visitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             self.0.message(format_args!("{value}"));
-        } else if !self.is_log_field(field) {
+        } else if self.is_log_field(field) {
+            if field.name() == "log.target" {
+                self.0.set_log_target(value);
+            }
+        } else if super::is_sensitive_static(field.name()) {
+            self.0.redacted(field.name());
+        } else {
             self.0.str(field.name(), value);
-        } else if field.name() == "log.target" {
-            self.0.set_log_target(value);
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if field.name() == "message" {
             self.0.message(format_args!("{value:?}"));
-        } else if !self.is_log_field(field) {
+        } else if self.is_log_field(field) {
+        } else if super::is_sensitive_static(field.name()) {
+            self.0.redacted(field.name());
+        } else {
             self.0.fmt(field.name(), format_args!("{value:?}"));
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.event_field(field.name(), FieldValue::I64(value));
+        self.number(field, FieldValue::I64(value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         if !self.is_log_field(field) {
-            self.0.event_field(field.name(), FieldValue::U64(value));
+            self.number(field, FieldValue::U64(value));
         }
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.event_field(field.name(), FieldValue::F64(value));
+        self.number(field, FieldValue::F64(value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.event_field(field.name(), FieldValue::Bool(value));
+        self.number(field, FieldValue::Bool(value));
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.0.fmt(field.name(), format_args!("{}", ErrorChain(value)));
+        if super::is_sensitive_static(field.name()) {
+            self.0.redacted(field.name());
+        } else {
+            self.0.fmt(field.name(), format_args!("{}", ErrorChain(value)));
+        }
     }
 }
 

@@ -53,8 +53,10 @@ impl LogEvent for Notice {
 }
 
 impl Parts for Notice {
+    /// The notice's own fields: a context field of the same name is left out, so that no key
+    /// is written twice.
     fn has_field(&self, key: &str) -> bool {
-        self.meta.has_field(key)
+        self.fields.iter().any(|(k, _)| *k == key)
     }
 
     fn write_message(&self, w: &mut MessageWriter<'_>) {

@@ -39,11 +39,13 @@
 //! );
 //! ```
 
+mod policy;
 pub mod pseudonym;
 pub mod scrub;
 mod url;
 
 pub use logfix_core::sensitive::{Policy, MEASURE_WORDS, SENSITIVE_NAMES};
+pub(crate) use policy::{global, set_global};
 pub use url::{redact_query, URL_SECRET_PARAMETERS};
 
 /// Whether `name` (a field, header or query parameter name) suggests a secret, by the default
