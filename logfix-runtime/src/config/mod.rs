@@ -36,6 +36,8 @@ pub const DEFAULT_FILE_MODE: u32 = 0o640;
 pub const DEFAULT_FILE: &str = "app.log";
 /// Default log directory, relative to the working directory.
 pub const DEFAULT_DIR: &str = "logs";
+/// Default name of the audit trail's active file, in the log directory.
+pub const DEFAULT_AUDIT_FILE: &str = "audit.log";
 
 /// Where lines go besides the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +123,36 @@ pub struct Settings {
     pub retry_after: Duration,
     /// Colour in the pretty format: on a terminal, unless `NO_COLOR` is set.
     pub color: bool,
+    /// `LOGFIX_AUDIT_FILE`: the audit trail's file, in the application log's directory.
+    pub audit_file: String,
+    /// `LOGFIX_AUDIT_KEY`: keys the audit trail's chain (HMAC-SHA256); `None`: plain SHA-256.
+    pub audit_key: Option<AuditKey>,
+    /// `LOGFIX_AUDIT_MAX_AGE`: compressed audit files older than this are deleted; `None`
+    /// keeps them all.
+    pub audit_max_age: Option<Duration>,
+}
+
+/// The secret that keys the audit trail's chain (`LOGFIX_AUDIT_KEY`). It is never written
+/// anywhere: `Debug` and the settings' summary say only whether one is set.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditKey(Vec<u8>);
+
+impl AuditKey {
+    /// A key of these bytes (any length; 32 random bytes or more is what HMAC-SHA256 wants).
+    #[must_use]
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self(bytes.into())
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuditKey([REDACTED])")
+    }
 }
 
 impl Settings {
@@ -149,6 +181,9 @@ impl Settings {
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             retry_after: DEFAULT_RETRY_AFTER,
             color: false,
+            audit_file: DEFAULT_AUDIT_FILE.to_owned(),
+            audit_key: None,
+            audit_max_age: None,
         }
     }
 }
@@ -216,6 +251,9 @@ struct CodeSettings {
     queue_capacity: Option<usize>,
     flush_interval: Option<Duration>,
     retry_after: Option<Duration>,
+    audit_file: Option<String>,
+    audit_key: Option<AuditKey>,
+    audit_max_age: Option<Duration>,
 }
 
 macro_rules! setters {
@@ -294,6 +332,12 @@ impl Config {
         /// First wait before a log file that failed is tried again; doubled after each failure,
         /// up to 30 s. Code only: [`DEFAULT_RETRY_AFTER`] suits production.
         retry_after: Duration;
+        /// The audit trail's file name in the log directory (`LOGFIX_AUDIT_FILE`).
+        audit_file: String;
+        /// The key of the audit trail's chain (`LOGFIX_AUDIT_KEY`).
+        audit_key: AuditKey;
+        /// Age after which compressed audit files are deleted (`LOGFIX_AUDIT_MAX_AGE`).
+        audit_max_age: Duration;
     }
 
     /// Writes events at `level` and above from every component: shorthand for
@@ -348,13 +392,16 @@ impl Config {
             overflow,
             queue_capacity,
             flush_interval,
-            retry_after
+            retry_after,
+            audit_file
         );
         if code.dir.is_some() {
             s.dir = code.dir;
         }
         s.max_age = code.max_age.or(s.max_age);
         s.max_total_size = code.max_total_size.or(s.max_total_size);
+        s.audit_key = code.audit_key;
+        s.audit_max_age = code.audit_max_age;
 
         let level = s.filter.to_string();
         if let Some(v) =
@@ -451,6 +498,17 @@ impl Config {
         if let Some(v) = env.get("LOGFIX_FLUSH_INTERVAL", &interval, parse::duration) {
             s.flush_interval = v;
         }
+        let audit_file = s.audit_file.clone();
+        if let Some(v) = env.get("LOGFIX_AUDIT_FILE", &audit_file, parse::file_name) {
+            s.audit_file = v;
+        }
+        if let Some(key) = env.secret("LOGFIX_AUDIT_KEY", s.audit_key.is_some()) {
+            s.audit_key = Some(AuditKey(key));
+        }
+        let age = s.audit_max_age.map_or("none".to_owned(), |d| format!("{}s", d.as_secs()));
+        if let Some(v) = env.get("LOGFIX_AUDIT_MAX_AGE", &age, parse::duration) {
+            s.audit_max_age = Some(v);
+        }
         let no_color = self.env.as_ref().map_or_else(
             || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             |vars| vars.get("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -532,6 +590,25 @@ impl Env<'_> {
             .ok()
     }
 
+    /// The bytes of a secret: any non-empty value. An issue never repeats the value.
+    fn secret(&mut self, name: &'static str, fallback_set: bool) -> Option<Vec<u8>> {
+        let raw = self.vars?.get(name)?;
+        if raw.is_empty() {
+            self.issues.push(ConfigIssue {
+                variable: name,
+                value: String::new(),
+                used: if fallback_set { "the key set in code" } else { "no key" }.to_owned(),
+                reason: "expected a non-empty key".to_owned(),
+            });
+            return None;
+        }
+        #[cfg(unix)]
+        let bytes = std::os::unix::ffi::OsStrExt::as_bytes(raw.as_os_str()).to_vec();
+        #[cfg(not(unix))]
+        let bytes = raw.to_string_lossy().into_owned().into_bytes();
+        Some(bytes)
+    }
+
     fn path(&mut self, name: &'static str, fallback: Option<&PathBuf>) -> Option<PathBuf> {
         let raw = self.vars?.get(name)?;
         if raw.is_empty() || raw.to_string_lossy().contains('\0') {
@@ -571,6 +648,12 @@ impl fmt::Display for Settings {
         }
         if let Some(total) = self.max_total_size {
             write!(f, " max_total_size={total}")?;
+        }
+        // Whether a key is set, never the key.
+        let key = if self.audit_key.is_some() { "set" } else { "none" };
+        write!(f, " audit_file={} audit_key={key}", self.audit_file)?;
+        if let Some(age) = self.audit_max_age {
+            write!(f, " audit_max_age={}s", age.as_secs())?;
         }
         Ok(())
     }
@@ -623,6 +706,9 @@ mod tests {
             ("LOGFIX_OVERFLOW", "drop"),
             ("LOGFIX_QUEUE_CAPACITY", "1024"),
             ("LOGFIX_FLUSH_INTERVAL", "5ms"),
+            ("LOGFIX_AUDIT_FILE", "trail.log"),
+            ("LOGFIX_AUDIT_KEY", "s3cr3t-key"),
+            ("LOGFIX_AUDIT_MAX_AGE", "365d"),
             ("NO_COLOR", "1"),
         ]);
         assert!(issues.is_empty(), "{issues:?}");
@@ -642,6 +728,27 @@ mod tests {
         assert_eq!(s.queue_capacity, 1024);
         assert_eq!(s.flush_interval, Duration::from_millis(5));
         assert!(!s.color, "NO_COLOR turns colour off");
+        assert_eq!(s.audit_file, "trail.log");
+        assert_eq!(s.audit_key, Some(AuditKey::new("s3cr3t-key")));
+        assert_eq!(s.audit_max_age, Some(Duration::from_secs(365 * 86_400)));
+    }
+
+    /// The audit key is in no summary, no `Debug` output and no `config_invalid` issue.
+    #[test]
+    fn the_audit_key_is_never_shown() {
+        let (s, issues) = resolve(&[("LOGFIX_AUDIT_KEY", "s3cr3t-key")]);
+        assert!(issues.is_empty());
+        assert!(s.to_string().contains("audit_key=set"), "{s}");
+        for shown in [
+            s.to_string(),
+            format!("{s:?}"),
+            format!("{:?}", Config::new().audit_key(AuditKey::new("s3cr3t-key"))),
+        ] {
+            assert!(!shown.contains("s3cr3t"), "{shown}");
+        }
+        let (s, issues) = resolve(&[("LOGFIX_AUDIT_KEY", "")]);
+        assert_eq!(s.audit_key, None);
+        assert_eq!((issues[0].variable, issues[0].value.as_str()), ("LOGFIX_AUDIT_KEY", ""));
     }
 
     #[test]
