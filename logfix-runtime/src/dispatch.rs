@@ -3,13 +3,14 @@
 use core::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 
+use crate::audit::{AuditError, AuditWriter};
 use crate::config::{Config, ConfigIssue, Console, Settings};
 use crate::context::Context;
 use crate::event::notice::{self, Notice};
@@ -70,6 +71,10 @@ struct Shared {
     pipeline: ArcSwap<Pipeline>,
     /// The log file in use, `None` when lines go to the console or stderr.
     file: Option<PathBuf>,
+    /// The audit writer, started by the first `audit()` (anew in a forked child).
+    audit: ArcSwapOption<AuditWriter>,
+    /// Set by `shutdown`: `audit()` fails from then on.
+    audit_closed: AtomicBool,
 }
 
 /// One process's hand-off and writer thread for a logger.
@@ -135,6 +140,8 @@ impl Logger {
             metrics,
             pipeline: ArcSwap::from_pointee(pipeline),
             file,
+            audit: ArcSwapOption::empty(),
+            audit_closed: AtomicBool::new(false),
         };
         let logger = Logger { shared: Arc::new(shared) };
         for issue in issues {
@@ -148,6 +155,99 @@ impl Logger {
     /// `block`.
     pub fn emit<E: LogEvent + ?Sized>(&self, event: &E) {
         self.emit_record(&Derived(event));
+    }
+
+    /// Writes `event` to the audit trail and returns once it is on disk (written and synced),
+    /// sharing the sync with concurrent callers. The one logfix call that waits for I/O, by
+    /// design: `Ok` means the record is durable, so the action it records may go ahead.
+    ///
+    /// The event is rendered like any other (the same JSON schema, the thread's context,
+    /// `#[log(redact)]`), whatever the level directives say, and goes to the audit file only,
+    /// with `audit_seq` and `audit_chain` added. It is never dropped: when the audit writer
+    /// falls behind the caller waits, whatever `LOGFIX_OVERFLOW` says. The first call opens the
+    /// trail and starts the `logfix-audit` thread. See the [`audit`](crate::audit) module and
+    /// `docs/AUDIT.md`.
+    ///
+    /// # Errors
+    /// An [`AuditError`] when the record cannot be made durable (disk full, directory unusable,
+    /// read-only file system), the event cannot be rendered, or the logger was shut down. The
+    /// failure is counted (`audit_failures`) and written to the application log as an
+    /// `audit_failed` event.
+    ///
+    /// # Examples
+    /// See the [`audit`](crate::audit) module.
+    pub fn audit<E: LogEvent + ?Sized>(&self, event: &E) -> Result<(), AuditError> {
+        let result = self.audit_writer().and_then(|writer| {
+            let line = self.render_json(&Derived(event)).ok_or(AuditError::Render)?;
+            let result = writer.commit(line);
+            for notice in writer.take_notices() {
+                self.write(&Derived(&notice));
+            }
+            result
+        });
+        if let Err(error) = &result {
+            Metrics::add(&self.shared.metrics.audit_failures, 1);
+            let meta = event.metadata();
+            let failed = Notice::new(
+                &notice::AUDIT_FAILED,
+                format!(
+                    "an audit record of {}.{} was not written: {error}",
+                    meta.component(),
+                    meta.event()
+                ),
+            )
+            .field("failed_component", meta.component())
+            .field("failed_event", meta.event())
+            .field("error", error.to_string());
+            self.write(&Derived(&failed));
+        }
+        result
+    }
+
+    /// This process's audit writer, started on first use.
+    fn audit_writer(&self) -> Result<Arc<AuditWriter>, AuditError> {
+        let shared = &*self.shared;
+        if shared.audit_closed.load(Ordering::SeqCst) {
+            return Err(AuditError::ShutDown);
+        }
+        let current = shared.audit.load_full();
+        if let Some(writer) = current.as_ref().filter(|w| w.generation() == fork::generation()) {
+            return Ok(Arc::clone(writer));
+        }
+        let started =
+            Arc::new(AuditWriter::start(&shared.settings, &shared.metrics, fork::generation())?);
+        let previous = shared.audit.compare_and_swap(&current, Some(Arc::clone(&started)));
+        let won = match (&*previous, &current) {
+            (Some(p), Some(c)) => Arc::ptr_eq(p, c),
+            (None, None) => true,
+            _ => false,
+        };
+        if won {
+            if let Some(inherited) = current {
+                // A parent's writer: its channel may be locked by a thread that does not
+                // exist in this process (see `restart`).
+                std::mem::forget(inherited);
+            }
+            Ok(started)
+        } else {
+            // Another thread started one first.
+            started.stop(HANDSHAKE_TIMEOUT);
+            self.audit_writer()
+        }
+    }
+
+    /// `record` as one JSON line, rendered with this thread's context; `None` when a `Display`
+    /// or `Debug` impl panicked.
+    fn render_json<R: Record + ?Sized>(&self, record: &R) -> Option<Vec<u8>> {
+        let (settings, metrics) = (&self.shared.settings, &*self.shared.metrics);
+        let mut line = None;
+        with_output(|out| {
+            out.clear();
+            if render_line(out, record, settings, metrics, Format::Json, clock::now()) {
+                line = Some(out.buf.clone());
+            }
+        });
+        line
     }
 
     /// Whether an event at `level` from `component` would be written.
@@ -308,6 +408,14 @@ impl Logger {
     /// at the next start). When it returns in time, no logfix thread touches the files any more.
     /// Events emitted afterwards go straight to stderr. Calling it again does nothing.
     pub fn shutdown(&self) {
+        self.shared.audit_closed.store(true, Ordering::SeqCst);
+        if let Some(writer) = self.shared.audit.swap(None) {
+            if writer.generation() == fork::generation() {
+                writer.stop(SHUTDOWN_TIMEOUT);
+            } else {
+                std::mem::forget(writer);
+            }
+        }
         let pipeline = self.shared.pipeline.load();
         if pipeline.is_current() {
             pipeline.shutdown(true);
@@ -338,6 +446,13 @@ impl Drop for Shared {
     /// The last `Logger` is gone: the writer writes out what is queued and stops, without
     /// anyone waiting for it.
     fn drop(&mut self) {
+        // The writer commits what it holds and stops once its channel is gone; a parent's
+        // is left alone (see `Logger::audit_writer`).
+        if let Some(writer) = self.audit.swap(None) {
+            if writer.generation() != fork::generation() {
+                std::mem::forget(writer);
+            }
+        }
         let pipeline = self.pipeline.load();
         if pipeline.is_current() {
             pipeline.shutdown(false);
@@ -570,6 +685,15 @@ pub fn emit<E: LogEvent + ?Sized>(event: &E) {
     if interest::could_enable(event.metadata().level()) {
         emit_record(&Derived(event));
     }
+}
+
+/// Writes `event` to the global logger's audit trail and returns once it is on disk; see
+/// [`Logger::audit`].
+///
+/// # Errors
+/// [`AuditError::NoLogger`] before `init()`; otherwise see [`Logger::audit`].
+pub fn audit<E: LogEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
+    GLOBAL.get().ok_or(AuditError::NoLogger)?.audit(event)
 }
 
 /// Replaces the global logger's level directives; see [`Logger::set_filter`].
