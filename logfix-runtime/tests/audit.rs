@@ -384,7 +384,7 @@ fn read(dir: &Path, name: &str) -> Vec<String> {
 
 /// Writes `lines` back as the file `name`, compressed again when it is a `.gz`.
 fn write(dir: &Path, name: &str, lines: &[String]) {
-    let text = lines.join("\n") + "\n";
+    let text: String = lines.iter().flat_map(|l| [l.as_str(), "\n"]).collect();
     if Path::new(name).extension().is_some_and(|e| e == "gz") {
         let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(text.as_bytes()).unwrap();
