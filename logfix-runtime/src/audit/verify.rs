@@ -98,7 +98,7 @@ pub fn verify_with(dir: impl AsRef<Path>, config: &Config) -> Result<Report, Aud
     Ok(Report {
         dir: dir.to_owned(),
         records: walk.records,
-        first_seq: walk.head.as_ref().map(|h| h.seq),
+        first_seq: walk.first_seq,
         last_seq: walk.last.map(|(seq, _)| seq),
         keyed: chain.is_keyed(),
         seal: seal.map(|s| s.seq),
@@ -239,6 +239,7 @@ struct Walk<'c> {
     /// The last record that checked out: its number and chain value.
     last: Option<(u64, Digest)>,
     head: Option<Head>,
+    first_seq: Option<u64>,
     records: u64,
     /// The chain value of the record the seal names, once seen, and where it is.
     at_seal: Option<(Digest, PathBuf, u64)>,
@@ -253,6 +254,7 @@ impl<'c> Walk<'c> {
             seal,
             last: None,
             head: None,
+            first_seq: None,
             records: 0,
             at_seal: None,
             torn_tail: false,
@@ -361,6 +363,7 @@ impl<'c> Walk<'c> {
 
     fn accept(&mut self, record: &Parsed<'_>, path: &Path, line: u64) {
         self.last = Some((record.seq, record.chain));
+        self.first_seq.get_or_insert(record.seq);
         self.records += 1;
         if self.seal.is_some_and(|s| s.seq == record.seq) {
             self.at_seal = Some((record.chain, path.to_owned(), line));
