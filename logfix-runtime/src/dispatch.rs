@@ -165,7 +165,7 @@ impl Logger {
     /// `#[log(redact)]`), whatever the level directives say, and goes to the audit file only,
     /// with `audit_seq` and `audit_chain` added. It is never dropped: when the audit writer
     /// falls behind the caller waits, whatever `LOGFIX_OVERFLOW` says. The first call opens the
-    /// trail and starts the `logfix-audit` thread. See the [`audit`](crate::audit) module and
+    /// trail and starts the `logfix-audit` thread. See the [`audit`](mod@crate::audit) module and
     /// `docs/AUDIT.md`.
     ///
     /// # Errors
@@ -175,7 +175,7 @@ impl Logger {
     /// `audit_failed` event.
     ///
     /// # Examples
-    /// See the [`audit`](crate::audit) module.
+    /// See the [`audit`](mod@crate::audit) module.
     pub fn audit<E: LogEvent + ?Sized>(&self, event: &E) -> Result<(), AuditError> {
         let result = self.audit_writer().and_then(|writer| {
             let line = self.render_json(&Derived(event)).ok_or(AuditError::Render)?;

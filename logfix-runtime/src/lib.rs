@@ -37,6 +37,11 @@
 //! );
 //! ```
 //!
+//! [`audit()`] is the exception that waits for I/O: it writes an event to the audit trail
+//! (`audit.log`) and returns `Ok` only once the record is synced; records are chained so that
+//! [`audit::verify`] finds any edited, inserted, deleted or reordered record (see
+//! `docs/AUDIT.md`).
+//!
 //! See the README for the configuration variables, `docs/OPERATIONS.md` for rotation, retention
 //! and failure handling, and `schema/logfix-event.schema.json` for the line format.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
