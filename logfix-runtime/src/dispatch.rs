@@ -412,6 +412,10 @@ impl Logger {
         if let Some(writer) = self.shared.audit.swap(None) {
             if writer.generation() == fork::generation() {
                 writer.stop(SHUTDOWN_TIMEOUT);
+                // What the writer had to say last (compression, retention) goes in the log.
+                for notice in writer.take_notices() {
+                    self.write(&Derived(&notice));
+                }
             } else {
                 std::mem::forget(writer);
             }
