@@ -32,6 +32,7 @@ use crate::metrics::Metrics;
 use crate::render::{self, Derived, Format, Output};
 use crate::sink::compress::{self, GzipCompressor, Outcome, FINISH_TIMEOUT};
 use crate::sink::dir::{self, LogDir};
+use crate::sink::file::{identity, lock_name, LockGuard};
 use crate::sink::rotate::{self, RotatedSet};
 use crate::sink::{OsTime, TimeSource};
 
@@ -513,18 +514,6 @@ fn seal_failed(path: &std::path::Path, e: &io::Error) -> Notice {
     Notice::failure(&notice::FILE_WRITE_FAILED, what, path, e)
 }
 
-fn lock_name(file: &str) -> String {
-    format!(".{file}.lock")
-}
-
-struct LockGuard(Arc<File>);
-
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        let _ = self.0.unlock();
-    }
-}
-
 /// The length of `path` up to its last line end, and its last whole line; read from the end.
 fn last_line(path: &std::path::Path) -> io::Result<(u64, Option<Vec<u8>>)> {
     let mut file = dir::open_read(path)?;
@@ -561,18 +550,6 @@ fn sync_dir(path: &std::path::Path) -> io::Result<()> {
         let _ = path;
         Ok(())
     }
-}
-
-#[cfg(unix)]
-#[allow(clippy::unnecessary_wraps, reason = "`None` on other platforms")]
-fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    Some((meta.dev(), meta.ino()))
-}
-
-#[cfg(not(unix))]
-fn identity(_meta: &fs::Metadata) -> Option<(u64, u64)> {
-    None
 }
 
 #[cfg(test)]
