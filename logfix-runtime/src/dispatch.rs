@@ -3,14 +3,14 @@
 use core::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use arc_swap::{ArcSwap, ArcSwapOption};
+use arc_swap::ArcSwap;
 
-use crate::audit::{AuditError, AuditWriter};
+use crate::audit::{self, AuditError, AuditSlot};
 use crate::config::{Config, ConfigIssue, Console, Settings};
 use crate::context::Context;
 use crate::event::notice::{self, Notice};
@@ -71,10 +71,8 @@ struct Shared {
     pipeline: ArcSwap<Pipeline>,
     /// The log file in use, `None` when lines go to the console or stderr.
     file: Option<PathBuf>,
-    /// The audit writer, started by the first `audit()` (anew in a forked child).
-    audit: ArcSwapOption<AuditWriter>,
-    /// Set by `shutdown`: `audit()` fails from then on.
-    audit_closed: AtomicBool,
+    /// The audit writer, started by the first `audit()`.
+    audit: AuditSlot,
 }
 
 /// One process's hand-off and writer thread for a logger.
@@ -140,8 +138,7 @@ impl Logger {
             metrics,
             pipeline: ArcSwap::from_pointee(pipeline),
             file,
-            audit: ArcSwapOption::empty(),
-            audit_closed: AtomicBool::new(false),
+            audit: AuditSlot::default(),
         };
         let logger = Logger { shared: Arc::new(shared) };
         for issue in issues {
@@ -177,7 +174,8 @@ impl Logger {
     /// # Examples
     /// See the [`audit`](mod@crate::audit) module.
     pub fn audit<E: LogEvent + ?Sized>(&self, event: &E) -> Result<(), AuditError> {
-        let result = self.audit_writer().and_then(|writer| {
+        let shared = &*self.shared;
+        let result = shared.audit.writer(&shared.settings, &shared.metrics).and_then(|writer| {
             let line = self.render_json(&Derived(event)).ok_or(AuditError::Render)?;
             let result = writer.commit(line);
             for notice in writer.take_notices() {
@@ -186,54 +184,10 @@ impl Logger {
             result
         });
         if let Err(error) = &result {
-            Metrics::add(&self.shared.metrics.audit_failures, 1);
-            let meta = event.metadata();
-            let failed = Notice::new(
-                &notice::AUDIT_FAILED,
-                format!(
-                    "an audit record of {}.{} was not written: {error}",
-                    meta.component(),
-                    meta.event()
-                ),
-            )
-            .field("failed_component", meta.component())
-            .field("failed_event", meta.event())
-            .field("error", error.to_string());
-            self.write(&Derived(&failed));
+            Metrics::add(&shared.metrics.audit_failures, 1);
+            self.write(&Derived(&audit::failed(event.metadata(), error)));
         }
         result
-    }
-
-    /// This process's audit writer, started on first use.
-    fn audit_writer(&self) -> Result<Arc<AuditWriter>, AuditError> {
-        let shared = &*self.shared;
-        if shared.audit_closed.load(Ordering::SeqCst) {
-            return Err(AuditError::ShutDown);
-        }
-        let current = shared.audit.load_full();
-        if let Some(writer) = current.as_ref().filter(|w| w.generation() == fork::generation()) {
-            return Ok(Arc::clone(writer));
-        }
-        let started =
-            Arc::new(AuditWriter::start(&shared.settings, &shared.metrics, fork::generation())?);
-        let previous = shared.audit.compare_and_swap(&current, Some(Arc::clone(&started)));
-        let won = match (&*previous, &current) {
-            (Some(p), Some(c)) => Arc::ptr_eq(p, c),
-            (None, None) => true,
-            _ => false,
-        };
-        if won {
-            if let Some(inherited) = current {
-                // A parent's writer: its channel may be locked by a thread that does not
-                // exist in this process (see `restart`).
-                std::mem::forget(inherited);
-            }
-            Ok(started)
-        } else {
-            // Another thread started one first.
-            started.stop(HANDSHAKE_TIMEOUT);
-            self.audit_writer()
-        }
     }
 
     /// `record` as one JSON line, rendered with this thread's context; `None` when a `Display`
@@ -408,17 +362,9 @@ impl Logger {
     /// at the next start). When it returns in time, no logfix thread touches the files any more.
     /// Events emitted afterwards go straight to stderr. Calling it again does nothing.
     pub fn shutdown(&self) {
-        self.shared.audit_closed.store(true, Ordering::SeqCst);
-        if let Some(writer) = self.shared.audit.swap(None) {
-            if writer.generation() == fork::generation() {
-                writer.stop(SHUTDOWN_TIMEOUT);
-                // What the writer had to say last (compression, retention) goes in the log.
-                for notice in writer.take_notices() {
-                    self.write(&Derived(&notice));
-                }
-            } else {
-                std::mem::forget(writer);
-            }
+        // What the audit writer had to say last (compression, retention) goes in the log.
+        for notice in self.shared.audit.shutdown() {
+            self.write(&Derived(&notice));
         }
         let pipeline = self.shared.pipeline.load();
         if pipeline.is_current() {
@@ -450,13 +396,6 @@ impl Drop for Shared {
     /// The last `Logger` is gone: the writer writes out what is queued and stops, without
     /// anyone waiting for it.
     fn drop(&mut self) {
-        // The writer commits what it holds and stops once its channel is gone; a parent's
-        // is left alone (see `Logger::audit_writer`).
-        if let Some(writer) = self.audit.swap(None) {
-            if writer.generation() != fork::generation() {
-                std::mem::forget(writer);
-            }
-        }
         let pipeline = self.pipeline.load();
         if pipeline.is_current() {
             pipeline.shutdown(false);

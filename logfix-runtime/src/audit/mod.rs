@@ -43,7 +43,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use verify::{verify, verify_with, Break, BreakKind, Report};
-pub(crate) use writer::AuditWriter;
+pub(crate) use writer::{failed, AuditSlot};
 
 /// Why an audit record was not acknowledged, or a trail could not be read.
 ///

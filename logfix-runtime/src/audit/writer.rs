@@ -15,19 +15,21 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use arc_swap::ArcSwapOption;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::chain::{self, Chain, Digest, GENESIS};
 use super::seal::{self, SealFile, SealState};
 use super::verify::{self, check_file};
 use super::AuditError;
-use crate::clock;
 use crate::config::{Compression, Settings};
 use crate::event::notice::{self, Notice};
+use crate::event::Metadata;
 use crate::metrics::Metrics;
 use crate::render::{self, Derived, Format, Output};
 use crate::sink::compress::{self, GzipCompressor, Outcome, FINISH_TIMEOUT};
@@ -35,6 +37,7 @@ use crate::sink::dir::{self, LogDir};
 use crate::sink::file::{identity, lock_name, LockGuard};
 use crate::sink::rotate::{self, RotatedSet};
 use crate::sink::{OsTime, TimeSource};
+use crate::{clock, fork};
 
 /// The name of the audit writer thread.
 pub(crate) const THREAD_NAME: &str = "logfix-audit";
@@ -47,12 +50,95 @@ const MAX_GROUP_BYTES: usize = 4 << 20;
 const KEYS_LEN: u64 = 120;
 /// Rotated audit files waiting for compression: a few per rotation at most.
 const COMPRESS_BACKLOG: usize = 64;
+/// How long shutdown waits for the writer: its last group, then compressions in progress.
+const STOP_TIMEOUT: Duration = Duration::from_secs(5 + FINISH_TIMEOUT.as_secs());
 
 type Reply = Sender<Result<(), AuditError>>;
 
 enum Request {
     Record(Vec<u8>, Reply),
     Stop(Sender<()>),
+}
+
+/// A logger's audit writer: none until the first `audit()`, and a new one in a forked child.
+#[derive(Default)]
+pub(crate) struct AuditSlot {
+    writer: ArcSwapOption<AuditWriter>,
+    /// Set by [`AuditSlot::shutdown`]: `audit()` fails from then on.
+    closed: AtomicBool,
+}
+
+impl AuditSlot {
+    /// This process's writer, started (the trail opened) on first use.
+    pub(crate) fn writer(
+        &self,
+        settings: &Settings,
+        metrics: &Arc<Metrics>,
+    ) -> Result<Arc<AuditWriter>, AuditError> {
+        // SeqCst, with the store in `shutdown`: a call that starts after shutdown fails.
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(AuditError::ShutDown);
+        }
+        let current = self.writer.load_full();
+        if let Some(writer) = current.as_ref().filter(|w| w.generation == fork::generation()) {
+            return Ok(Arc::clone(writer));
+        }
+        let started = Arc::new(AuditWriter::start(settings, metrics, fork::generation())?);
+        let previous = self.writer.compare_and_swap(&current, Some(Arc::clone(&started)));
+        let won = match (&*previous, &current) {
+            (Some(p), Some(c)) => Arc::ptr_eq(p, c),
+            (None, None) => true,
+            _ => false,
+        };
+        if !won {
+            // Another thread started one first.
+            started.stop(STOP_TIMEOUT);
+            return self.writer(settings, metrics);
+        }
+        // A parent's writer: its channel may be locked by a thread that does not exist in
+        // this process (see `dispatch`'s pipeline restart).
+        std::mem::forget(current);
+        Ok(started)
+    }
+
+    /// Stops the writer after its last group and compressions; returns its last notices.
+    pub(crate) fn shutdown(&self) -> Vec<Notice> {
+        self.closed.store(true, Ordering::SeqCst);
+        match self.writer.swap(None) {
+            Some(writer) if writer.generation == fork::generation() => {
+                writer.stop(STOP_TIMEOUT);
+                writer.take_notices()
+            }
+            inherited => {
+                std::mem::forget(inherited);
+                Vec::new()
+            }
+        }
+    }
+}
+
+impl Drop for AuditSlot {
+    /// The writer commits what it holds and stops once its channel is gone; a parent's is left
+    /// alone.
+    fn drop(&mut self) {
+        if let Some(writer) = self.writer.swap(None) {
+            if writer.generation != fork::generation() {
+                std::mem::forget(writer);
+            }
+        }
+    }
+}
+
+/// The `audit_failed` event for an audit record of `meta` that `error` stopped.
+pub(crate) fn failed(meta: &Metadata, error: &AuditError) -> Notice {
+    let (component, event) = (meta.component(), meta.event());
+    Notice::new(
+        &notice::AUDIT_FAILED,
+        format!("an audit record of {component}.{event} was not written: {error}"),
+    )
+    .field("failed_component", component)
+    .field("failed_event", event)
+    .field("error", error.to_string())
 }
 
 /// The callers' end of the audit writer.
@@ -83,10 +169,6 @@ impl AuditWriter {
         Ok(Self { sender, generation, notices, thread: Mutex::new(Some(thread)) })
     }
 
-    pub(crate) fn generation(&self) -> u64 {
-        self.generation
-    }
-
     /// Hands `line` (a rendered JSON line) to the writer and waits until it is on disk.
     pub(crate) fn commit(&self, line: Vec<u8>) -> Result<(), AuditError> {
         let (reply, answer) = crossbeam_channel::bounded(1);
@@ -103,7 +185,7 @@ impl AuditWriter {
 
     /// Lets the writer commit what it has, finish its compressions and stop; waits at most
     /// `timeout` for it.
-    pub(crate) fn stop(&self, timeout: Duration) {
+    fn stop(&self, timeout: Duration) {
         let (ack, done) = crossbeam_channel::bounded(1);
         if self.sender.send_timeout(Request::Stop(ack), timeout).is_ok()
             && done.recv_timeout(timeout).is_ok()
@@ -605,7 +687,7 @@ mod tests {
             trail.commit(&[line(n)]).unwrap();
         }
         trail.finish();
-        assert!(metrics.rotations.load(std::sync::atomic::Ordering::Relaxed) >= 2);
+        assert!(metrics.rotations.load(Ordering::Relaxed) >= 2);
         let rotated = trail.rotated.newest().unwrap();
         assert!(trail.rotated.uncompressed().next().is_none(), "all compressed");
         // Not old yet: nothing goes.
