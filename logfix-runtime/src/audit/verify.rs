@@ -504,9 +504,3 @@ pub(crate) fn check_file(path: &Path, chain: &Chain) -> Option<FileSummary> {
     }
     summary
 }
-
-impl fmt::Debug for Damaged {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Damaged({} bytes read, {})", self.text.len(), self.error)
-    }
-}
