@@ -324,6 +324,47 @@ fn audit_records_are_redacted_and_the_key_is_never_written() {
     );
 }
 
+/// A `Display` impl that panics.
+struct Panics;
+
+impl std::fmt::Display for Panics {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("a Display impl that panics")
+    }
+}
+
+#[derive(LogEvent)]
+#[log(component = "admin", message = "{value}")]
+struct Unrenderable {
+    #[log(display)]
+    value: Panics,
+}
+
+/// Without a logger, for an event that cannot be rendered and after shutdown, `audit()` returns
+/// the error, counts it, and writes nothing to the trail.
+#[test]
+fn audit_fails_without_a_logger_on_a_panicking_event_and_after_shutdown() {
+    assert_eq!(logfix_runtime::audit(&Noise { n: 0 }), Err(AuditError::NoLogger));
+    let scratch = Scratch::new("audit-errors");
+    let logger = Config::new().dir(scratch.path().to_owned()).build();
+    assert_eq!(logger.audit(&Unrenderable { value: Panics }), Err(AuditError::Render));
+    logger.audit(&Noise { n: 1 }).unwrap();
+    logger.flush();
+    let log = read_text(&scratch.join("app.log"));
+    assert!(
+        log.contains(
+            "\"event\":\"audit_failed\",\"message\":\"an audit record of admin.unrenderable"
+        ),
+        "{log}"
+    );
+    logger.shutdown();
+    assert_eq!(logger.audit(&Noise { n: 2 }), Err(AuditError::ShutDown));
+    let m = logger.metrics();
+    assert_eq!((m.audit_records, m.audit_failures), (1, 2), "{m:?}");
+    assert_eq!(trail_lines(scratch.path()).len(), 1);
+    assert!(verify(scratch.path()).is_intact());
+}
+
 /// Writes a trail of `records` records in `dir` across several files (1 KiB rotations, gzip),
 /// in two runs of the logger: a restart in the middle.
 fn real_trail(dir: &Path, records: u64, config: impl Fn() -> Config) {

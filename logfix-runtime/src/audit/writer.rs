@@ -668,6 +668,34 @@ mod tests {
         fs::remove_dir_all(dir).unwrap();
     }
 
+    /// A writer that finds the active file empty continues from the newest rotated file, also
+    /// when that one is compressed (a crash right after a rotation).
+    #[test]
+    fn a_restart_continues_from_the_last_record_of_a_compressed_file() {
+        let dir = scratch("restart-gz");
+        let (settings, _) = Config::new().dir(dir.clone()).resolve();
+        let metrics = Arc::new(Metrics::default());
+        let time: Arc<dyn TimeSource> = Arc::new(OsTime);
+        let mut trail = Trail::open(&settings, &metrics, Arc::clone(&time)).unwrap();
+        trail.commit(&[line(0), line(1), line(2)]).unwrap();
+        let last = (trail.seq, trail.prev);
+        trail.finish();
+        drop(trail);
+        let rotated = dir.join(rotate::rotated_name("audit.log", 1));
+        fs::rename(dir.join("audit.log"), &rotated).unwrap();
+        compress::compress(&rotated, 0o640, &dir.join(".audit.log.lock")).unwrap().unwrap();
+        assert!(!rotated.exists() && rotate::gz(&rotated).exists());
+
+        let mut trail = Trail::open(&settings, &metrics, time).unwrap();
+        assert_eq!((trail.seq, trail.prev), last);
+        trail.commit(&[line(3)]).unwrap();
+        trail.finish();
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        assert_eq!((report.records, report.files.len()), (4, 2));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
     /// Retention deletes a compressed file past the age only after the record that vouches for
     /// the new start is committed; the trail still verifies.
     #[test]
