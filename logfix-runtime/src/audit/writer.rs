@@ -273,6 +273,8 @@ struct Trail {
     /// Compressions that failed, submitted again at the next rotation.
     failed: Vec<(u64, PathBuf)>,
     retention_due: bool,
+    /// The last rotation failed (and was reported).
+    rotation_failed: bool,
     time: Arc<dyn TimeSource>,
     metrics: Arc<Metrics>,
     notices: Vec<Notice>,
@@ -329,6 +331,7 @@ impl Trail {
             outcomes,
             failed: Vec::new(),
             retention_due: settings.audit_max_age.is_some(),
+            rotation_failed: false,
             time,
             metrics: Arc::clone(metrics),
             notices,
@@ -430,7 +433,23 @@ impl Trail {
         self.reconcile()?;
         let bytes: u64 = lines.iter().map(|l| l.len() as u64 + KEYS_LEN).sum();
         if self.len > 0 && self.len + bytes > self.max_size {
-            self.rotate()?;
+            // A file that cannot be rotated takes the records all the same: the audit trail
+            // goes past the size limit rather than fail (the failure is reported once).
+            match self.rotate() {
+                Ok(()) => self.rotation_failed = false,
+                Err(e) if self.file.is_some() => {
+                    if !std::mem::replace(&mut self.rotation_failed, true) {
+                        let what = "rotating the audit trail failed; records go on into the active file until it can be rotated";
+                        self.notices.push(Notice::failure(
+                            &notice::ROTATION_FAILED,
+                            what,
+                            &self.path,
+                            &e,
+                        ));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
         }
         self.buf.clear();
         let (mut seq, mut prev) = (self.seq, self.prev);
@@ -693,6 +712,40 @@ mod tests {
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
         assert!(report.is_intact(), "{report}");
         assert_eq!((report.records, report.files.len()), (4, 2));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A trail that cannot be rotated (`chattr +i` on the directory: renames refused, the
+    /// open file still writable) takes the records past the size limit, says so once, and
+    /// rotates once it can.
+    #[test]
+    fn a_trail_that_cannot_be_rotated_takes_the_records_all_the_same() {
+        use std::process::Command;
+        let dir = scratch("stuck");
+        let (settings, _) = Config::new()
+            .dir(dir.clone())
+            .max_file_size(1024)
+            .compression(Compression::None)
+            .resolve();
+        let metrics = Arc::new(Metrics::default());
+        let mut trail = Trail::open(&settings, &metrics, Arc::new(OsTime)).unwrap();
+        trail.commit(&[line(0)]).unwrap();
+        let immutable = Command::new("chattr").arg("+i").arg(&dir).status();
+        if !immutable.is_ok_and(|s| s.success()) {
+            println!("skipped: chattr +i is not available");
+            return fs::remove_dir_all(dir).unwrap();
+        }
+        let stuck: Vec<_> = (1..10).map(|n| trail.commit(&[line(n)])).collect();
+        let _ = Command::new("chattr").arg("-i").arg(&dir).status();
+        assert!(stuck.iter().all(Result::is_ok), "{stuck:?}");
+        assert!(trail.len > 2 * 1024, "past the limit: {}", trail.len);
+        let failed: Vec<_> =
+            trail.notices.iter().filter(|n| n.meta.event() == "rotation_failed").collect();
+        assert_eq!(failed.len(), 1, "said once");
+        trail.commit(&[line(10)]).unwrap();
+        assert_eq!(metrics.rotations.load(Ordering::Relaxed), 1);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact() && report.records == 11, "{report}");
         fs::remove_dir_all(dir).unwrap();
     }
 
