@@ -587,6 +587,7 @@ impl Trail {
             return;
         }
         Metrics::add(&self.metrics.audit_records, 1);
+        Metrics::add(&self.metrics.audit_commits, 1);
         let _exclusive = self.lock_exclusive();
         for (seq, path) in doomed {
             match self.rotated.delete(&self.dir.path, &self.name, seq) {
