@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
+use crate::audit::{self, AuditError, AuditSlot};
 use crate::config::{Config, ConfigIssue, Console, Settings};
 use crate::context::Context;
 use crate::event::notice::{self, Notice};
@@ -70,6 +71,8 @@ struct Shared {
     pipeline: ArcSwap<Pipeline>,
     /// The log file in use, `None` when lines go to the console or stderr.
     file: Option<PathBuf>,
+    /// The audit writer, started by the first `audit()`.
+    audit: AuditSlot,
 }
 
 /// One process's hand-off and writer thread for a logger.
@@ -135,6 +138,7 @@ impl Logger {
             metrics,
             pipeline: ArcSwap::from_pointee(pipeline),
             file,
+            audit: AuditSlot::default(),
         };
         let logger = Logger { shared: Arc::new(shared) };
         for issue in issues {
@@ -148,6 +152,56 @@ impl Logger {
     /// `block`.
     pub fn emit<E: LogEvent + ?Sized>(&self, event: &E) {
         self.emit_record(&Derived(event));
+    }
+
+    /// Writes `event` to the audit trail and returns once it is on disk (written and synced),
+    /// sharing the sync with concurrent callers. The one logfix call that waits for I/O, by
+    /// design: `Ok` means the record is durable, so the action it records may go ahead.
+    ///
+    /// The event is rendered like any other (the same JSON schema, the thread's context,
+    /// `#[log(redact)]`), whatever the level directives say, and goes to the audit file only,
+    /// with `audit_seq` and `audit_chain` added. It is never dropped: when the audit writer
+    /// falls behind the caller waits, whatever `LOGFIX_OVERFLOW` says. The first call opens the
+    /// trail and starts the `logfix-audit` thread. See the [`audit`](mod@crate::audit) module and
+    /// `docs/AUDIT.md`.
+    ///
+    /// # Errors
+    /// An [`AuditError`] when the record cannot be made durable (disk full, directory unusable,
+    /// read-only file system), the event cannot be rendered, or the logger was shut down. The
+    /// failure is counted (`audit_failures`) and written to the application log as an
+    /// `audit_failed` event.
+    ///
+    /// # Examples
+    /// See the [`audit`](mod@crate::audit) module.
+    pub fn audit<E: LogEvent + ?Sized>(&self, event: &E) -> Result<(), AuditError> {
+        let shared = &*self.shared;
+        let result = shared.audit.writer(&shared.settings, &shared.metrics).and_then(|writer| {
+            let line = self.render_json(&Derived(event)).ok_or(AuditError::Render)?;
+            let result = writer.commit(line);
+            for notice in writer.take_notices() {
+                self.write(&Derived(&notice));
+            }
+            result
+        });
+        if let Err(error) = &result {
+            Metrics::add(&shared.metrics.audit_failures, 1);
+            self.write(&Derived(&audit::failed(event.metadata(), error)));
+        }
+        result
+    }
+
+    /// `record` as one JSON line, rendered with this thread's context; `None` when a `Display`
+    /// or `Debug` impl panicked.
+    fn render_json<R: Record + ?Sized>(&self, record: &R) -> Option<Vec<u8>> {
+        let (settings, metrics) = (&self.shared.settings, &*self.shared.metrics);
+        let mut line = None;
+        with_output(|out| {
+            out.clear();
+            if render_line(out, record, settings, metrics, Format::Json, clock::now()) {
+                line = Some(out.buf.clone());
+            }
+        });
+        line
     }
 
     /// Whether an event at `level` from `component` would be written.
@@ -314,6 +368,10 @@ impl Logger {
     /// at the next start). When it returns in time, no logfix thread touches the files any more.
     /// Events emitted afterwards go straight to stderr. Calling it again does nothing.
     pub fn shutdown(&self) {
+        // What the audit writer had to say last (compression, retention) goes in the log.
+        for notice in self.shared.audit.shutdown() {
+            self.write(&Derived(&notice));
+        }
         let pipeline = self.shared.pipeline.load();
         if pipeline.is_current() {
             pipeline.shutdown(true);
@@ -577,6 +635,15 @@ pub fn emit<E: LogEvent + ?Sized>(event: &E) {
     if interest::could_enable(event.metadata().level()) {
         emit_record(&Derived(event));
     }
+}
+
+/// Writes `event` to the global logger's audit trail and returns once it is on disk; see
+/// [`Logger::audit`].
+///
+/// # Errors
+/// [`AuditError::NoLogger`] before `init()`; otherwise see [`Logger::audit`].
+pub fn audit<E: LogEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
+    GLOBAL.get().ok_or(AuditError::NoLogger)?.audit(event)
 }
 
 /// Replaces the global logger's level directives; see [`Logger::set_filter`].

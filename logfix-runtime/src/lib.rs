@@ -37,12 +37,18 @@
 //! );
 //! ```
 //!
+//! [`audit()`] is the exception that waits for I/O: it writes an event to the audit trail
+//! (`audit.log`) and returns `Ok` only once the record is synced; records are chained so that
+//! [`audit::verify`] finds any edited, inserted, deleted or reordered record (see
+//! `docs/AUDIT.md`).
+//!
 //! See the README for the configuration variables, `docs/OPERATIONS.md` for rotation, retention
 //! and failure handling, and `schema/logfix-event.schema.json` for the line format.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 extern crate self as logfix_runtime;
 
+pub mod audit;
 pub mod bridge;
 mod call;
 mod capture;
@@ -69,13 +75,14 @@ mod worker;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use audit::AuditError;
 pub use config::{
-    Compression, Config, ConfigIssue, Console, Environment, Overflow, Settings, DEFAULT_DIR,
-    DEFAULT_FILE, DEFAULT_FILE_MODE, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_FILES,
-    DEFAULT_MAX_FILE_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_RETRY_AFTER,
+    AuditKey, Compression, Config, ConfigIssue, Console, Environment, Overflow, Settings,
+    DEFAULT_AUDIT_FILE, DEFAULT_DIR, DEFAULT_FILE, DEFAULT_FILE_MODE, DEFAULT_FLUSH_INTERVAL,
+    DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_RETRY_AFTER,
 };
 pub use context::{Context, ContextValue, Entered, WithContext, WithLogContext};
-pub use dispatch::{emit, flush, global, metrics, set_filter, shutdown, Logger};
+pub use dispatch::{audit, emit, flush, global, metrics, set_filter, shutdown, Logger};
 pub use event::{
     Level, LogEvent, Metadata, ParseLevelError, Value, ValueWriter, CONTEXT_KEYS, REDACTED,
     RESERVED_KEYS,

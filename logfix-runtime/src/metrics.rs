@@ -30,6 +30,9 @@ pub(crate) struct Metrics {
     pub(crate) compressions: AtomicU64,
     pub(crate) compression_failures: AtomicU64,
     pub(crate) files_deleted: AtomicU64,
+    pub(crate) audit_records: AtomicU64,
+    pub(crate) audit_commits: AtomicU64,
+    pub(crate) audit_failures: AtomicU64,
     /// The part of `dropped` already reported in an `events_dropped` line.
     pub(crate) reported_drops: AtomicU64,
     /// Microseconds since the epoch of the first drop not yet reported, or 0.
@@ -70,6 +73,9 @@ impl Metrics {
             &self.compressions,
             &self.compression_failures,
             &self.files_deleted,
+            &self.audit_records,
+            &self.audit_commits,
+            &self.audit_failures,
             &self.reported_drops,
             &self.first_drop_us,
             &self.queue_high_water,
@@ -97,6 +103,9 @@ impl Metrics {
             compressions: get(&self.compressions),
             compression_failures: get(&self.compression_failures),
             files_deleted: get(&self.files_deleted),
+            audit_records: get(&self.audit_records),
+            audit_commits: get(&self.audit_commits),
+            audit_failures: get(&self.audit_failures),
         }
     }
 }
@@ -144,8 +153,14 @@ pub struct MetricsSnapshot {
     pub compressions: u64,
     /// Compressions that failed (the rotated file is kept uncompressed).
     pub compression_failures: u64,
-    /// Rotated files deleted by retention.
+    /// Rotated files deleted by retention (audit files included).
     pub files_deleted: u64,
+    /// Audit records written, synced and acknowledged (`audit()` returned `Ok`).
+    pub audit_records: u64,
+    /// Group commits of the audit trail: one `fsync` each, for every record that had arrived.
+    pub audit_commits: u64,
+    /// `audit()` calls that returned an error: the record was not acknowledged.
+    pub audit_failures: u64,
 }
 
 /// Events by level.

@@ -31,6 +31,9 @@ pub const SCHEMA: &str = include_str!("../schema/logfix-event.schema.json");
 /// The keys every line starts with, in this order.
 const MANDATORY_KEYS: [&str; 5] = ["timestamp", "level", "component", "event", "message"];
 
+/// The keys an audit record ends with, in this order.
+const AUDIT_KEYS: [&str; 2] = ["audit_seq", "audit_chain"];
+
 /// Why a line or a file does not follow the logfix line format, and where.
 ///
 /// Its `Display` reads `path:line: reason` for a file, `reason` for a single line.
@@ -96,6 +99,12 @@ pub enum SchemaErrorKind {
     NoSuchDay {
         /// The timestamp as written.
         timestamp: String,
+    },
+    /// A line has one of the audit keys (`audit_seq`, `audit_chain`) but not both as its last
+    /// two keys, in this order.
+    AuditKeys {
+        /// The keys the line ends with.
+        found: Vec<String>,
     },
     /// The embedded schema itself failed to compile: a bug in logfix-testkit.
     InvalidSchema(String),
@@ -184,6 +193,11 @@ impl fmt::Display for SchemaErrorKind {
             Self::NoSuchDay { timestamp } => {
                 write!(f, "`timestamp` {timestamp:?} names a day that does not exist")
             }
+            Self::AuditKeys { found } => write!(
+                f,
+                "an audit record ends with `audit_seq`, `audit_chain` in this order; this line \
+                 ends with {found:?}"
+            ),
             Self::InvalidSchema(e) => {
                 write!(f, "the embedded logfix schema does not compile (a logfix-testkit bug): {e}")
             }
@@ -213,7 +227,8 @@ impl From<SchemaErrorKind> for SchemaError {
 /// schema cannot express: the line holds exactly one JSON object and nothing else (one trailing
 /// `\n` is accepted as its terminator, any other raw `\n` or `\r` is not), no object in it has a
 /// duplicate key (at any depth), the mandatory keys `timestamp`, `level`, `component`, `event`,
-/// `message` come first and in that order, and the timestamp names a day that exists.
+/// `message` come first and in that order, the timestamp names a day that exists, and an audit
+/// record's `audit_seq` and `audit_chain` are its last two keys, in that order.
 ///
 /// The returned map is a `serde_json::Map`, which iterates in its own order (sorted by key unless
 /// `serde_json`'s `preserve_order` feature is on), not in the order of the line.
@@ -256,6 +271,13 @@ pub fn validate_line(line: &str) -> Result<Map<String, Value>, SchemaError> {
             return Err(
                 SchemaErrorKind::KeyOrder { position: position + 1, expected, found }.into()
             );
+        }
+    }
+
+    if AUDIT_KEYS.iter().any(|k| top_keys.iter().any(|t| t == k)) {
+        let tail = top_keys.get(top_keys.len().saturating_sub(2)..).unwrap_or_default();
+        if tail != AUDIT_KEYS {
+            return Err(SchemaErrorKind::AuditKeys { found: tail.to_vec() }.into());
         }
     }
 
@@ -589,6 +611,21 @@ mod tests {
         match kind(&format!("{VALID}{{}}")) {
             SchemaErrorKind::TrailingCharacters { column } => assert_eq!(column, VALID.len() + 1),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn audit_keys_are_checked_and_come_last_in_order() {
+        let chain = "0123456789abcdef".repeat(4);
+        let record = VALID.replace('}', &format!(",\"audit_seq\":7,\"audit_chain\":\"{chain}\"}}"));
+        validate_line(&record).unwrap();
+        let swapped =
+            VALID.replace('}', &format!(",\"audit_chain\":\"{chain}\",\"audit_seq\":7}}"));
+        assert!(matches!(kind(&swapped), SchemaErrorKind::AuditKeys { .. }));
+        let alone = VALID.replace('}', ",\"audit_seq\":7}");
+        assert!(matches!(kind(&alone), SchemaErrorKind::AuditKeys { .. }));
+        for bad in [record.replace(":7,", ":0,"), record.replace(&chain, &chain.to_uppercase())] {
+            assert!(matches!(kind(&bad), SchemaErrorKind::Schema { .. }), "{bad}");
         }
     }
 

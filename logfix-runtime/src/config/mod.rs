@@ -38,6 +38,8 @@ pub const DEFAULT_FILE_MODE: u32 = 0o640;
 pub const DEFAULT_FILE: &str = "app.log";
 /// Default log directory, relative to the working directory.
 pub const DEFAULT_DIR: &str = "logs";
+/// Default name of the audit trail's active file, in the log directory.
+pub const DEFAULT_AUDIT_FILE: &str = "audit.log";
 
 /// Where lines go besides the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +135,36 @@ pub struct Settings {
     /// `LOGFIX_REDACT_KEY`: the key of pseudonyms; `None` when unset (pseudonyms are then
     /// written as `[REDACTED]`). Never shown: `Debug` and `Display` say only that it is set.
     pub redact_key: Option<PseudonymKey>,
+    /// `LOGFIX_AUDIT_FILE`: the audit trail's file, in the application log's directory.
+    pub audit_file: String,
+    /// `LOGFIX_AUDIT_KEY`: keys the audit trail's chain (HMAC-SHA256); `None`: plain SHA-256.
+    pub audit_key: Option<AuditKey>,
+    /// `LOGFIX_AUDIT_MAX_AGE`: compressed audit files older than this are deleted; `None`
+    /// keeps them all.
+    pub audit_max_age: Option<Duration>,
+}
+
+/// The secret that keys the audit trail's chain (`LOGFIX_AUDIT_KEY`). It is never written
+/// anywhere: `Debug` and the settings' summary say only whether one is set.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditKey(Vec<u8>);
+
+impl AuditKey {
+    /// A key of these bytes (any length; 32 random bytes or more is what HMAC-SHA256 wants).
+    #[must_use]
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        Self(bytes.into())
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuditKey([REDACTED])")
+    }
 }
 
 impl Settings {
@@ -164,6 +196,9 @@ impl Settings {
             redact_keys: Vec::new(),
             redact_patterns: Patterns::new(),
             redact_key: None,
+            audit_file: DEFAULT_AUDIT_FILE.to_owned(),
+            audit_key: None,
+            audit_max_age: None,
         }
     }
 }
@@ -236,6 +271,9 @@ struct CodeSettings {
     redact_keys: Option<Vec<String>>,
     redact_patterns: Option<Patterns>,
     redact_key: Option<PseudonymKey>,
+    audit_file: Option<String>,
+    audit_key: Option<AuditKey>,
+    audit_max_age: Option<Duration>,
 }
 
 macro_rules! setters {
@@ -322,6 +360,12 @@ impl Config {
         redact_patterns: Patterns;
         /// The key of pseudonyms (`LOGFIX_REDACT_KEY`).
         redact_key: PseudonymKey;
+        /// The audit trail's file name in the log directory (`LOGFIX_AUDIT_FILE`).
+        audit_file: String;
+        /// The key of the audit trail's chain (`LOGFIX_AUDIT_KEY`).
+        audit_key: AuditKey;
+        /// Age after which compressed audit files are deleted (`LOGFIX_AUDIT_MAX_AGE`).
+        audit_max_age: Duration;
     }
 
     /// Whether [`init`](Config::init) installs logfix's `tracing` subscriber and `log` logger
@@ -390,7 +434,8 @@ impl Config {
             queue_capacity,
             flush_interval,
             retry_after,
-            redact_keys
+            redact_keys,
+            audit_file
         );
         if code.dir.is_some() {
             s.dir = code.dir;
@@ -399,6 +444,8 @@ impl Config {
         s.max_total_size = code.max_total_size.or(s.max_total_size);
         s.redact_patterns = code.redact_patterns.unwrap_or_default();
         s.redact_key = code.redact_key;
+        s.audit_key = code.audit_key;
+        s.audit_max_age = code.audit_max_age;
 
         let level = s.filter.to_string();
         if let Some(v) =
@@ -503,6 +550,17 @@ impl Config {
         env.patterns("LOGFIX_REDACT_PATTERNS", &mut s.redact_patterns);
         if let Some(key) = env.key("LOGFIX_REDACT_KEY", s.redact_key.is_some()) {
             s.redact_key = Some(key);
+        }
+        let audit_file = s.audit_file.clone();
+        if let Some(v) = env.get("LOGFIX_AUDIT_FILE", &audit_file, parse::file_name) {
+            s.audit_file = v;
+        }
+        if let Some(key) = env.secret("LOGFIX_AUDIT_KEY", s.audit_key.is_some()) {
+            s.audit_key = Some(AuditKey(key));
+        }
+        let age = s.audit_max_age.map_or("none".to_owned(), |d| format!("{}s", d.as_secs()));
+        if let Some(v) = env.get("LOGFIX_AUDIT_MAX_AGE", &age, parse::duration) {
+            s.audit_max_age = Some(v);
         }
         let no_color = self.env.as_ref().map_or_else(
             || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -634,6 +692,25 @@ impl Env<'_> {
         .ok()
     }
 
+    /// The bytes of a secret: any non-empty value. An issue never repeats the value.
+    fn secret(&mut self, name: &'static str, fallback_set: bool) -> Option<Vec<u8>> {
+        let raw = self.vars?.get(name)?;
+        if raw.is_empty() {
+            self.issues.push(ConfigIssue {
+                variable: name,
+                value: String::new(),
+                used: if fallback_set { "the key set in code" } else { "no key" }.to_owned(),
+                reason: "expected a non-empty key".to_owned(),
+            });
+            return None;
+        }
+        #[cfg(unix)]
+        let bytes = std::os::unix::ffi::OsStrExt::as_bytes(raw.as_os_str()).to_vec();
+        #[cfg(not(unix))]
+        let bytes = raw.to_string_lossy().into_owned().into_bytes();
+        Some(bytes)
+    }
+
     fn path(&mut self, name: &'static str, fallback: Option<&PathBuf>) -> Option<PathBuf> {
         let raw = self.vars?.get(name)?;
         if raw.is_empty() || raw.to_string_lossy().contains('\0') {
@@ -683,6 +760,12 @@ impl fmt::Display for Settings {
         }
         if self.redact_key.is_some() {
             write!(f, " redact_key={REDACTED}")?;
+        }
+        // Whether a key is set, never the key.
+        let key = if self.audit_key.is_some() { "set" } else { "none" };
+        write!(f, " audit_file={} audit_key={key}", self.audit_file)?;
+        if let Some(age) = self.audit_max_age {
+            write!(f, " audit_max_age={}s", age.as_secs())?;
         }
         Ok(())
     }
@@ -750,6 +833,9 @@ mod tests {
             ("LOGFIX_REDACT_KEYS", "tenant_key, X-Internal-Auth"),
             ("LOGFIX_REDACT_PATTERNS", "ticket-\\d+\n\n  ghp_\\w+  "),
             ("LOGFIX_REDACT_KEY", "0123456789abcdef0123456789abcdef"),
+            ("LOGFIX_AUDIT_FILE", "trail.log"),
+            ("LOGFIX_AUDIT_KEY", "s3cr3t-key"),
+            ("LOGFIX_AUDIT_MAX_AGE", "365d"),
             ("NO_COLOR", "1"),
         ]);
         assert!(issues.is_empty(), "{issues:?}");
@@ -772,6 +858,27 @@ mod tests {
         assert!(!s.color, "NO_COLOR turns colour off");
         assert_eq!(format!("{:?}", s.redact_patterns), r#"["ticket-\\d+", "ghp_\\w+"]"#);
         assert_eq!(s.redact_key, PseudonymKey::new(b"0123456789abcdef0123456789abcdef").ok());
+        assert_eq!(s.audit_file, "trail.log");
+        assert_eq!(s.audit_key, Some(AuditKey::new("s3cr3t-key")));
+        assert_eq!(s.audit_max_age, Some(Duration::from_secs(365 * 86_400)));
+    }
+
+    /// The audit key is in no summary, no `Debug` output and no `config_invalid` issue.
+    #[test]
+    fn the_audit_key_is_never_shown() {
+        let (s, issues) = resolve(&[("LOGFIX_AUDIT_KEY", "s3cr3t-key")]);
+        assert!(issues.is_empty());
+        assert!(s.to_string().contains("audit_key=set"), "{s}");
+        for shown in [
+            s.to_string(),
+            format!("{s:?}"),
+            format!("{:?}", Config::new().audit_key(AuditKey::new("s3cr3t-key"))),
+        ] {
+            assert!(!shown.contains("s3cr3t"), "{shown}");
+        }
+        let (s, issues) = resolve(&[("LOGFIX_AUDIT_KEY", "")]);
+        assert_eq!(s.audit_key, None);
+        assert_eq!((issues[0].variable, issues[0].value.as_str()), ("LOGFIX_AUDIT_KEY", ""));
     }
 
     #[test]
@@ -821,7 +928,7 @@ mod tests {
         assert_eq!(issues[0].reason, "not a valid regular expression (error: unclosed group)");
         assert_eq!(s.redact_patterns.len(), 2);
         let summary = s.to_string();
-        assert!(summary.ends_with(" redact_patterns=2 redact_key=[REDACTED]"), "{summary}");
+        assert!(summary.contains(" redact_patterns=2 redact_key=[REDACTED] "), "{summary}");
         for shown in [
             summary,
             format!("{s:?}"),
@@ -882,7 +989,7 @@ mod tests {
         assert!(policy.is_sensitive("x-tenant-key"));
         assert!(policy.is_sensitive("password"));
         assert!(!policy.is_sensitive("internal_auth"), "the variable replaces what code set");
-        assert!(s.to_string().ends_with(" redact_keys=tenantKey"), "{s}");
+        assert!(s.to_string().contains(" redact_keys=tenantKey "), "{s}");
 
         let (s, _) = Config::new().redact_keys(vec!["internal_auth".to_owned()]).resolve();
         assert_eq!(s.redact_keys, ["internal_auth"]);

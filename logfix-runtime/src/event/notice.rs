@@ -100,4 +100,10 @@ notices! {
     FILTER_CHANGED = "filter_changed" at Info;
     /// A global `tracing` subscriber or `log` logger was already installed.
     BRIDGE_NOT_INSTALLED = "bridge_not_installed" at Warn;
+    /// An audit record was not acknowledged: `audit()` returned an error.
+    AUDIT_FAILED = "audit_failed" at Error;
+    /// Audit files past `LOGFIX_AUDIT_MAX_AGE` were deleted (also a record of the trail).
+    AUDIT_FILES_DELETED = "audit_files_deleted" at Info;
+    /// The audit trail ends before the record its seal names.
+    AUDIT_TRAIL_TRUNCATED = "audit_trail_truncated" at Error;
 }

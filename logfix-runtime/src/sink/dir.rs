@@ -53,12 +53,14 @@ impl LogDir {
 
     /// Opens (creating it) the lock file `name`, which also holds the rotation counter.
     pub(crate) fn open_lock(&self, name: &str) -> io::Result<File> {
-        open(
-            &self.join(name),
-            self.file_mode,
-            OpenOptions::new().read(true).write(true).create(true).truncate(false),
-        )
+        open_read_write(&self.join(name), self.file_mode)
     }
+}
+
+/// A file (created if needed, never emptied) for reading and writing in place, with the
+/// configured mode.
+pub(crate) fn open_read_write(path: &Path, mode: u32) -> io::Result<File> {
+    open(path, mode, OpenOptions::new().read(true).write(true).create(true).truncate(false))
 }
 
 /// A new file (or an emptied one), for writing, with the configured mode.

@@ -519,7 +519,7 @@ impl FileSink {
     }
 }
 
-fn lock_name(file: &str) -> String {
+pub(crate) fn lock_name(file: &str) -> String {
     format!(".{file}.lock")
 }
 
@@ -527,7 +527,8 @@ fn later(now: Instant, wait: Duration) -> Instant {
     now.checked_add(wait).unwrap_or(now)
 }
 
-struct LockGuard(Arc<File>);
+/// Holds a lock file's lock until dropped.
+pub(crate) struct LockGuard(pub(crate) Arc<File>);
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
@@ -590,13 +591,13 @@ fn end_with_newline(file: &mut File, path: &Path) -> io::Result<()> {
 
 #[cfg(unix)]
 #[allow(clippy::unnecessary_wraps, reason = "`None` on other platforms")]
-fn identity(meta: &Metadata) -> Option<(u64, u64)> {
+pub(crate) fn identity(meta: &Metadata) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     Some((meta.dev(), meta.ino()))
 }
 
 #[cfg(not(unix))]
-fn identity(_meta: &Metadata) -> Option<(u64, u64)> {
+pub(crate) fn identity(_meta: &Metadata) -> Option<(u64, u64)> {
     // Without inode numbers another process's rotation goes unnoticed until this process
     // rotates itself: sharing one file between processes is supported on Unix only.
     None

@@ -237,6 +237,33 @@ impl RotatedSet {
     }
 }
 
+impl RotatedSet {
+    /// The audit trail's retention: the oldest rotated files, oldest first, while each is older
+    /// than `max_age` and exists only compressed. Stops at the first that is not: a file not yet
+    /// compressed is never a candidate, nor is anything newer than it. Deletes nothing (the
+    /// caller checks each candidate's content first, then calls [`RotatedSet::delete`]).
+    pub(crate) fn expired_compressed(&self, max_age: Duration, now: SystemTime) -> Vec<u64> {
+        self.files
+            .iter()
+            .take_while(|(_, f)| {
+                let old = f.modified.and_then(|m| now.duration_since(m).ok());
+                f.compressed && !f.plain && old.is_some_and(|age| age > max_age)
+            })
+            .map(|(seq, _)| *seq)
+            .collect()
+    }
+
+    /// Deletes rotated file `seq` in both forms; returns whether one was there.
+    pub(crate) fn delete(&mut self, dir: &Path, file: &str, seq: u64) -> io::Result<bool> {
+        let plain = dir.join(rotated_name(file, seq));
+        let removed = remove(&plain)? | remove(&gz(&plain))?;
+        if let Some(gone) = self.files.remove(&seq) {
+            self.bytes = self.bytes.saturating_sub(gone.size);
+        }
+        Ok(removed)
+    }
+}
+
 /// Removes `path`; `false` if it was not there (another process's retention got there first).
 fn remove(path: &Path) -> io::Result<bool> {
     match fs::remove_file(path) {
@@ -390,6 +417,32 @@ mod tests {
         let mut set = RotatedSet::scan(&dir, "app.log").unwrap();
         assert_eq!(set.enforce(&dir, "app.log", policy(0), 0, at(10)).unwrap(), 1);
         assert_eq!(set.len(), 0);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Audit retention offers the oldest files past the age that exist only compressed, and
+    /// stops at the first file still uncompressed, however old the files after it are.
+    #[test]
+    fn audit_retention_offers_only_old_compressed_files_oldest_first() {
+        const DAY: u64 = 86_400;
+        let dir = scratch("audit-age");
+        rotated(&dir, 1, true, 1, at(DAY));
+        rotated(&dir, 2, true, 1, at(2 * DAY));
+        rotated(&dir, 3, false, 1, at(3 * DAY));
+        rotated(&dir, 4, true, 1, at(3 * DAY));
+        rotated(&dir, 5, true, 1, at(3 * DAY));
+        rotated(&dir, 6, false, 1, at(10 * DAY));
+        let mut set = RotatedSet::scan(&dir, "app.log").unwrap();
+        let week = Duration::from_secs(7 * DAY);
+        assert_eq!(set.expired_compressed(week, at(8 * DAY + 1)), [1]);
+        assert_eq!(set.expired_compressed(week, at(100 * DAY)), [1, 2], "3 is not compressed yet");
+        assert!(set.delete(&dir, "app.log", 1).unwrap());
+        assert!(!set.delete(&dir, "app.log", 1).unwrap(), "already gone");
+        set.add(3, 1, Some(at(3 * DAY)), true);
+        fs::remove_file(dir.join(rotated_name("app.log", 3))).unwrap();
+        set.compressed(3, 1);
+        assert_eq!(set.expired_compressed(week, at(100 * DAY)), [2, 3, 4, 5]);
+        assert_eq!(set.len(), 5);
         fs::remove_dir_all(dir).unwrap();
     }
 

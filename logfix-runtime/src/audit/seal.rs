@@ -1,0 +1,151 @@
+//! The seal: the last sequence number and chain value of the trail, in a file of its own
+//! (`audit.log.seal`), updated at each group commit once the records are synced.
+//!
+//! A record removed from the end of the trail leaves no gap in the chain: only something
+//! outside the trail can tell. The seal holds two slots of [`SLOT`] bytes, written in turn,
+//! each with a checksum, so that a write torn by a crash damages only the slot being written
+//! and the other still holds the seal of the commit before. A reader takes the valid slot with
+//! the higher number.
+//!
+//! Each slot is a line of text: `logfix-audit-seal v1 seq=<20 digits> chain=<64 hex> check=<16
+//! hex>`, padded with spaces. The check is the first 8 bytes of SHA-256 of the text before it:
+//! it detects a torn write, not a forgery (see docs/AUDIT.md).
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+
+use super::chain::{self, Digest};
+use crate::sink::dir;
+
+/// The size of one slot.
+pub(crate) const SLOT: usize = 160;
+const MAGIC: &str = "logfix-audit-seal v1";
+
+/// The seal file's name for the trail `file`.
+pub(crate) fn seal_name(file: &str) -> String {
+    format!("{file}.seal")
+}
+
+/// What a seal says: the trail's last record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SealState {
+    pub(crate) seq: u64,
+    pub(crate) chain: Digest,
+}
+
+/// The seal file, open for writing.
+pub(crate) struct SealFile {
+    file: File,
+    path: PathBuf,
+}
+
+impl SealFile {
+    pub(crate) fn open(path: PathBuf, mode: u32) -> io::Result<Self> {
+        let file = dir::open_read_write(&path, mode)?;
+        Ok(Self { file, path })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `state` into the slot of its number's parity. Not synced: the seal is written
+    /// after the records it names are on disk, so a seal lost to a power cut is behind the
+    /// trail, never ahead of it.
+    pub(crate) fn write(&self, state: SealState) -> io::Result<()> {
+        let offset = (state.seq % 2) * SLOT as u64;
+        write_at(&self.file, &slot(state), offset)
+    }
+}
+
+/// Reads the seal at `path`: `Ok(None)` when there is no seal file or no valid slot in it.
+pub(crate) fn read(path: &Path) -> io::Result<Option<SealState>> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(bytes.chunks(SLOT).filter_map(parse_slot).max_by_key(|s| s.seq))
+}
+
+fn slot(state: SealState) -> [u8; SLOT] {
+    let text = format!("{MAGIC} seq={:020} chain={}", state.seq, chain::hex(&state.chain));
+    let line = format!("{text} check={}", check(&text));
+    let mut slot = [b' '; SLOT];
+    for (to, from) in slot.iter_mut().zip(line.bytes()) {
+        *to = from;
+    }
+    if let Some(last) = slot.last_mut() {
+        *last = b'\n';
+    }
+    slot
+}
+
+fn parse_slot(slot: &[u8]) -> Option<SealState> {
+    let line = core::str::from_utf8(slot).ok()?.trim_end();
+    let (text, sum) = line.rsplit_once(" check=")?;
+    if sum != check(text) {
+        return None;
+    }
+    let rest = text.strip_prefix(MAGIC)?.strip_prefix(" seq=")?;
+    let (seq, chain) = rest.split_once(" chain=")?;
+    Some(SealState { seq: seq.parse().ok()?, chain: chain::unhex(chain.as_bytes())? })
+}
+
+fn check(text: &str) -> String {
+    chain::hex(Sha256::digest(text.as_bytes()).get(..8).unwrap_or_default())
+}
+
+#[cfg(unix)]
+fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+#[cfg(not(unix))]
+fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut file = file;
+    file.seek(SeekFrom::Start(offset))?;
+    file.write_all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("logfix-seal-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_newest_valid_slot_wins_and_a_torn_one_is_ignored() {
+        let dir = scratch("slots");
+        let path = dir.join(seal_name("audit.log"));
+        assert_eq!(read(&path).unwrap(), None, "no file, no seal");
+        let seal = SealFile::open(path.clone(), 0o640).unwrap();
+        for n in 1..=5_u8 {
+            seal.write(SealState { seq: n.into(), chain: [n; 32] }).unwrap();
+        }
+        assert_eq!(read(&path).unwrap(), Some(SealState { seq: 5, chain: [5; 32] }));
+        // A write of seal 6 torn half-way: slot 0 holds half of it.
+        let mut torn = slot(SealState { seq: 6, chain: [6; 32] });
+        torn[SLOT / 2..].copy_from_slice(&slot(SealState { seq: 4, chain: [4; 32] })[SLOT / 2..]);
+        write_at(&seal.file, &torn, 0).unwrap();
+        assert_eq!(read(&path).unwrap(), Some(SealState { seq: 5, chain: [5; 32] }));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("logfix-audit-seal v1 seq=00000000000000000005 chain=0505"),
+            "{text}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,506 @@
+//! Verifying a trail: every audit file in order, `.gz` included, each record's number and chain
+//! value checked against the record before it, and the end of the trail against the seal.
+//! The first break is reported with its file, line and kind.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+
+use super::chain::{self, Chain, Digest, Parsed, GENESIS};
+use super::seal::{self, SealState};
+use super::AuditError;
+use crate::config::Config;
+use crate::sink::file::count_lines;
+use crate::sink::{dir, rotate};
+
+/// The retention record the writer appends before it deletes files (see `writer`): it vouches
+/// for the start of the trail.
+pub(crate) const RETENTION_HEAD: &[u8] =
+    b"\"component\":\"logfix\",\"event\":\"audit_files_deleted\"";
+
+/// Checks the audit trail in `dir`, with the trail's file name and key from the environment
+/// (`LOGFIX_AUDIT_FILE`, `LOGFIX_AUDIT_KEY`): see [`verify_with`].
+///
+/// # Errors
+/// See [`verify_with`].
+pub fn verify(dir: impl AsRef<Path>) -> Result<Report, AuditError> {
+    verify_with(dir, &Config::from_env())
+}
+
+/// Checks the audit trail in `dir`: reads every file of the trail in order (rotated files by
+/// number, `.gz` or not, then the active file), checks each record's sequence number and chain
+/// value, and the end of the trail against the seal. Uses the trail's file name and key that
+/// `config` resolves to; verify with the key the trail was written with.
+///
+/// # Errors
+/// [`AuditError::Io`] when the directory or a file cannot be read. A damaged or tampered trail
+/// is not an error: it is a [`Report`] whose [`first_break`](Report::first_break) says where.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::{Config, LogEvent};
+///
+/// #[derive(LogEvent)]
+/// #[log(component = "admin", message = "{admin} granted {role} to {user}")]
+/// struct RoleGranted<'a> {
+///     admin: &'a str,
+///     user: &'a str,
+///     role: &'a str,
+/// }
+///
+/// let dir = std::env::temp_dir().join(format!("logfix-doc-verify-{}", std::process::id()));
+/// let logger = Config::new().dir(dir.clone()).build();
+/// logger.audit(&RoleGranted { admin: "ann", user: "bob", role: "billing" })?;
+/// logger.shutdown();
+///
+/// let report = logfix_runtime::audit::verify_with(&dir, &Config::new())?;
+/// assert!(report.is_intact(), "{report}");
+/// assert_eq!(report.records, 1);
+/// # std::fs::remove_dir_all(dir).unwrap();
+/// # Ok::<(), logfix_runtime::AuditError>(())
+/// ```
+pub fn verify_with(dir: impl AsRef<Path>, config: &Config) -> Result<Report, AuditError> {
+    let (settings, _) = config.resolve();
+    let dir = dir.as_ref();
+    let chain = Chain::new(settings.audit_key.as_ref());
+    let seal_path = dir.join(seal::seal_name(&settings.audit_file));
+    let seal = seal::read(&seal_path).map_err(|e| AuditError::io(&seal_path, &e))?;
+    let files = trail_files(dir, &settings.audit_file).map_err(|e| AuditError::io(dir, &e))?;
+    let mut walk = Walk::new(&chain, seal);
+    for (index, path) in files.iter().enumerate() {
+        let (text, damage) = match read_file(path) {
+            Ok(text) => (text, None),
+            Err(Damaged { text, error }) if path.extension().is_some_and(|e| e == "gz") => {
+                (text, Some(error))
+            }
+            Err(Damaged { error, .. }) => return Err(AuditError::io(path, &error)),
+        };
+        let last = index + 1 == files.len();
+        walk.file(path, index, &text, last);
+        if let (None, Some(error)) = (&walk.first_break, damage) {
+            let line = count_lines(&text) + 1;
+            walk.broke(
+                path,
+                line,
+                BreakKind::Edited,
+                format!("the file is not valid gzip: {error}"),
+            );
+        }
+        if walk.first_break.is_some() {
+            break;
+        }
+    }
+    let first_break = walk.finish(&files);
+    Ok(Report {
+        dir: dir.to_owned(),
+        records: walk.records,
+        first_seq: walk.first_seq,
+        last_seq: walk.last.map(|(seq, _)| seq),
+        keyed: chain.is_keyed(),
+        seal: seal.map(|s| s.seq),
+        torn_tail: walk.torn_tail,
+        files,
+        first_break,
+    })
+}
+
+/// What [`verify`] found. Its `Display` is one line for an operator: `intact: …` or
+/// `TAMPERED: file:line: kind: …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Report {
+    /// The directory checked.
+    pub dir: PathBuf,
+    /// The files of the trail, in the order they were read.
+    pub files: Vec<PathBuf>,
+    /// Records whose number and chain value checked out, up to the first break.
+    pub records: u64,
+    /// The number of the first record present (1 unless retention deleted older files).
+    pub first_seq: Option<u64>,
+    /// The number of the last record that checked out.
+    pub last_seq: Option<u64>,
+    /// Whether the chain was checked with a key (HMAC-SHA256) or without (SHA-256).
+    pub keyed: bool,
+    /// The record number the seal names; `None` without a seal (truncation of the tail then
+    /// goes unnoticed).
+    pub seal: Option<u64>,
+    /// The active file ends in part of a line: a write cut short by a crash, never acknowledged.
+    pub torn_tail: bool,
+    /// The first break, `None` when the trail is intact.
+    pub first_break: Option<Break>,
+}
+
+impl Report {
+    /// Whether the trail is intact: no break was found.
+    #[must_use]
+    pub fn is_intact(&self) -> bool {
+        self.first_break.is_none()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(b) = &self.first_break {
+            return write!(f, "TAMPERED: {b}");
+        }
+        let files = self.files.len();
+        write!(f, "intact: {} records", self.records)?;
+        if let (Some(first), Some(last)) = (self.first_seq, self.last_seq) {
+            write!(f, " ({first} to {last})")?;
+        }
+        let algorithm = if self.keyed { "HMAC-SHA256 (keyed)" } else { "SHA-256 (no key)" };
+        write!(
+            f,
+            " in {files} file{}, chained with {algorithm}",
+            if files == 1 { "" } else { "s" }
+        )?;
+        match self.seal {
+            Some(seq) => write!(f, "; sealed at record {seq}")?,
+            None => f.write_str("; no seal: truncation of the tail cannot be detected")?,
+        }
+        if self.torn_tail {
+            f.write_str(
+                "; the last line is cut short (a write interrupted by a crash, never acknowledged)",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Where the chain breaks, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Break {
+    /// The file.
+    pub file: PathBuf,
+    /// The 1-based line in the file (decompressed, for a `.gz`).
+    pub line: u64,
+    /// What was done to the trail, as far as the chain can tell.
+    pub kind: BreakKind,
+    /// What was expected and found there.
+    pub detail: String,
+}
+
+impl fmt::Display for Break {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}: {}", self.file.display(), self.line, self.kind, self.detail)
+    }
+}
+
+/// The kinds of break [`verify`] tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BreakKind {
+    /// A record's content (or number, or chain value) was changed, or a line is not a record.
+    Edited,
+    /// A line was added that the chain does not account for.
+    Inserted,
+    /// Records are missing within a file.
+    Deleted,
+    /// Records are out of order.
+    Reordered,
+    /// A whole file is missing: the records that should open a file (or the trail) are not there.
+    FileRemoved,
+    /// Records at the end of the trail are missing: the seal names a later record.
+    Truncated,
+}
+
+impl fmt::Display for BreakKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BreakKind::Edited => "record edited",
+            BreakKind::Inserted => "record inserted",
+            BreakKind::Deleted => "records deleted",
+            BreakKind::Reordered => "records reordered",
+            BreakKind::FileRemoved => "file removed",
+            BreakKind::Truncated => "tail truncated",
+        })
+    }
+}
+
+/// The first record present when it is not record 1: only a retention record can vouch for it.
+struct Head {
+    seq: u64,
+    chain: Digest,
+    body: Vec<u8>,
+    file: PathBuf,
+    line: u64,
+    vouched: bool,
+}
+
+/// The state of a verification, record after record.
+struct Walk<'c> {
+    chain: &'c Chain,
+    seal: Option<SealState>,
+    /// The last record that checked out: its number and chain value.
+    last: Option<(u64, Digest)>,
+    head: Option<Head>,
+    first_seq: Option<u64>,
+    records: u64,
+    /// The chain value of the record the seal names, once seen, and where it is.
+    at_seal: Option<(Digest, PathBuf, u64)>,
+    torn_tail: bool,
+    first_break: Option<Break>,
+}
+
+impl<'c> Walk<'c> {
+    fn new(chain: &'c Chain, seal: Option<SealState>) -> Self {
+        Self {
+            chain,
+            seal,
+            last: None,
+            head: None,
+            first_seq: None,
+            records: 0,
+            at_seal: None,
+            torn_tail: false,
+            first_break: None,
+        }
+    }
+
+    fn broke(&mut self, file: &Path, line: u64, kind: BreakKind, detail: String) {
+        self.first_break.get_or_insert(Break { file: file.to_owned(), line, kind, detail });
+    }
+
+    /// The number the next record must have, and the chain value it follows.
+    fn expected(&self) -> (u64, Digest) {
+        self.last.map_or((1, GENESIS), |(seq, chain)| (seq + 1, chain))
+    }
+
+    /// Whether `line` is record `seq` and follows `prev`.
+    fn links(&self, line: Option<&[u8]>, seq: u64, prev: &Digest) -> bool {
+        line.and_then(chain::parse)
+            .is_some_and(|p| p.seq == seq && self.chain.next(prev, p.body) == p.chain)
+    }
+
+    /// Checks the lines of file number `index` of the trail.
+    fn file(&mut self, path: &Path, index: usize, text: &[u8], last_file: bool) {
+        let mut lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
+        // What follows the last line end: nothing, or a line cut short.
+        if let Some(tail) = lines.pop() {
+            if !tail.is_empty() {
+                if last_file {
+                    self.torn_tail = true;
+                } else {
+                    lines.push(tail);
+                }
+            }
+        }
+        for (i, line) in lines.iter().enumerate() {
+            let number = i as u64 + 1;
+            let next = lines.get(i + 1).copied();
+            let (expected, prev) = self.expected();
+            let Some(record) = chain::parse(line) else {
+                let (kind, detail) = if self.links(next, expected, &prev) {
+                    (BreakKind::Inserted, "a line that is not an audit record".to_owned())
+                } else {
+                    (
+                        BreakKind::Edited,
+                        format!(
+                            "expected record {expected}, found a line that is not an audit record"
+                        ),
+                    )
+                };
+                return self.broke(path, number, kind, detail);
+            };
+            if self.last.is_none() && record.seq > 1 && self.head.is_none() {
+                // The oldest records are gone: a retention record must vouch for this one.
+                self.head = Some(Head {
+                    seq: record.seq,
+                    chain: record.chain,
+                    body: record.body.to_vec(),
+                    file: path.to_owned(),
+                    line: number,
+                    vouched: false,
+                });
+                self.accept(&record, path, number);
+                continue;
+            }
+            let seq = record.seq;
+            let found = |what: &str| format!("expected record {expected}, found {what} {seq}");
+            let broke = if seq == expected && self.chain.next(&prev, record.body) == record.chain {
+                None
+            } else if seq == expected {
+                if self.links(next, expected, &prev) {
+                    Some((BreakKind::Inserted, found("a copy or forgery of record")))
+                } else {
+                    Some((BreakKind::Edited, format!("record {seq}'s chain value does not match its content and the record before it")))
+                }
+            } else if seq > expected {
+                let later = lines
+                    .iter()
+                    .skip(i + 1)
+                    .any(|l| chain::parse(l).is_some_and(|p| p.seq == expected));
+                if later {
+                    Some((BreakKind::Reordered, found("record")))
+                } else if number == 1 && index > 0 {
+                    Some((BreakKind::FileRemoved, format!("the file starts at record {seq}, the file before it ends at record {}: records {expected} to {} are missing", expected - 1, seq - 1)))
+                } else {
+                    Some((
+                        BreakKind::Deleted,
+                        format!(
+                            "{}: records {expected} to {} are missing",
+                            found("record"),
+                            seq - 1
+                        ),
+                    ))
+                }
+            } else if self.links(next, expected, &prev) {
+                Some((BreakKind::Inserted, found("a copy of record")))
+            } else {
+                Some((BreakKind::Reordered, found("record")))
+            };
+            if let Some((kind, detail)) = broke {
+                return self.broke(path, number, kind, detail);
+            }
+            self.accept(&record, path, number);
+        }
+    }
+
+    fn accept(&mut self, record: &Parsed<'_>, path: &Path, line: u64) {
+        self.last = Some((record.seq, record.chain));
+        self.first_seq.get_or_insert(record.seq);
+        self.records += 1;
+        if self.seal.is_some_and(|s| s.seq == record.seq) {
+            self.at_seal = Some((record.chain, path.to_owned(), line));
+        }
+        if let (Some(head), Some((first_seq, first_prev))) =
+            (&mut self.head, retention_anchor(record.body))
+        {
+            if first_seq == head.seq && self.chain.next(&first_prev, &head.body) == head.chain {
+                head.vouched = true;
+            }
+        }
+    }
+
+    /// The first break: one found on the way, else an unexplained start, else the end of the
+    /// trail against the seal.
+    fn finish(&mut self, files: &[PathBuf]) -> Option<Break> {
+        if let Some(found) = self.first_break.take() {
+            return Some(found);
+        }
+        if let Some(head) = self.head.as_ref().filter(|h| !h.vouched) {
+            return Some(Break {
+                file: head.file.clone(),
+                line: head.line,
+                kind: BreakKind::FileRemoved,
+                detail: format!("the trail starts at record {}: records 1 to {} are missing and no audit_files_deleted record accounts for them", head.seq, head.seq - 1),
+            });
+        }
+        let seal = self.seal?;
+        let last_seq = self.last.map_or(0, |(seq, _)| seq);
+        let last_file = files.last().cloned().unwrap_or_default();
+        if seal.seq > last_seq {
+            return Some(Break {
+                line: read_file(&last_file).map_or(0, |t| count_lines(&t)) + 1,
+                file: last_file,
+                kind: BreakKind::Truncated,
+                detail: format!(
+                    "the seal names record {}, the trail ends at record {last_seq}",
+                    seal.seq
+                ),
+            });
+        }
+        match &self.at_seal {
+            Some((chain, _, _)) if *chain == seal.chain => None,
+            Some((_, file, line)) => Some(Break {
+                file: file.clone(),
+                line: *line,
+                kind: BreakKind::Edited,
+                detail: format!("record {}'s chain value is not the one the seal holds: the trail was rewritten from there on", seal.seq),
+            }),
+            // The seal names a record older than the first one present.
+            None => None,
+        }
+    }
+}
+
+/// The `first_seq` and `first_prev` of a retention record.
+fn retention_anchor(body: &[u8]) -> Option<(u64, Digest)> {
+    find(body, RETENTION_HEAD)?;
+    let seq_at = find(body, b"\"first_seq\":")? + b"\"first_seq\":".len();
+    let digits = body.get(seq_at..)?;
+    let end = digits.iter().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+    let seq = core::str::from_utf8(digits.get(..end)?).ok()?.parse().ok()?;
+    let prev_at = find(body, b"\"first_prev\":\"")? + b"\"first_prev\":\"".len();
+    let prev = chain::unhex(body.get(prev_at..prev_at + 64)?)?;
+    Some((seq, prev))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The files of the trail `file` in `dir`, oldest first: the rotated files by number (the
+/// uncompressed form when a crash left both), then the active file.
+pub(crate) fn trail_files(dir: &Path, file: &str) -> io::Result<Vec<PathBuf>> {
+    let mut rotated: BTreeMap<u64, PathBuf> = BTreeMap::new();
+    let mut active = None;
+    for entry in fs::read_dir(dir)? {
+        let name = entry?.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name == file {
+            active = Some(dir.join(name));
+        } else if let Some((seq, compressed)) = rotate::parse_rotated(file, name) {
+            let path = dir.join(name);
+            if !compressed || !rotated.contains_key(&seq) {
+                rotated.insert(seq, path);
+            }
+        }
+    }
+    Ok(rotated.into_values().chain(active).collect())
+}
+
+/// A file that could not be read whole: what was read, and why it stopped.
+pub(crate) struct Damaged {
+    pub(crate) text: Vec<u8>,
+    pub(crate) error: io::Error,
+}
+
+/// The content of a trail file, decompressed when its name ends in `.gz`.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Damaged> {
+    let damaged = |text, error| Damaged { text, error };
+    let mut file = dir::open_read(path).map_err(|e| damaged(Vec::new(), e))?;
+    let mut text = Vec::new();
+    let read = if path.extension().is_some_and(|e| e == "gz") {
+        MultiGzDecoder::new(file).read_to_end(&mut text)
+    } else {
+        file.read_to_end(&mut text)
+    };
+    match read {
+        Ok(_) => Ok(text),
+        Err(e) => Err(damaged(text, e)),
+    }
+}
+
+/// What [`check_file`] found in a file whose records all link up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileSummary {
+    pub(crate) first_seq: u64,
+    pub(crate) last_seq: u64,
+    pub(crate) last_chain: Digest,
+}
+
+/// Checks one file on its own: readable whole, every line a record, each after the first
+/// following the one before. `None` when it is not so, or holds no record.
+pub(crate) fn check_file(path: &Path, chain: &Chain) -> Option<FileSummary> {
+    let text = read_file(path).ok()?;
+    let mut summary: Option<FileSummary> = None;
+    for line in text.strip_suffix(b"\n")?.split(|b| *b == b'\n') {
+        let record = chain::parse(line)?;
+        if let Some(s) = &summary {
+            if record.seq != s.last_seq + 1
+                || chain.next(&s.last_chain, record.body) != record.chain
+            {
+                return None;
+            }
+        }
+        let first_seq = summary.map_or(record.seq, |s| s.first_seq);
+        summary = Some(FileSummary { first_seq, last_seq: record.seq, last_chain: record.chain });
+    }
+    summary
+}

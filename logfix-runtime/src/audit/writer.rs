@@ -1,0 +1,793 @@
+//! The audit writer: one thread (`logfix-audit`) that takes every record that has arrived,
+//! appends them to the trail, syncs the file once and acknowledges them all (group commit).
+//!
+//! Callers render their record, send it and wait for the answer: `Ok` once the record is
+//! written and `fdatasync`ed, the error otherwise. The channel is bounded and a caller waits for
+//! room: a record is never dropped. Numbers and chain values are given on the writer, in the
+//! order records arrive, so the records of one thread keep its order.
+//!
+//! The trail rotates like the application log (size, numbered files, gzip on a niced thread)
+//! and continues across rotations and restarts from the last record on disk. Each group commit
+//! holds the lock file's exclusive lock and first checks that the file is as it left it, so
+//! processes sharing the trail continue one chain. Retention deletes only by age, only files
+//! that exist compressed and check out, and only after a record saying so is on disk.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use crossbeam_channel::{Receiver, Sender};
+
+use super::chain::{self, Chain, Digest, GENESIS};
+use super::seal::{self, SealFile, SealState};
+use super::verify::{self, check_file};
+use super::AuditError;
+use crate::config::{Compression, Settings};
+use crate::event::notice::{self, Notice};
+use crate::event::Metadata;
+use crate::metrics::Metrics;
+use crate::render::{self, Derived, Format, Output};
+use crate::sink::compress::{self, GzipCompressor, Outcome, FINISH_TIMEOUT};
+use crate::sink::dir::{self, LogDir};
+use crate::sink::file::{identity, lock_name, LockGuard};
+use crate::sink::rotate::{self, RotatedSet};
+use crate::sink::{OsTime, TimeSource};
+use crate::{clock, fork};
+
+/// The name of the audit writer thread.
+pub(crate) const THREAD_NAME: &str = "logfix-audit";
+/// Records waiting for the writer; beyond that a caller waits for room.
+const CHANNEL: usize = 1024;
+/// At most this many records, or bytes, in one group commit.
+const MAX_GROUP: usize = 4096;
+const MAX_GROUP_BYTES: usize = 4 << 20;
+/// Room for the audit keys a record gets, for the rotation's size check.
+const KEYS_LEN: u64 = 120;
+/// Rotated audit files waiting for compression: a few per rotation at most.
+const COMPRESS_BACKLOG: usize = 64;
+/// How long shutdown waits for the writer: its last group, then compressions in progress.
+const STOP_TIMEOUT: Duration = Duration::from_secs(5 + FINISH_TIMEOUT.as_secs());
+
+type Reply = Sender<Result<(), AuditError>>;
+
+enum Request {
+    Record(Vec<u8>, Reply),
+    Stop(Sender<()>),
+}
+
+/// A logger's audit writer: none until the first `audit()`, and a new one in a forked child.
+#[derive(Default)]
+pub(crate) struct AuditSlot {
+    writer: ArcSwapOption<AuditWriter>,
+    /// Set by [`AuditSlot::shutdown`]: `audit()` fails from then on.
+    closed: AtomicBool,
+}
+
+impl AuditSlot {
+    /// This process's writer, started (the trail opened) on first use.
+    pub(crate) fn writer(
+        &self,
+        settings: &Settings,
+        metrics: &Arc<Metrics>,
+    ) -> Result<Arc<AuditWriter>, AuditError> {
+        // SeqCst, with the store in `shutdown`: a call that starts after shutdown fails.
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(AuditError::ShutDown);
+        }
+        let current = self.writer.load_full();
+        if let Some(writer) = current.as_ref().filter(|w| w.generation == fork::generation()) {
+            return Ok(Arc::clone(writer));
+        }
+        let started = Arc::new(AuditWriter::start(settings, metrics, fork::generation())?);
+        let previous = self.writer.compare_and_swap(&current, Some(Arc::clone(&started)));
+        let won = match (&*previous, &current) {
+            (Some(p), Some(c)) => Arc::ptr_eq(p, c),
+            (None, None) => true,
+            _ => false,
+        };
+        if !won {
+            // Another thread started one first.
+            started.stop(STOP_TIMEOUT);
+            return self.writer(settings, metrics);
+        }
+        // A parent's writer: its channel may be locked by a thread that does not exist in
+        // this process (see `dispatch`'s pipeline restart).
+        std::mem::forget(current);
+        Ok(started)
+    }
+
+    /// Stops the writer after its last group and compressions; returns its last notices.
+    pub(crate) fn shutdown(&self) -> Vec<Notice> {
+        self.closed.store(true, Ordering::SeqCst);
+        match self.writer.swap(None) {
+            Some(writer) if writer.generation == fork::generation() => {
+                writer.stop(STOP_TIMEOUT);
+                writer.take_notices()
+            }
+            inherited => {
+                std::mem::forget(inherited);
+                Vec::new()
+            }
+        }
+    }
+}
+
+impl Drop for AuditSlot {
+    /// The writer commits what it holds and stops once its channel is gone; a parent's is left
+    /// alone.
+    fn drop(&mut self) {
+        if let Some(writer) = self.writer.swap(None) {
+            if writer.generation != fork::generation() {
+                std::mem::forget(writer);
+            }
+        }
+    }
+}
+
+/// The `audit_failed` event for an audit record of `meta` that `error` stopped.
+pub(crate) fn failed(meta: &Metadata, error: &AuditError) -> Notice {
+    let (component, event) = (meta.component(), meta.event());
+    Notice::new(
+        &notice::AUDIT_FAILED,
+        format!("an audit record of {component}.{event} was not written: {error}"),
+    )
+    .field("failed_component", component)
+    .field("failed_event", event)
+    .field("error", error.to_string())
+}
+
+/// The callers' end of the audit writer.
+pub(crate) struct AuditWriter {
+    sender: Sender<Request>,
+    /// The `fork::generation` it was started in.
+    generation: u64,
+    /// What the writer has to say in the application log, taken by the callers.
+    notices: Arc<Mutex<Vec<Notice>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl AuditWriter {
+    /// Opens the trail (recovering its last record) and starts the writer thread.
+    pub(crate) fn start(
+        settings: &Settings,
+        metrics: &Arc<Metrics>,
+        generation: u64,
+    ) -> Result<Self, AuditError> {
+        let trail = Trail::open(settings, metrics, Arc::new(OsTime))?;
+        let (sender, receiver) = crossbeam_channel::bounded(CHANNEL);
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let shared = Arc::clone(&notices);
+        let thread = thread::Builder::new()
+            .name(THREAD_NAME.into())
+            .spawn(move || run(trail, &receiver, &shared))
+            .map_err(|e| AuditError::io(&settings.audit_file, &e))?;
+        Ok(Self { sender, generation, notices, thread: Mutex::new(Some(thread)) })
+    }
+
+    /// Hands `line` (a rendered JSON line) to the writer and waits until it is on disk.
+    pub(crate) fn commit(&self, line: Vec<u8>) -> Result<(), AuditError> {
+        let (reply, answer) = crossbeam_channel::bounded(1);
+        self.sender.send(Request::Record(line, reply)).map_err(|_| AuditError::ShutDown)?;
+        // No answer: the writer has stopped without taking the record.
+        answer.recv().unwrap_or(Err(AuditError::ShutDown))
+    }
+
+    /// What the writer reported since the last call: failures of the seal, compression,
+    /// retention.
+    pub(crate) fn take_notices(&self) -> Vec<Notice> {
+        std::mem::take(&mut *self.notices.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Lets the writer commit what it has, finish its compressions and stop; waits at most
+    /// `timeout` for it.
+    fn stop(&self, timeout: Duration) {
+        let (ack, done) = crossbeam_channel::bounded(1);
+        if self.sender.send_timeout(Request::Stop(ack), timeout).is_ok()
+            && done.recv_timeout(timeout).is_ok()
+        {
+            let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+            if let Some(thread) = thread {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+/// The writer thread: a group per turn, everything that has arrived.
+fn run(mut trail: Trail, receiver: &Receiver<Request>, notices: &Mutex<Vec<Notice>>) {
+    let mut group: Vec<Vec<u8>> = Vec::new();
+    let mut replies: Vec<Reply> = Vec::new();
+    let mut stop = None;
+    trail.retain();
+    while stop.is_none() {
+        let Ok(first) = receiver.recv() else { break };
+        let mut next = Some(first);
+        let mut bytes = 0;
+        while let Some(request) = next.take() {
+            match request {
+                Request::Record(line, reply) => {
+                    bytes += line.len();
+                    group.push(line);
+                    replies.push(reply);
+                }
+                Request::Stop(ack) => stop = Some(ack),
+            }
+            if stop.is_none() && group.len() < MAX_GROUP && bytes < MAX_GROUP_BYTES {
+                next = receiver.try_recv().ok();
+            }
+        }
+        if !group.is_empty() {
+            let result = trail.commit(&group).map_err(|e| AuditError::io(&trail.path, &e));
+            if result.is_ok() {
+                Metrics::add(&trail.metrics.audit_records, group.len() as u64);
+                Metrics::add(&trail.metrics.audit_commits, 1);
+            }
+            for reply in replies.drain(..) {
+                let _ = reply.send(result.clone());
+            }
+            group.clear();
+        }
+        trail.collect_outcomes();
+        trail.retain();
+        publish(&mut trail, notices);
+    }
+    trail.finish();
+    publish(&mut trail, notices);
+    if let Some(ack) = stop {
+        let _ = ack.send(());
+    }
+}
+
+fn publish(trail: &mut Trail, notices: &Mutex<Vec<Notice>>) {
+    if !trail.notices.is_empty() {
+        notices.lock().unwrap_or_else(PoisonError::into_inner).append(&mut trail.notices);
+    }
+}
+
+/// The trail's files and the chain's state: the last record on disk.
+struct Trail {
+    dir: LogDir,
+    name: String,
+    path: PathBuf,
+    /// The active file; `None` after a failure, reopened by the next commit.
+    file: Option<File>,
+    /// The active file's device and inode, and its length, as this writer left it.
+    identity: Option<(u64, u64)>,
+    len: u64,
+    lock: Option<Arc<File>>,
+    seal: Option<SealFile>,
+    /// The last record on disk: its number and chain value.
+    seq: u64,
+    prev: Digest,
+    chain: Chain,
+    max_size: u64,
+    max_age: Option<Duration>,
+    rotated: RotatedSet,
+    compressor: Option<GzipCompressor>,
+    outcomes: Receiver<Outcome>,
+    /// Compressions that failed, submitted again at the next rotation.
+    failed: Vec<(u64, PathBuf)>,
+    retention_due: bool,
+    /// The last rotation failed (and was reported).
+    rotation_failed: bool,
+    time: Arc<dyn TimeSource>,
+    metrics: Arc<Metrics>,
+    notices: Vec<Notice>,
+    buf: Vec<u8>,
+}
+
+impl Trail {
+    /// Opens the trail in the configured log directory (never a fallback: a trail split
+    /// between directories would not verify) and recovers its last record.
+    fn open(
+        settings: &Settings,
+        metrics: &Arc<Metrics>,
+        time: Arc<dyn TimeSource>,
+    ) -> Result<Self, AuditError> {
+        let mut dir = dir::candidates(settings).into_iter().next().ok_or(AuditError::ShutDown)?;
+        dir.path = std::path::absolute(&dir.path).unwrap_or(dir.path);
+        let name = settings.audit_file.clone();
+        let path = dir.join(&name);
+        let io = |e: io::Error| AuditError::io(&path, &e);
+        let file = dir.open_append(&name).map_err(io)?;
+        let lock = dir.open_lock(&lock_name(&name)).ok().map(Arc::new);
+        let (report, outcomes) = crossbeam_channel::unbounded();
+        let compressor = match settings.compression {
+            Compression::Gzip => GzipCompressor::spawn(
+                Arc::clone(metrics),
+                report,
+                settings.file_mode,
+                COMPRESS_BACKLOG,
+                dir.join(&lock_name(&name)),
+            ),
+            Compression::None => None,
+        };
+        let seal_path = dir.join(&seal::seal_name(&name));
+        let mut notices = Vec::new();
+        let seal = SealFile::open(seal_path.clone(), settings.file_mode)
+            .map_err(|e| notices.push(seal_failed(&seal_path, &e)))
+            .ok();
+        let mut trail = Trail {
+            dir,
+            name,
+            path: path.clone(),
+            file: Some(file),
+            identity: None,
+            len: 0,
+            lock,
+            seal,
+            seq: 0,
+            prev: GENESIS,
+            chain: Chain::new(settings.audit_key.as_ref()),
+            max_size: settings.max_file_size,
+            max_age: settings.audit_max_age,
+            rotated: RotatedSet::default(),
+            compressor,
+            outcomes,
+            failed: Vec::new(),
+            retention_due: settings.audit_max_age.is_some(),
+            rotation_failed: false,
+            time,
+            metrics: Arc::clone(metrics),
+            notices,
+            buf: Vec::new(),
+        };
+        {
+            let _exclusive = trail.lock_exclusive();
+            let _ = compress::remove_stale_temps(&trail.dir.path, &trail.name);
+            trail.rotated = RotatedSet::scan(&trail.dir.path, &trail.name).map_err(io)?;
+            trail.recover().map_err(io)?;
+            trail.check_seal();
+        }
+        if let Some(compressor) = &trail.compressor {
+            for seq in trail.rotated.uncompressed() {
+                compressor.submit(seq, trail.dir.join(&rotate::rotated_name(&trail.name, seq)));
+            }
+        }
+        Ok(trail)
+    }
+
+    fn lock_exclusive(&self) -> Option<LockGuard> {
+        let lock = Arc::clone(self.lock.as_ref()?);
+        lock.lock().ok().map(|()| LockGuard(lock))
+    }
+
+    /// Reads the last record on disk: the active file's last line, or the newest rotated
+    /// file's when the active file is empty. A line cut short at the end (a write interrupted
+    /// by a crash, never acknowledged) is cut off first. Called under the exclusive lock.
+    fn recover(&mut self) -> io::Result<()> {
+        if self.file.is_none() {
+            self.file = Some(self.dir.open_append(&self.name)?);
+        }
+        let (whole, last) = last_line(&self.path)?;
+        let file = self.file.as_ref().ok_or_else(|| io::Error::other("no file"))?;
+        let meta = file.metadata()?;
+        if meta.len() > whole {
+            file.set_len(whole)?;
+            file.sync_data()?;
+        }
+        self.len = whole;
+        self.identity = identity(&meta);
+        let last = match last {
+            Some(line) => Some(line),
+            None => self.newest_rotated_line()?,
+        };
+        (self.seq, self.prev) = match last {
+            None => (0, GENESIS),
+            Some(line) => {
+                let record = chain::parse(&line).ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "the trail's last line is not an audit record: check the trail with audit::verify",
+                    )
+                })?;
+                (record.seq, record.chain)
+            }
+        };
+        Ok(())
+    }
+
+    /// The last line of the newest rotated file, if any.
+    fn newest_rotated_line(&self) -> io::Result<Option<Vec<u8>>> {
+        let Some(seq) = self.rotated.newest() else { return Ok(None) };
+        let plain = self.dir.join(&rotate::rotated_name(&self.name, seq));
+        let path = if plain.exists() { plain } else { rotate::gz(&plain) };
+        let text = verify::read_file(&path).map_err(|d| d.error)?;
+        let body = text.strip_suffix(b"\n").unwrap_or(&text);
+        let start = body.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        Ok(body.get(start..).filter(|l| !l.is_empty()).map(<[u8]>::to_vec))
+    }
+
+    /// A seal ahead of the trail means its end was cut off while no writer ran: the chain
+    /// continues from the seal, so that the gap stays visible to `verify`.
+    fn check_seal(&mut self) {
+        let Some(seal) = &self.seal else { return };
+        if let Ok(Some(sealed)) = seal::read(seal.path()) {
+            if sealed.seq > self.seq {
+                self.notices.push(
+                    Notice::new(
+                        &notice::AUDIT_TRAIL_TRUNCATED,
+                        format!(
+                            "the audit trail ends at record {} but its seal names record {}: records were removed from its end; the trail continues after the seal",
+                            self.seq, sealed.seq
+                        ),
+                    )
+                    .field("path", self.path.display().to_string())
+                    .field("last_seq", self.seq)
+                    .field("sealed_seq", sealed.seq),
+                );
+                (self.seq, self.prev) = (sealed.seq, sealed.chain);
+            }
+        }
+    }
+
+    /// Appends `lines` as the next records, syncs them, then updates the seal. On an error
+    /// nothing is acknowledged and the next commit starts again from what is on disk.
+    fn commit(&mut self, lines: &[Vec<u8>]) -> io::Result<()> {
+        let _exclusive = self.lock_exclusive();
+        self.reconcile()?;
+        let bytes: u64 = lines.iter().map(|l| l.len() as u64 + KEYS_LEN).sum();
+        if self.len > 0 && self.len + bytes > self.max_size {
+            // A file that cannot be rotated takes the records all the same: the audit trail
+            // goes past the size limit rather than fail (the failure is reported once).
+            match self.rotate() {
+                Ok(()) => self.rotation_failed = false,
+                Err(e) if self.file.is_some() => {
+                    if !std::mem::replace(&mut self.rotation_failed, true) {
+                        let what = "rotating the audit trail failed; records go on into the active file until it can be rotated";
+                        self.notices.push(Notice::failure(
+                            &notice::ROTATION_FAILED,
+                            what,
+                            &self.path,
+                            &e,
+                        ));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.buf.clear();
+        let (mut seq, mut prev) = (self.seq, self.prev);
+        for line in lines {
+            seq += 1;
+            prev = chain::append(&mut self.buf, line, seq, &self.chain, &prev);
+        }
+        let file = self.file.as_mut().ok_or_else(|| io::Error::other("no file"))?;
+        if let Err(e) = file.write_all(&self.buf).and_then(|()| file.sync_data()) {
+            self.file = None;
+            return Err(e);
+        }
+        self.len += self.buf.len() as u64;
+        (self.seq, self.prev) = (seq, prev);
+        if let Some(seal) = &self.seal {
+            if let Err(e) = seal.write(SealState { seq, chain: prev }) {
+                Metrics::add(&self.metrics.write_errors, 1);
+                let failed = seal_failed(seal.path(), &e);
+                self.notices.push(failed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes sure the active file is open and is as this writer left it; otherwise (another
+    /// process wrote or rotated it, someone removed it, or a failed write left part of a
+    /// group) starts again from what is on disk.
+    fn reconcile(&mut self) -> io::Result<()> {
+        let on_disk = fs::symlink_metadata(&self.path).ok();
+        let same =
+            on_disk.as_ref().is_some_and(|m| identity(m) == self.identity && m.len() == self.len);
+        if self.file.is_some() && same {
+            return Ok(());
+        }
+        if on_disk.as_ref().and_then(identity) != self.identity {
+            self.file = None;
+            self.rotated = RotatedSet::scan(&self.dir.path, &self.name)?;
+        }
+        self.recover()
+    }
+
+    /// Renames the active file to the next number and starts a new one; the chain goes on.
+    fn rotate(&mut self) -> io::Result<()> {
+        let counter = self.lock.as_deref().and_then(rotate::read_counter).unwrap_or(1);
+        let mut seq = self.rotated.newest().map_or(1, |s| s + 1).max(counter);
+        while self.rotated.learn(&self.dir.path, &self.name, seq) {
+            seq += 1;
+        }
+        let target = self.dir.join(&rotate::rotated_name(&self.name, seq));
+        let meta = fs::metadata(&self.path)?;
+        fs::rename(&self.path, &target)?;
+        self.file = None;
+        if let Some(lock) = &self.lock {
+            let _ = rotate::write_counter(lock, seq + 1);
+        }
+        self.rotated.add(seq, meta.len(), meta.modified().ok(), false);
+        Metrics::add(&self.metrics.rotations, 1);
+        let file = self.dir.open_append(&self.name)?;
+        // The rename and the new file must survive a power cut before records go into it.
+        sync_dir(&self.dir.path)?;
+        self.identity = file.metadata().ok().as_ref().and_then(identity);
+        self.len = 0;
+        self.file = Some(file);
+        if let Some(compressor) = &self.compressor {
+            for (seq, path) in self.failed.drain(..).chain([(seq, target)]) {
+                compressor.submit(seq, path);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the compression thread's reports.
+    fn collect_outcomes(&mut self) {
+        while let Ok(Outcome { seq, path, result }) = self.outcomes.try_recv() {
+            match result {
+                Ok(Some(size)) => {
+                    self.rotated.compressed(seq, size);
+                    self.retention_due |= self.max_age.is_some();
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let what = "compressing a rotated audit file failed (tried again at the next rotation)";
+                    self.notices.push(Notice::failure(&notice::ROTATION_FAILED, what, &path, &e));
+                    self.failed.push((seq, path));
+                }
+            }
+        }
+    }
+
+    /// Deletes the oldest rotated files older than `LOGFIX_AUDIT_MAX_AGE` that exist only
+    /// compressed and check out (each readable whole, its records linked, the files linked to
+    /// each other). First a record naming the new start of the trail is committed, so that
+    /// `verify` can tell retention from removal.
+    fn retain(&mut self) {
+        let Some(max_age) = self.max_age.filter(|_| self.retention_due) else { return };
+        self.retention_due = false;
+        let mut doomed = Vec::new();
+        let mut last: Option<(u64, Digest)> = None;
+        for seq in self.rotated.expired_compressed(max_age, self.time.wall()) {
+            let path = rotate::gz(&self.dir.join(&rotate::rotated_name(&self.name, seq)));
+            let summary = check_file(&path, &self.chain)
+                .filter(|s| last.is_none_or(|(last_seq, _)| s.first_seq == last_seq + 1));
+            let Some(summary) = summary else {
+                self.notices.push(
+                    Notice::new(
+                        &notice::ROTATION_FAILED,
+                        "an audit file past LOGFIX_AUDIT_MAX_AGE does not check out: it and the files after it are kept; check the trail with audit::verify",
+                    )
+                    .field("path", path.display().to_string()),
+                );
+                break;
+            };
+            doomed.push((seq, path));
+            last = Some((summary.last_seq, summary.last_chain));
+        }
+        let Some((last_seq, last_chain)) = last else { return };
+        let names: Vec<String> = doomed.iter().map(|(_, p)| p.display().to_string()).collect();
+        let deleted = Notice::new(
+            &notice::AUDIT_FILES_DELETED,
+            format!(
+                "{} audit files older than {} s deleted; the trail now starts at record {}",
+                doomed.len(),
+                max_age.as_secs(),
+                last_seq + 1
+            ),
+        )
+        .field("first_seq", last_seq + 1)
+        .field("first_prev", chain::hex(&last_chain))
+        .field("files", names.join(" "));
+        let mut out = Output::new(Format::Json, false);
+        render::render(&mut out, &Derived(&deleted), None, clock::now());
+        if let Err(e) = self.commit(&[out.buf]) {
+            let what = "the audit retention record could not be written: no file was deleted";
+            self.notices.push(Notice::failure(&notice::AUDIT_FAILED, what, &self.path, &e));
+            return;
+        }
+        Metrics::add(&self.metrics.audit_records, 1);
+        Metrics::add(&self.metrics.audit_commits, 1);
+        let _exclusive = self.lock_exclusive();
+        for (seq, path) in doomed {
+            match self.rotated.delete(&self.dir.path, &self.name, seq) {
+                Ok(removed) => Metrics::add(&self.metrics.files_deleted, u64::from(removed)),
+                Err(e) => {
+                    let what = "deleting an expired audit file failed";
+                    self.notices.push(Notice::failure(&notice::ROTATION_FAILED, what, &path, &e));
+                    break;
+                }
+            }
+        }
+        self.notices.push(deleted);
+    }
+
+    /// Waits for compressions in progress (at most [`FINISH_TIMEOUT`]).
+    fn finish(&mut self) {
+        if let Some(compressor) = self.compressor.take() {
+            compressor.finish(FINISH_TIMEOUT);
+        }
+        self.collect_outcomes();
+    }
+}
+
+fn seal_failed(path: &std::path::Path, e: &io::Error) -> Notice {
+    let what = "the audit seal could not be written (truncation of the trail's end goes unnoticed until it is)";
+    Notice::failure(&notice::FILE_WRITE_FAILED, what, path, e)
+}
+
+/// The length of `path` up to its last line end, and its last whole line; read from the end.
+fn last_line(path: &std::path::Path) -> io::Result<(u64, Option<Vec<u8>>)> {
+    let mut file = dir::open_read(path)?;
+    let len = file.metadata()?.len();
+    let mut window: u64 = 64 * 1024;
+    loop {
+        let start = len.saturating_sub(window);
+        file.seek(SeekFrom::Start(start))?;
+        let mut buf = Vec::new();
+        Read::by_ref(&mut file).take(len - start).read_to_end(&mut buf)?;
+        let end = buf.iter().rposition(|b| *b == b'\n');
+        let line_start = end.and_then(|end| {
+            let before = buf.get(..end)?;
+            Some(before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1))
+        });
+        match (end, line_start) {
+            (Some(end), Some(from)) if from > 0 || start == 0 => {
+                let line = buf.get(from..end).map(<[u8]>::to_vec);
+                return Ok((start + end as u64 + 1, line));
+            }
+            (None, _) if start == 0 => return Ok((0, None)),
+            _ => window = window.saturating_mul(2),
+        }
+    }
+}
+
+fn sync_dir(path: &std::path::Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(path)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::sink::FakeTime;
+    use std::time::SystemTime;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("logfix-audit-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn line(n: u64) -> Vec<u8> {
+        format!("{{\"timestamp\":\"2026-12-06T00:00:00.000000Z\",\"level\":\"info\",\"component\":\"t\",\"event\":\"e\",\"message\":\"{n}\",\"pad\":\"{}\"}}\n", "x".repeat(200)).into_bytes()
+    }
+
+    #[test]
+    fn the_last_line_is_found_from_the_end_and_a_torn_tail_is_left_out() {
+        let dir = scratch("last-line");
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f");
+        fs::write(&path, b"").unwrap();
+        assert_eq!(last_line(&path).unwrap(), (0, None));
+        fs::write(&path, b"torn").unwrap();
+        assert_eq!(last_line(&path).unwrap(), (0, None));
+        fs::write(&path, b"one\n").unwrap();
+        assert_eq!(last_line(&path).unwrap(), (4, Some(b"one".to_vec())));
+        let long = "y".repeat(200_000);
+        fs::write(&path, format!("one\n{long}\ntwo")).unwrap();
+        assert_eq!(last_line(&path).unwrap(), (200_005, Some(long.into_bytes())));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A writer that finds the active file empty continues from the newest rotated file, also
+    /// when that one is compressed (a crash right after a rotation).
+    #[test]
+    fn a_restart_continues_from_the_last_record_of_a_compressed_file() {
+        let dir = scratch("restart-gz");
+        let (settings, _) = Config::new().dir(dir.clone()).resolve();
+        let metrics = Arc::new(Metrics::default());
+        let time: Arc<dyn TimeSource> = Arc::new(OsTime);
+        let mut trail = Trail::open(&settings, &metrics, Arc::clone(&time)).unwrap();
+        trail.commit(&[line(0), line(1), line(2)]).unwrap();
+        let last = (trail.seq, trail.prev);
+        trail.finish();
+        drop(trail);
+        let rotated = dir.join(rotate::rotated_name("audit.log", 1));
+        fs::rename(dir.join("audit.log"), &rotated).unwrap();
+        compress::compress(&rotated, 0o640, &dir.join(".audit.log.lock")).unwrap().unwrap();
+        assert!(!rotated.exists() && rotate::gz(&rotated).exists());
+
+        let mut trail = Trail::open(&settings, &metrics, time).unwrap();
+        assert_eq!((trail.seq, trail.prev), last);
+        trail.commit(&[line(3)]).unwrap();
+        trail.finish();
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        assert_eq!((report.records, report.files.len()), (4, 2));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A trail that cannot be rotated (`chattr +i` on the directory: renames refused, the
+    /// open file still writable) takes the records past the size limit, says so once, and
+    /// rotates once it can.
+    #[test]
+    fn a_trail_that_cannot_be_rotated_takes_the_records_all_the_same() {
+        use std::process::Command;
+        let dir = scratch("stuck");
+        let (settings, _) = Config::new()
+            .dir(dir.clone())
+            .max_file_size(1024)
+            .compression(Compression::None)
+            .resolve();
+        let metrics = Arc::new(Metrics::default());
+        let mut trail = Trail::open(&settings, &metrics, Arc::new(OsTime)).unwrap();
+        trail.commit(&[line(0)]).unwrap();
+        let immutable = Command::new("chattr").arg("+i").arg(&dir).status();
+        if !immutable.is_ok_and(|s| s.success()) {
+            println!("skipped: chattr +i is not available");
+            return fs::remove_dir_all(dir).unwrap();
+        }
+        let stuck: Vec<_> = (1..10).map(|n| trail.commit(&[line(n)])).collect();
+        let _ = Command::new("chattr").arg("-i").arg(&dir).status();
+        assert!(stuck.iter().all(Result::is_ok), "{stuck:?}");
+        assert!(trail.len > 2 * 1024, "past the limit: {}", trail.len);
+        let failed: Vec<_> =
+            trail.notices.iter().filter(|n| n.meta.event() == "rotation_failed").collect();
+        assert_eq!(failed.len(), 1, "said once");
+        trail.commit(&[line(10)]).unwrap();
+        assert_eq!(metrics.rotations.load(Ordering::Relaxed), 1);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact() && report.records == 11, "{report}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Retention deletes a compressed file past the age only after the record that vouches for
+    /// the new start is committed; the trail still verifies.
+    #[test]
+    fn retention_deletes_old_compressed_files_after_recording_it() {
+        let dir = scratch("retain");
+        let time = Arc::new(FakeTime::new(SystemTime::now()));
+        let (settings, _) = Config::new()
+            .dir(dir.clone())
+            .max_file_size(1024)
+            .compression(Compression::Gzip)
+            .audit_max_age(Duration::from_secs(3600))
+            .resolve();
+        let metrics = Arc::new(Metrics::default());
+        let mut trail =
+            Trail::open(&settings, &metrics, Arc::clone(&time) as Arc<dyn TimeSource>).unwrap();
+        for n in 0..12 {
+            trail.commit(&[line(n)]).unwrap();
+        }
+        trail.finish();
+        assert!(metrics.rotations.load(Ordering::Relaxed) >= 2);
+        let rotated = trail.rotated.newest().unwrap();
+        assert!(trail.rotated.uncompressed().next().is_none(), "all compressed");
+        // Not old yet: nothing goes.
+        trail.retention_due = true;
+        trail.retain();
+        assert_eq!(verify::trail_files(&dir, "audit.log").unwrap().len() as u64, rotated + 1);
+        time.advance(Duration::from_secs(7200));
+        trail.retention_due = true;
+        trail.retain();
+        // Every compressed file went (the retention record may have rotated the active file).
+        let files = verify::trail_files(&dir, "audit.log").unwrap();
+        assert!(files.iter().all(|f| f.extension().is_none_or(|e| e != "gz")), "{files:?}");
+        let deleted: Vec<_> =
+            trail.notices.iter().filter(|n| n.meta.event() == "audit_files_deleted").collect();
+        assert_eq!(deleted.len(), 1);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        assert!(report.first_seq.unwrap() > 1);
+        fs::remove_dir_all(dir).unwrap();
+    }
+}
