@@ -6,6 +6,7 @@
 //! - `logfix tail -f DIR`: the newest lines, then new ones as they are written, across rotations.
 //! - `logfix stats DIR`: volume by level, component and event, errors per minute.
 //! - `logfix doctor`: the configuration `init()` would use, where lines would go, disk budget.
+//! - `logfix audit verify DIR`: the audit trail's chain and seal; exit 1 if tampered with.
 //!
 //! Exit codes: 0 success, 1 a problem found (invalid lines, a degraded configuration), 2 bad
 //! usage or input that could not be read. See `docs/CLI.md`.
@@ -48,6 +49,7 @@ Examples:
   logfix tail -f logs/ --component db         new lines as they are written, pretty
   logfix stats logs/ --since 1d               volume by level, component, event
   logfix doctor                               what init() would do with this environment
+  logfix audit verify logs/                   the audit trail intact, or where it was tampered with
 
 Exit codes: 0 success, 1 a problem found, 2 bad usage or unreadable input.";
 
@@ -60,6 +62,9 @@ enum Command {
     Tail(command::tail::Args),
     Stats(command::stats::Args),
     Doctor(command::doctor::Args),
+    /// Commands on the audit trail.
+    #[command(subcommand)]
+    Audit(command::audit::Command),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         Command::Tail(args) => command::tail::run(&args),
         Command::Stats(args) => command::stats::run(&args),
         Command::Doctor(args) => command::doctor::run(&args),
+        Command::Audit(command) => command::audit::run(&command),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,6 +1,7 @@
 //! One module a subcommand, each with its clap `Args` (whose doc comment and `after_help`
 //! are its `--help`) and a `run` that returns the exit code.
 
+pub(crate) mod audit;
 pub(crate) mod check;
 pub(crate) mod doctor;
 pub(crate) mod query;
