@@ -3,7 +3,7 @@
 //! Rust strings are valid UTF-8, so there are no lone surrogates to worry about; what can break a
 //! line or forge another one is a quote, a backslash or a control character, and those are escaped.
 //! U+2028 and U+2029 are escaped as well because some JavaScript-based log viewers treat them as
-//! line breaks.
+//! line breaks, and U+0085 (next line) because some text tools do.
 //!
 //! The runtime escapes every string of every line with [`escape_into`]; the macros escape the
 //! constant parts of a derived event's line (message text, keys) with the same function at
@@ -89,6 +89,9 @@ fn escape_slow(out: &mut Vec<u8>, bytes: &[u8]) {
                 b'f' => Some(b"\\f"),
                 _ => Some(b"\\r"),
             }
+        } else if b == 0xc2 && bytes.get(i + 1) == Some(&0x85) {
+            // U+0085 is C2 85.
+            Some(b"\\u0085".as_slice())
         } else if b == 0xe2 && bytes.get(i + 1) == Some(&0x80) {
             // U+2028 is E2 80 A8, U+2029 is E2 80 A9.
             match bytes.get(i + 2) {
@@ -104,7 +107,12 @@ fn escape_slow(out: &mut Vec<u8>, bytes: &[u8]) {
             Some(seq) => {
                 flush(out, bytes, start, i);
                 out.extend_from_slice(seq);
-                i += if b < 0x80 { 1 } else { 3 };
+                // The length of the character replaced: ASCII, U+0085 or U+2028/2029.
+                i += match b {
+                    0..0x80 => 1,
+                    0xc2 => 2,
+                    _ => 3,
+                };
                 start = i;
             }
         }
@@ -143,8 +151,8 @@ pub fn is_clean(bytes: &[u8]) -> bool {
     !(words.any(|w| may_need_escape(word(w))) || may_need_escape(last))
 }
 
-/// Whether any byte of `word` is below 0x20, a quote, a backslash, DEL or 0xE2 (the lead byte of
-/// U+2028/2029). May answer yes for a clean word (then the bytes are checked one by one), never
+/// Whether any byte of `word` is below 0x20, a quote, a backslash, DEL, 0xC2 (the lead byte of
+/// U+0085) or 0xE2 (of U+2028/2029). May answer yes for a clean word (then the bytes are checked one by one), never
 /// no for a word that needs escaping. Bit tricks from
 /// <https://graphics.stanford.edu/~seander/bithacks.html#ZeroInWord>.
 const fn may_need_escape(word: u64) -> bool {
@@ -161,6 +169,7 @@ const fn may_need_escape(word: u64) -> bool {
         | has_byte(word, b'"')
         | has_byte(word, b'\\')
         | has_byte(word, 0x7f)
+        | has_byte(word, 0xc2)
         | has_byte(word, 0xe2))
         != 0
 }
@@ -220,11 +229,12 @@ mod tests {
         assert_eq!(escaped("\u{0}\u{1f}\u{7f}"), r"\u0000\u001f\u007f");
         assert_eq!(escaped("\u{1b}[31m"), r"\u001b[31m");
         assert_eq!(escaped("x\u{2028}y\u{2029}z"), r"x\u2028y\u2029z");
+        assert_eq!(escaped("a\u{85}b\u{a0}c"), "a\\u0085b\u{a0}c");
     }
 
     #[test]
     fn finds_special_bytes_at_every_position_of_a_word() {
-        for special in ["\"", "\\", "\n", "\u{0}", "\u{1f}", "\u{7f}", "\u{2028}"] {
+        for special in ["\"", "\\", "\n", "\u{0}", "\u{1f}", "\u{7f}", "\u{2028}", "\u{85}"] {
             for at in 0..20 {
                 let input = format!("{}{special}{}", "a".repeat(at), "b".repeat(20 - at));
                 let json = format!("\"{}\"", escaped(&input));

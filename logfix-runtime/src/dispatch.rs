@@ -577,8 +577,32 @@ fn render_line<R: Record + ?Sized>(
     }
     if !ok {
         out.buf.truncate(start);
+    } else if out.buf.len() - start > settings.max_line {
+        cap_line(&mut out.buf, start, settings.max_line, format);
+        Metrics::add(&metrics.truncated_lines, 1);
     }
     ok
+}
+
+/// Cuts the line from `start` on to at most `max` bytes (see [`render::cap`]).
+#[cold]
+fn cap_line(buf: &mut Vec<u8>, start: usize, max: usize, format: Format) {
+    let mut line = buf.split_off(start);
+    match format {
+        Format::Json => {
+            render::cap::shorten_json(&mut line, max);
+        }
+        // A line for a person's eyes: its end goes.
+        Format::Pretty => {
+            let mut cut = max.saturating_sub(16);
+            while cut > 0 && line.get(cut).is_some_and(|b| b & 0xC0 == 0x80) {
+                cut -= 1;
+            }
+            line.truncate(cut);
+            line.extend_from_slice(b"...[truncated]\n");
+        }
+    }
+    buf.append(&mut line);
 }
 
 /// Appends the `render_failed` line that replaces an event that could not be rendered.

@@ -39,6 +39,8 @@ pub(crate) struct Metrics {
     pub(crate) first_drop_us: AtomicU64,
     /// The most full batches the queue held at once.
     pub(crate) queue_high_water: AtomicU64,
+    /// Lines cut to `LOGFIX_MAX_LINE`.
+    pub(crate) truncated_lines: AtomicU64,
 }
 
 impl Metrics {
@@ -79,6 +81,7 @@ impl Metrics {
             &self.reported_drops,
             &self.first_drop_us,
             &self.queue_high_water,
+            &self.truncated_lines,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -91,6 +94,7 @@ impl Metrics {
             lines_by_level: volume.by_level(),
             lines_by_component: volume.by_component(),
             queue_high_water: get(&self.queue_high_water),
+            truncated_lines: get(&self.truncated_lines),
             lines_written: get(&self.lines_written),
             bytes_written: get(&self.bytes_written),
             dropped: get(&self.dropped),
@@ -129,6 +133,8 @@ pub struct MetricsSnapshot {
     /// The most events the queue held at once (in full batches of 64): near
     /// `LOGFIX_QUEUE_CAPACITY`, the writer falls behind the callers at times.
     pub queue_high_water: u64,
+    /// Lines longer than `LOGFIX_MAX_LINE` whose longest values were cut to fit.
+    pub truncated_lines: u64,
     /// Lines written to the file, or to the console when there is no file.
     pub lines_written: u64,
     /// Bytes of those lines.

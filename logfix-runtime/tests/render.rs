@@ -206,3 +206,32 @@ fn a_derived_event_reads_the_same_in_both_formats() {
         r#" INFO auth.login: user 42 logged in from 10.0.0.7 user_id=42 origin="10.0.0.7" path=/api/items roles="[\"admin\", \"ops\"]" password=[REDACTED]"#
     );
 }
+
+#[derive(LogEvent)]
+#[log(component = "upload", message = "body of {size} bytes")]
+struct Upload {
+    size: usize,
+    body: String,
+}
+
+/// A value far longer than `LOGFIX_MAX_LINE` is cut so that the line fits and stays one valid
+/// line of the schema, and the cut is counted.
+#[test]
+fn lines_longer_than_the_cap_are_cut_and_counted() {
+    let dir = std::env::temp_dir().join(format!("logfix-test-cap-{}", std::process::id()));
+    let logger = logfix_runtime::Config::from_env_vars([("LOGFIX_MAX_LINE", "4KiB")])
+        .dir(dir.clone())
+        .build();
+    let body = "x".repeat(10_000_000);
+    logger.emit(&Upload { size: body.len(), body });
+    logger.flush();
+    assert_eq!(logger.metrics().truncated_lines, 1);
+    logger.shutdown();
+    let text = std::fs::read_to_string(dir.join("app.log")).unwrap();
+    let line = text.lines().find(|l| l.contains(r#""event":"upload""#)).unwrap();
+    assert!(line.len() < 4096, "{} bytes", line.len());
+    let parsed = validate_line(line).unwrap();
+    assert_eq!(parsed["size"], 10_000_000);
+    assert!(parsed["body"].as_str().unwrap().ends_with("...[truncated]"));
+    let _ = std::fs::remove_dir_all(dir);
+}

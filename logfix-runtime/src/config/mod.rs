@@ -26,6 +26,10 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 100_000_000;
 pub const DEFAULT_MAX_FILES: u32 = 10;
 /// Default capacity of the queue between callers and the writer, in events.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 16_384;
+/// Default `LOGFIX_MAX_LINE`, in bytes: 64 KiB, under what log shippers and stores take whole
+/// (Fluent Bit's default buffer is 32 KiB per line, Elasticsearch's keyword fields stop at 32 KiB
+/// of text), far above an ordinary line.
+pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
 /// Default longest time a written line waits in the writer's buffer: 100 ms.
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 /// Default first wait before a log file that failed is tried again: 100 ms (doubled after each
@@ -119,6 +123,8 @@ pub struct Settings {
     pub overflow: Overflow,
     /// `LOGFIX_QUEUE_CAPACITY`, in events.
     pub queue_capacity: usize,
+    /// `LOGFIX_MAX_LINE`, in bytes: longer lines have their longest values cut.
+    pub max_line: usize,
     /// `LOGFIX_FLUSH_INTERVAL`.
     pub flush_interval: Duration,
     /// First wait before a log file that failed is tried again (code only).
@@ -190,6 +196,7 @@ impl Settings {
             compression: Compression::Gzip,
             overflow: Overflow::Block,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            max_line: DEFAULT_MAX_LINE,
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             retry_after: DEFAULT_RETRY_AFTER,
             color: false,
@@ -266,6 +273,7 @@ struct CodeSettings {
     compression: Option<Compression>,
     overflow: Option<Overflow>,
     queue_capacity: Option<usize>,
+    max_line: Option<usize>,
     flush_interval: Option<Duration>,
     retry_after: Option<Duration>,
     redact_keys: Option<Vec<String>>,
@@ -347,6 +355,9 @@ impl Config {
         overflow: Overflow;
         /// Queue capacity in events (`LOGFIX_QUEUE_CAPACITY`).
         queue_capacity: usize;
+        /// The longest line, in bytes (`LOGFIX_MAX_LINE`): longer ones have their longest
+        /// values cut, with a marker.
+        max_line: usize;
         /// Longest time a line waits before it is written out (`LOGFIX_FLUSH_INTERVAL`).
         flush_interval: Duration;
         /// First wait before a log file that failed is tried again; doubled after each failure,
@@ -432,6 +443,7 @@ impl Config {
             compression,
             overflow,
             queue_capacity,
+            max_line,
             flush_interval,
             retry_after,
             redact_keys,
@@ -537,6 +549,15 @@ impl Config {
             parse::count(v, 1, 1 << 24).and_then(|n| usize::try_from(n).map_err(|e| e.to_string()))
         }) {
             s.queue_capacity = v;
+        }
+        let max_line = s.max_line.to_string();
+        if let Some(v) = env.get("LOGFIX_MAX_LINE", &max_line, |v| {
+            parse::size(v).and_then(|n| match usize::try_from(n) {
+                Ok(n) if n >= 1024 => Ok(n),
+                _ => Err("must be at least 1KiB".to_owned()),
+            })
+        }) {
+            s.max_line = v;
         }
         let interval = format!("{}ms", s.flush_interval.as_millis());
         if let Some(v) = env.get("LOGFIX_FLUSH_INTERVAL", &interval, parse::duration) {
@@ -731,7 +752,7 @@ impl fmt::Display for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "env={} level={} format={} console={} file_enabled={} file_mode={:04o} max_file_size={} max_files={} compress={} overflow={} queue_capacity={} flush_interval={}ms",
+            "env={} level={} format={} console={} file_enabled={} file_mode={:04o} max_file_size={} max_files={} compress={} overflow={} queue_capacity={} max_line={} flush_interval={}ms",
             environment_name(self.environment),
             self.filter,
             self.format,
@@ -743,6 +764,7 @@ impl fmt::Display for Settings {
             compression_name(self.compression),
             overflow_name(self.overflow),
             self.queue_capacity,
+            self.max_line,
             self.flush_interval.as_millis(),
         )?;
         if let Some(age) = self.max_age {

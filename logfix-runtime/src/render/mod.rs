@@ -1,6 +1,7 @@
 //! Rendering an event into one line: JSON (the schema in `schema/logfix-event.schema.json`) or a
 //! readable, optionally coloured line for a developer's terminal.
 
+pub(crate) mod cap;
 pub(crate) mod digits;
 pub(crate) mod escape;
 pub(crate) mod line;
