@@ -1,0 +1,172 @@
+//! Secrets planted on every path a line is built from, of every kind the content scrubber knows,
+//! never reach a line: in the JSON file and on a pretty console. Each configuration runs in a
+//! child process (one global logger per process); the parent reads the file and the child's
+//! stdout.
+
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+
+mod common;
+
+use common::{assert_success, is_child, run_child, Scratch};
+use proptest::prelude::*;
+
+/// A secret of each kind, with `marker` (letters only) or `digits` inside it, and the text that
+/// must not appear in any line.
+fn kinds(marker: &str, digits: u32) -> Vec<(String, String)> {
+    let card = luhn_card(digits);
+    vec![
+        (format!("password={marker}"), marker.to_owned()),
+        (format!("login failed, password: {marker}"), marker.to_owned()),
+        (format!(r#"{{"api_key":"{marker}"}}"#), marker.to_owned()),
+        (format!("Authorization: Bearer {marker}"), marker.to_owned()),
+        (format!("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.{marker}"), marker.to_owned()),
+        (format!("key AKIA{}", &format!("{marker}QQQQQQQQQQQQQQQQ")[..16]), marker.to_owned()),
+        (
+            format!("-----BEGIN RSA PRIVATE KEY-----\nMII{marker}\n-----END RSA PRIVATE KEY-----"),
+            marker.to_owned(),
+        ),
+        (format!("charged {card}"), card.clone()),
+        (format!("dsn postgres://app:{marker}@db:5432/shop"), marker.to_owned()),
+    ]
+}
+
+/// A Luhn-valid 16-digit card number that contains `n`.
+fn luhn_card(n: u32) -> String {
+    let body = format!("4{n:014}");
+    let sum: u32 = body
+        .chars()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| {
+            let d = c.to_digit(10).unwrap();
+            if i % 2 == 0 {
+                let d = d * 2;
+                if d > 9 {
+                    d - 9
+                } else {
+                    d
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+/// Every path gets a marker of its own, so that a leak says where it came from.
+fn marker(path: usize) -> String {
+    format!("ZQX{}SEC", char::from(b'A' + u8::try_from(path % 26).unwrap()))
+}
+
+/// Emits every kind of secret through every path; returns what must not appear.
+fn plant_everywhere() -> Vec<String> {
+    let mut forbidden = Vec::new();
+    let paths: Vec<Box<dyn Fn(&str)>> = vec![
+        Box::new(|s| tracing::info!("{s}")),
+        Box::new(|s| tracing::info!(note = s, "a note")),
+        Box::new(|s| tracing::info!(detail = ?s, "debug value")),
+        Box::new(|s| tracing::info!(detail = %s, "display value")),
+        Box::new(|s| {
+            let span = tracing::info_span!("request", note = s);
+            span.in_scope(|| tracing::info!("in a span"));
+        }),
+        Box::new(|s| log::info!("{s}")),
+        Box::new(|s| log::info!(note = s; "a note")),
+        Box::new(|s| {
+            let s = s.to_owned();
+            let _ = std::thread::spawn(move || panic!("{s}")).join();
+        }),
+    ];
+    for (p, emit) in paths.iter().enumerate() {
+        for (text, hidden) in kinds(&marker(p), u32::try_from(p).unwrap()) {
+            emit(&text);
+            forbidden.push(hidden);
+        }
+    }
+    // By name: a sensitive field name hides any value, in any spelling.
+    tracing::info!(password = "ZQXNAME1SEC", apiKey = "ZQXNAME2SEC", pin = 4917, "by name");
+    log::info!(client_secret = "ZQXNAME3SEC"; "by name");
+    forbidden.extend(["ZQXNAME1SEC", "ZQXNAME2SEC", "4917", "ZQXNAME3SEC"].map(String::from));
+    forbidden
+}
+
+#[test]
+fn child_plants_secrets() {
+    if !is_child("child_plants_secrets") {
+        return;
+    }
+    let _guard = logfix_runtime::init();
+    let forbidden = plant_everywhere();
+    logfix_runtime::flush();
+    println!("child-forbidden {}", forbidden.join("\u{1f}"));
+}
+
+/// Runs the child with `vars`; returns the lines of the file, of stdout, and what is forbidden.
+fn planted(name: &str, vars: &[(&str, &str)]) -> (String, String, Vec<String>) {
+    let dir = Scratch::new(name);
+    let mut env: Vec<(&str, &std::ffi::OsStr)> = vec![("LOGFIX_DIR", dir.path().as_os_str())];
+    env.extend(vars.iter().map(|(k, v)| (*k, std::ffi::OsStr::new(v))));
+    let out = run_child("child_plants_secrets", &env);
+    assert_success(&out, "the child");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let forbidden = stdout
+        .lines()
+        .find_map(|l| l.split_once("child-forbidden ").map(|(_, f)| f.to_owned()))
+        .unwrap()
+        .split('\u{1f}')
+        .map(String::from)
+        .collect();
+    let file = std::fs::read_to_string(dir.join("app.log")).unwrap_or_default();
+    let console: String =
+        stdout.lines().filter(|l| !l.contains("child-forbidden")).collect::<Vec<_>>().join("\n");
+    (file, console, forbidden)
+}
+
+fn assert_clean(what: &str, text: &str, forbidden: &[String]) {
+    for secret in forbidden {
+        assert!(!text.contains(secret.as_str()), "{what} holds {secret}:\n{text}");
+    }
+}
+
+#[test]
+fn no_planted_secret_reaches_the_json_file() {
+    let (file, _, forbidden) = planted("secrets-json", &[]);
+    assert!(file.lines().count() > 70, "the events were written: {file}");
+    assert_clean("the file", &file, &forbidden);
+}
+
+#[test]
+fn no_planted_secret_reaches_a_pretty_console() {
+    let vars = [("LOGFIX_ENV", "development"), ("LOGFIX_CONSOLE", "stdout"), ("NO_COLOR", "1")];
+    let (file, console, forbidden) = planted("secrets-pretty", &vars);
+    assert!(console.lines().count() > 70, "the events were printed: {console}");
+    assert_clean("the pretty console", &console, &forbidden);
+    assert_clean("the file", &file, &forbidden);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A secret of any kind at a random place of a random bridged message and field value never
+    /// survives, and the text before it does (what follows `name:` may be taken as its value).
+    #[test]
+    fn random_secrets_in_bridged_text_never_survive(
+        before in "[a-z ,.]{0,40}",
+        after in "[a-z ,.]{0,40}",
+        kind in 0usize..9,
+        n in 0u32..10_000,
+    ) {
+        let (secret, hidden) = kinds("ZQXRNDSEC", n).swap_remove(kind);
+        let text = format!("{before} {secret} {after}");
+        let events = logfix_testkit::capture(|| {
+            tracing::info!(note = text.as_str(), "{text}");
+            log::info!(note = text.as_str(); "{text}");
+        });
+        prop_assert_eq!(events.len(), 2);
+        for line in events.lines() {
+            prop_assert!(!line.contains(hidden.as_str()), "{}", line);
+            prop_assert!(line.contains(before.trim()), "{}", line);
+        }
+    }
+}
