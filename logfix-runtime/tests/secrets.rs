@@ -62,21 +62,21 @@ fn marker(path: usize) -> String {
 /// Emits every kind of secret through every path; returns what must not appear.
 fn plant_everywhere() -> Vec<String> {
     let mut forbidden = Vec::new();
-    let paths: Vec<Box<dyn Fn(&str)>> = vec![
-        Box::new(|s| tracing::info!("{s}")),
-        Box::new(|s| tracing::info!(note = s, "a note")),
-        Box::new(|s| tracing::info!(detail = ?s, "debug value")),
-        Box::new(|s| tracing::info!(detail = %s, "display value")),
-        Box::new(|s| {
+    let paths: [&dyn Fn(&str); 8] = [
+        &|s| tracing::info!("{s}"),
+        &|s| tracing::info!(note = s, "a note"),
+        &|s| tracing::info!(detail = ?s, "debug value"),
+        &|s| tracing::info!(detail = %s, "display value"),
+        &|s| {
             let span = tracing::info_span!("request", note = s);
             span.in_scope(|| tracing::info!("in a span"));
-        }),
-        Box::new(|s| log::info!("{s}")),
-        Box::new(|s| log::info!(note = s; "a note")),
-        Box::new(|s| {
+        },
+        &|s| log::info!("{s}"),
+        &|s| log::info!(note = s; "a note"),
+        &|s| {
             let s = s.to_owned();
             let _ = std::thread::spawn(move || panic!("{s}")).join();
-        }),
+        },
     ];
     for (p, emit) in paths.iter().enumerate() {
         for (text, hidden) in kinds(&marker(p), u32::try_from(p).unwrap()) {
