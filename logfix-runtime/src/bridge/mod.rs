@@ -30,10 +30,8 @@ pub mod tracing;
 
 use core::cell::RefCell;
 use core::fmt::{self, Write as _};
-use core::hash::{BuildHasherDefault, Hasher};
 use core::ops::Range;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::context::Context;
 use crate::event::{FieldWriter, Level, MessageWriter, CONTEXT_KEYS, REDACTED, RESERVED_KEYS};
@@ -210,51 +208,6 @@ impl Fields {
             };
             self.items.push((key, value));
         }
-    }
-}
-
-/// Whether a field name known for the life of the program (a `tracing` field's) is sensitive,
-/// decided once per name and thread: the policy's answer costs hundreds of instructions, a
-/// look-up here a few dozen.
-pub(crate) fn is_sensitive_static(name: &'static str) -> bool {
-    thread_local! {
-        /// Answers by the name's address and length, and the policy they came from.
-        static KNOWN: RefCell<(usize, NameAnswers)> = RefCell::new((0, HashMap::default()));
-    }
-    let redaction = redact::global();
-    let ask = || redaction.is_sensitive(name);
-    KNOWN
-        .try_with(|known| {
-            let Ok(mut known) = known.try_borrow_mut() else { return ask() };
-            let policy = core::ptr::from_ref(redaction) as usize;
-            if known.0 != policy {
-                *known = (policy, HashMap::default());
-            }
-            *known.1.entry((name.as_ptr() as usize, name.len())).or_insert_with(ask)
-        })
-        .unwrap_or_else(|_| ask())
-}
-
-/// Answers of the name policy by a static name's address and length.
-type NameAnswers = HashMap<(usize, usize), bool, BuildHasherDefault<AddressHasher>>;
-
-/// Hashes an address (and a length): a multiply spreads its bits; nothing else is hashed.
-#[derive(Default)]
-pub(crate) struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 

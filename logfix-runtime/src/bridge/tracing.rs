@@ -124,7 +124,7 @@ where
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(id) {
             let mut fields = Fields::default();
-            attrs.record(&mut Visitor(&mut fields, false));
+            attrs.record(&mut Visitor::new(&mut fields, attrs.metadata()));
             span.extensions_mut().insert(fields);
         }
     }
@@ -132,7 +132,7 @@ where
     fn on_record(&self, id: &Id, values: &SpanRecord<'_>, ctx: Context<'_, S>) {
         if let Some(span) = ctx.span(id) {
             if let Some(fields) = span.extensions_mut().get_mut::<Fields>() {
-                values.record(&mut Visitor(fields, false));
+                values.record(&mut Visitor::new(fields, span.metadata()));
             }
         }
     }
@@ -143,7 +143,7 @@ where
         // with every edit: not a stable event name.
         let name = if meta.name().starts_with("event ") { "tracing" } else { meta.name() };
         super::with_fields(|fields| {
-            event.record(&mut Visitor(fields, is_log_record(meta)));
+            event.record(&mut Visitor::new(fields, meta));
             if let Some(scope) = ctx.event_scope(event) {
                 for span in scope {
                     if let Some(span_fields) = span.extensions().get::<Fields>() {
@@ -173,48 +173,98 @@ fn is_log_record(metadata: &Metadata<'_>) -> bool {
 }
 
 /// Collects an event's or a span's fields; `message` is the event's message. The `log.*` fields
-/// of a record forwarded by tracing-log (the second member) describe the record, its target
-/// becomes the component, and they are not written.
-struct Visitor<'a>(&'a mut Fields, bool);
+/// of a record forwarded by tracing-log describe the record (its target becomes the component)
+/// and are not written.
+struct Visitor<'a> {
+    fields: &'a mut Fields,
+    log_record: bool,
+    /// Which fields of the call site have sensitive names, by index (see [`sensitive_fields`]).
+    sensitive: u64,
+}
 
-impl Visitor<'_> {
+impl<'a> Visitor<'a> {
+    fn new(fields: &'a mut Fields, metadata: &'static Metadata<'static>) -> Self {
+        Self { fields, log_record: is_log_record(metadata), sensitive: sensitive_fields(metadata) }
+    }
+
     fn is_log_field(&self, field: &Field) -> bool {
-        self.1 && field.name().starts_with("log.")
+        self.log_record && field.name().starts_with("log.")
+    }
+
+    fn is_sensitive(&self, field: &Field) -> bool {
+        match u32::try_from(field.index()).ok().and_then(|i| self.sensitive.checked_shr(i)) {
+            Some(bits) if field.index() < 64 => bits & 1 == 1,
+            _ => crate::redact::global().is_sensitive(field.name()),
+        }
     }
 
     /// A number or a boolean: no text to scrub, but a sensitive name still hides it (`pin = 1234`).
     fn number(&mut self, field: &Field, value: FieldValue) {
-        if super::is_sensitive_static(field.name()) {
-            self.0.redacted(field.name());
+        if self.is_sensitive(field) {
+            self.fields.redacted(field.name());
         } else {
-            self.0.event_field(field.name(), value);
+            self.fields.event_field(field.name(), value);
         }
     }
+}
+
+/// Which of the first 64 fields of a call site have sensitive names, one bit per field index:
+/// decided once per call site and thread, not once per field and event (the name policy's answer
+/// costs hundreds of instructions; this, a look-up in a small table).
+fn sensitive_fields(metadata: &'static Metadata<'static>) -> u64 {
+    /// Call sites remembered per thread; one with the same slot as another replaces it.
+    const SLOTS: usize = 64;
+    thread_local! {
+        /// (the call site's metadata, the policy, the answer), by the metadata's address.
+        static KNOWN: core::cell::RefCell<[(usize, usize, u64); SLOTS]> =
+            const { core::cell::RefCell::new([(0, 0, 0); SLOTS]) };
+    }
+    let redaction = crate::redact::global();
+    let key = (core::ptr::from_ref(metadata) as usize, core::ptr::from_ref(redaction) as usize);
+    let slot = (key.0 >> 4) % SLOTS;
+    let ask = || {
+        metadata.fields().iter().take(64).fold(0u64, |mask, field| {
+            let bit = u64::from(redaction.is_sensitive(field.name()));
+            mask | bit.checked_shl(u32::try_from(field.index()).unwrap_or(64)).unwrap_or(0)
+        })
+    };
+    KNOWN
+        .try_with(|known| {
+            let Ok(mut table) = known.try_borrow_mut() else { return Some(ask()) };
+            let entry = table.get_mut(slot)?;
+            if (entry.0, entry.1) != key {
+                *entry = (key.0, key.1, ask());
+            }
+            Some(entry.2)
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_else(ask)
 }
 
 impl Visit for Visitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
-            self.0.message(format_args!("{value}"));
+            self.fields.message(format_args!("{value}"));
         } else if self.is_log_field(field) {
             if field.name() == "log.target" {
-                self.0.set_log_target(value);
+                self.fields.set_log_target(value);
             }
-        } else if super::is_sensitive_static(field.name()) {
-            self.0.redacted(field.name());
+        } else if self.is_sensitive(field) {
+            self.fields.redacted(field.name());
         } else {
-            self.0.str(field.name(), value);
+            self.fields.str(field.name(), value);
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if field.name() == "message" {
-            self.0.message(format_args!("{value:?}"));
+            self.fields.message(format_args!("{value:?}"));
         } else if self.is_log_field(field) {
-        } else if super::is_sensitive_static(field.name()) {
-            self.0.redacted(field.name());
+        } else if self.is_sensitive(field) {
+            self.fields.redacted(field.name());
         } else {
-            self.0.fmt(field.name(), format_args!("{value:?}"));
+            self.fields.fmt(field.name(), format_args!("{value:?}"));
         }
     }
 
@@ -237,10 +287,10 @@ impl Visit for Visitor<'_> {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        if super::is_sensitive_static(field.name()) {
-            self.0.redacted(field.name());
+        if self.is_sensitive(field) {
+            self.fields.redacted(field.name());
         } else {
-            self.0.fmt(field.name(), format_args!("{}", ErrorChain(value)));
+            self.fields.fmt(field.name(), format_args!("{}", ErrorChain(value)));
         }
     }
 }
