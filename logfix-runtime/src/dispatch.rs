@@ -16,7 +16,7 @@ use crate::context::Context;
 use crate::event::notice::{self, Notice};
 use crate::event::{Level, LogEvent};
 use crate::filter::{Filter, FilterError};
-use crate::handoff::{parts, Batch, Handoff, Message, Slot, HANDSHAKE_TIMEOUT};
+use crate::handoff::{parts, Batch, Component, Handoff, Message, Slot, HANDSHAKE_TIMEOUT};
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::render::{self, Derived, Format, Output, Record};
 use crate::sink::compress::FINISH_TIMEOUT;
@@ -276,7 +276,11 @@ impl Logger {
         with_output(|out| {
             let split = render_into(out, record, settings, metrics);
             let (file, console) = parts(settings, &out.buf, split);
-            self.hand_over(file, console, record.level(), record.component());
+            let component = match record.static_component() {
+                Some(c) => Component::Static(c),
+                None => Component::Transient(record.component()),
+            };
+            self.hand_over(file, console, record.level(), component);
         });
     }
 
@@ -287,7 +291,7 @@ impl Logger {
         file: Option<&[u8]>,
         console: Option<&[u8]>,
         level: Level,
-        component: &str,
+        component: Component<'_>,
     ) {
         let pushed = LOCAL.try_with(|local| {
             // Never borrowed across the application's code: only while a line is copied in.

@@ -126,9 +126,10 @@ pub(crate) struct Slot {
 struct SlotState {
     /// The events this thread handed over, by level and component (see [`Hub::volume`]).
     volume: Volume,
-    /// The last component counted, and its index: a thread's events mostly repeat their
-    /// component, so the logger's list is rarely searched.
-    last_component: (String, usize),
+    /// The last component counted, by its text and, when it is static, its address, and its
+    /// index: a thread's events mostly repeat their component, so the logger's list is rarely
+    /// searched, and a static one is recognised without comparing text.
+    last_component: LastComponent,
     pending: Batch,
     /// Full batches, oldest first, each announced by a [`Message::Ready`].
     full: Vec<Batch>,
@@ -145,6 +146,44 @@ impl Slot {
     /// Takes the full batches, oldest first, into `into`.
     pub(crate) fn take_full(&self, into: &mut Vec<Batch>) {
         into.append(&mut self.lock().full);
+    }
+}
+
+/// An event's component, as the hand-off counts it.
+#[derive(Clone, Copy)]
+pub(crate) enum Component<'a> {
+    /// Lives as long as the program: known by its address.
+    Static(&'static str),
+    /// May live in a buffer reused for another text: known by its text.
+    Transient(&'a str),
+}
+
+/// See [`SlotState::last_component`].
+#[derive(Debug, Default)]
+struct LastComponent {
+    /// The static component's address and length (0 when the last was transient).
+    address: (usize, usize),
+    text: String,
+    index: usize,
+}
+
+impl LastComponent {
+    #[inline]
+    fn index(&mut self, component: Component<'_>, components: &Components) -> usize {
+        let (address, text) = match component {
+            Component::Static(c) => ((c.as_ptr() as usize, c.len()), c),
+            Component::Transient(c) => ((0, 0), c),
+        };
+        if address.0 != 0 && address == self.address {
+            return self.index;
+        }
+        if self.text != text {
+            self.index = components.index(text);
+            self.text.clear();
+            self.text.push_str(text);
+        }
+        self.address = address;
+        self.index
     }
 }
 
@@ -283,20 +322,14 @@ impl Handoff {
         slot: &Arc<Slot>,
         line: (Option<&[u8]>, Option<&[u8]>),
         level: Level,
-        component: &str,
+        component: Component<'_>,
     ) -> bool {
         let (file, console) = line;
         let mut state = slot.lock();
         if state.closed {
             return false;
         }
-        if state.last_component.0 != component {
-            let index = self.hub.components.index(component);
-            state.last_component.0.clear();
-            state.last_component.0.push_str(component);
-            state.last_component.1 = index;
-        }
-        let index = state.last_component.1;
+        let index = state.last_component.index(component, &self.hub.components);
         state.volume.count(level, index);
         if state.pending.is_unallocated() {
             state.pending = self.spare();
@@ -420,7 +453,7 @@ mod tests {
     }
 
     fn push(handoff: &Handoff, slot: &Arc<Slot>, line: Option<&[u8]>) -> bool {
-        handoff.push(slot, (line, None), Level::Info, "test")
+        handoff.push(slot, (line, None), Level::Info, Component::Static("test"))
     }
 
     fn text(batches: &[Batch]) -> String {
@@ -534,11 +567,16 @@ mod tests {
     fn events_are_counted_by_level_and_component() {
         let (handoff, writer) = handoff(1 << 20, Overflow::Block);
         let (a, b) = (handoff.register(), handoff.register());
-        handoff.push(&a, (Some(b"x\n"), None), Level::Info, "auth");
-        handoff.push(&a, (Some(b"x\n"), None), Level::Error, "auth");
-        handoff.push(&b, (Some(b"x\n"), None), Level::Error, "db");
+        handoff.push(&a, (Some(b"x\n"), None), Level::Info, Component::Static("auth"));
+        handoff.push(&a, (Some(b"x\n"), None), Level::Error, Component::Static("auth"));
+        handoff.push(&b, (Some(b"x\n"), None), Level::Error, Component::Static("db"));
         for i in 0..=crate::metrics::MAX_COMPONENTS {
-            handoff.push(&b, (Some(b"x\n"), None), Level::Debug, &format!("c{i}"));
+            handoff.push(
+                &b,
+                (Some(b"x\n"), None),
+                Level::Debug,
+                Component::Transient(&format!("c{i}")),
+            );
         }
         drop(a);
         writer.hub.collect(false, &mut Vec::new());

@@ -52,6 +52,7 @@ impl log::Log for LogBridge {
             let _ = record.key_values().visit(&mut Visitor(fields));
             fields.yield_to_context();
             let event = ForeignEvent {
+                static_component: None,
                 level: level(record.level()),
                 component: record.target(),
                 event: "log",

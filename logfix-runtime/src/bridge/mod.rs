@@ -240,6 +240,8 @@ pub(crate) fn with_fields(f: impl FnOnce(&mut Fields)) {
 pub(crate) struct ForeignEvent<'a> {
     pub(crate) level: Level,
     pub(crate) component: &'a str,
+    /// The component, when it is a `tracing` target (static).
+    pub(crate) static_component: Option<&'static str>,
     pub(crate) event: &'a str,
     pub(crate) fields: &'a Fields,
 }
@@ -251,6 +253,10 @@ impl Record for ForeignEvent<'_> {
 
     fn component(&self) -> &str {
         self.component
+    }
+
+    fn static_component(&self) -> Option<&'static str> {
+        self.static_component
     }
 
     fn event(&self) -> &str {

@@ -154,14 +154,20 @@ where
             fields.yield_to_context();
             let level = level(*meta.level());
             // A `log` record forwarded by tracing-log: its own target, and the directives for it.
-            let (component, event) = match fields.log_target() {
-                Some(target) => (target, "log"),
-                None => (meta.target(), name),
+            let (component, static_component, event) = match fields.log_target() {
+                Some(target) => (target, None, "log"),
+                None => (meta.target(), Some(meta.target()), name),
             };
             if is_log_record(meta) && !dispatch::enabled(component, level) {
                 return;
             }
-            dispatch::emit_record(&ForeignEvent { level, component, event, fields });
+            dispatch::emit_record(&ForeignEvent {
+                level,
+                component,
+                static_component,
+                event,
+                fields,
+            });
         });
     }
 }

@@ -89,6 +89,11 @@ impl Output {
 pub(crate) trait Record {
     fn level(&self) -> Level;
     fn component(&self) -> &str;
+    /// The component, when it lives as long as the program (a derived event's, a `tracing`
+    /// target): the hand-off then recognises it by its address.
+    fn static_component(&self) -> Option<&'static str> {
+        None
+    }
     fn event(&self) -> &str;
     /// The constant JSON between the timestamp and the message text, when it is cached.
     fn json_head(&self) -> Option<&[u8]> {
@@ -110,6 +115,10 @@ impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
 
     fn component(&self) -> &str {
         self.0.metadata().component()
+    }
+
+    fn static_component(&self) -> Option<&'static str> {
+        Some(self.0.metadata().component())
     }
 
     fn event(&self) -> &str {
