@@ -273,38 +273,60 @@ impl Logger {
     /// Renders `record` and hands it over, without asking the filter.
     fn write<R: Record + ?Sized>(&self, record: &R) {
         let (settings, metrics) = (&self.shared.settings, &*self.shared.metrics);
-        with_output(|out| {
-            let split = render_into(out, record, settings, metrics);
+        let component = match record.static_component() {
+            Some(c) => Component::Static(c),
+            None => Component::Transient(record.component()),
+        };
+        // One access to this thread's state for the line and the slot: the common case.
+        let done = LOCAL.try_with(|local| {
+            let Ok(mut out) = local.out.try_borrow_mut() else { return false };
+            let split = render_into(&mut out, record, settings, metrics);
             let (file, console) = parts(settings, &out.buf, split);
-            let component = match record.static_component() {
-                Some(c) => Component::Static(c),
-                None => Component::Transient(record.component()),
-            };
-            self.hand_over(file, console, record.level(), component);
+            let pushed = self.push_line(&local.slots, (file, console), record.level(), component);
+            self.pushed(pushed, file, console);
+            true
         });
+        if done != Ok(true) {
+            // An event emitted from inside a `Display` impl of another (the buffer is in use),
+            // or while the thread exits: a fresh buffer.
+            let mut out = Output::default();
+            let split = render_into(&mut out, record, settings, metrics);
+            let (file, console) = parts(settings, &out.buf, split);
+            let pushed = LOCAL
+                .try_with(|local| {
+                    self.push_line(&local.slots, (file, console), record.level(), component)
+                })
+                .ok()
+                .flatten();
+            self.pushed(pushed, file, console);
+        }
     }
 
-    /// Appends a rendered line to this thread's batch.
+    /// Appends a rendered line to this thread's slot; `None` when the thread has none (it is
+    /// exiting).
     #[inline]
-    fn hand_over(
+    fn push_line(
         &self,
-        file: Option<&[u8]>,
-        console: Option<&[u8]>,
+        slots: &RefCell<Slots>,
+        line: (Option<&[u8]>, Option<&[u8]>),
         level: Level,
         component: Component<'_>,
-    ) {
-        let pushed = LOCAL.try_with(|local| {
-            // Never borrowed across the application's code: only while a line is copied in.
-            let mut slots = local.slots.try_borrow_mut().ok()?;
-            let entry = slots.entry(self)?;
-            Some(entry.pipeline.handoff.push(&entry.slot, (file, console), level, component))
-        });
+    ) -> Option<bool> {
+        // Never borrowed across the application's code: only while a line is copied in.
+        let mut slots = slots.try_borrow_mut().ok()?;
+        let entry = slots.entry(self)?;
+        Some(entry.pipeline.handoff.push(&entry.slot, line, level, component))
+    }
+
+    /// What becomes of a line after its hand-over: `Some(true)` it is in the slot.
+    #[inline]
+    fn pushed(&self, pushed: Option<bool>, file: Option<&[u8]>, console: Option<&[u8]>) {
         match pushed {
-            Ok(Some(true)) => {}
+            Some(true) => {}
             // Shut down: the line goes to stderr.
-            Ok(Some(false)) => self.to_stderr(file, console),
+            Some(false) => self.to_stderr(file, console),
             // The thread is exiting: its slot is gone.
-            Ok(None) | Err(_) => self.send_alone(file, console),
+            None => self.send_alone(file, console),
         }
     }
 
