@@ -696,6 +696,36 @@ pub fn audit<E: LogEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
     GLOBAL.get().ok_or(AuditError::NoLogger)?.audit(event)
 }
 
+/// Applies the global path's rate limit for the call site `site` of `component` (see
+/// [`crate::rate`]); returns whether the event goes on. An event let through after suppressed
+/// ones is preceded by a `suppressed` line with their count.
+pub(crate) fn rate_limited(site: impl FnOnce() -> usize, component: &str, event: &str) -> bool {
+    let Some(limiter) = crate::rate::limiter(site, component) else { return true };
+    match limiter.admit(clock::now()) {
+        crate::rate::Admission::Pass => true,
+        crate::rate::Admission::Suppress => {
+            if let Some(logger) = GLOBAL.get() {
+                Metrics::add(&logger.shared.metrics.suppressed, 1);
+            }
+            false
+        }
+        crate::rate::Admission::PassAfter { count, since_ns } => {
+            let span_ms = clock::now().saturating_sub(since_ns) / 1_000_000;
+            emit_record(&Derived(
+                &Notice::new(
+                    &notice::SUPPRESSED,
+                    format!("{count} events of {component} ({event}) were suppressed by a rate limit over {span_ms} ms"),
+                )
+                .field("suppressed_component", component)
+                .field("suppressed_event", event)
+                .field("count", count)
+                .field("span_ms", span_ms),
+            ));
+            true
+        }
+    }
+}
+
 /// Replaces the global logger's level directives; see [`Logger::set_filter`].
 ///
 /// # Errors

@@ -35,6 +35,7 @@ impl Config {
         let (logger, installed) = dispatch::install_global(|| self.build());
         if installed {
             crate::redact::set_global(logger.settings());
+            crate::rate::set_global(&logger.settings().rate_limits);
             install_panic_hook();
             if bridges {
                 install_bridges(logger);

@@ -64,6 +64,7 @@ mod guard;
 mod handoff;
 mod interest;
 mod metrics;
+mod rate;
 pub mod redact;
 mod render;
 mod sink;
@@ -92,6 +93,7 @@ pub use filter::{Filter, FilterError};
 pub use global::init;
 pub use guard::Guard;
 pub use metrics::{LevelCounts, MetricsSnapshot, MAX_COMPONENTS, OTHER_COMPONENTS};
+pub use rate::{Rate, RateLimits};
 pub use render::Format;
 
 /// The directories the file sink tries, in order, for the settings `settings`: the configured

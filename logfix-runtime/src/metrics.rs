@@ -41,6 +41,8 @@ pub(crate) struct Metrics {
     pub(crate) queue_high_water: AtomicU64,
     /// Lines cut to `LOGFIX_MAX_LINE`.
     pub(crate) truncated_lines: AtomicU64,
+    /// Events suppressed by a rate limit.
+    pub(crate) suppressed: AtomicU64,
 }
 
 impl Metrics {
@@ -82,6 +84,7 @@ impl Metrics {
             &self.first_drop_us,
             &self.queue_high_water,
             &self.truncated_lines,
+            &self.suppressed,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -95,6 +98,7 @@ impl Metrics {
             lines_by_component: volume.by_component(),
             queue_high_water: get(&self.queue_high_water),
             truncated_lines: get(&self.truncated_lines),
+            suppressed: get(&self.suppressed),
             lines_written: get(&self.lines_written),
             bytes_written: get(&self.bytes_written),
             dropped: get(&self.dropped),
@@ -135,6 +139,8 @@ pub struct MetricsSnapshot {
     pub queue_high_water: u64,
     /// Lines longer than `LOGFIX_MAX_LINE` whose longest values were cut to fit.
     pub truncated_lines: u64,
+    /// Events suppressed by a rate limit (`LOGFIX_RATE_LIMIT`).
+    pub suppressed: u64,
     /// Lines written to the file, or to the console when there is no file.
     pub lines_written: u64,
     /// Bytes of those lines.

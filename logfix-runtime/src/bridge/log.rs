@@ -47,6 +47,15 @@ impl log::Log for LogBridge {
         if !self.enabled(record.metadata()) {
             return;
         }
+        // A `log` call site: its target, file and line.
+        let site = || {
+            super::text_site(record.target())
+                ^ record.file_static().map_or(0, |f| f.as_ptr() as usize)
+                ^ record.line().map_or(0, |l| l as usize)
+        };
+        if !dispatch::rate_limited(site, record.target(), "log") {
+            return;
+        }
         super::with_fields(|fields| {
             fields.message(*record.args());
             let _ = record.key_values().visit(&mut Visitor(fields));

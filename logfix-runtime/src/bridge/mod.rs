@@ -211,6 +211,18 @@ impl Fields {
     }
 }
 
+/// A number for a call site known by text (a `log` target): the same text gives the same
+/// number for the life of the process.
+pub(crate) fn text_site(text: &str) -> usize {
+    use core::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    // Truncated on 32-bit targets: a number to tell sites apart, not an address.
+    #[allow(clippy::cast_possible_truncation)]
+    let site = hasher.finish() as usize;
+    site
+}
+
 /// Whether `key` is one of [`RESERVED_KEYS`], decided by its length first: this runs for every
 /// bridged field.
 fn is_reserved(key: &str) -> bool {

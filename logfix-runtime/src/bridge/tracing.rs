@@ -142,6 +142,10 @@ where
         // Without an explicit `name:`, tracing names events `event file.rs:42`, which changes
         // with every edit: not a stable event name.
         let name = if meta.name().starts_with("event ") { "tracing" } else { meta.name() };
+        let site = core::ptr::from_ref(meta) as usize;
+        if !is_log_record(meta) && !dispatch::rate_limited(|| site, meta.target(), name) {
+            return;
+        }
         super::with_fields(|fields| {
             event.record(&mut Visitor::new(fields, meta));
             if let Some(scope) = ctx.event_scope(event) {
@@ -158,7 +162,14 @@ where
                 Some(target) => (target, None, "log"),
                 None => (meta.target(), Some(meta.target()), name),
             };
-            if is_log_record(meta) && !dispatch::enabled(component, level) {
+            if is_log_record(meta)
+                && (!dispatch::enabled(component, level)
+                    || !dispatch::rate_limited(
+                        || site ^ super::text_site(component),
+                        component,
+                        event,
+                    ))
+            {
                 return;
             }
             dispatch::emit_record(&ForeignEvent {

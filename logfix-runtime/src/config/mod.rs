@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::event::{Level, REDACTED};
 use crate::filter::Filter;
+use crate::rate::RateLimits;
 use crate::redact::pseudonym::{MissingKey, PseudonymKey};
 use crate::redact::scrub::Patterns;
 use crate::render::Format;
@@ -125,6 +126,9 @@ pub struct Settings {
     pub queue_capacity: usize,
     /// `LOGFIX_MAX_LINE`, in bytes: longer lines have their longest values cut.
     pub max_line: usize,
+    /// `LOGFIX_RATE_LIMIT`: events per call site let through per second or minute, by component
+    /// (none by default).
+    pub rate_limits: RateLimits,
     /// `LOGFIX_FLUSH_INTERVAL`.
     pub flush_interval: Duration,
     /// First wait before a log file that failed is tried again (code only).
@@ -197,6 +201,7 @@ impl Settings {
             overflow: Overflow::Block,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             max_line: DEFAULT_MAX_LINE,
+            rate_limits: RateLimits::default(),
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             retry_after: DEFAULT_RETRY_AFTER,
             color: false,
@@ -274,6 +279,7 @@ struct CodeSettings {
     overflow: Option<Overflow>,
     queue_capacity: Option<usize>,
     max_line: Option<usize>,
+    rate_limits: Option<RateLimits>,
     flush_interval: Option<Duration>,
     retry_after: Option<Duration>,
     redact_keys: Option<Vec<String>>,
@@ -358,6 +364,9 @@ impl Config {
         /// The longest line, in bytes (`LOGFIX_MAX_LINE`): longer ones have their longest
         /// values cut, with a marker.
         max_line: usize;
+        /// Events let through per call site and second or minute, by component
+        /// (`LOGFIX_RATE_LIMIT`).
+        rate_limits: RateLimits;
         /// Longest time a line waits before it is written out (`LOGFIX_FLUSH_INTERVAL`).
         flush_interval: Duration;
         /// First wait before a log file that failed is tried again; doubled after each failure,
@@ -444,6 +453,7 @@ impl Config {
             overflow,
             queue_capacity,
             max_line,
+            rate_limits,
             flush_interval,
             retry_after,
             redact_keys,
@@ -558,6 +568,11 @@ impl Config {
             })
         }) {
             s.max_line = v;
+        }
+        let limits =
+            if s.rate_limits.is_empty() { "none".to_owned() } else { s.rate_limits.to_string() };
+        if let Some(v) = env.get("LOGFIX_RATE_LIMIT", &limits, str::parse::<RateLimits>) {
+            s.rate_limits = v;
         }
         let interval = format!("{}ms", s.flush_interval.as_millis());
         if let Some(v) = env.get("LOGFIX_FLUSH_INTERVAL", &interval, parse::duration) {
@@ -775,6 +790,9 @@ impl fmt::Display for Settings {
         }
         if !self.redact_keys.is_empty() {
             write!(f, " redact_keys={}", self.redact_keys.join(","))?;
+        }
+        if !self.rate_limits.is_empty() {
+            write!(f, " rate_limit={}", self.rate_limits)?;
         }
         // How many patterns, not which: a pattern may spell out what it is meant to hide.
         if !self.redact_patterns.is_empty() {

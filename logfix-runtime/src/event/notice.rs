@@ -96,6 +96,8 @@ notices! {
     FILE_WRITE_RESUMED = "file_write_resumed" at Info;
     /// A rotation or a compression failed.
     ROTATION_FAILED = "rotation_failed" at Error;
+    /// A call site's events were suppressed by a rate limit (`LOGFIX_RATE_LIMIT`).
+    SUPPRESSED = "suppressed" at Warn;
     /// The level directives were changed at run time (`set_filter`).
     FILTER_CHANGED = "filter_changed" at Info;
     /// A global `tracing` subscriber or `log` logger was already installed.
