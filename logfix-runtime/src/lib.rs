@@ -59,6 +59,8 @@ mod handoff;
 mod interest;
 mod metrics;
 pub mod redact;
+#[cfg(feature = "tracing")]
+mod relay;
 mod render;
 mod sink;
 #[cfg(feature = "tower")]
