@@ -2,7 +2,7 @@
 //! `tracing` and `log`, also in spawned tasks), and one access event per request.
 //!
 //! ```sh
-//! cargo run -p logfix-examples --example web_service
+//! cargo run -p logfix-examples --bin web_service
 //! curl -i -H 'X-Request-ID: demo-1' 'http://127.0.0.1:3000/api/items?page=1&token=abc'
 //! ```
 //!

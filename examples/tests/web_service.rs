@@ -8,8 +8,7 @@
     clippy::unwrap_used,
     clippy::panic,
     clippy::indexing_slicing,
-    clippy::print_stdout,
-    reason = "test code: failing loudly is the point; a skipped test says so on stdout"
+    reason = "test code: failing loudly is the point"
 )]
 
 #[path = "../web_service/app.rs"]
@@ -18,7 +17,6 @@ mod app;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 
@@ -317,15 +315,6 @@ fn panics_and_failures_are_logged_as_500() {
     assert_eq!(nope["level"], "warn");
 }
 
-/// The example binary. `cargo test` builds it with the tests; `cargo test --test web_service`
-/// alone does not.
-fn example_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let name = format!("web_service{}", std::env::consts::EXE_SUFFIX);
-    let path = exe.parent()?.parent()?.join("examples").join(name);
-    path.is_file().then_some(path)
-}
-
 /// Kills the child process if the test fails before stopping it.
 struct Running(Child);
 
@@ -339,13 +328,9 @@ impl Drop for Running {
 #[test]
 #[cfg(unix)] // Stopped with SIGINT, through `kill`.
 fn the_example_binary_writes_valid_lines_with_request_ids_to_its_log_file() {
-    let Some(binary) = example_binary() else {
-        println!("skipped: the example is not built (run `cargo test -p logfix-examples`)");
-        return;
-    };
     let dir = std::env::temp_dir().join(format!("logfix-web-example-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut command = Command::new(binary);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_web_service"));
     for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("LOGFIX_")) {
         command.env_remove(name);
     }
