@@ -62,6 +62,8 @@ pub mod redact;
 #[cfg(feature = "tracing")]
 mod relay;
 mod render;
+#[cfg(feature = "signal")]
+mod signal;
 mod sink;
 #[cfg(feature = "tower")]
 pub mod web;
@@ -87,6 +89,8 @@ pub use global::init;
 pub use guard::Guard;
 pub use metrics::{LevelCounts, MetricsSnapshot, MAX_COMPONENTS, OTHER_COMPONENTS};
 pub use render::Format;
+#[cfg(feature = "signal")]
+pub use signal::shutdown_signal;
 
 /// The directories the file sink tries, in order, for the settings `settings`: the configured
 /// one (`LOGFIX_DIR`, else [`DEFAULT_DIR`] under the working directory), then `logfix-<uid>`
