@@ -524,3 +524,74 @@ fn sigterm_under_load_writes_every_access_event() {
     let stop = events.iter().find(|e| e["event"] == "shutdown_signal").unwrap();
     assert_eq!(stop["signal"], "SIGTERM");
 }
+
+/// The value of `series` (`name{labels}`) in a Prometheus scrape; 0 when it is not there yet.
+fn metric(scrape: &str, series: &str) -> u64 {
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// What an operator does: scrape `/metrics` and see the counters move, then turn a component's
+/// level up at run time (a bad directive is refused with the reason).
+#[test]
+#[cfg(unix)]
+fn operators_scrape_metrics_and_change_the_level_at_run_time() {
+    const REQUESTS: usize = 5;
+    const GOOD: &str = "warn,shop=debug";
+    let mut example = Example::start("web-operator", &[]);
+    let addr = example.addr;
+    runtime().block_on(async {
+        let client = client();
+        let (response, before) = send(&client, addr, "GET", "/metrics", &[], "").await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+        for _ in 0..REQUESTS {
+            let (response, _) = send(&client, addr, "GET", "/api/items", &[], "").await;
+            assert_eq!(response.status(), 200);
+        }
+        let (_, after) = send(&client, addr, "GET", "/metrics", &[], "").await;
+        let moved = |series: &str| metric(&after, series) - metric(&before, series);
+        // Each request: `items_listed` and `stock_checked` in `shop`, written before it answers.
+        let requests = REQUESTS as u64;
+        assert_eq!(moved(r#"logfix_component_events_total{component="shop"}"#), 2 * requests);
+        assert!(moved(r#"logfix_events_total{level="info"}"#) >= 4 * requests, "{after}");
+        assert_eq!(metric(&after, "logfix_events_dropped_total"), 0, "{after}");
+        for name in
+            ["logfix_written_lines_total", "logfix_lost_lines_total", "logfix_rotations_total"]
+        {
+            assert!(after.contains(&format!("# TYPE {name} counter")), "{name} in {after}");
+        }
+
+        let (response, level) = send(&client, addr, "GET", "/admin/log-level", &[], "").await;
+        assert_eq!((response.status().as_u16(), level.as_str()), (200, "info\n"));
+        let bad = "info,shop=loud";
+        let (response, error) = send(&client, addr, "PUT", "/admin/log-level", &[], bad).await;
+        assert_eq!(response.status(), 400);
+        let reason = bad.parse::<logfix_runtime::Filter>().unwrap_err().to_string();
+        assert_eq!(error, format!("{reason}\n"));
+        let (response, level) = send(&client, addr, "PUT", "/admin/log-level", &[], GOOD).await;
+        assert_eq!((response.status().as_u16(), level), (200, format!("{GOOD}\n")));
+        let headers = [("x-request-id", "after-change")];
+        let (response, _) = send(&client, addr, "GET", "/api/items", &headers, "").await;
+        assert_eq!(response.status(), 200);
+    });
+    example.signal("-TERM");
+    example.wait();
+
+    let events = example.lines();
+    let changed: Vec<&Value> = events.iter().filter(|e| e["event"] == "filter_changed").collect();
+    assert_eq!(changed.len(), 1, "the refused directive changed nothing");
+    assert_eq!(changed[0]["old"], "info");
+    assert_eq!(changed[0]["new"], GOOD);
+    // After the change: `shop` (and `shop::cache`, `shop::db` below it) at debug, the access
+    // event (`http`, info) no more.
+    let mut after: Vec<&str> = events
+        .iter()
+        .filter(|e| e["request_id"] == "after-change")
+        .map(|e| e["component"].as_str().unwrap())
+        .collect();
+    after.sort_unstable();
+    assert_eq!(after, ["shop", "shop", "shop::cache", "shop::db"]);
+}

@@ -58,6 +58,8 @@ mod guard;
 mod handoff;
 mod interest;
 mod metrics;
+#[cfg(feature = "metrics")]
+mod publish;
 pub mod redact;
 #[cfg(feature = "tracing")]
 mod relay;
@@ -73,6 +75,7 @@ mod worker;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use crate::metrics::{LevelCounts, MetricsSnapshot, MAX_COMPONENTS, OTHER_COMPONENTS};
 pub use config::{
     Compression, Config, ConfigIssue, Console, Environment, Overflow, Settings, DEFAULT_DIR,
     DEFAULT_FILE, DEFAULT_FILE_MODE, DEFAULT_FLUSH_INTERVAL, DEFAULT_MAX_FILES,
@@ -87,7 +90,6 @@ pub use event::{
 pub use filter::{Filter, FilterError};
 pub use global::init;
 pub use guard::Guard;
-pub use metrics::{LevelCounts, MetricsSnapshot, MAX_COMPONENTS, OTHER_COMPONENTS};
 pub use render::Format;
 #[cfg(feature = "signal")]
 pub use signal::shutdown_signal;
