@@ -10,7 +10,7 @@
 //! fields do.
 //!
 //! A bridged event is collected into buffers that each thread reuses from one event to the
-//! next ([`Fields`]): no allocation per event once they have grown.
+//! next (`Fields`): no allocation per event once they have grown.
 
 #![cfg_attr(
     not(any(feature = "tracing", feature = "log")),
@@ -18,8 +18,10 @@
 )]
 
 #[cfg(feature = "log")]
+#[cfg_attr(docsrs, doc(cfg(feature = "log")))]
 pub mod log;
 #[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
 pub mod tracing;
 
 use core::cell::RefCell;
