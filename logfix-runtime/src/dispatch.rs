@@ -663,11 +663,11 @@ enum Route {
 impl Uninitialized {
     fn get() -> &'static Self {
         static UNINITIALIZED: OnceLock<Uninitialized> = OnceLock::new();
-        UNINITIALIZED.get_or_init(|| Self::new(&Config::from_env()))
+        UNINITIALIZED.get_or_init(Self::from_env)
     }
 
-    fn new(config: &Config) -> Self {
-        let (mut settings, issues) = config.resolve();
+    fn from_env() -> Self {
+        let (mut settings, issues) = Config::from_env().resolve();
         settings.format = Format::Json;
         settings.console = Console::Stderr;
         settings.file_enabled = false;
