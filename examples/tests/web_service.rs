@@ -8,19 +8,19 @@
     clippy::unwrap_used,
     clippy::panic,
     clippy::indexing_slicing,
-    clippy::print_stdout,
-    reason = "test code: failing loudly is the point; a skipped test says so on stdout"
+    reason = "test code: failing loudly is the point"
 )]
 
 #[path = "../web_service/app.rs"]
 mod app;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Once;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{Request, Response, StatusCode};
@@ -317,15 +317,6 @@ fn panics_and_failures_are_logged_as_500() {
     assert_eq!(nope["level"], "warn");
 }
 
-/// The example binary. `cargo test` builds it with the tests; `cargo test --test web_service`
-/// alone does not.
-fn example_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let name = format!("web_service{}", std::env::consts::EXE_SUFFIX);
-    let path = exe.parent()?.parent()?.join("examples").join(name);
-    path.is_file().then_some(path)
-}
-
 /// Kills the child process if the test fails before stopping it.
 struct Running(Child);
 
@@ -336,36 +327,86 @@ impl Drop for Running {
     }
 }
 
+/// The example binary, running with its log in a directory of its own.
+struct Example {
+    /// Killed if the test fails before stopping it.
+    child: Running,
+    /// What it prints: its address, then that it is shutting down.
+    stdout: BufReader<ChildStdout>,
+    addr: SocketAddr,
+    dir: PathBuf,
+}
+
+impl Example {
+    /// Starts the example with `vars` (and no other `LOGFIX_` variable) on a free port.
+    fn start(name: &str, vars: &[(&str, &str)]) -> Self {
+        let dir = std::env::temp_dir().join(format!("logfix-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_web_service"));
+        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("LOGFIX_")) {
+            command.env_remove(name);
+        }
+        let mut child = command
+            .env("LOGFIX_ADDR", "127.0.0.1:0")
+            .env("LOGFIX_DIR", &dir)
+            .envs(vars.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut example =
+            Example { child: Running(child), stdout, addr: ([0, 0, 0, 0], 0).into(), dir };
+        let banner = example.next_line();
+        example.addr = banner
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected banner {banner:?}"))
+            .parse()
+            .unwrap();
+        example
+    }
+
+    /// The next line the example prints.
+    fn next_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        line.trim_end().to_owned()
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.0.id().to_string();
+        assert!(Command::new("kill").args([signal, &pid]).status().unwrap().success());
+    }
+
+    /// Waits for the example to exit; asserts that it exited with status 0.
+    fn wait(&mut self) {
+        assert!(self.child.0.wait().unwrap().success());
+    }
+
+    /// The lines of its log file, each checked against the schema.
+    fn lines(&self) -> Vec<Value> {
+        let file = self.dir.join("app.log");
+        let count = logfix_testkit::validate_file(&file).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(!text.contains(PASSWORD));
+        let events: Vec<Value> =
+            text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        assert_eq!(events.len(), count);
+        events
+    }
+}
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 #[test]
 #[cfg(unix)] // Stopped with SIGINT, through `kill`.
 fn the_example_binary_writes_valid_lines_with_request_ids_to_its_log_file() {
-    let Some(binary) = example_binary() else {
-        println!("skipped: the example is not built (run `cargo test -p logfix-examples`)");
-        return;
-    };
-    let dir = std::env::temp_dir().join(format!("logfix-web-example-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut command = Command::new(binary);
-    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("LOGFIX_")) {
-        command.env_remove(name);
-    }
-    let child = command
-        .env("LOGFIX_ADDR", "127.0.0.1:0")
-        .env("LOGFIX_DIR", &dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = Running(child);
-    let mut banner = String::new();
-    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut banner).unwrap();
-    let addr: SocketAddr = banner
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected banner {banner:?}"))
-        .parse()
-        .unwrap();
-
+    let mut example = Example::start("web-example", &[]);
+    let addr = example.addr;
     runtime().block_on(async {
         let client = client();
         let (response, _) = send(&client, addr, "GET", "/api/items", &[], "").await;
@@ -384,18 +425,12 @@ fn the_example_binary_writes_valid_lines_with_request_ids_to_its_log_file() {
     });
 
     // Ctrl-C: a graceful shutdown, and the guard writes out what is queued.
-    let stopped = Command::new("kill").args(["-INT", &child.0.id().to_string()]).status().unwrap();
-    assert!(stopped.success());
-    assert!(child.0.wait().unwrap().success());
+    example.signal("-INT");
+    example.wait();
 
-    let file = dir.join("app.log");
-    let count = logfix_testkit::validate_file(&file).unwrap();
-    let text = std::fs::read_to_string(&file).unwrap();
-    assert!(!text.contains(PASSWORD));
-    let events: Vec<Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
-    assert_eq!(events.len(), count);
+    let events = example.lines();
     let requests: Vec<&Value> = events.iter().filter(|e| e["event"] == "request").collect();
-    assert_eq!(requests.len(), 4, "{text}");
+    assert_eq!(requests.len(), 4, "{events:?}");
     // The panic hook of `init()` writes the panic with the request's ids.
     let panic = events.iter().find(|e| e["event"] == "panic").unwrap();
     assert_eq!(panic["request_id"], "e2e-boom");
@@ -412,5 +447,151 @@ fn the_example_binary_writes_valid_lines_with_request_ids_to_its_log_file() {
         let bridged = events.iter().find(|e| e["component"] == component).unwrap();
         assert!(bridged["request_id"].is_string(), "{bridged}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
+    let stop = events.iter().find(|e| e["event"] == "shutdown_signal").unwrap();
+    assert_eq!(stop["signal"], "SIGINT");
+}
+
+/// `docker stop` and Kubernetes send SIGTERM: with requests in progress and lines queued (the
+/// flush interval is an hour), every request finishes and every access event is written.
+#[test]
+#[cfg(unix)]
+fn sigterm_under_load_writes_every_access_event() {
+    const IN_PROGRESS: usize = 10;
+    const ANSWERED: usize = 10;
+    let mut example = Example::start("web-sigterm", &[("LOGFIX_FLUSH_INTERVAL", "1h")]);
+    let addr = example.addr;
+    let body = format!(r#"{{"username":"ann","password":"{PASSWORD}"}}"#);
+
+    // Logins in progress: hyper answers `100 Continue` when the handler starts reading the body,
+    // which it then waits for.
+    let in_progress: Vec<TcpStream> = (0..IN_PROGRESS)
+        .map(|i| {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            // A safety net: a test that would hang fails instead.
+            stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            write!(
+                stream,
+                "POST /login HTTP/1.1\r\nHost: {addr}\r\nX-Request-ID: in-progress-{i}\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\n\
+                 Expect: 100-continue\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .unwrap();
+            let mut head = String::new();
+            let mut reader = BufReader::new(&stream);
+            while !head.ends_with("\r\n\r\n") {
+                assert!(reader.read_line(&mut head).unwrap() > 0, "closed: {head:?}");
+            }
+            assert!(head.starts_with("HTTP/1.1 100 Continue"), "{head:?}");
+            stream
+        })
+        .collect();
+    // Requests answered, whose lines are still queued.
+    runtime().block_on(async {
+        let client = client();
+        for i in 0..ANSWERED {
+            let headers = [("x-request-id", format!("answered-{i}"))];
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (response, _) = send(&client, addr, "GET", "/api/items", &headers, "").await;
+            assert_eq!(response.status(), 200);
+        }
+    });
+
+    example.signal("-TERM");
+    assert_eq!(example.next_line(), "shutting down: finishing the requests in progress");
+    for mut stream in in_progress {
+        stream.write_all(body.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    }
+    example.wait();
+
+    let events = example.lines();
+    let mut ids: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "request")
+        .map(|e| e["request_id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    let mut expected: Vec<String> = (0..IN_PROGRESS)
+        .map(|i| format!("in-progress-{i}"))
+        .chain((0..ANSWERED).map(|i| format!("answered-{i}")))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "access events");
+    let stop = events.iter().find(|e| e["event"] == "shutdown_signal").unwrap();
+    assert_eq!(stop["signal"], "SIGTERM");
+}
+
+/// The value of `series` (`name{labels}`) in a Prometheus scrape; 0 when it is not there yet.
+fn metric(scrape: &str, series: &str) -> u64 {
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// What an operator does: scrape `/metrics` and see the counters move, then turn a component's
+/// level up at run time (a bad directive is refused with the reason).
+#[test]
+#[cfg(unix)]
+fn operators_scrape_metrics_and_change_the_level_at_run_time() {
+    const REQUESTS: usize = 5;
+    const GOOD: &str = "warn,shop=debug";
+    let mut example = Example::start("web-operator", &[]);
+    let addr = example.addr;
+    runtime().block_on(async {
+        let client = client();
+        let (response, before) = send(&client, addr, "GET", "/metrics", &[], "").await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+        for _ in 0..REQUESTS {
+            let (response, _) = send(&client, addr, "GET", "/api/items", &[], "").await;
+            assert_eq!(response.status(), 200);
+        }
+        let (_, after) = send(&client, addr, "GET", "/metrics", &[], "").await;
+        let moved = |series: &str| metric(&after, series) - metric(&before, series);
+        // Each request: `items_listed` and `stock_checked` in `shop`, written before it answers.
+        let requests = REQUESTS as u64;
+        assert_eq!(moved(r#"logfix_component_events_total{component="shop"}"#), 2 * requests);
+        assert!(moved(r#"logfix_events_total{level="info"}"#) >= 4 * requests, "{after}");
+        assert_eq!(metric(&after, "logfix_events_dropped_total"), 0, "{after}");
+        for name in
+            ["logfix_written_lines_total", "logfix_lost_lines_total", "logfix_rotations_total"]
+        {
+            assert!(after.contains(&format!("# TYPE {name} counter")), "{name} in {after}");
+        }
+
+        let (response, level) = send(&client, addr, "GET", "/admin/log-level", &[], "").await;
+        assert_eq!((response.status().as_u16(), level.as_str()), (200, "info\n"));
+        let bad = "info,shop=loud";
+        let (response, error) = send(&client, addr, "PUT", "/admin/log-level", &[], bad).await;
+        assert_eq!(response.status(), 400);
+        let reason = bad.parse::<logfix_runtime::Filter>().unwrap_err().to_string();
+        assert_eq!(error, format!("{reason}\n"));
+        let (response, level) = send(&client, addr, "PUT", "/admin/log-level", &[], GOOD).await;
+        assert_eq!((response.status().as_u16(), level), (200, format!("{GOOD}\n")));
+        let headers = [("x-request-id", "after-change")];
+        let (response, _) = send(&client, addr, "GET", "/api/items", &headers, "").await;
+        assert_eq!(response.status(), 200);
+    });
+    example.signal("-TERM");
+    example.wait();
+
+    let events = example.lines();
+    let changed: Vec<&Value> = events.iter().filter(|e| e["event"] == "filter_changed").collect();
+    assert_eq!(changed.len(), 1, "the refused directive changed nothing");
+    assert_eq!(changed[0]["old"], "info");
+    assert_eq!(changed[0]["new"], GOOD);
+    // After the change: `shop` (and `shop::cache`, `shop::db` below it) at debug, the access
+    // event (`http`, info) no more.
+    let mut after: Vec<&str> = events
+        .iter()
+        .filter(|e| e["request_id"] == "after-change")
+        .map(|e| e["component"].as_str().unwrap())
+        .collect();
+    after.sort_unstable();
+    assert_eq!(after, ["shop", "shop", "shop::cache", "shop::db"]);
 }

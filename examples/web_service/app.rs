@@ -3,13 +3,15 @@
 //! router (it includes this file with `#[path]`).
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use axum::extract::{ConnectInfo, MatchedPath};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use logfix_runtime::web::AccessLogLayer;
 use logfix_runtime::{Context, LogEvent, WithLogContext};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::{Deserialize, Serialize};
 
 /// The password `POST /login` accepts (for any user name).
@@ -64,14 +66,20 @@ struct Credentials {
 }
 
 /// The service's routes, with the access-log layer: `GET /api/items`, `POST /login`,
-/// `GET /boom` (panics) and `GET /fail` (answers 500). Serve it with
+/// `GET /boom` (panics) and `GET /fail` (answers 500); for operators, `GET /metrics`
+/// (Prometheus) and `GET`/`PUT /admin/log-level`. Serve it with
 /// `into_make_service_with_connect_info::<SocketAddr>()` so that access events have the client.
+///
+/// A real service would serve the operators' routes on a port of their own, or behind
+/// authentication: whoever can reach `/admin/log-level` can turn debug logging on.
 pub fn router() -> Router {
     Router::new()
         .route("/api/items", get(list_items))
         .route("/login", post(login))
         .route("/boom", get(boom))
         .route("/fail", get(fail))
+        .route("/metrics", get(metrics))
+        .route("/admin/log-level", get(log_level).put(set_log_level))
         // `Router::layer` wraps each route, so the layer sees the matched route template.
         .layer(
             AccessLogLayer::new()
@@ -127,4 +135,40 @@ async fn boom() -> &'static str {
 async fn fail() -> (StatusCode, &'static str) {
     logfix_runtime::emit(&BackendFailed { reason: "connection refused" });
     (StatusCode::INTERNAL_SERVER_ERROR, "inventory backend unavailable")
+}
+
+/// The Prometheus recorder, installed as the `metrics` facade's on first use (`None` when the
+/// program installed another one).
+fn prometheus() -> Option<&'static PrometheusHandle> {
+    static PROMETHEUS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    PROMETHEUS.get_or_init(|| PrometheusBuilder::new().install_recorder().ok()).as_ref()
+}
+
+/// `GET /metrics`: logfix's counters (and any other metric of the service) in Prometheus text
+/// format.
+async fn metrics() -> Result<([(header::HeaderName, &'static str); 1], String), StatusCode> {
+    let prometheus = prometheus().ok_or(StatusCode::SERVICE_UNAVAILABLE)?;
+    logfix_runtime::metrics().publish();
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], prometheus.render()))
+}
+
+/// `GET /admin/log-level`: the level directives in force.
+async fn log_level() -> (StatusCode, String) {
+    match logfix_runtime::global() {
+        Some(logger) => (StatusCode::OK, format!("{}\n", logger.filter())),
+        None => (StatusCode::SERVICE_UNAVAILABLE, "logfix is not initialised\n".to_owned()),
+    }
+}
+
+/// `PUT /admin/log-level` with directives as the body (`info,shop=debug`, the syntax of
+/// `LOGFIX_LEVEL`): in force for the next event on every thread, and written to the log as a
+/// `filter_changed` line. Bad directives change nothing: 400 with what is wrong.
+async fn set_log_level(directives: String) -> (StatusCode, String) {
+    if logfix_runtime::global().is_none() {
+        return log_level().await;
+    }
+    match logfix_runtime::set_filter(directives.trim()) {
+        Ok(()) => log_level().await,
+        Err(error) => (StatusCode::BAD_REQUEST, format!("{error}\n")),
+    }
 }

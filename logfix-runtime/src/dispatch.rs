@@ -761,28 +761,97 @@ pub(crate) fn enabled(component: &str, level: Level) -> bool {
     }
     match GLOBAL.get() {
         Some(logger) => logger.enabled(component, level),
-        None => level >= Level::Info,
+        None => Uninitialized::get().route(component, level) != Route::Nowhere,
     }
 }
 
-/// Without `init()`: JSON on stderr at `info` and above, written synchronously because there is
-/// no writer to flush at exit.
+/// Without `init()`: to the application's `tracing` subscriber when one is in force (it
+/// decides which events it wants; see [`relay`](crate::relay)), else to stderr as JSON at the
+/// level `init()` would use, written synchronously because there is no writer to flush at exit.
 fn emit_uninitialized<R: Record + ?Sized>(record: &R) {
-    static FALLBACK: OnceLock<(Settings, Metrics)> = OnceLock::new();
-    if record.level() < Level::Info {
+    let uninitialized = Uninitialized::get();
+    let route = uninitialized.route(record.component(), record.level());
+    if route == Route::Nowhere {
         return;
     }
-    let (settings, metrics) = FALLBACK.get_or_init(|| {
-        let (mut settings, _) =
-            Config::new().console(Console::Stderr).file_enabled(false).resolve();
-        settings.filter = Filter::new(Level::Info);
-        settings.format = Format::Json;
-        (settings, Metrics::default())
-    });
+    if route == Route::Stderr {
+        uninitialized.report_issues();
+    }
+    let (settings, metrics) = (&uninitialized.settings, &uninitialized.metrics);
     with_output(|out| {
         render_into(out, record, settings, metrics);
+        #[cfg(feature = "tracing")]
+        if route == Route::Tracing && crate::relay::dispatch(&out.buf) {
+            return;
+        }
         stderr::write_lines(&out.buf, 1, metrics);
     });
+}
+
+/// What events use until `init()` is called.
+struct Uninitialized {
+    /// JSON, stderr only, and the level directives `init()` would use (`LOGFIX_LEVEL`, else
+    /// the `LOGFIX_ENV` preset's).
+    settings: Settings,
+    metrics: Metrics,
+    /// The problems with `LOGFIX_LEVEL` and `LOGFIX_ENV`, reported before the first line.
+    issues: Vec<ConfigIssue>,
+}
+
+/// Where an event goes without `init()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    #[cfg(feature = "tracing")]
+    Tracing,
+    Stderr,
+    Nowhere,
+}
+
+impl Uninitialized {
+    fn get() -> &'static Self {
+        static UNINITIALIZED: OnceLock<Uninitialized> = OnceLock::new();
+        UNINITIALIZED.get_or_init(Self::from_env)
+    }
+
+    fn from_env() -> Self {
+        let (mut settings, issues) = Config::from_env().resolve();
+        settings.format = Format::Json;
+        settings.console = Console::Stderr;
+        settings.file_enabled = false;
+        let issues =
+            issues.into_iter().filter(|i| matches!(i.variable, "LOGFIX_LEVEL" | "LOGFIX_ENV"));
+        Self { settings, metrics: Metrics::default(), issues: issues.collect() }
+    }
+
+    fn route(&self, component: &str, level: Level) -> Route {
+        #[cfg(feature = "tracing")]
+        if let Some(wanted) = crate::relay::subscriber_wants(level) {
+            return if wanted { Route::Tracing } else { Route::Nowhere };
+        }
+        if self.settings.filter.enabled(component, level) {
+            Route::Stderr
+        } else {
+            Route::Nowhere
+        }
+    }
+
+    /// Writes the `config_invalid` lines, once.
+    fn report_issues(&self) {
+        static REPORTED: std::sync::Once = std::sync::Once::new();
+        REPORTED.call_once(|| {
+            for issue in &self.issues {
+                with_output(|out| {
+                    render_into(
+                        out,
+                        &Derived(&config_invalid(issue)),
+                        &self.settings,
+                        &self.metrics,
+                    );
+                    stderr::write_lines(&out.buf, 1, &self.metrics);
+                });
+            }
+        });
+    }
 }
 
 /// Waits until every event emitted so far through the global logger is written (at most 5 s).

@@ -29,7 +29,8 @@ impl Config {
     ///
     /// Never panics and never fails: the first call installs the logger; later calls (also
     /// concurrent ones) return an inactive guard and write one `already_initialized` warning.
-    /// Without any call, events go synchronously to stderr as JSON at `info` and above.
+    /// Without any call, events go to the application's `tracing` subscriber if it has one,
+    /// else synchronously to stderr as JSON at `info` and above (or at `LOGFIX_LEVEL`).
     pub fn init(self) -> Guard {
         let bridges = self.installs_bridges();
         let (logger, installed) = dispatch::install_global(|| self.build());

@@ -18,10 +18,11 @@ use crate::event::Level;
 use crate::filter::Filter;
 
 /// The least level any destination of the global path wants (`Level as u8`; 5: none). Before
-/// `init()`, events of `info` and above go to stderr.
-static FLOOR: AtomicU8 = AtomicU8::new(Level::Info as u8);
-/// The global logger's part of `FLOOR`.
-static LOGGER: AtomicU8 = AtomicU8::new(Level::Info as u8);
+/// `init()`, every level: where an event goes then (the application's `tracing` subscriber,
+/// whose levels can change at any time, or stderr at `LOGFIX_LEVEL`) is decided per event.
+static FLOOR: AtomicU8 = AtomicU8::new(Level::Trace as u8);
+/// The global logger's part of `FLOOR` (every level before `init()`, as above).
+static LOGGER: AtomicU8 = AtomicU8::new(Level::Trace as u8);
 /// Captures in force, on any thread.
 static CAPTURES: AtomicUsize = AtomicUsize::new(0);
 /// Whether logfix's `log` bridge is the `log` crate's logger.

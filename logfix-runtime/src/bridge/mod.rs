@@ -10,7 +10,7 @@
 //! fields do.
 //!
 //! A bridged event is collected into buffers that each thread reuses from one event to the
-//! next ([`Fields`]): no allocation per event once they have grown.
+//! next (`Fields`): no allocation per event once they have grown.
 //!
 //! Redaction applies as it is collected, by the global logger's policy ([`crate::redact`]): a
 //! field whose name is sensitive is written as `[REDACTED]` without its value being formatted,
@@ -24,8 +24,10 @@
 )]
 
 #[cfg(feature = "log")]
+#[cfg_attr(docsrs, doc(cfg(feature = "log")))]
 pub mod log;
 #[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
 pub mod tracing;
 
 use core::cell::RefCell;
