@@ -153,7 +153,7 @@ fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -
     }
     body.json.push('"');
     body.call(
-        quote!(__logfix_sink.context(#krate::__private::LogEvent::metadata(__logfix_event));),
+        quote!(__logfix_sink.context(#krate::__private::LogEvent::metadata(__logfix_event).fields());),
     );
     for field in fields {
         let (ident, key) = (field.ident, field.key());

@@ -13,10 +13,10 @@ use std::time::Instant;
 use logfix_core::CALL_KEYS;
 
 use crate::dispatch;
-use crate::event::{FieldWriter, Level, MessageWriter, Value};
+use crate::event::Level;
 use crate::render::line::Line;
-use crate::render::sink::{self, Parts, Pretty};
-use crate::render::{Format, Output, Record};
+use crate::render::parts::{self, FieldWriter, MessageWriter, Parts, Pretty};
+use crate::render::{Format, Output, Record, Value};
 
 /// The static description of one `#[logged]` function.
 #[derive(Debug)]
@@ -208,11 +208,11 @@ impl Record for CallRecord<'_> {
     }
 
     fn write_json(&self, line: &mut Line<'_>) {
-        sink::json_parts(line, self);
+        parts::json_parts(line, self);
     }
 
     fn write_pretty(&self, w: &mut Pretty<'_>) {
-        sink::pretty_parts(w, self);
+        parts::pretty_parts(w, self);
     }
 }
 

@@ -77,14 +77,13 @@ pub use config::{
 pub use context::{Context, ContextValue, Entered, WithContext, WithLogContext};
 pub use dispatch::{emit, flush, global, metrics, set_filter, shutdown, Logger};
 pub use event::{
-    Level, LogEvent, Metadata, ParseLevelError, Value, ValueWriter, CONTEXT_KEYS, REDACTED,
-    RESERVED_KEYS,
+    Level, LogEvent, Metadata, ParseLevelError, CONTEXT_KEYS, REDACTED, RESERVED_KEYS,
 };
 pub use filter::{Filter, FilterError};
 pub use global::init;
 pub use guard::Guard;
 pub use metrics::MetricsSnapshot;
-pub use render::Format;
+pub use render::{Format, Value, ValueWriter};
 
 #[cfg(feature = "macros")]
 pub use logfix_macros::logged;

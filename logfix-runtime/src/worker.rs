@@ -19,9 +19,10 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use crate::clock;
 use crate::config::{Console, Settings};
 use crate::event::notice::{self, Notice};
+use crate::event::Derived;
 use crate::handoff::{parts, Batch, Hub, Message, WriterEnd, HANDSHAKE_TIMEOUT};
 use crate::metrics::Metrics;
-use crate::render::{self, Derived, Format, Output};
+use crate::render::{self, Format, Output};
 use crate::sink::{stderr, FileSink, Placement};
 
 /// The name of the writer thread.

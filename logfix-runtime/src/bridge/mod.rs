@@ -26,9 +26,9 @@ use core::cell::RefCell;
 use core::fmt::{self, Write as _};
 use core::ops::Range;
 
-use crate::event::{FieldWriter, Level, MessageWriter, RESERVED_KEYS};
+use crate::event::{Level, RESERVED_KEYS};
 use crate::render::line::Line;
-use crate::render::sink::{self, Parts, Pretty};
+use crate::render::parts::{self, FieldWriter, MessageWriter, Parts, Pretty};
 use crate::render::Record;
 
 /// A field's value as collected: numbers as they are, text in [`Fields::text`].
@@ -222,7 +222,7 @@ impl Record for ForeignEvent<'_> {
     }
 
     fn write_pretty(&self, w: &mut Pretty<'_>) {
-        sink::pretty_parts(w, self);
+        parts::pretty_parts(w, self);
     }
 }
 

@@ -1,18 +1,15 @@
 //! Events: the [`LogEvent`] trait that `#[derive(LogEvent)]` implements, their static
-//! [`Metadata`], [`Level`]s and field [`Value`]s.
+//! [`Metadata`] and [`Level`]s. Events are rendered by `render`, through [`Derived`].
 
 pub(crate) mod notice;
-mod value;
 
-use core::fmt;
 use std::sync::OnceLock;
 
 pub use logfix_core::{Level, ParseLevelError, CONTEXT_KEYS, REDACTED, RESERVED_KEYS};
-pub use value::{Value, ValueWriter};
 
 use crate::render::line::Line;
-use crate::render::sink::Pretty;
-use crate::render::Output;
+use crate::render::parts::Pretty;
+use crate::render::Record;
 
 /// What is known about an event type at compile time.
 ///
@@ -78,10 +75,6 @@ impl Metadata {
     #[must_use]
     pub const fn fields(&self) -> &'static [&'static str] {
         self.fields
-    }
-
-    pub(crate) fn has_field(&self, key: &str) -> bool {
-        self.fields.contains(&key)
     }
 
     pub(crate) fn json_head(&'static self) -> &'static [u8] {
@@ -155,74 +148,32 @@ impl<E: LogEvent + ?Sized> LogEvent for &E {
     }
 }
 
-/// Writes the text of the `message` key of a record that is not a derived event (see
-/// `render::sink::Parts`).
-pub(crate) struct MessageWriter<'a> {
-    out: &'a mut Output,
-}
+/// A derived event as a [`Record`].
+pub(crate) struct Derived<'a, E: ?Sized>(pub(crate) &'a E);
 
-impl<'a> MessageWriter<'a> {
-    pub(crate) fn new(out: &'a mut Output) -> Self {
-        Self { out }
+impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
+    fn level(&self) -> Level {
+        self.0.metadata().level()
     }
 
-    /// Text, escaped here.
-    pub(crate) fn literal(&mut self, text: &str) {
-        crate::render::escape::escape_into(&mut self.out.buf, text);
+    fn component(&self) -> &str {
+        self.0.metadata().component()
     }
 
-    /// A value written with its `Display` impl.
-    pub(crate) fn display<V: fmt::Display + ?Sized>(&mut self, v: &V) {
-        ValueWriter::new(self.out, true).display(&v);
-    }
-}
-
-/// Writes the fields of a record that is not a derived event (see `render::sink::Parts`).
-pub(crate) struct FieldWriter<'a> {
-    out: &'a mut Output,
-}
-
-impl<'a> FieldWriter<'a> {
-    pub(crate) fn new(out: &'a mut Output) -> Self {
-        Self { out }
+    fn event(&self) -> &str {
+        self.0.metadata().event()
     }
 
-    /// A field written with its [`Value`] impl.
-    pub(crate) fn value<V: Value + ?Sized>(&mut self, key: &str, v: &V) {
-        self.key(key);
-        v.record(&mut ValueWriter::new(self.out, false));
+    fn json_head(&self) -> Option<&[u8]> {
+        Some(self.0.__json_head())
     }
 
-    /// A field written with its `Display` impl.
-    pub(crate) fn display<V: fmt::Display + ?Sized>(&mut self, key: &str, v: &V) {
-        self.key(key);
-        ValueWriter::new(self.out, false).display(&v);
+    #[inline]
+    fn write_json(&self, line: &mut Line<'_>) {
+        self.0.__write_json(line);
     }
 
-    /// A field written with its `Debug` impl.
-    pub(crate) fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &str, v: &V) {
-        self.key(key);
-        ValueWriter::new(self.out, false).debug(&v);
-    }
-
-    /// A secret field: only the key is written.
-    pub(crate) fn redacted(&mut self, key: &str) {
-        self.key(key);
-        ValueWriter::new(self.out, false).str(REDACTED);
-    }
-
-    /// A value already rendered as JSON (by the argument snapshot of `#[logged]`).
-    pub(crate) fn raw_json(&mut self, key: &str, json: &[u8]) {
-        self.key(key);
-        self.out.buf.extend_from_slice(json);
-    }
-
-    pub(crate) fn context_value(&mut self, key: &str, value: &crate::context::ContextValue) {
-        self.key(key);
-        value.record(&mut ValueWriter::new(self.out, false));
-    }
-
-    fn key(&mut self, key: &str) {
-        crate::render::write_key(self.out, key);
+    fn write_pretty(&self, w: &mut Pretty<'_>) {
+        self.0.__write_pretty(w);
     }
 }

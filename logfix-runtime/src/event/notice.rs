@@ -1,10 +1,10 @@
 //! logfix's own events (`"component":"logfix"`): configuration problems, start-up, drops,
 //! failures and recoveries of the writer.
 
-use super::{FieldWriter, Level, LogEvent, MessageWriter, Metadata};
+use super::{Level, LogEvent, Metadata};
 use crate::context::ContextValue;
 use crate::render::line::Line;
-use crate::render::sink::{self, Parts, Pretty};
+use crate::render::parts::{self, FieldWriter, MessageWriter, Parts, Pretty};
 
 /// A logfix event built at run time.
 #[derive(Debug, Clone)]
@@ -44,17 +44,17 @@ impl LogEvent for Notice {
     }
 
     fn __write_json(&self, line: &mut Line<'_>) {
-        sink::json_parts(line, self);
+        parts::json_parts(line, self);
     }
 
     fn __write_pretty(&self, w: &mut Pretty<'_>) {
-        sink::pretty_parts(w, self);
+        parts::pretty_parts(w, self);
     }
 }
 
 impl Parts for Notice {
     fn has_field(&self, key: &str) -> bool {
-        self.meta.has_field(key)
+        self.meta.fields().contains(&key)
     }
 
     fn write_message(&self, w: &mut MessageWriter<'_>) {

@@ -16,11 +16,9 @@
 
 use core::fmt;
 
+use super::value::{Value, ValueWriter};
+use super::{digits, escape, Output};
 use crate::context::Context;
-use crate::event::{Metadata, Value, ValueWriter};
-use crate::render::sink::Sink;
-use crate::render::Output;
-use crate::render::{digits, escape};
 
 /// The line being rendered in JSON. Not a stable API.
 #[doc(hidden)]
@@ -165,42 +163,6 @@ impl<'a> Line<'a> {
     }
 }
 
-impl Sink for Line<'_> {
-    #[inline(always)]
-    fn json(&mut self, text: &'static [u8]) {
-        self.put(text);
-    }
-
-    #[inline(always)]
-    fn message_text(&mut self, _: &'static str) {}
-
-    #[inline(always)]
-    fn key(&mut self, _: &'static str) {}
-
-    #[inline(always)]
-    fn redacted(&mut self) {}
-
-    #[inline(always)]
-    fn context(&mut self, metadata: &'static Metadata) {
-        self.context_with(|key| metadata.has_field(key));
-    }
-
-    #[inline(always)]
-    fn value<V: Value + ?Sized>(&mut self, v: &V, in_string: bool) {
-        v.__json(self, in_string);
-    }
-
-    #[inline(always)]
-    fn display<V: fmt::Display + ?Sized>(&mut self, v: &V, in_string: bool) {
-        self.with_output(|out| display(out, &v, in_string));
-    }
-
-    #[inline(always)]
-    fn debug<V: fmt::Debug + ?Sized>(&mut self, v: &V, in_string: bool) {
-        self.with_output(|out| debug(out, &v, in_string));
-    }
-}
-
 // The ways out of a `Line`: not inlined, so that the line's position stays in registers.
 
 #[cold]
@@ -217,16 +179,16 @@ fn escaped(out: &mut Output, s: &str, in_string: bool) {
 
 #[inline(never)]
 fn write_context(out: &mut Output, context: Option<&Context>, event_has: impl Fn(&str) -> bool) {
-    crate::context::write_context(out, context, event_has);
+    super::context::write_context(out, context, event_has);
 }
 
 #[inline(never)]
-fn display(out: &mut Output, v: &dyn fmt::Display, in_string: bool) {
+pub(super) fn display(out: &mut Output, v: &dyn fmt::Display, in_string: bool) {
     ValueWriter::new(out, in_string).display(v);
 }
 
 #[inline(never)]
-fn debug(out: &mut Output, v: &dyn fmt::Debug, in_string: bool) {
+pub(super) fn debug(out: &mut Output, v: &dyn fmt::Debug, in_string: bool) {
     ValueWriter::new(out, in_string).debug(v);
 }
 
@@ -250,6 +212,7 @@ mod tests {
     use std::panic::{catch_unwind, AssertUnwindSafe};
 
     use super::*;
+    use crate::render::sink::Sink;
 
     #[test]
     fn a_line_that_outgrows_its_buffer_is_written_whole() {

@@ -1,19 +1,29 @@
 //! Rendering an event into one line: JSON (the schema in `schema/logfix-event.schema.json`) or a
 //! readable, optionally coloured line for a developer's terminal.
 
+//!
+//! Rendering is the lowest layer of an event's way out: it knows records, values and the context
+//! (data it writes), never where they come from (`event`, the bridges, `call`) nor where lines go.
+
+pub(crate) mod context;
 pub(crate) mod digits;
 pub(crate) mod escape;
 pub(crate) mod line;
+pub(crate) mod parts;
 pub(crate) mod sink;
 pub(crate) mod time;
+mod value;
 
 use core::fmt;
 use core::str::FromStr;
 
+use logfix_core::Level;
+
+pub use value::{Value, ValueWriter};
+
 use crate::context::Context;
-use crate::event::{Level, LogEvent};
 use line::Line;
-use sink::Pretty;
+use parts::Pretty;
 
 /// How lines are written.
 ///
@@ -83,8 +93,8 @@ impl Output {
     }
 }
 
-/// Anything that renders as a line: a derived [`LogEvent`] (through [`Derived`]) or an event
-/// bridged from `tracing` or `log`.
+/// Anything that renders as a line: a derived event (through `event::Derived`), an event bridged
+/// from `tracing` or `log`, a `#[logged]` call.
 pub(crate) trait Record {
     fn level(&self) -> Level;
     fn component(&self) -> &str;
@@ -97,36 +107,6 @@ pub(crate) trait Record {
     fn write_json(&self, line: &mut Line<'_>);
     /// Writes the pretty line from the message text to the last field.
     fn write_pretty(&self, w: &mut Pretty<'_>);
-}
-
-/// A derived event as a [`Record`].
-pub(crate) struct Derived<'a, E: ?Sized>(pub(crate) &'a E);
-
-impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
-    fn level(&self) -> Level {
-        self.0.metadata().level()
-    }
-
-    fn component(&self) -> &str {
-        self.0.metadata().component()
-    }
-
-    fn event(&self) -> &str {
-        self.0.metadata().event()
-    }
-
-    fn json_head(&self) -> Option<&[u8]> {
-        Some(self.0.__json_head())
-    }
-
-    #[inline]
-    fn write_json(&self, line: &mut Line<'_>) {
-        self.0.__write_json(line);
-    }
-
-    fn write_pretty(&self, w: &mut Pretty<'_>) {
-        self.0.__write_pretty(w);
-    }
 }
 
 /// Renders `record` as one complete line, ending in `\n`, after what `out` holds.

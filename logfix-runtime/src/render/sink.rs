@@ -2,12 +2,19 @@
 //! [`Line`], or a [`Pretty`] line. One body of generated code serves both, so that a field whose
 //! type cannot be logged is reported once.
 
+#![allow(
+    clippy::inline_always,
+    reason = "the line's position stays in registers only if every call that takes it is inlined (measured: see docs/BENCHMARKS.md)"
+)]
+
 use core::fmt;
 
+use logfix_core::REDACTED;
+
 use super::line::Line;
-use super::{write_key, Output};
-use crate::context::Context;
-use crate::event::{FieldWriter, MessageWriter, Metadata, Value, ValueWriter, REDACTED};
+use super::parts::Pretty;
+use super::value::{Value, ValueWriter};
+use super::write_key;
 
 /// Where an event's message and fields are written. Not a stable API.
 ///
@@ -25,31 +32,14 @@ pub trait Sink {
     fn key(&mut self, key: &'static str);
     /// A redacted field's value. Ignored in JSON.
     fn redacted(&mut self);
-    /// The context in force: the keys the event does not set itself.
-    fn context(&mut self, metadata: &'static Metadata);
+    /// The context in force: the keys the event does not set itself (`fields`).
+    fn context(&mut self, fields: &'static [&'static str]);
     /// A value, in the message (`in_string`) or as a field.
     fn value<V: Value + ?Sized>(&mut self, v: &V, in_string: bool);
     /// A `#[log(display)]` value.
     fn display<V: fmt::Display + ?Sized>(&mut self, v: &V, in_string: bool);
     /// A `#[log(debug)]` value.
     fn debug<V: fmt::Debug + ?Sized>(&mut self, v: &V, in_string: bool);
-}
-
-/// A line in the pretty format, after its level, component and event. Not a stable API.
-#[doc(hidden)]
-pub struct Pretty<'a> {
-    out: &'a mut Output,
-    context: Option<&'a Context>,
-}
-
-impl<'a> Pretty<'a> {
-    pub(crate) fn new(out: &'a mut Output, context: Option<&'a Context>) -> Self {
-        Self { out, context }
-    }
-
-    fn context_with(&mut self, event_has: impl Fn(&str) -> bool) {
-        crate::context::write_context(self.out, self.context, event_has);
-    }
 }
 
 impl Sink for Pretty<'_> {
@@ -67,8 +57,8 @@ impl Sink for Pretty<'_> {
         ValueWriter::new(self.out, false).str(REDACTED);
     }
 
-    fn context(&mut self, metadata: &'static Metadata) {
-        self.context_with(|key| metadata.has_field(key));
+    fn context(&mut self, fields: &'static [&'static str]) {
+        self.context_with(|key| fields.contains(&key));
     }
 
     fn value<V: Value + ?Sized>(&mut self, v: &V, in_string: bool) {
@@ -84,27 +74,38 @@ impl Sink for Pretty<'_> {
     }
 }
 
-/// A record written as its message text and its fields, not by derived code: an event bridged
-/// from `tracing` or `log`, a `#[logged]` call, one of logfix's own notices.
-pub(crate) trait Parts {
-    fn has_field(&self, key: &str) -> bool;
-    fn write_message(&self, w: &mut MessageWriter<'_>);
-    fn write_fields(&self, w: &mut FieldWriter<'_>);
-}
+impl Sink for Line<'_> {
+    #[inline(always)]
+    fn json(&mut self, text: &'static [u8]) {
+        self.put(text);
+    }
 
-/// Writes `parts` into a JSON line, from the message text to the last field.
-pub(crate) fn json_parts(line: &mut Line<'_>, parts: &(impl Parts + ?Sized)) {
-    line.with_output(|out| {
-        parts.write_message(&mut MessageWriter::new(out));
-        out.buf.push(b'"');
-    });
-    line.context_with(|key| parts.has_field(key));
-    line.with_output(|out| parts.write_fields(&mut FieldWriter::new(out)));
-}
+    #[inline(always)]
+    fn message_text(&mut self, _: &'static str) {}
 
-/// Writes `parts` into a pretty line, from the message text to the last field.
-pub(crate) fn pretty_parts(w: &mut Pretty<'_>, parts: &(impl Parts + ?Sized)) {
-    parts.write_message(&mut MessageWriter::new(w.out));
-    w.context_with(|key| parts.has_field(key));
-    parts.write_fields(&mut FieldWriter::new(w.out));
+    #[inline(always)]
+    fn key(&mut self, _: &'static str) {}
+
+    #[inline(always)]
+    fn redacted(&mut self) {}
+
+    #[inline(always)]
+    fn context(&mut self, fields: &'static [&'static str]) {
+        self.context_with(|key| fields.contains(&key));
+    }
+
+    #[inline(always)]
+    fn value<V: Value + ?Sized>(&mut self, v: &V, in_string: bool) {
+        v.__json(self, in_string);
+    }
+
+    #[inline(always)]
+    fn display<V: fmt::Display + ?Sized>(&mut self, v: &V, in_string: bool) {
+        self.with_output(|out| super::line::display(out, &v, in_string));
+    }
+
+    #[inline(always)]
+    fn debug<V: fmt::Debug + ?Sized>(&mut self, v: &V, in_string: bool) {
+        self.with_output(|out| super::line::debug(out, &v, in_string));
+    }
 }

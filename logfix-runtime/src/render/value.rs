@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::render::digits::write_small;
-use crate::render::escape::{escape_into, EscapeWriter};
-use crate::render::line::Line;
-use crate::render::{Format, Output};
+use super::digits::write_small;
+use super::escape::{escape_into, EscapeWriter};
+use super::line::Line;
+use super::{Format, Output};
 
 /// A type that can be logged as a field: strings become JSON strings, numbers JSON numbers,
 /// `bool` a JSON boolean, `None` `null`, and slices and vectors JSON arrays.
