@@ -9,7 +9,7 @@
 use std::fmt;
 
 use logfix_runtime::__private::render_json;
-use logfix_runtime::{Level, LogEvent, Value, ValueWriter};
+use logfix_runtime::{Level, LogEvent, Value, ValueWriter, Written};
 use serde_json::{json, Value as Json};
 
 /// Renders `event` and returns the parsed line and the raw line from `"level"` on (as `{...}`),
@@ -121,7 +121,7 @@ fn display_debug_rename_and_redact() {
 struct Tripwire;
 
 impl Value for Tripwire {
-    fn record(&self, _: &mut ValueWriter<'_>) {
+    fn record(&self, _: ValueWriter<'_>) -> Written {
         panic!("a redacted value was read");
     }
 }

@@ -83,7 +83,7 @@ pub use filter::{Filter, FilterError};
 pub use global::init;
 pub use guard::Guard;
 pub use metrics::MetricsSnapshot;
-pub use render::{Format, Value, ValueWriter};
+pub use render::{Format, Value, ValueWriter, Written};
 
 #[cfg(feature = "macros")]
 pub use logfix_macros::logged;

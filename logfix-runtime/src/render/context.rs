@@ -2,7 +2,7 @@
 
 use logfix_core::CONTEXT_KEYS;
 
-use super::value::ValueWriter;
+use super::value::{write_into, ValueWriter, Written};
 use super::{write_key, Output};
 use crate::context::{Context, ContextValue};
 
@@ -41,27 +41,27 @@ fn write_in_force(out: &mut Output, context: Option<&Context>, event_has: impl F
         }
         if let Some(id) = id {
             write_key(out, key);
-            ValueWriter::new(out, false).str(id);
+            write_into(out, false, |w| w.str(id));
         }
         #[cfg(feature = "opentelemetry")]
         if let (None, Some((trace_id, span_id))) = (id, &otel) {
             let id: &dyn core::fmt::Display = if *key == "trace_id" { trace_id } else { span_id };
             if matches!(*key, "trace_id" | "span_id") {
                 write_key(out, key);
-                ValueWriter::new(out, false).display(id);
+                write_into(out, false, |w| w.display(id));
             }
         }
     }
     for (key, value) in context.map_or(&[][..], Context::fields) {
         if !event_has(key) {
             write_key(out, key);
-            write_value(value, &mut ValueWriter::new(out, false));
+            write_into(out, false, |w| write_value(value, w));
         }
     }
 }
 
 /// Writes a custom context value (or a notice's field).
-pub(crate) fn write_value(value: &ContextValue, out: &mut ValueWriter<'_>) {
+pub(crate) fn write_value(value: &ContextValue, out: ValueWriter<'_>) -> Written {
     match value {
         ContextValue::Str(s) => out.str(s),
         ContextValue::I64(v) => out.i64(*v),

@@ -12,14 +12,14 @@ pub(crate) mod line;
 pub(crate) mod parts;
 pub(crate) mod sink;
 pub(crate) mod time;
-mod value;
+pub(crate) mod value;
 
 use core::fmt;
 use core::str::FromStr;
 
 use logfix_core::Level;
 
-pub use value::{Value, ValueWriter};
+pub use value::{Value, ValueWriter, Written};
 
 use crate::context::Context;
 use line::Line;

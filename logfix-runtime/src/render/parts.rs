@@ -6,7 +6,7 @@ use core::fmt;
 use logfix_core::REDACTED;
 
 use super::line::Line;
-use super::value::{Value, ValueWriter};
+use super::value::{write_into, Value};
 use super::{escape, write_key, Output};
 use crate::context::Context;
 
@@ -68,7 +68,7 @@ impl<'a> MessageWriter<'a> {
 
     /// A value written with its `Display` impl.
     pub(crate) fn display<V: fmt::Display + ?Sized>(&mut self, v: &V) {
-        ValueWriter::new(self.out, true).display(&v);
+        write_into(self.out, true, |w| w.display(&v));
     }
 }
 
@@ -85,19 +85,19 @@ impl<'a> FieldWriter<'a> {
     /// A field written with its [`Value`] impl.
     pub(crate) fn value<V: Value + ?Sized>(&mut self, key: &str, v: &V) {
         write_key(self.out, key);
-        v.record(&mut ValueWriter::new(self.out, false));
+        write_into(self.out, false, |w| v.record(w));
     }
 
     /// A field written with its `Display` impl.
     pub(crate) fn display<V: fmt::Display + ?Sized>(&mut self, key: &str, v: &V) {
         write_key(self.out, key);
-        ValueWriter::new(self.out, false).display(&v);
+        write_into(self.out, false, |w| w.display(&v));
     }
 
     /// A field written with its `Debug` impl.
     pub(crate) fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &str, v: &V) {
         write_key(self.out, key);
-        ValueWriter::new(self.out, false).debug(&v);
+        write_into(self.out, false, |w| w.debug(&v));
     }
 
     /// A secret field: only the key is written.
@@ -108,7 +108,7 @@ impl<'a> FieldWriter<'a> {
     /// A custom context value, or a notice's field.
     pub(crate) fn context_value(&mut self, key: &str, value: &crate::context::ContextValue) {
         write_key(self.out, key);
-        super::context::write_value(value, &mut ValueWriter::new(self.out, false));
+        write_into(self.out, false, |w| super::context::write_value(value, w));
     }
 
     /// A value already rendered as JSON (by the argument snapshot of `#[logged]`).

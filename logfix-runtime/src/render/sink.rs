@@ -13,7 +13,7 @@ use logfix_core::REDACTED;
 
 use super::line::Line;
 use super::parts::Pretty;
-use super::value::{Value, ValueWriter};
+use super::value::{write_into, Value};
 use super::write_key;
 
 /// Where an event's message and fields are written. Not a stable API.
@@ -22,7 +22,7 @@ use super::write_key;
 /// its own and ignores the rest. JSON's constant text comes joined across fields through
 /// [`Sink::json`]; the pretty format gets its pieces one by one.
 #[doc(hidden)]
-pub trait Sink {
+pub trait Sink: sealed::Sealed {
     /// Constant JSON text: keys, the message's literal text, quotes. Ignored in the pretty format.
     fn json(&mut self, text: &'static [u8]);
     /// A literal part of the message, escaped at compile time. Ignored in JSON (its text came
@@ -54,7 +54,7 @@ impl Sink for Pretty<'_> {
     }
 
     fn redacted(&mut self) {
-        ValueWriter::new(self.out, false).str(REDACTED);
+        write_into(self.out, false, |w| w.str(REDACTED));
     }
 
     fn context(&mut self, fields: &'static [&'static str]) {
@@ -62,15 +62,15 @@ impl Sink for Pretty<'_> {
     }
 
     fn value<V: Value + ?Sized>(&mut self, v: &V, in_string: bool) {
-        v.record(&mut ValueWriter::new(self.out, in_string));
+        write_into(self.out, in_string, |w| v.record(w));
     }
 
     fn display<V: fmt::Display + ?Sized>(&mut self, v: &V, in_string: bool) {
-        ValueWriter::new(self.out, in_string).display(&v);
+        write_into(self.out, in_string, |w| w.display(&v));
     }
 
     fn debug<V: fmt::Debug + ?Sized>(&mut self, v: &V, in_string: bool) {
-        ValueWriter::new(self.out, in_string).debug(&v);
+        write_into(self.out, in_string, |w| w.debug(&v));
     }
 }
 
@@ -96,16 +96,24 @@ impl Sink for Line<'_> {
 
     #[inline(always)]
     fn value<V: Value + ?Sized>(&mut self, v: &V, in_string: bool) {
-        v.__json(self, in_string);
+        self.record(v, in_string);
     }
 
     #[inline(always)]
     fn display<V: fmt::Display + ?Sized>(&mut self, v: &V, in_string: bool) {
-        self.with_output(|out| super::line::display(out, &v, in_string));
+        let _ = self.value_writer(in_string).display(&v);
     }
 
     #[inline(always)]
     fn debug<V: fmt::Debug + ?Sized>(&mut self, v: &V, in_string: bool) {
-        self.with_output(|out| super::line::debug(out, &v, in_string));
+        let _ = self.value_writer(in_string).debug(&v);
     }
+}
+
+/// Only the runtime's writers are sinks: a sink writes whatever the derive's code hands it.
+mod sealed {
+    pub trait Sealed {}
+
+    impl Sealed for super::Pretty<'_> {}
+    impl Sealed for super::Line<'_> {}
 }

@@ -17,27 +17,30 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use super::digits::write_small;
-use super::escape::{escape_into, EscapeWriter};
-use super::line::Line;
+use super::escape::EscapeWriter;
+use super::line::{Cursor, Line};
 use super::{Format, Output};
 
 /// A type that can be logged as a field: strings become JSON strings, numbers JSON numbers,
 /// `bool` a JSON boolean, `None` `null`, and slices and vectors JSON arrays.
 ///
-/// Implement it for your own types by forwarding to one of the [`ValueWriter`] methods; for a type
-/// that has a `Display` or `Debug` impl, marking the field `#[log(display)]` or `#[log(debug)]`
-/// is usually simpler.
+/// Implement it for your own types by handing `out` to one of the [`ValueWriter`] methods, or to
+/// the `record` of another value; for a type that has a `Display` or `Debug` impl, marking the
+/// field `#[log(display)]` or `#[log(debug)]` is usually simpler.
+///
+/// Whatever an impl does, the line stays valid JSON: `out` is taken by value and each of its
+/// methods consumes it, so one value is written, and the [`Written`] that `record` must return
+/// can only come from that write.
 ///
 /// # Examples
 /// ```
-/// use logfix_runtime::{Value, ValueWriter};
+/// use logfix_runtime::{Value, ValueWriter, Written};
 ///
 /// struct OrderId(u64);
 ///
 /// impl Value for OrderId {
-///     fn record(&self, out: &mut ValueWriter<'_>) {
-///         out.u64(self.0);
+///     fn record(&self, out: ValueWriter<'_>) -> Written {
+///         out.u64(self.0)
 ///     }
 /// }
 ///
@@ -57,141 +60,214 @@ use super::{Format, Output};
     note = "add `#[log(display)]` to log it with `Display`, `#[log(debug)]` to log it with `Debug`, or `#[log(skip)]` to leave it out"
 )]
 pub trait Value {
-    /// Writes the value by calling exactly one method of `out`.
-    fn record(&self, out: &mut ValueWriter<'_>);
-
-    /// Not a stable API: writes the value into a JSON line (by default through `record`).
-    #[doc(hidden)]
-    #[inline(always)]
-    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
-        line.record(self, in_string);
-    }
+    /// Writes the value through `out`, and returns what that write returned.
+    fn record(&self, out: ValueWriter<'_>) -> Written;
 }
 
-/// Renders one value into the line being built. Whether it ends up as a JSON value, inside the
+/// Proof that a value was written: returned by the [`ValueWriter`] method that wrote it, and by
+/// nothing else.
+#[must_use = "`Value::record` returns what the writer returned"]
+#[derive(Debug)]
+pub struct Written(());
+
+/// How a [`ValueWriter`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A JSON value.
+    Json,
+    /// Inside the already open string of the message (JSON or pretty): no quotes.
+    InString,
+    /// A field value of the pretty format: strings quoted only where needed.
+    Pretty,
+}
+
+/// Writes one value into the line being built. Whether it ends up as a JSON value, inside the
 /// JSON string of the message, or in the pretty format is decided by the writer, not the value.
+///
+/// Taken by value: each method consumes the writer, so a [`Value`] impl writes exactly one value.
 pub struct ValueWriter<'a> {
-    out: &'a mut Output,
-    /// The value is written inside an already open string (the message), so it gets no quotes.
+    cursor: Cursor<'a>,
+    mode: Mode,
+}
+
+/// Runs `write` with a writer for one value appended to `out`, in its format.
+pub(crate) fn write_into(
+    out: &mut Output,
     in_string: bool,
+    write: impl FnOnce(ValueWriter<'_>) -> Written,
+) {
+    let mode = match (in_string, out.format) {
+        (true, _) => Mode::InString,
+        (false, Format::Json) => Mode::Json,
+        (false, Format::Pretty) => Mode::Pretty,
+    };
+    let mut line = Line::new(out, None);
+    let _ = write(ValueWriter::new(line.cursor(), mode));
 }
 
 impl<'a> ValueWriter<'a> {
-    #[inline]
-    pub(crate) fn new(out: &'a mut Output, in_string: bool) -> Self {
-        Self { out, in_string }
+    #[inline(always)]
+    pub(crate) fn new(cursor: Cursor<'a>, mode: Mode) -> Self {
+        Self { cursor, mode }
+    }
+
+    #[inline(always)]
+    fn done() -> Written {
+        Written(())
     }
 
     /// Writes a string.
-    #[inline]
-    pub fn str(&mut self, s: &str) {
-        let buf = &mut self.out.buf;
-        if self.in_string {
-            escape_into(buf, s);
-        } else if self.out.format == Format::Pretty && !needs_quotes(s) {
-            buf.extend_from_slice(s.as_bytes());
-        } else {
-            buf.push(b'"');
-            escape_into(buf, s);
-            buf.push(b'"');
+    #[inline(always)]
+    pub fn str(mut self, s: &str) -> Written {
+        match self.mode {
+            Mode::Json => self.cursor.str(s, false),
+            Mode::InString => self.cursor.str(s, true),
+            Mode::Pretty if needs_quotes(s) => self.cursor.str(s, false),
+            Mode::Pretty => self.cursor.put(s.as_bytes()),
         }
+        Self::done()
     }
 
     /// Writes a boolean.
-    #[inline]
-    pub fn bool(&mut self, v: bool) {
-        self.out.buf.extend_from_slice(if v { b"true" } else { b"false" });
+    #[inline(always)]
+    pub fn bool(mut self, v: bool) -> Written {
+        self.cursor.put(if v { b"true" } else { b"false" });
+        Self::done()
     }
 
     /// Writes a signed integer.
-    #[inline]
-    pub fn i64(&mut self, v: i64) {
-        match u64::try_from(v) {
-            Ok(v) => self.u64(v),
-            Err(_) => self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
-        }
+    #[inline(always)]
+    pub fn i64(mut self, v: i64) -> Written {
+        self.cursor.i64(v);
+        Self::done()
     }
 
     /// Writes an unsigned integer.
-    #[inline]
-    pub fn u64(&mut self, v: u64) {
-        if !write_small(v, |digits| self.out.buf.extend_from_slice(digits)) {
-            self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-        }
+    #[inline(always)]
+    pub fn u64(mut self, v: u64) -> Written {
+        self.cursor.u64(v);
+        Self::done()
     }
 
     /// Writes a 128-bit signed integer.
-    pub fn i128(&mut self, v: i128) {
-        self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    #[inline]
+    pub fn i128(mut self, v: i128) -> Written {
+        self.cursor.put(itoa::Buffer::new().format(v).as_bytes());
+        Self::done()
     }
 
     /// Writes a 128-bit unsigned integer.
-    pub fn u128(&mut self, v: u128) {
-        self.out.buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    #[inline]
+    pub fn u128(mut self, v: u128) -> Written {
+        self.cursor.put(itoa::Buffer::new().format(v).as_bytes());
+        Self::done()
     }
 
     /// Writes a float. JSON has no NaN or infinity, so outside the message those become `null`.
-    pub fn f64(&mut self, v: f64) {
+    #[inline]
+    pub fn f64(mut self, v: f64) -> Written {
         if v.is_finite() {
-            self.out.buf.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
-        } else if self.in_string || self.out.format == Format::Pretty {
-            let text: &[u8] = if v.is_nan() {
+            self.cursor.put(ryu::Buffer::new().format_finite(v).as_bytes());
+        } else if self.mode == Mode::Json {
+            self.cursor.put(b"null");
+        } else {
+            self.cursor.put(if v.is_nan() {
                 b"NaN"
             } else if v > 0.0 {
                 b"inf"
             } else {
                 b"-inf"
-            };
-            self.out.buf.extend_from_slice(text);
-        } else {
-            self.null();
+            });
         }
+        Self::done()
     }
 
     /// Writes a JSON `null` (`null` in the message too).
-    pub fn null(&mut self) {
-        self.out.buf.extend_from_slice(b"null");
+    #[inline(always)]
+    pub fn null(mut self) -> Written {
+        self.cursor.put(b"null");
+        Self::done()
     }
 
     /// Writes a value through its `Display` impl, as a string.
-    pub fn display(&mut self, v: &dyn fmt::Display) {
-        self.formatted(format_args!("{v}"));
+    #[inline]
+    pub fn display(mut self, v: &dyn fmt::Display) -> Written {
+        let quoted = self.mode != Mode::InString;
+        self.cursor.with_output(|out| formatted(out, format_args!("{v}"), quoted));
+        Self::done()
     }
 
     /// Writes a value through its `Debug` impl, as a string.
-    pub fn debug(&mut self, v: &dyn fmt::Debug) {
-        self.formatted(format_args!("{v:?}"));
+    #[inline]
+    pub fn debug(mut self, v: &dyn fmt::Debug) -> Written {
+        let quoted = self.mode != Mode::InString;
+        self.cursor.with_output(|out| formatted(out, format_args!("{v:?}"), quoted));
+        Self::done()
     }
 
-    /// Writes a sequence: a JSON array, or `[a, b]` inside the message.
-    pub fn seq<'v, V, I>(&mut self, items: I)
+    /// Writes a sequence: a JSON array, or `[a, b]` inside the message. The items are values
+    /// themselves (or references to values).
+    ///
+    /// # Examples
+    /// ```
+    /// use logfix_runtime::{Value, ValueWriter, Written};
+    ///
+    /// struct Ports(Vec<u16>);
+    ///
+    /// impl Value for Ports {
+    ///     fn record(&self, out: ValueWriter<'_>) -> Written {
+    ///         out.seq(self.0.iter().filter(|port| **port != 0))
+    ///     }
+    /// }
+    ///
+    /// #[derive(logfix_runtime::LogEvent)]
+    /// #[log(component = "net", message = "listening")]
+    /// struct Listening {
+    ///     ports: Ports,
+    /// }
+    ///
+    /// let events = logfix_testkit::capture(|| {
+    ///     logfix_runtime::emit(&Listening { ports: Ports(vec![80, 0, 443]) });
+    /// });
+    /// assert_eq!(events[0]["ports"], serde_json::json!([80, 443]));
+    /// ```
+    pub fn seq<I>(mut self, items: I) -> Written
     where
-        V: Value + ?Sized + 'v,
-        I: IntoIterator<Item = &'v V>,
+        I: IntoIterator,
+        I::Item: Value,
     {
-        self.out.buf.push(b'[');
+        let separator: &[u8] = if self.mode == Mode::InString { b", " } else { b"," };
+        self.cursor.put(b"[");
         for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
-                self.out.buf.extend_from_slice(if self.in_string { b", " } else { b"," });
+                self.cursor.put(separator);
             }
-            item.record(&mut ValueWriter { out: self.out, in_string: self.in_string });
+            let _ = item.record(ValueWriter::new(self.cursor.reborrow(), self.mode));
         }
-        self.out.buf.push(b']');
+        self.cursor.put(b"]");
+        Self::done()
     }
+}
 
-    fn formatted(&mut self, args: fmt::Arguments<'_>) {
-        let quoted = !self.in_string;
-        if quoted {
-            self.out.buf.push(b'"');
-        }
-        if fmt::write(&mut EscapeWriter(&mut self.out.buf), args).is_err() {
-            // A `Display`/`Debug` impl may return `Err`; the text it wrote so far stays and the
-            // line stays valid. The failure is counted by the dispatcher.
-            self.out.format_errors += 1;
-        }
-        if quoted {
-            self.out.buf.push(b'"');
-        }
+impl fmt::Debug for ValueWriter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValueWriter").field("mode", &self.mode).finish_non_exhaustive()
+    }
+}
+
+/// Writes `args` as a string (in quotes unless inside the message), escaped.
+#[inline(never)]
+fn formatted(out: &mut Output, args: fmt::Arguments<'_>, quoted: bool) {
+    if quoted {
+        out.buf.push(b'"');
+    }
+    if fmt::write(&mut EscapeWriter(&mut out.buf), args).is_err() {
+        // A `Display`/`Debug` impl may return `Err`; the text it wrote so far stays and the
+        // line stays valid. The failure is counted by the dispatcher.
+        out.format_errors += 1;
+    }
+    if quoted {
+        out.buf.push(b'"');
     }
 }
 
@@ -202,40 +278,25 @@ fn needs_quotes(s: &str) -> bool {
 }
 
 impl<T: Value + ?Sized> Value for &T {
-    #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        (**self).record(out);
-    }
-
     #[inline(always)]
-    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
-        (**self).__json(line, in_string);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        (**self).record(out)
     }
 }
 
 impl<T: Value + ?Sized> Value for &mut T {
-    #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        (**self).record(out);
-    }
-
     #[inline(always)]
-    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
-        (**self).__json(line, in_string);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        (**self).record(out)
     }
 }
 
 macro_rules! forward_smart_pointer {
     ($($ty:ident),*) => {$(
         impl<T: Value + ?Sized> Value for $ty<T> {
-            #[inline]
-            fn record(&self, out: &mut ValueWriter<'_>) {
-                (**self).record(out);
-            }
-
             #[inline(always)]
-            fn __json(&self, line: &mut Line<'_>, in_string: bool) {
-                (**self).__json(line, in_string);
+            fn record(&self, out: ValueWriter<'_>) -> Written {
+                (**self).record(out)
             }
         }
     )*};
@@ -243,71 +304,46 @@ macro_rules! forward_smart_pointer {
 forward_smart_pointer!(Box, Rc, Arc);
 
 impl Value for str {
-    #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.str(self);
-    }
-
     #[inline(always)]
-    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
-        line.str(self, in_string);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.str(self)
     }
 }
 
 impl Value for String {
-    #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.str(self);
-    }
-
     #[inline(always)]
-    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
-        line.str(self, in_string);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.str(self)
     }
 }
 
 impl Value for Cow<'_, str> {
-    #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.str(self);
-    }
-
     #[inline(always)]
-    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
-        line.str(self, in_string);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.str(self)
     }
 }
 
 impl Value for char {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.str(self.encode_utf8(&mut [0; 4]));
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.str(self.encode_utf8(&mut [0; 4]))
     }
 }
 
 impl Value for bool {
-    #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.bool(*self);
-    }
-
     #[inline(always)]
-    fn __json(&self, line: &mut Line<'_>, _in_string: bool) {
-        line.put(if *self { b"true" } else { b"false" });
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.bool(*self)
     }
 }
 
 macro_rules! integer {
     ($method:ident as $wide:ty: $($ty:ty),*) => {$(
         impl Value for $ty {
-            #[inline]
-            fn record(&self, out: &mut ValueWriter<'_>) {
-                out.$method(<$wide>::from(*self));
-            }
-
             #[inline(always)]
-            fn __json(&self, line: &mut Line<'_>, _in_string: bool) {
-                line.$method(<$wide>::from(*self));
+            fn record(&self, out: ValueWriter<'_>) -> Written {
+                out.$method(<$wide>::from(*self))
             }
         }
     )*};
@@ -317,30 +353,30 @@ integer!(u64 as u64: u8, u16, u32, u64);
 
 impl Value for i128 {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.i128(*self);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.i128(*self)
     }
 }
 
 impl Value for u128 {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.u128(*self);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.u128(*self)
     }
 }
 
 impl Value for isize {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
+    fn record(&self, out: ValueWriter<'_>) -> Written {
         // isize is at most 64 bits on every platform Rust supports.
-        out.i128(*self as i128);
+        out.i128(*self as i128)
     }
 }
 
 impl Value for usize {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.u128(*self as u128);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.u128(*self as u128)
     }
 }
 
@@ -348,8 +384,8 @@ macro_rules! non_zero {
     ($($ty:ty),*) => {$(
         impl Value for $ty {
             #[inline]
-            fn record(&self, out: &mut ValueWriter<'_>) {
-                self.get().record(out);
+            fn record(&self, out: ValueWriter<'_>) -> Written {
+                self.get().record(out)
             }
         }
     )*};
@@ -369,54 +405,46 @@ non_zero!(
 
 impl Value for f32 {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.f64(f64::from(*self));
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.f64(f64::from(*self))
     }
 }
 
 impl Value for f64 {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.f64(*self);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.f64(*self)
     }
 }
 
 impl<T: Value> Value for Option<T> {
-    #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
+    #[inline(always)]
+    fn record(&self, out: ValueWriter<'_>) -> Written {
         match self {
             Some(v) => v.record(out),
             None => out.null(),
-        }
-    }
-
-    #[inline(always)]
-    fn __json(&self, line: &mut Line<'_>, in_string: bool) {
-        match self {
-            Some(v) => v.__json(line, in_string),
-            None => line.put(b"null"),
         }
     }
 }
 
 impl<T: Value> Value for [T] {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.seq(self);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.seq(self)
     }
 }
 
 impl<T: Value, const N: usize> Value for [T; N] {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.seq(self);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.seq(self)
     }
 }
 
 impl<T: Value> Value for Vec<T> {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.seq(self);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.seq(self)
     }
 }
 
@@ -424,8 +452,8 @@ macro_rules! via_display {
     ($($ty:ty),*) => {$(
         impl Value for $ty {
             #[inline]
-            fn record(&self, out: &mut ValueWriter<'_>) {
-                out.display(self);
+            fn record(&self, out: ValueWriter<'_>) -> Written {
+                out.display(self)
             }
         }
     )*};
@@ -434,15 +462,15 @@ via_display!(IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, fmt::Arguments<'_>);
 
 impl Value for Path {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        out.display(&self.display());
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.display(&self.display())
     }
 }
 
 impl Value for PathBuf {
     #[inline]
-    fn record(&self, out: &mut ValueWriter<'_>) {
-        self.as_path().record(out);
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        self.as_path().record(out)
     }
 }
 
@@ -450,20 +478,59 @@ impl Value for PathBuf {
 mod tests {
     use super::*;
 
-    fn written(record: impl FnOnce(&mut ValueWriter<'_>)) -> String {
-        let mut out = Output::default();
-        record(&mut ValueWriter::new(&mut out, false));
+    fn written(format: Format, in_string: bool, v: &(impl Value + ?Sized)) -> String {
+        let mut out = Output::new(format, false);
+        write_into(&mut out, in_string, |w| v.record(w));
         String::from_utf8(out.buf).unwrap()
+    }
+
+    fn json(v: &(impl Value + ?Sized)) -> String {
+        written(Format::Json, false, v)
     }
 
     /// Integers read as their decimal on both sides of the short path for small numbers.
     #[test]
     fn integers_are_written_in_decimal() {
         for v in [i64::MIN, -10_000, -9_999, -1, 0, 1, 9, 10, 99, 100, 9_999, 10_000, i64::MAX] {
-            assert_eq!(written(|w| w.i64(v)), v.to_string());
+            assert_eq!(json(&v), v.to_string());
         }
         for v in [0, 7, 42, 999, 1_000, 9_999, 10_000, 65_535, u64::MAX] {
-            assert_eq!(written(|w| w.u64(v)), v.to_string());
+            assert_eq!(json(&v), v.to_string());
         }
+        assert_eq!(json(&u128::MAX), u128::MAX.to_string());
+        assert_eq!(json(&isize::MIN), isize::MIN.to_string());
+    }
+
+    #[test]
+    fn each_place_writes_its_own_way() {
+        let text = "a b";
+        assert_eq!(json(text), r#""a b""#);
+        assert_eq!(written(Format::Json, true, text), "a b");
+        assert_eq!(written(Format::Pretty, false, text), r#""a b""#);
+        assert_eq!(written(Format::Pretty, false, "ab"), "ab");
+        assert_eq!(json(&f64::NAN), "null");
+        assert_eq!(written(Format::Json, true, &f64::NEG_INFINITY), "-inf");
+        assert_eq!(written(Format::Pretty, false, &f64::INFINITY), "inf");
+        assert_eq!(json(&[Some(1), None][..]), "[1,null]");
+        assert_eq!(written(Format::Json, true, &vec!["a", "b"]), "[a, b]");
+    }
+
+    /// A user's impl can only hand its writer on (to one method, or to one other value): the
+    /// ones below write one value each, whatever they try, and the line stays valid JSON.
+    #[test]
+    fn whatever_an_impl_does_it_writes_one_value() {
+        struct Forwards(Vec<u8>);
+        impl Value for Forwards {
+            fn record(&self, out: ValueWriter<'_>) -> Written {
+                match self.0.first() {
+                    Some(first) => first.record(out),
+                    None => out.seq(self.0.iter().map(|b| u64::from(*b) * 2)),
+                }
+            }
+        }
+        assert_eq!(json(&Forwards(vec![3, 4])), "3");
+        assert_eq!(json(&Forwards(vec![])), "[]");
+        let line = format!("{{\"a\":{},\"b\":{}}}", json(&Forwards(vec![])), json("x\"y"));
+        assert!(serde_json::from_str::<serde_json::Value>(&line).is_ok(), "{line}");
     }
 }
