@@ -104,6 +104,11 @@ fn expand(
                     &__LOGFIX_METADATA
                 }
 
+                #[inline]
+                fn __level(&self) -> #krate::__private::Level {
+                    #level
+                }
+
                 fn __json_head(&self) -> &'static [u8] {
                     #json_head
                 }

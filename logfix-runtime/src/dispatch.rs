@@ -13,7 +13,7 @@ use arc_swap::ArcSwap;
 use crate::config::{Config, ConfigIssue, Console, Settings};
 use crate::context::Context;
 use crate::event::notice::{self, Notice};
-use crate::event::{Derived, Level, LogEvent};
+use crate::event::{self, Derived, Level, LogEvent};
 use crate::filter::{Filter, FilterError};
 use crate::handoff::{parts, Batch, Handoff, Message, Slot, HANDSHAKE_TIMEOUT};
 use crate::metrics::{Metrics, MetricsSnapshot};
@@ -147,7 +147,9 @@ impl Logger {
     /// through. Never does I/O; waits only when the queue is full and the overflow policy is
     /// `block`.
     pub fn emit<E: LogEvent + ?Sized>(&self, event: &E) {
-        self.emit_record(&Derived(event));
+        if event::compiled_in(event.__level()) {
+            self.emit_record(&Derived(event));
+        }
     }
 
     /// Whether an event at `level` from `component` would be written.
@@ -156,6 +158,9 @@ impl Logger {
     pub fn enabled(&self, component: &str, level: Level) -> bool {
         // Relaxed: a new filter is seen by the next events of each thread; it publishes
         // nothing else.
+        if !event::compiled_in(level) {
+            return false;
+        }
         let floor = self.shared.floor.load(Ordering::Relaxed);
         if (level as u8) < floor & !HAS_DIRECTIVES {
             return false;
@@ -567,7 +572,9 @@ pub fn global() -> Option<&'static Logger> {
 /// Inside a capture of `logfix-testkit`, the event goes to the capture instead.
 #[inline]
 pub fn emit<E: LogEvent + ?Sized>(event: &E) {
-    if interest::could_enable(event.metadata().level()) {
+    // A constant for a derived event: above the compile-time ceiling, nothing is left.
+    let level = event.__level();
+    if event::compiled_in(level) && interest::could_enable(level) {
         emit_record(&Derived(event));
     }
 }
@@ -599,7 +606,7 @@ pub(crate) fn emit_record<R: Record + ?Sized>(record: &R) {
 /// Whether an event at `level` from `component` would be written by [`emit`] (always, inside a
 /// capture).
 pub(crate) fn enabled(component: &str, level: Level) -> bool {
-    if !interest::could_enable(level) {
+    if !event::compiled_in(level) || !interest::could_enable(level) {
         return false;
     }
     if crate::capture::is_active() {

@@ -78,6 +78,7 @@ pub use context::{Context, ContextValue, Entered, WithContext, WithLogContext};
 pub use dispatch::{emit, flush, global, metrics, set_filter, shutdown, Logger};
 pub use event::{
     Level, LogEvent, Metadata, ParseLevelError, CONTEXT_KEYS, REDACTED, RESERVED_KEYS,
+    STATIC_MAX_LEVEL,
 };
 pub use filter::{Filter, FilterError};
 pub use global::init;

@@ -113,6 +113,15 @@ pub trait LogEvent {
     /// The event's static description.
     fn metadata(&self) -> &'static Metadata;
 
+    /// Not a stable API: the event's level. The derive writes it out as a constant, so that
+    /// where the event's type is known the compiler folds the check against
+    /// [`STATIC_MAX_LEVEL`] and an event above it compiles to nothing.
+    #[doc(hidden)]
+    #[inline]
+    fn __level(&self) -> Level {
+        self.metadata().level()
+    }
+
     /// Not a stable API: renders the JSON line from the message text to the last field.
     #[doc(hidden)]
     fn __write_json(&self, line: &mut Line<'_>);
@@ -135,6 +144,11 @@ impl<E: LogEvent + ?Sized> LogEvent for &E {
         (**self).metadata()
     }
 
+    #[inline]
+    fn __level(&self) -> Level {
+        (**self).__level()
+    }
+
     fn __write_json(&self, line: &mut Line<'_>) {
         (**self).__write_json(line);
     }
@@ -148,12 +162,78 @@ impl<E: LogEvent + ?Sized> LogEvent for &E {
     }
 }
 
+/// The most verbose level compiled in, from the `max_level_*` and `release_max_level_*` features
+/// of `logfix-runtime` (the latter in builds without debug assertions): `None` with
+/// `max_level_off`, `Some(Level::Trace)` without any. Derived events and `#[logged]` functions
+/// below it compile to nothing: they are neither rendered nor checked against the filter, even
+/// inside a test's capture. When several of these features are on, the most restrictive wins.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::{Level, STATIC_MAX_LEVEL};
+///
+/// // With no `max_level_*` feature, every level is compiled in.
+/// # if cfg!(not(any(feature = "max_level_off", feature = "max_level_error", feature = "max_level_warn", feature = "max_level_info", feature = "max_level_debug", feature = "release_max_level_off", feature = "release_max_level_error", feature = "release_max_level_warn", feature = "release_max_level_info", feature = "release_max_level_debug"))) {
+/// assert_eq!(STATIC_MAX_LEVEL, Some(Level::Trace));
+/// # }
+/// ```
+pub const STATIC_MAX_LEVEL: Option<Level> = static_max_level(cfg!(debug_assertions));
+
+/// The ceiling the features set, in a build with (`debug`) or without debug assertions.
+const fn static_max_level(debug: bool) -> Option<Level> {
+    let release = if cfg!(feature = "release_max_level_off") {
+        Some(None)
+    } else if cfg!(feature = "release_max_level_error") {
+        Some(Some(Level::Error))
+    } else if cfg!(feature = "release_max_level_warn") {
+        Some(Some(Level::Warn))
+    } else if cfg!(feature = "release_max_level_info") {
+        Some(Some(Level::Info))
+    } else if cfg!(feature = "release_max_level_debug") {
+        Some(Some(Level::Debug))
+    } else if cfg!(feature = "release_max_level_trace") {
+        Some(Some(Level::Trace))
+    } else {
+        None
+    };
+    if let (false, Some(ceiling)) = (debug, release) {
+        return ceiling;
+    }
+    if cfg!(feature = "max_level_off") {
+        None
+    } else if cfg!(feature = "max_level_error") {
+        Some(Level::Error)
+    } else if cfg!(feature = "max_level_warn") {
+        Some(Level::Warn)
+    } else if cfg!(feature = "max_level_info") {
+        Some(Level::Info)
+    } else if cfg!(feature = "max_level_debug") {
+        Some(Level::Debug)
+    } else {
+        Some(Level::Trace)
+    }
+}
+
+/// Whether events at `level` are compiled in (see [`STATIC_MAX_LEVEL`]).
+#[inline]
+pub(crate) const fn compiled_in(level: Level) -> bool {
+    within(level, STATIC_MAX_LEVEL)
+}
+
+#[inline]
+const fn within(level: Level, ceiling: Option<Level>) -> bool {
+    match ceiling {
+        Some(max) => level as u8 >= max as u8,
+        None => false,
+    }
+}
+
 /// A derived event as a [`Record`].
 pub(crate) struct Derived<'a, E: ?Sized>(pub(crate) &'a E);
 
 impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
     fn level(&self) -> Level {
-        self.0.metadata().level()
+        self.0.__level()
     }
 
     fn component(&self) -> &str {
@@ -175,5 +255,31 @@ impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
 
     fn write_pretty(&self, w: &mut Pretty<'_>) {
         self.0.__write_pretty(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ceiling_lets_through_its_level_and_the_more_severe_ones() {
+        assert!(within(Level::Info, Some(Level::Info)));
+        assert!(within(Level::Error, Some(Level::Info)));
+        assert!(!within(Level::Debug, Some(Level::Info)));
+        assert!(within(Level::Trace, Some(Level::Trace)));
+        assert!(!within(Level::Error, None));
+    }
+
+    /// Without the features (as the workspace builds), everything is compiled in, in debug and
+    /// release builds alike.
+    #[test]
+    fn no_feature_no_ceiling() {
+        if static_max_level(true) != Some(Level::Trace) {
+            return; // A build with a ceiling: `tests/level_ceiling.rs` tests it.
+        }
+        assert_eq!(static_max_level(true), Some(Level::Trace));
+        assert_eq!(static_max_level(false), Some(Level::Trace));
+        assert!(compiled_in(Level::Trace));
     }
 }
