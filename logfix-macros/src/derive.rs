@@ -113,7 +113,11 @@ fn expand(
                     #json_head
                 }
 
-                #[inline]
+                // Inlined into the runtime's render of this event in optimised builds, so that
+                // the line stays in registers; a call in debug builds, which stay small.
+                #[cfg_attr(not(debug_assertions), inline(always))]
+                #[cfg_attr(debug_assertions, inline)]
+                #[allow(clippy::inline_always)]
                 fn __write_json(&self, __logfix_line: &mut #krate::__private::Line<'_>) {
                     __logfix_write(self, __logfix_line);
                 }
@@ -124,8 +128,9 @@ fn expand(
             }
 
             // The event's own bounds come with its generics, the derive's in the where clause.
-            #[allow(clippy::multiple_bound_locations)]
-            #[inline]
+            #[allow(clippy::multiple_bound_locations, clippy::inline_always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(debug_assertions, inline)]
             fn __logfix_write #write_generics (
                 __logfix_event: &#ident #ty_generics,
                 __logfix_sink: &mut __LogfixSink,

@@ -28,7 +28,7 @@ pub(crate) fn is_active() -> bool {
 
 /// Renders `event` as JSON with this thread's context and hands it to the innermost capture of
 /// this thread, else to the innermost global capture. Every level is captured.
-pub(crate) fn emit<R: Record + ?Sized>(record: &R) {
+pub(crate) fn emit(record: &dyn Record) {
     let sink = LOCAL
         .try_with(|l| l.borrow().last().cloned())
         .ok()

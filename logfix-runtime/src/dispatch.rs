@@ -215,14 +215,14 @@ impl Logger {
         Ok(())
     }
 
-    pub(crate) fn emit_record<R: Record + ?Sized>(&self, record: &R) {
+    pub(crate) fn emit_record(&self, record: &dyn Record) {
         if self.enabled(record.component(), record.level()) {
             self.write(record);
         }
     }
 
     /// Renders `record` and hands it over, without asking the filter.
-    fn write<R: Record + ?Sized>(&self, record: &R) {
+    fn write(&self, record: &dyn Record) {
         let (settings, metrics) = (&self.shared.settings, &*self.shared.metrics);
         with_output(|out| {
             let split = render_into(out, record, settings, metrics);
@@ -465,9 +465,9 @@ pub(crate) fn rendering() -> bool {
 /// followed by a pretty copy when that is the console's format. Returns where the console's
 /// copy starts (see [`parts`]). A panicking `Display` or `Debug` impl is counted and the event
 /// replaced by a `render_failed` line.
-fn render_into<R: Record + ?Sized>(
+fn render_into(
     out: &mut Output,
-    record: &R,
+    record: &dyn Record,
     settings: &Settings,
     metrics: &Metrics,
 ) -> usize {
@@ -496,9 +496,9 @@ fn render_into<R: Record + ?Sized>(
 
 /// Appends `record` as one line in `format` to `out`; returns false (with nothing appended)
 /// when a `Display` or `Debug` impl panicked.
-fn render_line<R: Record + ?Sized>(
+fn render_line(
     out: &mut Output,
-    record: &R,
+    record: &dyn Record,
     settings: &Settings,
     metrics: &Metrics,
     format: Format,
@@ -522,7 +522,7 @@ fn render_line<R: Record + ?Sized>(
 }
 
 /// Appends the `render_failed` line that replaces an event that could not be rendered.
-fn render_failed<R: Record + ?Sized>(out: &mut Output, record: &R, metrics: &Metrics, time: u64) {
+fn render_failed(out: &mut Output, record: &dyn Record, metrics: &Metrics, time: u64) {
     Metrics::add(&metrics.render_failures, 1);
     let failed = Notice::new(
         &notice::RENDER_FAILED,
@@ -589,7 +589,7 @@ pub fn set_filter(directives: &str) -> Result<(), FilterError> {
 }
 
 /// Emits through the capture of a test, else the global logger, else stderr.
-pub(crate) fn emit_record<R: Record + ?Sized>(record: &R) {
+pub(crate) fn emit_record(record: &dyn Record) {
     if !interest::could_enable(record.level()) {
         return;
     }
@@ -620,7 +620,7 @@ pub(crate) fn enabled(component: &str, level: Level) -> bool {
 
 /// Without `init()`: JSON on stderr at `info` and above, written synchronously because there is
 /// no writer to flush at exit.
-fn emit_uninitialized<R: Record + ?Sized>(record: &R) {
+fn emit_uninitialized(record: &dyn Record) {
     static FALLBACK: OnceLock<(Settings, Metrics)> = OnceLock::new();
     if record.level() < Level::Info {
         return;

@@ -1,6 +1,11 @@
 //! Events: the [`LogEvent`] trait that `#[derive(LogEvent)]` implements, their static
 //! [`Metadata`] and [`Level`]s. Events are rendered by `render`, through [`Derived`].
 
+#![allow(
+    clippy::inline_always,
+    reason = "the line stays in registers only if the event's code is inlined into its render (measured: see docs/BENCHMARKS.md)"
+)]
+
 pub(crate) mod notice;
 
 use std::sync::OnceLock;
@@ -248,7 +253,10 @@ impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
         Some(self.0.__json_head())
     }
 
-    #[inline]
+    // Inlined into this event's copy of `json_line` (see `Record::render_json`), so that the line
+    // stays in registers from the timestamp to the last field.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn write_json(&self, line: &mut Line<'_>) {
         self.0.__write_json(line);
     }

@@ -8,6 +8,11 @@
 //! common value types write the line, and sets the `Vec`'s length once at the end; rare paths
 //! (escaping, `Display`, a buffer that must grow) give the `Vec` back its length first and go
 //! the ordinary way.
+//!
+//! The writes are `#[inline(always)]` in optimised builds only. In debug builds, which optimise
+//! nothing anyway, forced inlining would copy every write into every event's code: a crate with
+//! hundreds of events then built ten times slower than with `#[derive(serde::Serialize)]` (see
+//! docs/BENCHMARKS.md).
 
 #![allow(
     clippy::inline_always,
@@ -53,43 +58,50 @@ impl<'a> Line<'a> {
         Self { out, context, pos: Pos { base, cap, len, lent: false } }
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn cursor(&mut self) -> Cursor<'_> {
         Cursor { out: self.out, pos: &mut self.pos }
     }
 
     /// A writer for one value: in the message (`in_string`) or as a field of a JSON line.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn value_writer(&mut self, in_string: bool) -> ValueWriter<'_> {
         ValueWriter::new(self.cursor(), if in_string { Mode::InString } else { Mode::Json })
     }
 
     /// Appends `bytes`, which must be valid JSON text at this point of the line.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn put(&mut self, bytes: &[u8]) {
         self.cursor().put(bytes);
     }
 
     /// Appends a JSON string: `s` escaped, in quotes unless `in_string` (inside the message).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn str(&mut self, s: &str, in_string: bool) {
         self.cursor().str(s, in_string);
     }
 
     /// Appends `v` in decimal.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn i64(&mut self, v: i64) {
         self.cursor().i64(v);
     }
 
     /// Appends `v` in decimal.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn u64(&mut self, v: u64) {
         self.cursor().u64(v);
     }
 
     /// Appends `,"key":` for a key known only at run time.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn field_key(&mut self, key: &str) {
         self.put(b",\"");
         self.str(key, true);
@@ -97,12 +109,14 @@ impl<'a> Line<'a> {
     }
 
     /// Appends `true` or `false`.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn bool(&mut self, v: bool) {
         self.put(if v { b"true" } else { b"false" });
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn context_with(&mut self, event_has: impl Fn(&str) -> bool) {
         if self.context.is_some() || cfg!(feature = "opentelemetry") {
             let context = self.context;
@@ -111,14 +125,16 @@ impl<'a> Line<'a> {
     }
 
     /// A value of any type, through its [`Value`] impl.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn record<V: Value + ?Sized>(&mut self, v: &V, in_string: bool) {
         let _ = v.record(self.value_writer(in_string));
     }
 
     /// Runs `write` on the output with the `Vec`'s length up to date, then takes the position
     /// back (see [`Cursor::with_output`]).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn with_output(&mut self, write: impl FnOnce(&mut Output)) {
         self.cursor().with_output(write);
     }
@@ -126,20 +142,23 @@ impl<'a> Line<'a> {
 
 impl Cursor<'_> {
     /// The same cursor, for a shorter time (a sequence's items).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn reborrow(&mut self) -> Cursor<'_> {
         Cursor { out: self.out, pos: self.pos }
     }
 
     /// Appends `bytes`, which must be valid JSON text at this point of the line.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn put(&mut self, bytes: &[u8]) {
         self.room(bytes.len());
         self.copy(bytes);
     }
 
     /// Appends a JSON string: `s` escaped, in quotes unless `in_string` (inside the message).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn str(&mut self, s: &str, in_string: bool) {
         let bytes = s.as_bytes();
         if !escape::is_clean(bytes) {
@@ -155,7 +174,8 @@ impl Cursor<'_> {
     }
 
     /// Appends `v` in decimal.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn i64(&mut self, v: i64) {
         match u64::try_from(v) {
             Ok(v) => self.u64(v),
@@ -164,7 +184,8 @@ impl Cursor<'_> {
     }
 
     /// Appends `v` in decimal.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn u64(&mut self, v: u64) {
         if !digits::write_small(v, |digits| self.put(digits)) {
             self.put(itoa::Buffer::new().format(v).as_bytes());
@@ -175,7 +196,8 @@ impl Cursor<'_> {
     /// back. If `write` panics, the `Vec` stays as `write` left it. `write` should call a
     /// function that is not inlined: the point of a `Line` is that the compiler keeps it in
     /// registers, which it can only do while no call takes its address.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn with_output(&mut self, write: impl FnOnce(&mut Output)) {
         self.sync();
         self.pos.lent = true;
@@ -185,7 +207,8 @@ impl Cursor<'_> {
     }
 
     /// Makes sure `n` more bytes fit.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn room(&mut self, n: usize) {
         if self.pos.cap - self.pos.len < n {
             self.with_output(|out| reserve(out, n));
@@ -193,7 +216,8 @@ impl Cursor<'_> {
     }
 
     /// Copies `bytes` after the line; [`Cursor::room`] has made room for them.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     #[allow(unsafe_code, reason = "writes into reserved capacity; see the SAFETY comment")]
     fn copy(&mut self, bytes: &[u8]) {
         let pos = &mut *self.pos;
@@ -211,7 +235,8 @@ impl Cursor<'_> {
     }
 
     #[allow(unsafe_code, reason = "sets the length of bytes written through `copy`")]
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn sync(&mut self) {
         // SAFETY: `len` is at most the capacity (`room`), and the bytes below it are initialized:
         // those `out.buf` had when the position was taken, and those copied since. (While the
@@ -219,7 +244,8 @@ impl Cursor<'_> {
         unsafe { self.out.buf.set_len(self.pos.len) };
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn reload(&mut self) {
         let buf = &mut self.out.buf;
         (self.pos.base, self.pos.cap, self.pos.len) = (buf.as_mut_ptr(), buf.capacity(), buf.len());
@@ -253,7 +279,8 @@ fn write_context(out: &mut Output, context: Option<&Context>, event_has: impl Fn
 
 impl Drop for Line<'_> {
     /// The line is complete, or a panic unwinds (then the caller drops what was written).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn drop(&mut self) {
         if !self.pos.lent {
             self.cursor().sync();

@@ -1,9 +1,13 @@
 //! Rendering an event into one line: JSON (the schema in `schema/logfix-event.schema.json`) or a
 //! readable, optionally coloured line for a developer's terminal.
-
 //!
 //! Rendering is the lowest layer of an event's way out: it knows records, values and the context
 //! (data it writes), never where they come from (`event`, the bridges, `call`) nor where lines go.
+
+#![allow(
+    clippy::inline_always,
+    reason = "the line stays in registers only if the event's code is inlined into its render (measured: see docs/BENCHMARKS.md)"
+)]
 
 pub(crate) mod context;
 pub(crate) mod digits;
@@ -107,36 +111,26 @@ pub(crate) trait Record {
     fn write_json(&self, line: &mut Line<'_>);
     /// Writes the pretty line from the message text to the last field.
     fn write_pretty(&self, w: &mut Pretty<'_>);
+
+    /// Renders the whole JSON line after what `out` holds. Not meant to be overridden: a
+    /// default method, so that each kind of record gets its own copy of [`json_line`], with its
+    /// `json_head` and `write_json` inlined into it, behind the one virtual call the rest of the
+    /// pipeline (which takes `&dyn Record`, once for every kind of record) makes. Optimised
+    /// builds only: debug builds share one copy, so that each event adds little code.
+    #[cfg(not(debug_assertions))]
+    #[inline]
+    fn render_json(&self, out: &mut Output, context: Option<&Context>, time: u64) {
+        json_line(out, self, context, time);
+    }
 }
 
 /// Renders `record` as one complete line, ending in `\n`, after what `out` holds.
-pub(crate) fn render<R: Record + ?Sized>(
-    out: &mut Output,
-    record: &R,
-    context: Option<&Context>,
-    time: u64,
-) {
+pub(crate) fn render(out: &mut Output, record: &dyn Record, context: Option<&Context>, time: u64) {
     match out.format {
-        Format::Json => {
-            let (date, micros) = out.stamp.parts(time);
-            let mut line = Line::new(out, context);
-            line.put(b"{\"timestamp\":\"");
-            line.put(&date);
-            line.put(&micros);
-            if let Some(head) = record.json_head() {
-                line.put(head);
-            } else {
-                line.put(b"\",\"level\":\"");
-                line.put(record.level().as_str().as_bytes());
-                line.put(b"\",\"component\":\"");
-                line.str(record.component(), true);
-                line.put(b"\",\"event\":\"");
-                line.str(record.event(), true);
-                line.put(b"\",\"message\":\"");
-            }
-            record.write_json(&mut line);
-            line.put(b"}\n");
-        }
+        #[cfg(not(debug_assertions))]
+        Format::Json => record.render_json(out, context, time),
+        #[cfg(debug_assertions)]
+        Format::Json => json_line(out, record, context, time),
         Format::Pretty => {
             let color = out.color;
             paint(out, color, DIM, |out| {
@@ -159,6 +153,35 @@ pub(crate) fn render<R: Record + ?Sized>(
             out.buf.push(b'\n');
         }
     }
+}
+
+/// The JSON line of `record`, ending in `\n`, after what `out` holds.
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline)]
+fn json_line<R: Record + ?Sized>(
+    out: &mut Output,
+    record: &R,
+    context: Option<&Context>,
+    time: u64,
+) {
+    let (date, micros) = out.stamp.parts(time);
+    let mut line = Line::new(out, context);
+    line.put(b"{\"timestamp\":\"");
+    line.put(&date);
+    line.put(&micros);
+    if let Some(head) = record.json_head() {
+        line.put(head);
+    } else {
+        line.put(b"\",\"level\":\"");
+        line.put(record.level().as_str().as_bytes());
+        line.put(b"\",\"component\":\"");
+        line.str(record.component(), true);
+        line.put(b"\",\"event\":\"");
+        line.str(record.event(), true);
+        line.put(b"\",\"message\":\"");
+    }
+    record.write_json(&mut line);
+    line.put(b"}\n");
 }
 
 /// Writes the separator and key before a field value.

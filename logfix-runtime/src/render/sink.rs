@@ -75,36 +75,44 @@ impl Sink for Pretty<'_> {
 }
 
 impl Sink for Line<'_> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn json(&mut self, text: &'static [u8]) {
         self.put(text);
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn message_text(&mut self, _: &'static str) {}
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn key(&mut self, _: &'static str) {}
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn redacted(&mut self) {}
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn context(&mut self, fields: &'static [&'static str]) {
         self.context_with(|key| fields.contains(&key));
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn value<V: Value + ?Sized>(&mut self, v: &V, in_string: bool) {
         self.record(v, in_string);
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn display<V: fmt::Display + ?Sized>(&mut self, v: &V, in_string: bool) {
         let _ = self.value_writer(in_string).display(&v);
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn debug<V: fmt::Debug + ?Sized>(&mut self, v: &V, in_string: bool) {
         let _ = self.value_writer(in_string).debug(&v);
     }

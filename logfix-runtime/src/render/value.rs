@@ -106,18 +106,21 @@ pub(crate) fn write_into(
 }
 
 impl<'a> ValueWriter<'a> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn new(cursor: Cursor<'a>, mode: Mode) -> Self {
         Self { cursor, mode }
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn done() -> Written {
         Written(())
     }
 
     /// Writes a string.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn str(mut self, s: &str) -> Written {
         match self.mode {
             Mode::Json => self.cursor.str(s, false),
@@ -129,21 +132,24 @@ impl<'a> ValueWriter<'a> {
     }
 
     /// Writes a boolean.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn bool(mut self, v: bool) -> Written {
         self.cursor.put(if v { b"true" } else { b"false" });
         Self::done()
     }
 
     /// Writes a signed integer.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn i64(mut self, v: i64) -> Written {
         self.cursor.i64(v);
         Self::done()
     }
 
     /// Writes an unsigned integer.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn u64(mut self, v: u64) -> Written {
         self.cursor.u64(v);
         Self::done()
@@ -183,7 +189,8 @@ impl<'a> ValueWriter<'a> {
     }
 
     /// Writes a JSON `null` (`null` in the message too).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn null(mut self) -> Written {
         self.cursor.put(b"null");
         Self::done()
@@ -278,14 +285,16 @@ fn needs_quotes(s: &str) -> bool {
 }
 
 impl<T: Value + ?Sized> Value for &T {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn record(&self, out: ValueWriter<'_>) -> Written {
         (**self).record(out)
     }
 }
 
 impl<T: Value + ?Sized> Value for &mut T {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn record(&self, out: ValueWriter<'_>) -> Written {
         (**self).record(out)
     }
@@ -294,7 +303,8 @@ impl<T: Value + ?Sized> Value for &mut T {
 macro_rules! forward_smart_pointer {
     ($($ty:ident),*) => {$(
         impl<T: Value + ?Sized> Value for $ty<T> {
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(debug_assertions, inline)]
             fn record(&self, out: ValueWriter<'_>) -> Written {
                 (**self).record(out)
             }
@@ -304,21 +314,24 @@ macro_rules! forward_smart_pointer {
 forward_smart_pointer!(Box, Rc, Arc);
 
 impl Value for str {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn record(&self, out: ValueWriter<'_>) -> Written {
         out.str(self)
     }
 }
 
 impl Value for String {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn record(&self, out: ValueWriter<'_>) -> Written {
         out.str(self)
     }
 }
 
 impl Value for Cow<'_, str> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn record(&self, out: ValueWriter<'_>) -> Written {
         out.str(self)
     }
@@ -332,7 +345,8 @@ impl Value for char {
 }
 
 impl Value for bool {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn record(&self, out: ValueWriter<'_>) -> Written {
         out.bool(*self)
     }
@@ -341,7 +355,8 @@ impl Value for bool {
 macro_rules! integer {
     ($method:ident as $wide:ty: $($ty:ty),*) => {$(
         impl Value for $ty {
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(debug_assertions, inline)]
             fn record(&self, out: ValueWriter<'_>) -> Written {
                 out.$method(<$wide>::from(*self))
             }
@@ -418,7 +433,8 @@ impl Value for f64 {
 }
 
 impl<T: Value> Value for Option<T> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn record(&self, out: ValueWriter<'_>) -> Written {
         match self {
             Some(v) => v.record(out),
