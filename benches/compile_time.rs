@@ -102,8 +102,11 @@ fn main() {
     let events =
         std::env::var("EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_EVENTS);
     let release = std::env::var("PROFILE").is_ok_and(|p| p == "release");
-    let workspace =
+    let here =
         Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("benches/ is in the workspace");
+    let workspace =
+        std::env::var_os("LOGFIX_WORKSPACE").map_or_else(|| here.to_owned(), PathBuf::from);
+    let workspace = workspace.as_path();
     let dir = std::env::temp_dir().join(format!("logfix-compile-time-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     write_crates(&dir, workspace, events);
