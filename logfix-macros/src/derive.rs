@@ -10,7 +10,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned as _;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, Path};
 
-use crate::attr::{default_event, Container, Field, Mode};
+use crate::attr::{default_event, Container, Field, LevelSpec, Mode};
 use crate::ctxt::Errors;
 use crate::template::{Segment, Template};
 use crate::{check, fallback};
@@ -18,7 +18,10 @@ use crate::{check, fallback};
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::new();
     let container = Container::parse(&mut errors, &input.attrs);
-    let fields = fields(&mut errors, input);
+    let mut fields = fields(&mut errors, input);
+    let level_field = fields
+        .as_mut()
+        .and_then(|fields| check::level_field(&mut errors, &container, &input.ident, fields));
     if let Some(fields) = &fields {
         check::check(&mut errors, &input.ident, &container, fields);
     }
@@ -26,7 +29,9 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         container.krate.get().cloned().unwrap_or_else(|| syn::parse_quote!(::logfix_runtime));
     match errors.finish() {
         // `fields` is `None` only with an error recorded.
-        Ok(()) => expand(input, &krate, &container, &fields.unwrap_or_default()),
+        Ok(()) => {
+            expand(input, &krate, &container, &fields.unwrap_or_default(), level_field.as_ref())
+        }
         Err(error) => fallback::expand(input, &krate, &error),
     }
 }
@@ -68,6 +73,7 @@ fn expand(
     krate: &Path,
     container: &Container,
     fields: &[Field<'_>],
+    level_field: Option<&Field<'_>>,
 ) -> TokenStream {
     let ident = &input.ident;
     let generics = with_bounds(&input.generics, krate, fields);
@@ -75,13 +81,43 @@ fn expand(
     // `check` has made sure that `component` and `message` are set.
     let component = container.component.get().map(syn::LitStr::value).unwrap_or_default();
     let event = container.event.get().map_or_else(|| default_event(ident), syn::LitStr::value);
-    let level = container.level.get().copied().unwrap_or(Level::Info);
-    // What the runtime's `Metadata::json_head` would build, built here once.
-    let json_head = syn::LitByteStr::new(
-        &logfix_core::json_head(level, &component, &event),
-        proc_macro2::Span::call_site(),
-    );
-    let level = level_path(krate, level);
+    let fixed = match container.level.get() {
+        Some(LevelSpec::Fixed(level)) => Some(*level),
+        Some(LevelSpec::Dynamic) => None,
+        None => Some(Level::Info),
+    };
+    // What the runtime's `Metadata::json_head` would build, built here once: for each level the
+    // event may have.
+    let json_head = |level| {
+        syn::LitByteStr::new(
+            &logfix_core::json_head(level, &component, &event),
+            proc_macro2::Span::call_site(),
+        )
+    };
+    let (level, event_level, json_head) = match (fixed, level_field) {
+        (Some(level), _) => {
+            let head = json_head(level);
+            let level = level_path(krate, level);
+            (level.clone(), level, quote!(#head))
+        }
+        // `level = dynamic`: the metadata says `Trace`, the least an event of the type can be.
+        (None, field) => {
+            let field = field.map(|field| (field.ident, field.ty.span()));
+            let (ident, span) = field.unwrap_or((ident, ident.span()));
+            let arms = Level::ALL.map(|level| {
+                let (path, head) = (level_path(krate, level), json_head(level));
+                quote!(#path => #head)
+            });
+            (
+                level_path(krate, Level::Trace),
+                quote_spanned!(span=> {
+                    let __logfix_level: #krate::__private::Level = self.#ident;
+                    __logfix_level
+                }),
+                quote!(match #krate::__private::LogEvent::__level(self) { #(#arms),* }),
+            )
+        }
+    };
     let keys = fields.iter().filter(|field| field.mode != Mode::Skip).map(Field::key);
     let body = write_body(container.message.get().map(|message| &message.template), fields, krate);
     // The body is one generic function, for JSON and the pretty format alike, so that a field
@@ -106,7 +142,7 @@ fn expand(
 
                 #[inline]
                 fn __level(&self) -> #krate::__private::Level {
-                    #level
+                    #event_level
                 }
 
                 fn __json_head(&self) -> &'static [u8] {
@@ -179,7 +215,7 @@ fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -
                     __logfix_sink.redacted();
                 });
             }
-            Mode::Value | Mode::Display | Mode::Debug => {
+            Mode::Value | Mode::Display | Mode::Debug | Mode::Hex | Mode::Base64 | Mode::Serde => {
                 let _ = write!(body.json, ",\"{}\":", json_escaped(&key));
                 body.code.extend(quote!(__logfix_sink.key(#key);));
                 body.value(field, false, krate);
@@ -246,6 +282,9 @@ fn value_method(mode: Mode) -> Option<Ident> {
         Mode::Value => Some(format_ident!("value")),
         Mode::Display => Some(format_ident!("display")),
         Mode::Debug => Some(format_ident!("debug")),
+        Mode::Hex => Some(format_ident!("hex")),
+        Mode::Base64 => Some(format_ident!("base64")),
+        Mode::Serde => Some(format_ident!("serde")),
         Mode::Redact | Mode::Skip => None,
     }
 }
@@ -262,6 +301,9 @@ fn with_bounds(generics: &Generics, krate: &Path, fields: &[Field<'_>]) -> Gener
             (Mode::Value, quote!(#krate::__private::Value)),
             (Mode::Display, quote!(::core::fmt::Display)),
             (Mode::Debug, quote!(::core::fmt::Debug)),
+            (Mode::Hex, quote!(::core::convert::AsRef<[u8]>)),
+            (Mode::Base64, quote!(::core::convert::AsRef<[u8]>)),
+            (Mode::Serde, quote!(#krate::__private::SerdeValue)),
         ] {
             if fields
                 .iter()

@@ -16,6 +16,7 @@ use crate::dispatch;
 use crate::event::Level;
 use crate::render::line::Line;
 use crate::render::parts::{self, FieldWriter, MessageWriter, Parts, Pretty};
+use crate::render::sink::SerdeValue;
 use crate::render::{Format, Output, Record, Value};
 
 /// The static description of one `#[logged]` function.
@@ -161,6 +162,21 @@ impl ArgWriter<'_> {
     /// A `#[log(debug)]` argument.
     pub fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &'static str, v: &V) {
         self.record(key, |w| w.debug(key, v));
+    }
+
+    /// A `#[log(hex)]` argument.
+    pub fn hex<V: AsRef<[u8]> + ?Sized>(&mut self, key: &'static str, v: &V) {
+        self.record(key, |w| w.with(key, |out| out.hex(v.as_ref())));
+    }
+
+    /// A `#[log(base64)]` argument.
+    pub fn base64<V: AsRef<[u8]> + ?Sized>(&mut self, key: &'static str, v: &V) {
+        self.record(key, |w| w.with(key, |out| out.base64(v.as_ref())));
+    }
+
+    /// A `#[log(serde)]` argument.
+    pub fn serde<V: SerdeValue + ?Sized>(&mut self, key: &'static str, v: &V) {
+        self.record(key, |w| w.with(key, |out| v.__write(out)));
     }
 
     /// A `#[log(redact)]` argument: the value is never read.

@@ -37,6 +37,19 @@
 //! );
 //! ```
 //!
+//! A line that does not deserve a struct goes through `tracing` (the `tracing` feature, on by
+//! default): the target is the `component`, `name:` the `event`, the fields are fields.
+//!
+//! ```
+//! let events = logfix_testkit::capture(|| {
+//!     tracing::info!(name: "refund_issued", target: "billing", order_id = 7, "refund issued");
+//! });
+//! assert_eq!(events[0]["component"], "billing");
+//! assert_eq!(events[0]["event"], "refund_issued");
+//! assert_eq!(events[0]["order_id"], 7);
+//! assert_eq!(events[0]["message"], "refund issued");
+//! ```
+//!
 //! See the README for the configuration variables, `docs/OPERATIONS.md` for rotation, retention
 //! and failure handling, and `schema/logfix-event.schema.json` for the line format.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]

@@ -9,7 +9,7 @@ pub use crate::capture::CaptureSink;
 pub use crate::event::{Level, LogEvent, Metadata};
 pub use crate::render::line::Line;
 pub use crate::render::parts::Pretty;
-pub use crate::render::sink::Sink;
+pub use crate::render::sink::{SerdeValue, Sink};
 pub use crate::render::Value;
 
 use crate::event::Derived;

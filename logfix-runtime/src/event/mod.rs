@@ -70,7 +70,9 @@ impl Metadata {
         self.event
     }
 
-    /// The severity.
+    /// The severity of every event of this type; for a type whose events choose their level at
+    /// run time (`level = dynamic`), `Trace`, the least they may have: their own is their `level`
+    /// field.
     #[must_use]
     pub const fn level(&self) -> Level {
         self.level

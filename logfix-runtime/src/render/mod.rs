@@ -13,6 +13,8 @@ pub(crate) mod context;
 pub(crate) mod digits;
 pub(crate) mod escape;
 pub(crate) mod line;
+#[cfg(feature = "serde")]
+mod nested;
 pub(crate) mod parts;
 pub(crate) mod sink;
 pub(crate) mod time;

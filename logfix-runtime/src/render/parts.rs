@@ -6,7 +6,7 @@ use core::fmt;
 use logfix_core::REDACTED;
 
 use super::line::Line;
-use super::value::{write_into, Value};
+use super::value::{write_into, Value, ValueWriter, Written};
 use super::{escape, write_key, Output};
 use crate::context::Context;
 
@@ -98,6 +98,12 @@ impl<'a> FieldWriter<'a> {
     pub(crate) fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &str, v: &V) {
         write_key(self.out, key);
         write_into(self.out, false, |w| w.debug(&v));
+    }
+
+    /// A field written by `write` (a `#[logged]` argument in hex, base64 or nested JSON).
+    pub(crate) fn with(&mut self, key: &str, write: impl FnOnce(ValueWriter<'_>) -> Written) {
+        write_key(self.out, key);
+        write_into(self.out, false, write);
     }
 
     /// A secret field: only the key is written.

@@ -13,7 +13,7 @@ use logfix_core::REDACTED;
 
 use super::line::Line;
 use super::parts::Pretty;
-use super::value::{write_into, Value};
+use super::value::{write_into, Value, ValueWriter, Written};
 use super::write_key;
 
 /// Where an event's message and fields are written. Not a stable API.
@@ -40,6 +40,32 @@ pub trait Sink: sealed::Sealed {
     fn display<V: fmt::Display + ?Sized>(&mut self, v: &V, in_string: bool);
     /// A `#[log(debug)]` value.
     fn debug<V: fmt::Debug + ?Sized>(&mut self, v: &V, in_string: bool);
+    /// A `#[log(hex)]` value.
+    fn hex<V: AsRef<[u8]> + ?Sized>(&mut self, v: &V, in_string: bool);
+    /// A `#[log(base64)]` value.
+    fn base64<V: AsRef<[u8]> + ?Sized>(&mut self, v: &V, in_string: bool);
+    /// A `#[log(serde)]` value.
+    fn serde<V: SerdeValue + ?Sized>(&mut self, v: &V, in_string: bool);
+}
+
+/// What `#[log(serde)]` takes: any `serde::Serialize` type, with the `serde` feature. Not a
+/// stable API.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be logged with #[log(serde)]",
+    label = "this field's type does not implement `serde::Serialize`, or the `serde` feature of logfix-runtime is off",
+    note = "#[log(serde)] needs the `serde` feature of logfix-runtime and a type that implements `serde::Serialize`"
+)]
+pub trait SerdeValue {
+    /// Writes the value as nested JSON.
+    fn __write(&self, out: ValueWriter<'_>) -> Written;
+}
+
+#[cfg(feature = "serde")]
+impl<T: serde::Serialize + ?Sized> SerdeValue for T {
+    fn __write(&self, out: ValueWriter<'_>) -> Written {
+        out.serde(self)
+    }
 }
 
 impl Sink for Pretty<'_> {
@@ -71,6 +97,18 @@ impl Sink for Pretty<'_> {
 
     fn debug<V: fmt::Debug + ?Sized>(&mut self, v: &V, in_string: bool) {
         write_into(self.out, in_string, |w| w.debug(&v));
+    }
+
+    fn hex<V: AsRef<[u8]> + ?Sized>(&mut self, v: &V, in_string: bool) {
+        write_into(self.out, in_string, |w| w.hex(v.as_ref()));
+    }
+
+    fn base64<V: AsRef<[u8]> + ?Sized>(&mut self, v: &V, in_string: bool) {
+        write_into(self.out, in_string, |w| w.base64(v.as_ref()));
+    }
+
+    fn serde<V: SerdeValue + ?Sized>(&mut self, v: &V, in_string: bool) {
+        write_into(self.out, in_string, |w| v.__write(w));
     }
 }
 
@@ -115,6 +153,18 @@ impl Sink for Line<'_> {
     #[cfg_attr(debug_assertions, inline)]
     fn debug<V: fmt::Debug + ?Sized>(&mut self, v: &V, in_string: bool) {
         let _ = self.value_writer(in_string).debug(&v);
+    }
+
+    fn hex<V: AsRef<[u8]> + ?Sized>(&mut self, v: &V, in_string: bool) {
+        let _ = self.value_writer(in_string).hex(v.as_ref());
+    }
+
+    fn base64<V: AsRef<[u8]> + ?Sized>(&mut self, v: &V, in_string: bool) {
+        let _ = self.value_writer(in_string).base64(v.as_ref());
+    }
+
+    fn serde<V: SerdeValue + ?Sized>(&mut self, v: &V, in_string: bool) {
+        let _ = v.__write(self.value_writer(in_string));
     }
 }
 

@@ -16,6 +16,7 @@ use std::num::{
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::escape::EscapeWriter;
 use super::line::{Cursor, Line};
@@ -212,6 +213,92 @@ impl<'a> ValueWriter<'a> {
         Self::done()
     }
 
+    /// Writes bytes as a string of lowercase hexadecimal digits, two per byte (`#[log(hex)]`).
+    ///
+    /// # Examples
+    /// ```
+    /// use logfix_runtime::LogEvent;
+    ///
+    /// #[derive(LogEvent)]
+    /// #[log(component = "fs", message = "stored {digest}")]
+    /// struct Stored {
+    ///     #[log(hex)]
+    ///     digest: [u8; 4],
+    /// }
+    ///
+    /// let events = logfix_testkit::capture(|| logfix_runtime::emit(&Stored { digest: [0xde, 0xad, 0xbe, 0xef] }));
+    /// assert_eq!(events[0]["digest"], "deadbeef");
+    /// assert_eq!(events[0]["message"], "stored deadbeef");
+    /// ```
+    #[inline]
+    pub fn hex(mut self, bytes: &[u8]) -> Written {
+        let quoted = self.mode != Mode::InString;
+        self.cursor.with_output(|out| encoded(out, bytes, quoted, hex));
+        Self::done()
+    }
+
+    /// Writes bytes as a base64 string (RFC 4648, standard alphabet, padded: `#[log(base64)]`).
+    ///
+    /// # Examples
+    /// ```
+    /// use logfix_runtime::LogEvent;
+    ///
+    /// #[derive(LogEvent)]
+    /// #[log(component = "net", message = "received")]
+    /// struct Received {
+    ///     #[log(base64)]
+    ///     payload: Vec<u8>,
+    /// }
+    ///
+    /// let events = logfix_testkit::capture(|| logfix_runtime::emit(&Received { payload: b"hi!?".to_vec() }));
+    /// assert_eq!(events[0]["payload"], "aGkhPw==");
+    /// ```
+    #[inline]
+    pub fn base64(mut self, bytes: &[u8]) -> Written {
+        let quoted = self.mode != Mode::InString;
+        self.cursor.with_output(|out| encoded(out, bytes, quoted, base64));
+        Self::done()
+    }
+
+    /// Writes a value through its `serde::Serialize` impl, as nested JSON (`#[log(serde)]`,
+    /// feature `serde`): objects, arrays, numbers, strings. The value of every key whose name is
+    /// sensitive (see [`redact`](crate::redact)) is written `"[REDACTED]"`, at any depth. Inside
+    /// the message the JSON text is written as text. A value that cannot be written as JSON (a
+    /// map whose keys are not strings or numbers, an impl that returns an error) is written
+    /// `null`, and counted like a failed `Display`.
+    ///
+    /// # Examples
+    /// ```
+    /// use logfix_runtime::LogEvent;
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Account {
+    ///     id: u64,
+    ///     api_key: String,
+    ///     tags: Vec<&'static str>,
+    /// }
+    ///
+    /// #[derive(LogEvent)]
+    /// #[log(component = "billing", message = "account loaded")]
+    /// struct Loaded {
+    ///     #[log(serde)]
+    ///     account: Account,
+    /// }
+    ///
+    /// let account = Account { id: 7, api_key: "k-123".into(), tags: vec!["eu"] };
+    /// let events = logfix_testkit::capture(|| logfix_runtime::emit(&Loaded { account }));
+    /// assert_eq!(
+    ///     events[0]["account"],
+    ///     serde_json::json!({ "id": 7, "api_key": "[REDACTED]", "tags": ["eu"] })
+    /// );
+    /// ```
+    #[cfg(feature = "serde")]
+    pub fn serde<T: serde::Serialize + ?Sized>(mut self, v: &T) -> Written {
+        let in_string = self.mode == Mode::InString;
+        self.cursor.with_output(|out| super::nested::write(out, v, in_string));
+        Self::done()
+    }
+
     /// Writes a sequence: a JSON array, or `[a, b]` inside the message. The items are values
     /// themselves (or references to values).
     ///
@@ -275,6 +362,42 @@ fn formatted(out: &mut Output, args: fmt::Arguments<'_>, quoted: bool) {
     }
     if quoted {
         out.buf.push(b'"');
+    }
+}
+
+/// Writes `bytes` as a string (in quotes unless inside the message), encoded by `encode`.
+#[inline(never)]
+fn encoded(out: &mut Output, bytes: &[u8], quoted: bool, encode: fn(&mut Vec<u8>, &[u8])) {
+    if quoted {
+        out.buf.push(b'"');
+    }
+    encode(&mut out.buf, bytes);
+    if quoted {
+        out.buf.push(b'"');
+    }
+}
+
+fn hex(buf: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    buf.reserve(bytes.len().saturating_mul(2));
+    for byte in bytes {
+        for nibble in [byte >> 4, byte & 0xf] {
+            buf.extend(DIGITS.get(usize::from(nibble)));
+        }
+    }
+}
+
+/// RFC 4648 base64, standard alphabet, with padding.
+fn base64(buf: &mut Vec<u8>, bytes: &[u8]) {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sextet = |n: u32, shift: u32| ALPHABET.get((n >> shift & 0x3f) as usize).copied();
+    buf.reserve(bytes.len().div_ceil(3).saturating_mul(4));
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0_u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let kept = chunk.len() + 1;
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            buf.push(if i < kept { sextet(n, shift).unwrap_or(b'=') } else { b'=' });
+        }
     }
 }
 
@@ -483,6 +606,34 @@ impl Value for Path {
     }
 }
 
+/// A duration is written as a JSON integer of microseconds (saturating at `u64::MAX`): the unit
+/// of `duration_us` in the events of `#[logged]` and of the timestamps, an integer that every log
+/// store indexes and sums as a number, exact where a float of seconds would not be. Name the field
+/// for its unit: `elapsed_us`, `timeout_us`.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+///
+/// #[derive(logfix_runtime::LogEvent)]
+/// #[log(component = "db", message = "query took {elapsed_us} us")]
+/// struct Queried {
+///     elapsed_us: Duration,
+/// }
+///
+/// let events = logfix_testkit::capture(|| {
+///     logfix_runtime::emit(&Queried { elapsed_us: Duration::from_micros(1_250) });
+/// });
+/// assert_eq!(events[0]["elapsed_us"], 1_250);
+/// assert_eq!(events[0]["message"], "query took 1250 us");
+/// ```
+impl Value for Duration {
+    #[inline]
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.u64(u64::try_from(self.as_micros()).unwrap_or(u64::MAX))
+    }
+}
+
 impl Value for PathBuf {
     #[inline]
     fn record(&self, out: ValueWriter<'_>) -> Written {
@@ -529,6 +680,32 @@ mod tests {
         assert_eq!(written(Format::Pretty, false, &f64::INFINITY), "inf");
         assert_eq!(json(&[Some(1), None][..]), "[1,null]");
         assert_eq!(written(Format::Json, true, &vec!["a", "b"]), "[a, b]");
+        assert_eq!(json(&Duration::from_nanos(1_999)), "1");
+        assert_eq!(json(&Duration::MAX), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn bytes_in_hex_and_base64() {
+        let encode = |f: fn(&mut Vec<u8>, &[u8]), bytes: &[u8]| {
+            let mut buf = Vec::new();
+            f(&mut buf, bytes);
+            String::from_utf8(buf).unwrap()
+        };
+        assert_eq!(encode(hex, &[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(encode(hex, &[]), "");
+        // RFC 4648, section 10.
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(encode(base64, plain.as_bytes()), coded, "{plain:?}");
+        }
+        assert_eq!(encode(base64, &[0xff, 0xfe, 0xfd]), "//79");
     }
 
     /// A user's impl can only hand its writer on (to one method, or to one other value): the
