@@ -123,7 +123,7 @@ fn expand(
     // The body is one generic function, for JSON and the pretty format alike, so that a field
     // whose type cannot be logged is reported once.
     let mut write_generics = generics.clone();
-    write_generics.params.push(syn::parse_quote!(__LogfixSink: #krate::__private::Sink));
+    write_generics.params.push(syn::parse_quote!(__LogfixWriter: #krate::__private::EventWriter));
     let (write_generics, _, _) = write_generics.split_for_impl();
     quote! {
         const _: () = {
@@ -169,7 +169,7 @@ fn expand(
             #[cfg_attr(debug_assertions, inline)]
             fn __logfix_write #write_generics (
                 __logfix_event: &#ident #ty_generics,
-                __logfix_sink: &mut __LogfixSink,
+                __logfix_writer: &mut __LogfixWriter,
             ) #where_clause {
                 #body
             }
@@ -179,7 +179,7 @@ fn expand(
 
 /// The body of `__logfix_write`: the message text, its closing quote, the context, then the
 /// fields, in the order of the line. JSON's constant text is joined across fields into one copy;
-/// the pretty format gets its pieces one by one (each sink ignores what is not its own).
+/// the pretty format gets its pieces one by one (each writer ignores what is not its own).
 fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -> TokenStream {
     let mut body = Body::default();
     for segment in template.map_or(&[][..], |template| &template.segments) {
@@ -187,7 +187,7 @@ fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -
             Segment::Literal(literal) => {
                 let escaped = json_escaped(literal);
                 body.json.push_str(&escaped);
-                body.code.extend(quote!(__logfix_sink.message_text(#escaped);));
+                body.code.extend(quote!(__logfix_writer.message_text(#escaped);));
             }
             // `check` has made sure every placeholder names a field that can be written.
             Segment::Field(name) => {
@@ -199,7 +199,7 @@ fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -
     }
     body.json.push('"');
     body.call(
-        quote!(__logfix_sink.context(#krate::__private::LogEvent::metadata(__logfix_event).fields());),
+        quote!(__logfix_writer.context(#krate::__private::LogEvent::metadata(__logfix_event).fields());),
     );
     for field in fields {
         let (ident, key) = (field.ident, field.key());
@@ -211,13 +211,13 @@ fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -
                 let _ = write!(body.json, ",\"{}\":\"{REDACTED}\"", json_escaped(&key));
                 body.code.extend(quote! {
                     let _ = &__logfix_event.#ident;
-                    __logfix_sink.key(#key);
-                    __logfix_sink.redacted();
+                    __logfix_writer.key(#key);
+                    __logfix_writer.redacted();
                 });
             }
             Mode::Value | Mode::Display | Mode::Debug | Mode::Hex | Mode::Base64 | Mode::Serde => {
                 let _ = write!(body.json, ",\"{}\":", json_escaped(&key));
-                body.code.extend(quote!(__logfix_sink.key(#key);));
+                body.code.extend(quote!(__logfix_writer.key(#key);));
                 body.value(field, false, krate);
             }
         }
@@ -244,7 +244,7 @@ impl Body {
     fn flush(&mut self) {
         if !self.json.is_empty() {
             let text = syn::LitByteStr::new(self.json.as_bytes(), proc_macro2::Span::call_site());
-            self.code.extend(quote!(__logfix_sink.json(#text);));
+            self.code.extend(quote!(__logfix_writer.json(#text);));
             self.json.clear();
         }
     }
@@ -254,9 +254,9 @@ impl Body {
     /// there.
     fn value(&mut self, field: &Field<'_>, in_string: bool, krate: &Path) {
         let (ident, Some(method)) = (field.ident, value_method(field.mode)) else { return };
-        let sink = quote_spanned!(field.ty.span()=> #krate::__private::Sink);
+        let writer = quote_spanned!(field.ty.span()=> #krate::__private::EventWriter);
         self.call(quote_spanned!(field.ty.span()=>
-            #sink::#method(__logfix_sink, &__logfix_event.#ident, #in_string);
+            #writer::#method(__logfix_writer, &__logfix_event.#ident, #in_string);
         ));
     }
 }
@@ -276,7 +276,7 @@ pub(crate) fn level_path(krate: &Path, level: Level) -> TokenStream {
     quote!(#krate::__private::Level::#variant)
 }
 
-/// The sink's method that takes the field's value.
+/// The writer's method that takes the field's value.
 fn value_method(mode: Mode) -> Option<Ident> {
     match mode {
         Mode::Value => Some(format_ident!("value")),

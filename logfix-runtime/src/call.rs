@@ -14,9 +14,9 @@ use logfix_core::CALL_KEYS;
 
 use crate::dispatch;
 use crate::event::Level;
+use crate::render::event_writer::SerdeValue;
 use crate::render::line::Line;
 use crate::render::parts::{self, FieldWriter, MessageWriter, Parts, Pretty};
-use crate::render::sink::SerdeValue;
 use crate::render::{Format, Output, Record, Value};
 
 /// The static description of one `#[logged]` function.

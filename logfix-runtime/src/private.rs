@@ -7,9 +7,9 @@
 pub use crate::call::{ArgWriter, Call, CallSite, ErrorRef, ViaDisplay, ViaError};
 pub use crate::capture::CaptureSink;
 pub use crate::event::{Level, LogEvent, Metadata};
+pub use crate::render::event_writer::{EventWriter, SerdeValue};
 pub use crate::render::line::Line;
 pub use crate::render::parts::Pretty;
-pub use crate::render::sink::{SerdeValue, Sink};
 pub use crate::render::Value;
 
 use crate::event::Derived;

@@ -295,7 +295,7 @@ mod tests {
     use core::fmt;
 
     use super::*;
-    use crate::render::sink::Sink;
+    use crate::render::event_writer::EventWriter;
 
     #[test]
     fn a_line_that_outgrows_its_buffer_is_written_whole() {
@@ -329,15 +329,15 @@ mod tests {
             line.put(b"[");
             line.str("a \"quoted\"\nline", false);
             line.put(b",");
-            Sink::value(&mut line, &1.5_f64, false);
+            EventWriter::value(&mut line, &1.5_f64, false);
             line.put(b",");
-            Sink::value(&mut line, &[1_u8, 2][..], false);
+            EventWriter::value(&mut line, &[1_u8, 2][..], false);
             line.put(b",");
-            Sink::display(&mut line, &'c', false);
+            EventWriter::display(&mut line, &'c', false);
             line.put(b",");
-            Sink::value(&mut line, &Some(3_u16), false);
+            EventWriter::value(&mut line, &Some(3_u16), false);
             line.put(b",");
-            Sink::value(&mut line, &None::<u8>, false);
+            EventWriter::value(&mut line, &None::<u8>, false);
             line.put(b"]");
         }
         let text = String::from_utf8(out.buf).unwrap();
@@ -370,7 +370,7 @@ mod tests {
     fn a_panic_on_the_ordinary_way_leaves_the_buffer_as_that_way_left_it() {
         // What the line wrote, then the opening quote and the text the impl wrote before it
         // panicked (the caller truncates the buffer to drop the failed line).
-        let text = after_panic(|line| Sink::display(line, &Panics, false));
+        let text = after_panic(|line| EventWriter::display(line, &Panics, false));
         assert_eq!(text, format!("abc\"{}", "y".repeat(1000)));
     }
 

@@ -12,11 +12,11 @@
 pub(crate) mod context;
 pub(crate) mod digits;
 pub(crate) mod escape;
+pub(crate) mod event_writer;
 pub(crate) mod line;
 #[cfg(feature = "serde")]
 mod nested;
 pub(crate) mod parts;
-pub(crate) mod sink;
 pub(crate) mod time;
 pub(crate) mod value;
 

@@ -82,28 +82,25 @@ impl<'a> FieldWriter<'a> {
         Self { out }
     }
 
+    /// A field written by `write`: one of the writer's methods, or a value's `record`.
+    pub(crate) fn with(&mut self, key: &str, write: impl FnOnce(ValueWriter<'_>) -> Written) {
+        write_key(self.out, key);
+        write_into(self.out, false, write);
+    }
+
     /// A field written with its [`Value`] impl.
     pub(crate) fn value<V: Value + ?Sized>(&mut self, key: &str, v: &V) {
-        write_key(self.out, key);
-        write_into(self.out, false, |w| v.record(w));
+        self.with(key, |w| v.record(w));
     }
 
     /// A field written with its `Display` impl.
     pub(crate) fn display<V: fmt::Display + ?Sized>(&mut self, key: &str, v: &V) {
-        write_key(self.out, key);
-        write_into(self.out, false, |w| w.display(&v));
+        self.with(key, |w| w.display(&v));
     }
 
     /// A field written with its `Debug` impl.
     pub(crate) fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &str, v: &V) {
-        write_key(self.out, key);
-        write_into(self.out, false, |w| w.debug(&v));
-    }
-
-    /// A field written by `write` (a `#[logged]` argument in hex, base64 or nested JSON).
-    pub(crate) fn with(&mut self, key: &str, write: impl FnOnce(ValueWriter<'_>) -> Written) {
-        write_key(self.out, key);
-        write_into(self.out, false, write);
+        self.with(key, |w| w.debug(&v));
     }
 
     /// A secret field: only the key is written.
@@ -113,8 +110,7 @@ impl<'a> FieldWriter<'a> {
 
     /// A custom context value, or a notice's field.
     pub(crate) fn context_value(&mut self, key: &str, value: &crate::context::ContextValue) {
-        write_key(self.out, key);
-        write_into(self.out, false, |w| super::context::write_value(value, w));
+        self.with(key, |w| super::context::write_value(value, w));
     }
 
     /// A value already rendered as JSON (by the argument snapshot of `#[logged]`).

@@ -20,13 +20,13 @@ use super::write_key;
 ///
 /// The derive's code calls every method, in the order of the line; each format takes what is
 /// its own and ignores the rest. JSON's constant text comes joined across fields through
-/// [`Sink::json`]; the pretty format gets its pieces one by one.
+/// [`EventWriter::json`]; the pretty format gets its pieces one by one.
 #[doc(hidden)]
-pub trait Sink: sealed::Sealed {
+pub trait EventWriter: sealed::Sealed {
     /// Constant JSON text: keys, the message's literal text, quotes. Ignored in the pretty format.
     fn json(&mut self, text: &'static [u8]);
     /// A literal part of the message, escaped at compile time. Ignored in JSON (its text came
-    /// through [`Sink::json`]).
+    /// through [`EventWriter::json`]).
     fn message_text(&mut self, text: &'static str);
     /// A field's key. Ignored in JSON.
     fn key(&mut self, key: &'static str);
@@ -68,7 +68,7 @@ impl<T: serde::Serialize + ?Sized> SerdeValue for T {
     }
 }
 
-impl Sink for Pretty<'_> {
+impl EventWriter for Pretty<'_> {
     fn json(&mut self, _: &'static [u8]) {}
 
     fn message_text(&mut self, text: &'static str) {
@@ -112,7 +112,7 @@ impl Sink for Pretty<'_> {
     }
 }
 
-impl Sink for Line<'_> {
+impl EventWriter for Line<'_> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
     fn json(&mut self, text: &'static [u8]) {
@@ -168,7 +168,7 @@ impl Sink for Line<'_> {
     }
 }
 
-/// Only the runtime's writers are sinks: a sink writes whatever the derive's code hands it.
+/// Only the runtime's writers are event writers: one writes whatever the derive's code hands it.
 mod sealed {
     pub trait Sealed {}
 
