@@ -17,9 +17,9 @@ use crate::case::snake_case;
 use crate::ctxt::Errors;
 use crate::suggest::{did_you_mean, list};
 use crate::symbol::{
-    COMPONENT, CONTAINER_KEYS, CRATE, DEBUG, DISPLAY, ENTER, ERR_LEVEL, ERR_MESSAGE, EVENT,
-    FIELD_KEYS, LEVEL, LOG, LOGGED_ATTRIBUTE, LOGGED_KEYS, LOG_ATTRIBUTE, MESSAGE, MODE_KEYS,
-    NOT_SENSITIVE, REDACT, RENAME, SKIP,
+    BASE64, COMPONENT, CONTAINER_KEYS, CRATE, DEBUG, DISPLAY, DYNAMIC, ENTER, ERR_LEVEL,
+    ERR_MESSAGE, EVENT, FIELD_KEYS, HEX, LEVEL, LOG, LOGGED_ATTRIBUTE, LOGGED_KEYS, LOG_ATTRIBUTE,
+    MESSAGE, MODE_KEYS, NOT_SENSITIVE, REDACT, RENAME, SERDE, SKIP,
 };
 use crate::template::Template;
 
@@ -74,12 +74,21 @@ pub(crate) struct Message {
     pub(crate) template: Template,
 }
 
+/// `level = ...` on the struct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LevelSpec {
+    /// `level = "warn"`.
+    Fixed(Level),
+    /// `level = dynamic`: each event's `level` field.
+    Dynamic,
+}
+
 /// `#[log(...)]` on the struct.
 pub(crate) struct Container {
     pub(crate) component: Attr<LitStr>,
     pub(crate) message: Attr<Message>,
     pub(crate) event: Attr<LitStr>,
-    pub(crate) level: Attr<Level>,
+    pub(crate) level: Attr<LevelSpec>,
     pub(crate) krate: Attr<Path>,
 }
 
@@ -122,7 +131,11 @@ impl Container {
                 self.message.set(errors, &key, value, LOG_ATTRIBUTE);
             }
             LEVEL => {
-                let value = level_value(errors, meta, &key)?;
+                let value = if dynamic(meta)? {
+                    Some(LevelSpec::Dynamic)
+                } else {
+                    level_value(errors, meta, &key)?.map(LevelSpec::Fixed)
+                };
                 self.level.set(errors, &key, value, LOG_ATTRIBUTE);
             }
             CRATE => {
@@ -146,6 +159,19 @@ impl Container {
         }
         Ok(())
     }
+}
+
+/// Whether the key is followed by `= dynamic`, which it then consumes.
+fn dynamic(meta: &ParseNestedMeta<'_>) -> syn::Result<bool> {
+    let ahead = meta.input.fork();
+    let is_dynamic = ahead.parse::<Token![=]>().is_ok()
+        && ahead.parse::<Ident>().is_ok_and(|ident| ident == DYNAMIC)
+        && (ahead.is_empty() || ahead.peek(Token![,]));
+    if is_dynamic {
+        meta.input.parse::<Token![=]>()?;
+        meta.input.parse::<Ident>()?;
+    }
+    Ok(is_dynamic)
 }
 
 /// The default `event` of a struct named `ident`: its name in snake case.
@@ -267,7 +293,7 @@ impl Logged {
                 let value = crate_value(errors, meta, &key)?;
                 self.krate.set(errors, &key, value, LOGGED_ATTRIBUTE);
             }
-            REDACT | SKIP | DISPLAY | DEBUG | NOT_SENSITIVE => {
+            REDACT | SKIP | DISPLAY | DEBUG | HEX | BASE64 | SERDE | NOT_SENSITIVE => {
                 self.parse_list(errors, meta, key)?;
             }
             _ => {
@@ -345,6 +371,12 @@ pub(crate) enum Mode {
     Skip,
     Display,
     Debug,
+    /// Bytes as lowercase hexadecimal.
+    Hex,
+    /// Bytes as base64.
+    Base64,
+    /// Through `serde::Serialize`, as nested JSON.
+    Serde,
 }
 
 impl Mode {
@@ -354,6 +386,9 @@ impl Mode {
             SKIP => Some(Mode::Skip),
             DISPLAY => Some(Mode::Display),
             DEBUG => Some(Mode::Debug),
+            HEX => Some(Mode::Hex),
+            BASE64 => Some(Mode::Base64),
+            SERDE => Some(Mode::Serde),
             _ => None,
         }
     }
@@ -419,7 +454,7 @@ impl Marks {
         let key = key(meta)?;
         let name = key.to_string();
         match name.as_str() {
-            REDACT | SKIP | DISPLAY | DEBUG => {
+            REDACT | SKIP | DISPLAY | DEBUG | HEX | BASE64 | SERDE => {
                 flag(errors, meta, &key, &format!("#[log({key})]"))?;
                 self.mode.set(errors, &key, Mode::from_key(&name), LOG_ATTRIBUTE);
             }
@@ -708,7 +743,7 @@ mod tests {
                 "duplicate `skip(...)` in #[logged(...)]: list every argument in one `skip(...)`",
                 "argument `a` is already marked `skip`: keep only one",
                 "argument `b` cannot be both `skip` and `redact`: keep only one of `redact`, \
-                 `skip`, `display` and `debug`",
+                 `skip`, `display`, `debug`, `hex`, `base64` and `serde`",
                 "argument `b` is already marked `not_sensitive`: keep only one",
                 "`skip(zzz)` names no argument: the arguments are `a` and `b`",
             ]

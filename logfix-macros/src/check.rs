@@ -10,13 +10,13 @@ use proc_macro2::Span;
 use syn::ext::IdentExt as _;
 use syn::{Attribute, Ident, ItemFn, LitStr, ReturnType, Type};
 
-use crate::attr::{default_event, is_log, Attr, Container, Field, Logged, Mode, Target};
+use crate::attr::{default_event, is_log, Attr, Container, Field, LevelSpec, Logged, Mode, Target};
 use crate::case::snake_case;
 use crate::ctxt::Errors;
 use crate::suggest::{did_you_mean, list};
 use crate::symbol::{
-    COMPONENT, ERR_MESSAGE, EVENT, LOGGED, LOGGED_ATTRIBUTE, LOG_ATTRIBUTE, MESSAGE, NOT_SENSITIVE,
-    REDACT, RENAME, SKIP,
+    BASE64, COMPONENT, DYNAMIC, ERR_MESSAGE, EVENT, HEX, LEVEL, LOGGED, LOGGED_ATTRIBUTE,
+    LOG_ATTRIBUTE, MESSAGE, NOT_SENSITIVE, REDACT, RENAME, SKIP,
 };
 
 /// Applies every rule of `#[derive(LogEvent)]`, recording each violation in `errors`.
@@ -39,6 +39,7 @@ pub(crate) fn check(
     message(errors, container, fields);
     keys(errors, fields, Target::Field);
     sensitive(errors, fields, Target::Field);
+    types(errors, fields, Target::Field);
 }
 
 /// Applies every rule of `#[logged]` to the function and its arguments.
@@ -68,6 +69,121 @@ pub(crate) fn check_logged(
     }
     keys(errors, arguments, Target::Argument);
     sensitive(errors, arguments, Target::Argument);
+    types(errors, arguments, Target::Argument);
+}
+
+/// `level = dynamic`: the event's `level` field, taken out of `fields` (it is the line's level,
+/// not a field of its own). Reported, and `None`, when there is none or it is marked.
+pub(crate) fn level_field<'a>(
+    errors: &mut Errors,
+    container: &Container,
+    ident: &Ident,
+    fields: &mut Vec<Field<'a>>,
+) -> Option<Field<'a>> {
+    if container.level.get() != Some(&LevelSpec::Dynamic) {
+        return None;
+    }
+    let Some(index) = fields.iter().position(|field| field.name == LEVEL) else {
+        errors.error(
+            ident,
+            format_args!(
+                "`{LEVEL} = {DYNAMIC}` takes each event's level from its `{LEVEL}` field: add \
+                 `{LEVEL}: logfix_runtime::Level` to the struct"
+            ),
+        );
+        return None;
+    };
+    let field = fields.remove(index);
+    if let Some(key) = field.mode_key.as_ref().or(field.rename.as_ref().map(|_| field.ident)) {
+        errors.error(
+            key,
+            format_args!(
+                "the `{LEVEL}` field of a `{LEVEL} = {DYNAMIC}` event is the line's level, not a \
+                 field: remove #[log(...)] from it"
+            ),
+        );
+    }
+    Some(field)
+}
+
+/// Field types whose values would be written in a way that loses what they mean: bytes (an array
+/// of numbers) and `Option<Option<_>>` (`None` and `Some(None)` both `null`). Read from the type
+/// as written, so an alias escapes it.
+fn types(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
+    let noun = target.noun();
+    for field in fields.iter().filter(|field| field.mode == Mode::Value) {
+        let name = &field.name;
+        if is_bytes(field.ty) {
+            errors.error(
+                field.ty,
+                format_args!(
+                    "{noun} `{name}` holds bytes, which would be logged as an array of numbers: \
+                     mark it #[log({HEX})] or #[log({BASE64})], or #[log({SKIP})]"
+                ),
+            );
+        } else if option_of_option(field.ty) {
+            errors.error(
+                field.ty,
+                format_args!(
+                    "{noun} `{name}` is an `Option<Option<_>>`, whose `None` and `Some(None)` would \
+                     both be logged as `null`: use one `Option`, or an enum that names each case"
+                ),
+            );
+        }
+    }
+}
+
+/// `Vec<u8>`, `[u8]`, `[u8; N]`, `Box<[u8]>`, `Cow<[u8]>`, behind references and in an `Option`.
+fn is_bytes(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(reference) => is_bytes(&reference.elem),
+        Type::Paren(paren) => is_bytes(&paren.elem),
+        Type::Group(group) => is_bytes(&group.elem),
+        Type::Slice(slice) => is_u8(&slice.elem),
+        Type::Array(array) => is_u8(&array.elem),
+        Type::Path(path) => match last_segment(path) {
+            Some((name, Some(arg))) if name == "Vec" => is_u8(arg),
+            Some((name, Some(arg))) if name == "Box" || name == "Cow" || name == "Option" => {
+                is_bytes(arg)
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn is_u8(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.is_ident("u8"))
+}
+
+fn option_of_option(ty: &Type) -> bool {
+    option_of(ty).and_then(option_of).is_some()
+}
+
+/// `T` of `Option<T>`.
+fn option_of(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Path(path) => match last_segment(path) {
+            Some((name, arg)) if name == "Option" => arg,
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The name of the path's last segment and its last type argument.
+fn last_segment(path: &syn::TypePath) -> Option<(String, Option<&Type>)> {
+    let segment = path.path.segments.last()?;
+    let arg = match &segment.arguments {
+        syn::PathArguments::AngleBracketed(args) => {
+            args.args.iter().rev().find_map(|arg| match arg {
+                syn::GenericArgument::Type(ty) => Some(ty),
+                _ => None,
+            })
+        }
+        _ => None,
+    };
+    Some((segment.ident.to_string(), arg))
 }
 
 /// What `#[logged]` cannot wrap without changing the function.
@@ -265,7 +381,9 @@ fn message(errors: &mut Errors, container: &Container, fields: &[Field<'_>]) {
                 format!("a #[log({REDACT})] field, whose value would leak into the message")
             }
             Mode::Skip => format!("a #[log({SKIP})] field, which is not logged"),
-            Mode::Value | Mode::Display | Mode::Debug => continue,
+            Mode::Value | Mode::Display | Mode::Debug | Mode::Hex | Mode::Base64 | Mode::Serde => {
+                continue
+            }
         };
         errors.error(
             &message.lit,

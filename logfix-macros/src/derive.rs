@@ -10,7 +10,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned as _;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, Path};
 
-use crate::attr::{default_event, Container, Field, Mode};
+use crate::attr::{default_event, Container, Field, LevelSpec, Mode};
 use crate::ctxt::Errors;
 use crate::template::{Segment, Template};
 use crate::{check, fallback};
@@ -18,7 +18,10 @@ use crate::{check, fallback};
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = Errors::new();
     let container = Container::parse(&mut errors, &input.attrs);
-    let fields = fields(&mut errors, input);
+    let mut fields = fields(&mut errors, input);
+    let level_field = fields
+        .as_mut()
+        .and_then(|fields| check::level_field(&mut errors, &container, &input.ident, fields));
     if let Some(fields) = &fields {
         check::check(&mut errors, &input.ident, &container, fields);
     }
@@ -26,7 +29,9 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         container.krate.get().cloned().unwrap_or_else(|| syn::parse_quote!(::logfix_runtime));
     match errors.finish() {
         // `fields` is `None` only with an error recorded.
-        Ok(()) => expand(input, &krate, &container, &fields.unwrap_or_default()),
+        Ok(()) => {
+            expand(input, &krate, &container, &fields.unwrap_or_default(), level_field.as_ref())
+        }
         Err(error) => fallback::expand(input, &krate, &error),
     }
 }
@@ -68,6 +73,7 @@ fn expand(
     krate: &Path,
     container: &Container,
     fields: &[Field<'_>],
+    level_field: Option<&Field<'_>>,
 ) -> TokenStream {
     let ident = &input.ident;
     let generics = with_bounds(&input.generics, krate, fields);
@@ -75,19 +81,49 @@ fn expand(
     // `check` has made sure that `component` and `message` are set.
     let component = container.component.get().map(syn::LitStr::value).unwrap_or_default();
     let event = container.event.get().map_or_else(|| default_event(ident), syn::LitStr::value);
-    let level = container.level.get().copied().unwrap_or(Level::Info);
-    // What the runtime's `Metadata::json_head` would build, built here once.
-    let json_head = syn::LitByteStr::new(
-        &logfix_core::json_head(level, &component, &event),
-        proc_macro2::Span::call_site(),
-    );
-    let level = level_path(krate, level);
+    let fixed = match container.level.get() {
+        Some(LevelSpec::Fixed(level)) => Some(*level),
+        Some(LevelSpec::Dynamic) => None,
+        None => Some(Level::Info),
+    };
+    // What the runtime's `Metadata::json_head` would build, built here once: for each level the
+    // event may have.
+    let json_head = |level| {
+        syn::LitByteStr::new(
+            &logfix_core::json_head(level, &component, &event),
+            proc_macro2::Span::call_site(),
+        )
+    };
+    let (level, event_level, json_head) = match (fixed, level_field) {
+        (Some(level), _) => {
+            let head = json_head(level);
+            let level = level_path(krate, level);
+            (level.clone(), level, quote!(#head))
+        }
+        // `level = dynamic`: the metadata says `Trace`, the least an event of the type can be.
+        (None, field) => {
+            let field = field.map(|field| (field.ident, field.ty.span()));
+            let (ident, span) = field.unwrap_or((ident, ident.span()));
+            let arms = Level::ALL.map(|level| {
+                let (path, head) = (level_path(krate, level), json_head(level));
+                quote!(#path => #head)
+            });
+            (
+                level_path(krate, Level::Trace),
+                quote_spanned!(span=> {
+                    let __logfix_level: #krate::__private::Level = self.#ident;
+                    __logfix_level
+                }),
+                quote!(match #krate::__private::LogEvent::__level(self) { #(#arms),* }),
+            )
+        }
+    };
     let keys = fields.iter().filter(|field| field.mode != Mode::Skip).map(Field::key);
     let body = write_body(container.message.get().map(|message| &message.template), fields, krate);
     // The body is one generic function, for JSON and the pretty format alike, so that a field
     // whose type cannot be logged is reported once.
     let mut write_generics = generics.clone();
-    write_generics.params.push(syn::parse_quote!(__LogfixSink: #krate::__private::Sink));
+    write_generics.params.push(syn::parse_quote!(__LogfixWriter: #krate::__private::EventWriter));
     let (write_generics, _, _) = write_generics.split_for_impl();
     quote! {
         const _: () = {
@@ -104,11 +140,20 @@ fn expand(
                     &__LOGFIX_METADATA
                 }
 
+                #[inline]
+                fn __level(&self) -> #krate::__private::Level {
+                    #event_level
+                }
+
                 fn __json_head(&self) -> &'static [u8] {
                     #json_head
                 }
 
-                #[inline]
+                // Inlined into the runtime's render of this event in optimised builds, so that
+                // the line stays in registers; a call in debug builds, which stay small.
+                #[cfg_attr(not(debug_assertions), inline(always))]
+                #[cfg_attr(debug_assertions, inline)]
+                #[allow(clippy::inline_always)]
                 fn __write_json(&self, __logfix_line: &mut #krate::__private::Line<'_>) {
                     __logfix_write(self, __logfix_line);
                 }
@@ -119,11 +164,12 @@ fn expand(
             }
 
             // The event's own bounds come with its generics, the derive's in the where clause.
-            #[allow(clippy::multiple_bound_locations)]
-            #[inline]
+            #[allow(clippy::multiple_bound_locations, clippy::inline_always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(debug_assertions, inline)]
             fn __logfix_write #write_generics (
                 __logfix_event: &#ident #ty_generics,
-                __logfix_sink: &mut __LogfixSink,
+                __logfix_writer: &mut __LogfixWriter,
             ) #where_clause {
                 #body
             }
@@ -133,7 +179,7 @@ fn expand(
 
 /// The body of `__logfix_write`: the message text, its closing quote, the context, then the
 /// fields, in the order of the line. JSON's constant text is joined across fields into one copy;
-/// the pretty format gets its pieces one by one (each sink ignores what is not its own).
+/// the pretty format gets its pieces one by one (each writer ignores what is not its own).
 fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -> TokenStream {
     let mut body = Body::default();
     for segment in template.map_or(&[][..], |template| &template.segments) {
@@ -141,7 +187,7 @@ fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -
             Segment::Literal(literal) => {
                 let escaped = json_escaped(literal);
                 body.json.push_str(&escaped);
-                body.code.extend(quote!(__logfix_sink.message_text(#escaped);));
+                body.code.extend(quote!(__logfix_writer.message_text(#escaped);));
             }
             // `check` has made sure every placeholder names a field that can be written.
             Segment::Field(name) => {
@@ -153,7 +199,7 @@ fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -
     }
     body.json.push('"');
     body.call(
-        quote!(__logfix_sink.context(#krate::__private::LogEvent::metadata(__logfix_event));),
+        quote!(__logfix_writer.context(#krate::__private::LogEvent::metadata(__logfix_event).fields());),
     );
     for field in fields {
         let (ident, key) = (field.ident, field.key());
@@ -165,13 +211,13 @@ fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -
                 let _ = write!(body.json, ",\"{}\":\"{REDACTED}\"", json_escaped(&key));
                 body.code.extend(quote! {
                     let _ = &__logfix_event.#ident;
-                    __logfix_sink.key(#key);
-                    __logfix_sink.redacted();
+                    __logfix_writer.key(#key);
+                    __logfix_writer.redacted();
                 });
             }
-            Mode::Value | Mode::Display | Mode::Debug => {
+            Mode::Value | Mode::Display | Mode::Debug | Mode::Hex | Mode::Base64 | Mode::Serde => {
                 let _ = write!(body.json, ",\"{}\":", json_escaped(&key));
-                body.code.extend(quote!(__logfix_sink.key(#key);));
+                body.code.extend(quote!(__logfix_writer.key(#key);));
                 body.value(field, false, krate);
             }
         }
@@ -198,7 +244,7 @@ impl Body {
     fn flush(&mut self) {
         if !self.json.is_empty() {
             let text = syn::LitByteStr::new(self.json.as_bytes(), proc_macro2::Span::call_site());
-            self.code.extend(quote!(__logfix_sink.json(#text);));
+            self.code.extend(quote!(__logfix_writer.json(#text);));
             self.json.clear();
         }
     }
@@ -208,9 +254,9 @@ impl Body {
     /// there.
     fn value(&mut self, field: &Field<'_>, in_string: bool, krate: &Path) {
         let (ident, Some(method)) = (field.ident, value_method(field.mode)) else { return };
-        let sink = quote_spanned!(field.ty.span()=> #krate::__private::Sink);
+        let writer = quote_spanned!(field.ty.span()=> #krate::__private::EventWriter);
         self.call(quote_spanned!(field.ty.span()=>
-            #sink::#method(__logfix_sink, &__logfix_event.#ident, #in_string);
+            #writer::#method(__logfix_writer, &__logfix_event.#ident, #in_string);
         ));
     }
 }
@@ -230,12 +276,15 @@ pub(crate) fn level_path(krate: &Path, level: Level) -> TokenStream {
     quote!(#krate::__private::Level::#variant)
 }
 
-/// The sink's method that takes the field's value.
+/// The writer's method that takes the field's value.
 fn value_method(mode: Mode) -> Option<Ident> {
     match mode {
         Mode::Value => Some(format_ident!("value")),
         Mode::Display => Some(format_ident!("display")),
         Mode::Debug => Some(format_ident!("debug")),
+        Mode::Hex => Some(format_ident!("hex")),
+        Mode::Base64 => Some(format_ident!("base64")),
+        Mode::Serde => Some(format_ident!("serde")),
         Mode::Redact | Mode::Skip => None,
     }
 }
@@ -252,6 +301,9 @@ fn with_bounds(generics: &Generics, krate: &Path, fields: &[Field<'_>]) -> Gener
             (Mode::Value, quote!(#krate::__private::Value)),
             (Mode::Display, quote!(::core::fmt::Display)),
             (Mode::Debug, quote!(::core::fmt::Debug)),
+            (Mode::Hex, quote!(::core::convert::AsRef<[u8]>)),
+            (Mode::Base64, quote!(::core::convert::AsRef<[u8]>)),
+            (Mode::Serde, quote!(#krate::__private::SerdeValue)),
         ] {
             if fields
                 .iter()

@@ -27,17 +27,23 @@ use proc_macro::TokenStream;
 ///   and `{{` / `}}` are literal braces;
 /// - `event = "..."`: the event name, `[a-z0-9_.-]+`; by default the struct name in snake case
 ///   (`HTTPRequest` becomes `http_request`);
-/// - `level = "..."`: `trace`, `debug`, `info` (the default), `warn` or `error`;
+/// - `level = "..."`: `trace`, `debug`, `info` (the default), `warn` or `error`; or
+///   `level = dynamic`: each event's level is its field `level: logfix_runtime::Level` (which is
+///   not written as a field);
 /// - `crate = "..."`: the path to `logfix_runtime` if it was renamed.
 ///
 /// On a field, `#[log(...)]` takes one of `redact` (log the key with `"[REDACTED]"`, never reading
 /// the value), `skip` (leave the field out), `display` or `debug` (log it with `Display` or `Debug`
-/// instead of `logfix_runtime::Value`), plus `rename = "..."` for another JSON key and
+/// instead of `logfix_runtime::Value`), `hex` or `base64` (bytes: any `AsRef<[u8]>`, as a string)
+/// and `serde` (any `serde::Serialize` value as nested JSON, sensitive keys inside redacted at run
+/// time; feature `serde` of `logfix-runtime`), plus `rename = "..."` for another JSON key and
 /// `not_sensitive` for a field whose name looks like a secret but is not.
 ///
 /// Mistakes are compile errors: missing keys, placeholders that name no field or a secret one,
-/// reserved or duplicate keys, sensitive-looking names that are neither redacted nor skipped, and
-/// field types that cannot be logged.
+/// reserved or duplicate keys, sensitive-looking names that are neither redacted nor skipped,
+/// field types that cannot be logged, bytes (`Vec<u8>`, `&[u8]`, `[u8; N]`, ...) without `hex` or
+/// `base64`, which would be written as an array of numbers, and `Option<Option<T>>`, whose `None`
+/// and `Some(None)` would both be written `null`.
 ///
 /// # Examples
 /// ```

@@ -234,6 +234,9 @@ fn write_argument(argument: &Field<'_>, cfgs: &[&Attribute]) -> TokenStream {
         Mode::Value => format_ident!("value", span = span),
         Mode::Display => format_ident!("display", span = span),
         Mode::Debug => format_ident!("debug", span = span),
+        Mode::Hex => format_ident!("hex", span = span),
+        Mode::Base64 => format_ident!("base64", span = span),
+        Mode::Serde => format_ident!("serde", span = span),
         Mode::Redact => return quote!(#(#cfgs)* __logfix_w.redacted(#key);),
         Mode::Skip => return TokenStream::new(),
     };

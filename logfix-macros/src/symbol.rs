@@ -23,20 +23,27 @@ pub(crate) const REDACT: &str = "redact";
 pub(crate) const SKIP: &str = "skip";
 pub(crate) const DISPLAY: &str = "display";
 pub(crate) const DEBUG: &str = "debug";
+pub(crate) const HEX: &str = "hex";
+pub(crate) const BASE64: &str = "base64";
+pub(crate) const SERDE: &str = "serde";
 pub(crate) const RENAME: &str = "rename";
 pub(crate) const NOT_SENSITIVE: &str = "not_sensitive";
 
 /// The keys of `#[log(...)]` on a struct.
 pub(crate) const CONTAINER_KEYS: [&str; 5] = [COMPONENT, MESSAGE, EVENT, LEVEL, CRATE];
 
+/// `level = dynamic`: the level comes from the event's `level` field.
+pub(crate) const DYNAMIC: &str = "dynamic";
+
 /// The keys that say how a field or argument is logged; they exclude each other.
-pub(crate) const MODE_KEYS: [&str; 4] = [REDACT, SKIP, DISPLAY, DEBUG];
+pub(crate) const MODE_KEYS: [&str; 7] = [REDACT, SKIP, DISPLAY, DEBUG, HEX, BASE64, SERDE];
 
 /// The keys of `#[log(...)]` on a field or an argument.
-pub(crate) const FIELD_KEYS: [&str; 6] = [REDACT, SKIP, DISPLAY, DEBUG, RENAME, NOT_SENSITIVE];
+pub(crate) const FIELD_KEYS: [&str; 9] =
+    [REDACT, SKIP, DISPLAY, DEBUG, HEX, BASE64, SERDE, RENAME, NOT_SENSITIVE];
 
 /// The keys of `#[logged(...)]`.
-pub(crate) const LOGGED_KEYS: [&str; 13] = [
+pub(crate) const LOGGED_KEYS: [&str; 16] = [
     COMPONENT,
     EVENT,
     MESSAGE,
@@ -49,5 +56,8 @@ pub(crate) const LOGGED_KEYS: [&str; 13] = [
     REDACT,
     DISPLAY,
     DEBUG,
+    HEX,
+    BASE64,
+    SERDE,
     NOT_SENSITIVE,
 ];

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use logfix_runtime::__private::render_json;
-use logfix_runtime::{Level, LogEvent, Value, ValueWriter};
+use logfix_runtime::{Level, LogEvent, Value, ValueWriter, Written};
 use serde_json::{json, Value as Json};
 
 /// Renders `event` and returns the parsed line and the raw line from `"level"` on (as `{...}`),
@@ -121,7 +121,7 @@ fn display_debug_rename_and_redact() {
 struct Tripwire;
 
 impl Value for Tripwire {
-    fn record(&self, _: &mut ValueWriter<'_>) {
+    fn record(&self, _: ValueWriter<'_>) -> Written {
         panic!("a redacted value was read");
     }
 }
@@ -348,4 +348,72 @@ fn message_literals_are_escaped() {
     assert_eq!(parsed["message"], TEXT);
     assert_eq!(parsed["k.e-y@1"], TEXT);
     assert!(!line.contains('\n') && !line.contains('\u{2028}'));
+}
+
+/// Durations in microseconds, bytes in hex or base64, structured values as nested JSON with
+/// their sensitive keys redacted.
+#[test]
+fn durations_bytes_and_structured_values() {
+    /// A request body, logged as it is.
+    #[derive(serde::Serialize)]
+    struct Body {
+        user: &'static str,
+        password: &'static str,
+        items: Vec<u32>,
+    }
+
+    #[derive(LogEvent)]
+    #[log(component = "api", message = "{digest} in {elapsed_us} us: {body}")]
+    struct Handled {
+        elapsed_us: std::time::Duration,
+        #[log(hex)]
+        digest: [u8; 3],
+        #[log(base64)]
+        raw: Vec<u8>,
+        #[log(serde)]
+        body: Body,
+    }
+
+    let body = Body { user: "ann", password: "hunter2", items: vec![1, 2] };
+    let event = Handled {
+        elapsed_us: std::time::Duration::from_micros(1_500),
+        digest: [0x0a, 0xbc, 0xff],
+        raw: b"ok".to_vec(),
+        body,
+    };
+    let (json, line) = render(&event);
+    assert_eq!(json["elapsed_us"], 1_500);
+    assert_eq!(json["digest"], "0abcff");
+    assert_eq!(json["raw"], "b2s=");
+    assert_eq!(json["body"], json!({"user": "ann", "password": "[REDACTED]", "items": [1, 2]}));
+    assert_eq!(
+        json["message"],
+        r#"0abcff in 1500 us: {"user":"ann","password":"[REDACTED]","items":[1,2]}"#
+    );
+    assert!(!line.contains("hunter2"), "{line}");
+}
+
+/// `level = dynamic`: each event's `level` field is the line's level (and not a field), and
+/// the filter sees it.
+#[test]
+fn a_level_chosen_at_run_time() {
+    #[derive(LogEvent)]
+    #[log(component = "jobs", level = dynamic, message = "job {id} done")]
+    struct JobDone {
+        level: Level,
+        id: u64,
+    }
+
+    for level in Level::ALL {
+        let (json, line) = render(&JobDone { level, id: 7 });
+        assert_eq!(json["level"], level.as_str(), "{line}");
+        assert_eq!(line.matches(r#""level""#).count(), 1, "{line}");
+    }
+    let event = JobDone { level: Level::Warn, id: 1 };
+    assert_eq!(event.metadata().level(), Level::Trace);
+    assert_eq!(event.metadata().fields(), ["id"]);
+    let events = logfix_testkit::capture(|| {
+        logfix_runtime::emit(&JobDone { level: Level::Error, id: 2 });
+    });
+    assert_eq!(events[0]["level"], "error");
 }

@@ -13,10 +13,11 @@ use std::time::Instant;
 use logfix_core::CALL_KEYS;
 
 use crate::dispatch;
-use crate::event::{FieldWriter, Level, MessageWriter, Value};
+use crate::event::Level;
+use crate::render::event_writer::SerdeValue;
 use crate::render::line::Line;
-use crate::render::sink::{self, Parts, Pretty};
-use crate::render::{Format, Output, Record};
+use crate::render::parts::{self, FieldWriter, MessageWriter, Parts, Pretty};
+use crate::render::{Format, Output, Record, Value};
 
 /// The static description of one `#[logged]` function.
 #[derive(Debug)]
@@ -163,6 +164,21 @@ impl ArgWriter<'_> {
         self.record(key, |w| w.debug(key, v));
     }
 
+    /// A `#[log(hex)]` argument.
+    pub fn hex<V: AsRef<[u8]> + ?Sized>(&mut self, key: &'static str, v: &V) {
+        self.record(key, |w| w.with(key, |out| out.hex(v.as_ref())));
+    }
+
+    /// A `#[log(base64)]` argument.
+    pub fn base64<V: AsRef<[u8]> + ?Sized>(&mut self, key: &'static str, v: &V) {
+        self.record(key, |w| w.with(key, |out| out.base64(v.as_ref())));
+    }
+
+    /// A `#[log(serde)]` argument.
+    pub fn serde<V: SerdeValue + ?Sized>(&mut self, key: &'static str, v: &V) {
+        self.record(key, |w| w.with(key, |out| v.__write(out)));
+    }
+
     /// A `#[log(redact)]` argument: the value is never read.
     pub fn redacted(&mut self, key: &'static str) {
         self.record(key, |w| w.redacted(key));
@@ -208,11 +224,11 @@ impl Record for CallRecord<'_> {
     }
 
     fn write_json(&self, line: &mut Line<'_>) {
-        sink::json_parts(line, self);
+        parts::json_parts(line, self);
     }
 
     fn write_pretty(&self, w: &mut Pretty<'_>) {
-        sink::pretty_parts(w, self);
+        parts::pretty_parts(w, self);
     }
 }
 

@@ -1,4 +1,5 @@
-//! The hook `logfix-testkit` captures events through. Not a stable API.
+//! The hook `logfix-testkit` captures events through: where captured events go instead of the
+//! logger. (`__private` adds the routing of `tracing` and `log` to it.)
 
 use core::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +28,7 @@ pub(crate) fn is_active() -> bool {
 
 /// Renders `event` as JSON with this thread's context and hands it to the innermost capture of
 /// this thread, else to the innermost global capture. Every level is captured.
-pub(crate) fn emit<R: Record + ?Sized>(record: &R) {
+pub(crate) fn emit(record: &dyn Record) {
     let sink = LOCAL
         .try_with(|l| l.borrow().last().cloned())
         .ok()
@@ -40,74 +41,27 @@ pub(crate) fn emit<R: Record + ?Sized>(record: &R) {
     sink(line.trim_end_matches('\n'));
 }
 
-/// Captures the events emitted on this thread until the guard is dropped, also those of
-/// `tracing` and `log` when the program installed no subscriber or logger of its own.
-pub fn capture_thread(sink: CaptureSink) -> CaptureGuard {
-    let _ = LOCAL.try_with(|l| l.borrow_mut().push(Arc::clone(&sink)));
-    crate::interest::capture(true);
-    let bridges = Bridges::route(false);
-    CaptureGuard { sink, global: false, _bridges: bridges }
-}
-
-/// Captures the events emitted on every thread (that no thread capture takes) until the guard
-/// is dropped.
-pub fn capture_all(sink: CaptureSink) -> CaptureGuard {
-    let mut global = GLOBAL.lock().unwrap_or_else(PoisonError::into_inner);
-    global.push(Arc::clone(&sink));
-    GLOBAL_ACTIVE.store(true, Ordering::Relaxed);
-    drop(global);
-    crate::interest::capture(true);
-    let bridges = Bridges::route(true);
-    CaptureGuard { sink, global: true, _bridges: bridges }
-}
-
-/// What a capture does so that `tracing` and `log` events reach it without `init()`.
-struct Bridges {
-    /// The bridge as this thread's `tracing` subscriber while the capture lasts.
-    #[cfg(feature = "tracing")]
-    _tracing: Option<tracing_core::dispatcher::DefaultGuard>,
-}
-
-impl Bridges {
-    /// Where no `tracing` subscriber is in force, makes the bridge this thread's (`global`:
-    /// the process's, for good, since a global subscriber cannot be removed); where no `log`
-    /// logger is installed, installs the bridge (for good, likewise). A subscriber or logger
-    /// the program installed is left alone: it decides where its events go.
-    fn route(global: bool) -> Self {
-        #[cfg(feature = "log")]
-        let _ = crate::bridge::log::install();
-        #[cfg(feature = "tracing")]
-        {
-            let none = tracing_core::dispatcher::get_default(|d| {
-                d.is::<tracing_core::subscriber::NoSubscriber>()
-            });
-            let tracing = if !none {
-                None
-            } else if global {
-                let _ = crate::bridge::tracing::install();
-                None
-            } else {
-                Some(crate::bridge::tracing::set_default())
-            };
-            Self { _tracing: tracing }
-        }
-        #[cfg(not(feature = "tracing"))]
-        {
-            let _ = global;
-            Self {}
-        }
+/// Sends the events emitted on this thread (`global`: on every thread, that no thread capture
+/// takes) to `sink` until the registration is dropped.
+pub(crate) fn register(sink: CaptureSink, global: bool) -> Registration {
+    if global {
+        let mut sinks = GLOBAL.lock().unwrap_or_else(PoisonError::into_inner);
+        sinks.push(Arc::clone(&sink));
+        GLOBAL_ACTIVE.store(true, Ordering::Relaxed);
+    } else {
+        let _ = LOCAL.try_with(|l| l.borrow_mut().push(Arc::clone(&sink)));
     }
+    crate::interest::capture(true);
+    Registration { sink, global }
 }
 
 /// Ends a capture when dropped.
-#[must_use = "the capture ends when the guard is dropped"]
-pub struct CaptureGuard {
+pub(crate) struct Registration {
     sink: CaptureSink,
     global: bool,
-    _bridges: Bridges,
 }
 
-impl Drop for CaptureGuard {
+impl Drop for Registration {
     fn drop(&mut self) {
         let remove = |sinks: &mut Vec<CaptureSink>| {
             if let Some(i) = sinks.iter().rposition(|s| Arc::ptr_eq(s, &self.sink)) {
@@ -125,8 +79,8 @@ impl Drop for CaptureGuard {
     }
 }
 
-impl core::fmt::Debug for CaptureGuard {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("CaptureGuard").field("global", &self.global).finish_non_exhaustive()
+impl Registration {
+    pub(crate) fn is_global(&self) -> bool {
+        self.global
     }
 }

@@ -1,11 +1,14 @@
 //! Request context: identifiers and key/values attached to every event emitted inside a scope.
+//!
+//! This module holds the data only; `render` writes it into each line.
 
 use core::cell::{Cell, RefCell};
 use core::fmt;
 use std::sync::Arc;
 
-use crate::event::{ValueWriter, CONTEXT_KEYS, RESERVED_KEYS};
-use crate::render::{write_key, Output};
+use logfix_core::{CONTEXT_KEYS, RESERVED_KEYS};
+
+use crate::redact::Mask;
 
 /// Identifiers and key/values that every event emitted inside [`Context::scope`] or
 /// [`Context::enter`] carries, written after `message` and before the event's own fields.
@@ -53,18 +56,6 @@ pub enum ContextValue {
     F64(f64),
     /// A boolean.
     Bool(bool),
-}
-
-impl ContextValue {
-    pub(crate) fn record(&self, out: &mut ValueWriter<'_>) {
-        match self {
-            ContextValue::Str(s) => out.str(s),
-            ContextValue::I64(v) => out.i64(*v),
-            ContextValue::U64(v) => out.u64(*v),
-            ContextValue::F64(v) => out.f64(*v),
-            ContextValue::Bool(v) => out.bool(*v),
-        }
-    }
 }
 
 macro_rules! context_value_from {
@@ -139,10 +130,22 @@ impl Context {
     /// Adds a custom key/value, replacing an earlier one with the same key.
     ///
     /// A key naming one of the five identifiers sets that identifier (string values only); a key
-    /// naming a mandatory key (`timestamp`, `level`, ...) is written as `ctx.<key>` instead.
+    /// naming a mandatory key (`timestamp`, `level`, ...) is written as `ctx.<key>` instead. A
+    /// sensitive key (`password`, `api_key`, ... and `LOGFIX_REDACT_KEYS`: see
+    /// [`redact`](crate::redact)) keeps `[REDACTED]` instead of its value; to keep something
+    /// followable, use [`Context::field_masked`].
     #[must_use]
-    pub fn field(mut self, key: &str, value: impl Into<ContextValue>) -> Self {
-        let value = value.into();
+    pub fn field(self, key: &str, value: impl Into<ContextValue>) -> Self {
+        let value = if crate::redact::global().is_sensitive(key) {
+            ContextValue::from(logfix_core::REDACTED)
+        } else {
+            value.into()
+        };
+        self.field_unchecked(key, value)
+    }
+
+    /// [`Context::field`] without asking the name policy.
+    fn field_unchecked(mut self, key: &str, value: ContextValue) -> Self {
         if let Some(slot) = CONTEXT_KEYS.iter().position(|k| *k == key) {
             if let ContextValue::Str(s) = value {
                 return self.with_id(slot, s.into_string());
@@ -168,10 +171,35 @@ impl Context {
         self.inner.ids.get(slot)?.as_deref()
     }
 
+    /// The five identifiers, indexed like [`CONTEXT_KEYS`].
+    pub(crate) fn ids(&self) -> &[Option<Box<str>>; 5] {
+        &self.inner.ids
+    }
+
+    /// The custom key/values, in the order they were first set.
+    pub(crate) fn fields(&self) -> &[(Box<str>, ContextValue)] {
+        &self.inner.fields
+    }
+
     /// Whether nothing is set.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.inner.ids.iter().all(Option::is_none) && self.inner.fields.is_empty()
+    }
+
+    /// Sets `user_id` to `id` as `mask` writes it: a pseudonym to follow one user without
+    /// writing who, or the domain of an e-mail address.
+    #[must_use]
+    pub fn user_id_masked(self, id: &str, mask: Mask) -> Self {
+        let masked = crate::redact::global().mask(id, mask);
+        self.with_id(2, masked)
+    }
+
+    /// Adds a custom key/value with the value as `mask` writes it (see [`Context::field`]).
+    #[must_use]
+    pub fn field_masked(self, key: &str, value: &str, mask: Mask) -> Self {
+        let masked = crate::redact::global().mask(value, mask);
+        self.field_unchecked(key, ContextValue::from(masked))
     }
 
     fn with_id(mut self, slot: usize, id: String) -> Self {
@@ -253,66 +281,14 @@ impl Context {
     }
 }
 
-/// Writes the context keys after `message`, skipping those the event sets itself. With the
-/// `opentelemetry` feature, `trace_id` and `span_id` come from the current OpenTelemetry span
-/// when the logfix context has no trace id of its own.
-#[inline]
-pub(crate) fn write_context(
-    out: &mut Output,
-    context: Option<&Context>,
-    event_has: impl Fn(&str) -> bool,
-) {
-    // The common case outside requests, checked before the call: nothing to write.
-    #[cfg(not(feature = "opentelemetry"))]
-    if context.is_none() {
-        return;
-    }
-    write_in_force(out, context, event_has);
-}
-
-fn write_in_force(out: &mut Output, context: Option<&Context>, event_has: impl Fn(&str) -> bool) {
-    #[cfg(feature = "opentelemetry")]
-    let otel = match context {
-        Some(c) if c.id("trace_id").is_some() => None,
-        _ => otel::current_ids(),
-    };
-    #[cfg(feature = "opentelemetry")]
-    if context.is_none() && otel.is_none() {
-        return;
-    }
-    let no_ids: [Option<Box<str>>; 5] = Default::default();
-    let ids = context.map_or(&no_ids, |c| &c.inner.ids);
-    for (key, id) in CONTEXT_KEYS.iter().zip(ids) {
-        if event_has(key) {
-            continue;
-        }
-        if let Some(id) = id {
-            write_key(out, key);
-            ValueWriter::new(out, false).str(id);
-        }
-        #[cfg(feature = "opentelemetry")]
-        if let (None, Some((trace_id, span_id))) = (id, &otel) {
-            let id: &dyn fmt::Display = if *key == "trace_id" { trace_id } else { span_id };
-            if matches!(*key, "trace_id" | "span_id") {
-                write_key(out, key);
-                ValueWriter::new(out, false).display(id);
-            }
-        }
-    }
-    for (key, value) in context.map_or(&[][..], |c| &c.inner.fields) {
-        if !event_has(key) {
-            write_key(out, key);
-            value.record(&mut ValueWriter::new(out, false));
-        }
-    }
-}
-
+/// The ids of the current OpenTelemetry span, for the lines of a thread whose logfix context has
+/// no trace id of its own.
 #[cfg(feature = "opentelemetry")]
-mod otel {
+pub(crate) mod otel {
     use opentelemetry::trace::{SpanId, TraceContextExt, TraceId};
 
     /// The ids of the current OpenTelemetry span, if there is a valid one.
-    pub(super) fn current_ids() -> Option<(TraceId, SpanId)> {
+    pub(crate) fn current_ids() -> Option<(TraceId, SpanId)> {
         let context = opentelemetry::Context::current();
         let span = context.span();
         let span_context = span.span_context();

@@ -14,11 +14,11 @@ use crate::audit::{self, AuditError, AuditSlot};
 use crate::config::{Config, ConfigIssue, Console, Settings};
 use crate::context::Context;
 use crate::event::notice::{self, Notice};
-use crate::event::{Level, LogEvent};
+use crate::event::{self, Derived, Level, LogEvent};
 use crate::filter::{Filter, FilterError};
 use crate::handoff::{parts, Batch, Component, Handoff, Message, Slot, HANDSHAKE_TIMEOUT};
 use crate::metrics::{Metrics, MetricsSnapshot};
-use crate::render::{self, Derived, Format, Output, Record};
+use crate::render::{self, Format, Output, Record};
 use crate::sink::compress::FINISH_TIMEOUT;
 use crate::sink::stderr;
 use crate::{clock, fork, interest, worker};
@@ -151,7 +151,9 @@ impl Logger {
     /// through. Never does I/O; waits only when the queue is full and the overflow policy is
     /// `block`.
     pub fn emit<E: LogEvent + ?Sized>(&self, event: &E) {
-        self.emit_record(&Derived(event));
+        if event::compiled_in(event.__level()) {
+            self.emit_record(&Derived(event));
+        }
     }
 
     /// Writes `event` to the audit trail and returns once it is on disk (written and synced),
@@ -192,7 +194,7 @@ impl Logger {
 
     /// `record` as one JSON line, rendered with this thread's context; `None` when a `Display`
     /// or `Debug` impl panicked.
-    fn render_json<R: Record + ?Sized>(&self, record: &R) -> Option<Vec<u8>> {
+    fn render_json(&self, record: &dyn Record) -> Option<Vec<u8>> {
         let (settings, metrics) = (&self.shared.settings, &*self.shared.metrics);
         let mut line = None;
         with_output(|out| {
@@ -210,6 +212,9 @@ impl Logger {
     pub fn enabled(&self, component: &str, level: Level) -> bool {
         // Relaxed: a new filter is seen by the next events of each thread; it publishes
         // nothing else.
+        if !event::compiled_in(level) {
+            return false;
+        }
         let floor = self.shared.floor.load(Ordering::Relaxed);
         if (level as u8) < floor & !HAS_DIRECTIVES {
             return false;
@@ -264,14 +269,14 @@ impl Logger {
         Ok(())
     }
 
-    pub(crate) fn emit_record<R: Record + ?Sized>(&self, record: &R) {
+    pub(crate) fn emit_record(&self, record: &dyn Record) {
         if self.enabled(record.component(), record.level()) {
             self.write(record);
         }
     }
 
     /// Renders `record` and hands it over, without asking the filter.
-    fn write<R: Record + ?Sized>(&self, record: &R) {
+    fn write(&self, record: &dyn Record) {
         let (settings, metrics) = (&self.shared.settings, &*self.shared.metrics);
         let component = match record.static_component() {
             Some(c) => Component::Static(c),
@@ -551,9 +556,9 @@ pub(crate) fn rendering() -> bool {
 /// followed by a pretty copy when that is the console's format. Returns where the console's
 /// copy starts (see [`parts`]). A panicking `Display` or `Debug` impl is counted and the event
 /// replaced by a `render_failed` line.
-fn render_into<R: Record + ?Sized>(
+fn render_into(
     out: &mut Output,
-    record: &R,
+    record: &dyn Record,
     settings: &Settings,
     metrics: &Metrics,
 ) -> usize {
@@ -582,9 +587,9 @@ fn render_into<R: Record + ?Sized>(
 
 /// Appends `record` as one line in `format` to `out`; returns false (with nothing appended)
 /// when a `Display` or `Debug` impl panicked.
-fn render_line<R: Record + ?Sized>(
+fn render_line(
     out: &mut Output,
-    record: &R,
+    record: &dyn Record,
     settings: &Settings,
     metrics: &Metrics,
     format: Format,
@@ -632,7 +637,7 @@ fn cap_line(buf: &mut Vec<u8>, start: usize, max: usize, format: Format) {
 }
 
 /// Appends the `render_failed` line that replaces an event that could not be rendered.
-fn render_failed<R: Record + ?Sized>(out: &mut Output, record: &R, metrics: &Metrics, time: u64) {
+fn render_failed(out: &mut Output, record: &dyn Record, metrics: &Metrics, time: u64) {
     Metrics::add(&metrics.render_failures, 1);
     let failed = Notice::new(
         &notice::RENDER_FAILED,
@@ -682,7 +687,9 @@ pub fn global() -> Option<&'static Logger> {
 /// Inside a capture of `logfix-testkit`, the event goes to the capture instead.
 #[inline]
 pub fn emit<E: LogEvent + ?Sized>(event: &E) {
-    if interest::could_enable(event.metadata().level()) {
+    // A constant for a derived event: above the compile-time ceiling, nothing is left.
+    let level = event.__level();
+    if event::compiled_in(level) && interest::could_enable(level) {
         emit_record(&Derived(event));
     }
 }
@@ -699,6 +706,7 @@ pub fn audit<E: LogEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
 /// Applies the global path's rate limit for the call site `site` of `component` (see
 /// [`crate::rate`]); returns whether the event goes on. An event let through after suppressed
 /// ones is preceded by a `suppressed` line with their count.
+#[cfg_attr(not(any(feature = "tracing", feature = "log")), allow(dead_code))]
 pub(crate) fn rate_limited(site: impl FnOnce() -> usize, component: &str, event: &str) -> bool {
     let Some(limiter) = crate::rate::limiter(site, component) else { return true };
     match limiter.admit(clock::now()) {
@@ -736,7 +744,7 @@ pub fn set_filter(directives: &str) -> Result<(), FilterError> {
 }
 
 /// Emits through the capture of a test, else the global logger, else stderr.
-pub(crate) fn emit_record<R: Record + ?Sized>(record: &R) {
+pub(crate) fn emit_record(record: &dyn Record) {
     if !interest::could_enable(record.level()) {
         return;
     }
@@ -753,7 +761,7 @@ pub(crate) fn emit_record<R: Record + ?Sized>(record: &R) {
 /// Whether an event at `level` from `component` would be written by [`emit`] (always, inside a
 /// capture).
 pub(crate) fn enabled(component: &str, level: Level) -> bool {
-    if !interest::could_enable(level) {
+    if !event::compiled_in(level) || !interest::could_enable(level) {
         return false;
     }
     if crate::capture::is_active() {
@@ -768,7 +776,7 @@ pub(crate) fn enabled(component: &str, level: Level) -> bool {
 /// Without `init()`: to the application's `tracing` subscriber when one is in force (it
 /// decides which events it wants; see [`relay`](crate::relay)), else to stderr as JSON at the
 /// level `init()` would use, written synchronously because there is no writer to flush at exit.
-fn emit_uninitialized<R: Record + ?Sized>(record: &R) {
+fn emit_uninitialized(record: &dyn Record) {
     let uninitialized = Uninitialized::get();
     let route = uninitialized.route(record.component(), record.level());
     if route == Route::Nowhere {

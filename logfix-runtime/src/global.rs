@@ -35,7 +35,12 @@ impl Config {
         let bridges = self.installs_bridges();
         let (logger, installed) = dispatch::install_global(|| self.build());
         if installed {
-            crate::redact::set_global(logger.settings());
+            let settings = logger.settings();
+            crate::redact::set_global(
+                &settings.redact_keys,
+                &settings.redact_patterns,
+                settings.redact_key.as_ref(),
+            );
             crate::rate::set_global(&logger.settings().rate_limits);
             install_panic_hook();
             if bridges {

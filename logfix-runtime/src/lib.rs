@@ -260,13 +260,28 @@
 //! assert_eq!(*names.0.lock().unwrap(), ["INFO inventory reserved"]);
 //! ```
 //!
-//! # 8. Tests
+//! # 8. One-off lines
+//!
+//! A line that does not deserve a struct goes through `tracing` (the `tracing` feature, on by
+//! default): the target is the `component`, `name:` the `event`, the fields are fields.
+//!
+//! ```
+//! let events = logfix_testkit::capture(|| {
+//!     tracing::info!(name: "refund_issued", target: "billing", order_id = 7, "refund issued");
+//! });
+//! assert_eq!(events[0]["component"], "billing");
+//! assert_eq!(events[0]["event"], "refund_issued");
+//! assert_eq!(events[0]["order_id"], 7);
+//! assert_eq!(events[0]["message"], "refund issued");
+//! ```
+//!
+//! # 9. Tests
 //!
 //! `logfix-testkit` captures what your code emits on the test's thread (`capture`) or on every
 //! thread (`capture_all`), `tracing` and `log` events included, asserts on it (`assert_logged!`,
 //! `assert_not_logged!`) and validates lines and files against the published schema.
 //!
-//! # 9. Operating it
+//! # 10. Operating it
 //!
 //! [`metrics()`](fn@metrics) counts lines by level and component, drops, write failures, rotations and bytes.
 //! The repository's `docs/OPERATIONS.md` covers the log directory and its fallbacks, rotation,
@@ -299,9 +314,13 @@ mod guard;
 mod handoff;
 mod interest;
 mod metrics;
-mod rate;
 #[cfg(feature = "metrics")]
 mod publish;
+#[cfg_attr(
+    not(any(feature = "tracing", feature = "log")),
+    allow(dead_code, reason = "rate limits apply to the bridges' call sites")
+)]
+mod rate;
 pub mod redact;
 #[cfg(feature = "tracing")]
 mod relay;
@@ -318,8 +337,8 @@ mod worker;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use audit::AuditError;
 pub use crate::metrics::{LevelCounts, MetricsSnapshot, MAX_COMPONENTS, OTHER_COMPONENTS};
+pub use audit::AuditError;
 pub use config::{
     AuditKey, Compression, Config, ConfigIssue, Console, Environment, Overflow, Settings,
     DEFAULT_AUDIT_FILE, DEFAULT_DIR, DEFAULT_FILE, DEFAULT_FILE_MODE, DEFAULT_FLUSH_INTERVAL,
@@ -329,14 +348,14 @@ pub use config::{
 pub use context::{Context, ContextValue, Entered, WithContext, WithLogContext};
 pub use dispatch::{audit, emit, flush, global, metrics, set_filter, shutdown, Logger};
 pub use event::{
-    Level, LogEvent, Metadata, ParseLevelError, Value, ValueWriter, CONTEXT_KEYS, REDACTED,
-    RESERVED_KEYS,
+    Level, LogEvent, Metadata, ParseLevelError, CONTEXT_KEYS, REDACTED, RESERVED_KEYS,
+    STATIC_MAX_LEVEL,
 };
 pub use filter::{Filter, FilterError};
 pub use global::init;
 pub use guard::Guard;
 pub use rate::{Rate, RateLimits};
-pub use render::Format;
+pub use render::{Format, Value, ValueWriter, Written};
 #[cfg(feature = "signal")]
 pub use signal::shutdown_signal;
 

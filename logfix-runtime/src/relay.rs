@@ -26,7 +26,6 @@ use tracing_core::metadata::Kind;
 use tracing_core::subscriber::{Interest, NoSubscriber};
 use tracing_core::{Event, LevelFilter, Metadata};
 
-use crate::bridge::tracing::LogfixLayer;
 use crate::event::{Level, CONTEXT_KEYS};
 
 /// The most event shapes given a call site of their own (see the [module docs](self)).
@@ -512,4 +511,13 @@ mod tests {
             prop_assert_eq!(&line.fields[1].1, &Json::F64(f));
         }
     }
+}
+
+/// The layer that renders every `tracing` event in the logfix schema; see
+/// [`bridge::tracing`](crate::bridge::tracing), which implements it. Defined here so that the
+/// relay can recognise it in a subscriber (and not hand logfix's events back to logfix) without
+/// depending on the bridge, which depends on the global path.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogfixLayer {
+    _private: (),
 }

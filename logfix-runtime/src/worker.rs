@@ -19,9 +19,10 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use crate::clock;
 use crate::config::{Console, Settings};
 use crate::event::notice::{self, Notice};
+use crate::event::Derived;
 use crate::handoff::{parts, Batch, Hub, Message, WriterEnd, HANDSHAKE_TIMEOUT};
 use crate::metrics::Metrics;
-use crate::render::{self, Derived, Format, Output};
+use crate::render::{self, Format, Output};
 use crate::sink::{stderr, FileSink, Placement};
 
 /// The name of the writer thread.
@@ -300,8 +301,20 @@ impl Writer {
         self.push_lines(file.unwrap_or_default(), console.unwrap_or_default(), 1);
     }
 
-    /// Reports events dropped since the last report (`LOGFIX_OVERFLOW=drop`).
+    /// Reports events dropped since the last report (`LOGFIX_OVERFLOW=drop`), and once a
+    /// pseudonym asked for without `LOGFIX_REDACT_KEY`.
     fn report_drops(&mut self) {
+        if crate::redact::take_missing_key() {
+            self.notice(
+                &Notice::new(
+                    &notice::CONFIG_INVALID,
+                    "LOGFIX_REDACT_KEY is not set: values to be written as pseudonyms are written as [REDACTED]",
+                )
+                .field("variable", "LOGFIX_REDACT_KEY")
+                .field("value", "")
+                .field("used", logfix_core::REDACTED),
+            );
+        }
         let dropped = self.metrics.dropped.load(Ordering::Relaxed);
         let reported = self.metrics.reported_drops.load(Ordering::Relaxed);
         if dropped == reported {

@@ -84,6 +84,12 @@ fn plant_everywhere() -> Vec<String> {
             forbidden.push(hidden);
         }
     }
+    // The context: a sensitive key, and an id written as a pseudonym (or redacted without a key).
+    logfix_runtime::Context::new()
+        .field("session_token", "ZQXCTX1SEC")
+        .user_id_masked("ZQXCTX2SEC", logfix_runtime::redact::Mask::Hash)
+        .scope(|| tracing::info!("in a request"));
+    forbidden.extend(["ZQXCTX1SEC", "ZQXCTX2SEC"].map(String::from));
     // By name: a sensitive field name hides any value, in any spelling.
     tracing::info!(password = "ZQXNAME1SEC", apiKey = "ZQXNAME2SEC", pin = 4917, "by name");
     log::info!(client_secret = "ZQXNAME3SEC"; "by name");
@@ -134,12 +140,21 @@ fn no_planted_secret_reaches_the_json_file() {
     let (file, _, forbidden) = planted("secrets-json", &[]);
     assert!(file.lines().count() > 70, "the events were written: {file}");
     assert_clean("the file", &file, &forbidden);
+    // No pseudonym key: the id was redacted, and that is said once.
+    let missing = file.lines().filter(|l| l.contains(r#""variable":"LOGFIX_REDACT_KEY""#)).count();
+    assert_eq!(missing, 1, "{file}");
 }
 
 #[test]
 fn no_planted_secret_reaches_a_pretty_console() {
-    let vars = [("LOGFIX_ENV", "development"), ("LOGFIX_CONSOLE", "stdout"), ("NO_COLOR", "1")];
+    let vars = [
+        ("LOGFIX_ENV", "development"),
+        ("LOGFIX_CONSOLE", "stdout"),
+        ("NO_COLOR", "1"),
+        ("LOGFIX_REDACT_KEY", "0123456789abcdef0123456789abcdef"),
+    ];
     let (file, console, forbidden) = planted("secrets-pretty", &vars);
+    assert!(file.contains(r#""user_id":"hmac:"#), "a pseudonym with the key: {file}");
     assert!(console.lines().count() > 70, "the events were printed: {console}");
     assert_clean("the pretty console", &console, &forbidden);
     assert_clean("the file", &file, &forbidden);

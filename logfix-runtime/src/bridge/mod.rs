@@ -36,10 +36,10 @@ use core::ops::Range;
 use std::borrow::Cow;
 
 use crate::context::Context;
-use crate::event::{FieldWriter, Level, MessageWriter, CONTEXT_KEYS, REDACTED, RESERVED_KEYS};
+use crate::event::{Level, CONTEXT_KEYS, REDACTED, RESERVED_KEYS};
 use crate::redact;
 use crate::render::line::Line;
-use crate::render::sink::{self, Parts, Pretty};
+use crate::render::parts::{self, FieldWriter, MessageWriter, Parts, Pretty};
 use crate::render::Record;
 
 /// A field's value as collected: numbers as they are, text in [`Fields::text`].
@@ -295,7 +295,7 @@ impl Record for ForeignEvent<'_> {
     }
 
     fn write_pretty(&self, w: &mut Pretty<'_>) {
-        sink::pretty_parts(w, self);
+        parts::pretty_parts(w, self);
     }
 }
 

@@ -28,11 +28,7 @@ use super::{FieldValue, Fields, ForeignEvent};
 use crate::event::Level;
 use crate::{dispatch, interest};
 
-/// The layer; see the [module docs](self).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LogfixLayer {
-    _private: (),
-}
+pub use crate::relay::LogfixLayer;
 
 /// A new [`LogfixLayer`].
 #[must_use]

@@ -390,7 +390,7 @@ impl Config {
 
     /// Whether [`init`](Config::init) installs logfix's `tracing` subscriber and `log` logger
     /// (yes by default). Say `false` when the program installs them itself, e.g. with
-    /// [`bridge::tracing::layer`](crate::bridge::tracing::layer) in its own subscriber and
+    /// [`bridge::tracing::layer`](super::bridge::tracing::layer) in its own subscriber and
     /// tracing-log's `LogTracer`: `init()` then neither tries nor warns that it could not.
     pub fn install_bridges(mut self, install: bool) -> Self {
         self.bridges = Some(install);

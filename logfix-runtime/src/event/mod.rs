@@ -1,18 +1,20 @@
 //! Events: the [`LogEvent`] trait that `#[derive(LogEvent)]` implements, their static
-//! [`Metadata`], [`Level`]s and field [`Value`]s.
+//! [`Metadata`] and [`Level`]s. Events are rendered by `render`, through [`Derived`].
+
+#![allow(
+    clippy::inline_always,
+    reason = "the line stays in registers only if the event's code is inlined into its render (measured: see docs/BENCHMARKS.md)"
+)]
 
 pub(crate) mod notice;
-mod value;
 
-use core::fmt;
 use std::sync::OnceLock;
 
 pub use logfix_core::{Level, ParseLevelError, CONTEXT_KEYS, REDACTED, RESERVED_KEYS};
-pub use value::{Value, ValueWriter};
 
 use crate::render::line::Line;
-use crate::render::sink::Pretty;
-use crate::render::Output;
+use crate::render::parts::Pretty;
+use crate::render::Record;
 
 /// What is known about an event type at compile time.
 ///
@@ -68,7 +70,9 @@ impl Metadata {
         self.event
     }
 
-    /// The severity.
+    /// The severity of every event of this type; for a type whose events choose their level at
+    /// run time (`level = dynamic`), `Trace`, the least they may have: their own is their `level`
+    /// field.
     #[must_use]
     pub const fn level(&self) -> Level {
         self.level
@@ -78,10 +82,6 @@ impl Metadata {
     #[must_use]
     pub const fn fields(&self) -> &'static [&'static str] {
         self.fields
-    }
-
-    pub(crate) fn has_field(&self, key: &str) -> bool {
-        self.fields.contains(&key)
     }
 
     pub(crate) fn json_head(&'static self) -> &'static [u8] {
@@ -120,6 +120,15 @@ pub trait LogEvent {
     /// The event's static description.
     fn metadata(&self) -> &'static Metadata;
 
+    /// Not a stable API: the event's level. The derive writes it out as a constant, so that
+    /// where the event's type is known the compiler folds the check against
+    /// [`STATIC_MAX_LEVEL`] and an event above it compiles to nothing.
+    #[doc(hidden)]
+    #[inline]
+    fn __level(&self) -> Level {
+        self.metadata().level()
+    }
+
     /// Not a stable API: renders the JSON line from the message text to the last field.
     #[doc(hidden)]
     fn __write_json(&self, line: &mut Line<'_>);
@@ -142,6 +151,11 @@ impl<E: LogEvent + ?Sized> LogEvent for &E {
         (**self).metadata()
     }
 
+    #[inline]
+    fn __level(&self) -> Level {
+        (**self).__level()
+    }
+
     fn __write_json(&self, line: &mut Line<'_>) {
         (**self).__write_json(line);
     }
@@ -155,74 +169,131 @@ impl<E: LogEvent + ?Sized> LogEvent for &E {
     }
 }
 
-/// Writes the text of the `message` key of a record that is not a derived event (see
-/// `render::sink::Parts`).
-pub(crate) struct MessageWriter<'a> {
-    out: &'a mut Output,
+/// The most verbose level compiled in, from the `max_level_*` and `release_max_level_*` features
+/// of `logfix-runtime` (the latter in builds without debug assertions): `None` with
+/// `max_level_off`, `Some(Level::Trace)` without any. Derived events and `#[logged]` functions
+/// below it compile to nothing: they are neither rendered nor checked against the filter, even
+/// inside a test's capture. When several of these features are on, the most restrictive wins.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::{Level, STATIC_MAX_LEVEL};
+///
+/// // With no `max_level_*` feature, every level is compiled in.
+/// # if cfg!(not(any(feature = "max_level_off", feature = "max_level_error", feature = "max_level_warn", feature = "max_level_info", feature = "max_level_debug", feature = "release_max_level_off", feature = "release_max_level_error", feature = "release_max_level_warn", feature = "release_max_level_info", feature = "release_max_level_debug"))) {
+/// assert_eq!(STATIC_MAX_LEVEL, Some(Level::Trace));
+/// # }
+/// ```
+pub const STATIC_MAX_LEVEL: Option<Level> = static_max_level(cfg!(debug_assertions));
+
+/// The ceiling the features set, in a build with (`debug`) or without debug assertions.
+const fn static_max_level(debug: bool) -> Option<Level> {
+    let release = if cfg!(feature = "release_max_level_off") {
+        Some(None)
+    } else if cfg!(feature = "release_max_level_error") {
+        Some(Some(Level::Error))
+    } else if cfg!(feature = "release_max_level_warn") {
+        Some(Some(Level::Warn))
+    } else if cfg!(feature = "release_max_level_info") {
+        Some(Some(Level::Info))
+    } else if cfg!(feature = "release_max_level_debug") {
+        Some(Some(Level::Debug))
+    } else if cfg!(feature = "release_max_level_trace") {
+        Some(Some(Level::Trace))
+    } else {
+        None
+    };
+    if let (false, Some(ceiling)) = (debug, release) {
+        return ceiling;
+    }
+    if cfg!(feature = "max_level_off") {
+        None
+    } else if cfg!(feature = "max_level_error") {
+        Some(Level::Error)
+    } else if cfg!(feature = "max_level_warn") {
+        Some(Level::Warn)
+    } else if cfg!(feature = "max_level_info") {
+        Some(Level::Info)
+    } else if cfg!(feature = "max_level_debug") {
+        Some(Level::Debug)
+    } else {
+        Some(Level::Trace)
+    }
 }
 
-impl<'a> MessageWriter<'a> {
-    pub(crate) fn new(out: &'a mut Output) -> Self {
-        Self { out }
-    }
+/// Whether events at `level` are compiled in (see [`STATIC_MAX_LEVEL`]).
+#[inline]
+pub(crate) const fn compiled_in(level: Level) -> bool {
+    within(level, STATIC_MAX_LEVEL)
+}
 
-    /// Text, escaped here.
-    pub(crate) fn literal(&mut self, text: &str) {
-        crate::render::escape::escape_into(&mut self.out.buf, text);
-    }
-
-    /// A value written with its `Display` impl.
-    pub(crate) fn display<V: fmt::Display + ?Sized>(&mut self, v: &V) {
-        ValueWriter::new(self.out, true).display(&v);
+#[inline]
+const fn within(level: Level, ceiling: Option<Level>) -> bool {
+    match ceiling {
+        Some(max) => level as u8 >= max as u8,
+        None => false,
     }
 }
 
-/// Writes the fields of a record that is not a derived event (see `render::sink::Parts`).
-pub(crate) struct FieldWriter<'a> {
-    out: &'a mut Output,
+/// A derived event as a [`Record`].
+pub(crate) struct Derived<'a, E: ?Sized>(pub(crate) &'a E);
+
+impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
+    fn level(&self) -> Level {
+        self.0.__level()
+    }
+
+    fn component(&self) -> &str {
+        self.0.metadata().component()
+    }
+
+    fn static_component(&self) -> Option<&'static str> {
+        Some(self.0.metadata().component())
+    }
+
+    fn event(&self) -> &str {
+        self.0.metadata().event()
+    }
+
+    fn json_head(&self) -> Option<&[u8]> {
+        Some(self.0.__json_head())
+    }
+
+    // Inlined into this event's copy of `json_line` (see `Record::render_json`), so that the line
+    // stays in registers from the timestamp to the last field.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
+    fn write_json(&self, line: &mut Line<'_>) {
+        self.0.__write_json(line);
+    }
+
+    fn write_pretty(&self, w: &mut Pretty<'_>) {
+        self.0.__write_pretty(w);
+    }
 }
 
-impl<'a> FieldWriter<'a> {
-    pub(crate) fn new(out: &'a mut Output) -> Self {
-        Self { out }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ceiling_lets_through_its_level_and_the_more_severe_ones() {
+        assert!(within(Level::Info, Some(Level::Info)));
+        assert!(within(Level::Error, Some(Level::Info)));
+        assert!(!within(Level::Debug, Some(Level::Info)));
+        assert!(within(Level::Trace, Some(Level::Trace)));
+        assert!(!within(Level::Error, None));
     }
 
-    /// A field written with its [`Value`] impl.
-    pub(crate) fn value<V: Value + ?Sized>(&mut self, key: &str, v: &V) {
-        self.key(key);
-        v.record(&mut ValueWriter::new(self.out, false));
-    }
-
-    /// A field written with its `Display` impl.
-    pub(crate) fn display<V: fmt::Display + ?Sized>(&mut self, key: &str, v: &V) {
-        self.key(key);
-        ValueWriter::new(self.out, false).display(&v);
-    }
-
-    /// A field written with its `Debug` impl.
-    pub(crate) fn debug<V: fmt::Debug + ?Sized>(&mut self, key: &str, v: &V) {
-        self.key(key);
-        ValueWriter::new(self.out, false).debug(&v);
-    }
-
-    /// A secret field: only the key is written.
-    pub(crate) fn redacted(&mut self, key: &str) {
-        self.key(key);
-        ValueWriter::new(self.out, false).str(REDACTED);
-    }
-
-    /// A value already rendered as JSON (by the argument snapshot of `#[logged]`).
-    pub(crate) fn raw_json(&mut self, key: &str, json: &[u8]) {
-        self.key(key);
-        self.out.buf.extend_from_slice(json);
-    }
-
-    pub(crate) fn context_value(&mut self, key: &str, value: &crate::context::ContextValue) {
-        self.key(key);
-        value.record(&mut ValueWriter::new(self.out, false));
-    }
-
-    fn key(&mut self, key: &str) {
-        crate::render::write_key(self.out, key);
+    /// Without the features (as the workspace builds), everything is compiled in, in debug and
+    /// release builds alike.
+    #[test]
+    fn no_feature_no_ceiling() {
+        if static_max_level(true) != Some(Level::Trace) {
+            return; // A build with a ceiling: `tests/level_ceiling.rs` tests it.
+        }
+        assert_eq!(static_max_level(true), Some(Level::Trace));
+        assert_eq!(static_max_level(false), Some(Level::Trace));
+        assert!(compiled_in(Level::Trace));
     }
 }

@@ -1,10 +1,10 @@
 //! logfix's own events (`"component":"logfix"`): configuration problems, start-up, drops,
 //! failures and recoveries of the writer.
 
-use super::{FieldWriter, Level, LogEvent, MessageWriter, Metadata};
+use super::{Level, LogEvent, Metadata};
 use crate::context::ContextValue;
 use crate::render::line::Line;
-use crate::render::sink::{self, Parts, Pretty};
+use crate::render::parts::{self, FieldWriter, MessageWriter, Parts, Pretty};
 
 /// A logfix event built at run time.
 #[derive(Debug, Clone)]
@@ -44,11 +44,11 @@ impl LogEvent for Notice {
     }
 
     fn __write_json(&self, line: &mut Line<'_>) {
-        sink::json_parts(line, self);
+        parts::json_parts(line, self);
     }
 
     fn __write_pretty(&self, w: &mut Pretty<'_>) {
-        sink::pretty_parts(w, self);
+        parts::pretty_parts(w, self);
     }
 }
 
@@ -97,6 +97,7 @@ notices! {
     /// A rotation or a compression failed.
     ROTATION_FAILED = "rotation_failed" at Error;
     /// A call site's events were suppressed by a rate limit (`LOGFIX_RATE_LIMIT`).
+    #[cfg_attr(not(any(feature = "tracing", feature = "log")), allow(dead_code))]
     SUPPRESSED = "suppressed" at Warn;
     /// The level directives were changed at run time (`set_filter`).
     FILTER_CHANGED = "filter_changed" at Info;

@@ -45,7 +45,8 @@ pub mod scrub;
 mod url;
 
 pub use logfix_core::sensitive::{Policy, MEASURE_WORDS, SENSITIVE_NAMES};
-pub(crate) use policy::{global, set_global};
+pub use policy::Mask;
+pub(crate) use policy::{global, set_global, take_missing_key};
 pub use url::{redact_query, URL_SECRET_PARAMETERS};
 
 /// Whether `name` (a field, header or query parameter name) suggests a secret, by the default

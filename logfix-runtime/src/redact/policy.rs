@@ -4,9 +4,13 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use logfix_core::REDACTED;
+
+use super::pseudonym::{email, last4, PseudonymKey};
 use super::scrub::{NamePolicy, Patterns, Scrubber};
 use super::Policy;
-use crate::config::Settings;
 
 impl NamePolicy for Policy {
     fn is_sensitive(&self, name: &str) -> bool {
@@ -14,19 +18,73 @@ impl NamePolicy for Policy {
     }
 }
 
-/// The sensitive-name policy (with `LOGFIX_REDACT_KEYS`) and the operator's patterns
-/// (`LOGFIX_REDACT_PATTERNS`) of one logger.
+/// How a value that must stay followable or recognisable is written instead of itself.
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::{redact::Mask, Context, LogEvent};
+///
+/// #[derive(LogEvent)]
+/// #[log(component = "billing", message = "charged")]
+/// struct Charged;
+///
+/// let events = logfix_testkit::capture(|| {
+///     Context::new()
+///         .user_id_masked("ann@example.com", Mask::Email)
+///         .field_masked("card", "4111 1111 1111 1111", Mask::Last4)
+///         .scope(|| logfix_runtime::emit(&Charged));
+/// });
+/// assert_eq!(events[0]["user_id"], "***@example.com");
+/// assert_eq!(events[0]["card"], "****1111");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mask {
+    /// `[REDACTED]`.
+    Redact,
+    /// A keyed pseudonym (`hmac:` and 16 hex digits) under `LOGFIX_REDACT_KEY`: the same value
+    /// gives the same pseudonym, so it can be followed across lines. Without a key, `[REDACTED]`
+    /// and one `config_invalid` line.
+    Hash,
+    /// The last four digits of a card-like number: `****1111`.
+    Last4,
+    /// An e-mail address without its local part: `***@example.com`.
+    Email,
+}
+
+/// The sensitive-name policy (with `LOGFIX_REDACT_KEYS`), the operator's patterns
+/// (`LOGFIX_REDACT_PATTERNS`) and the pseudonym key (`LOGFIX_REDACT_KEY`) of one logger.
 #[derive(Debug, Default)]
 pub(crate) struct Redaction {
     policy: Policy,
     patterns: Patterns,
+    key: Option<PseudonymKey>,
 }
 
+/// Set when a pseudonym was asked for without a key, until the writer reports it.
+static MISSING_KEY: AtomicBool = AtomicBool::new(false);
+
 impl Redaction {
-    pub(crate) fn from_settings(settings: &Settings) -> Self {
-        Self {
-            policy: Policy::with_extra(&settings.redact_keys),
-            patterns: settings.redact_patterns.clone(),
+    /// The policy with the operator's words `keys` (`LOGFIX_REDACT_KEYS`), `patterns` and the
+    /// pseudonym `key`.
+    pub(crate) fn new(keys: &[String], patterns: &Patterns, key: Option<&PseudonymKey>) -> Self {
+        Self { policy: Policy::with_extra(keys), patterns: patterns.clone(), key: key.cloned() }
+    }
+
+    /// `value` as `mask` writes it.
+    pub(crate) fn mask(&self, value: &str, mask: Mask) -> String {
+        match mask {
+            Mask::Redact => REDACTED.to_owned(),
+            Mask::Hash => {
+                if let Some(key) = &self.key {
+                    key.pseudonym(value).as_str().to_owned()
+                } else {
+                    MISSING_KEY.store(true, Ordering::Relaxed);
+                    REDACTED.to_owned()
+                }
+            }
+            Mask::Last4 => last4(value).to_string(),
+            Mask::Email => email(value).to_string(),
         }
     }
 
@@ -54,8 +112,15 @@ pub(crate) fn global() -> &'static Redaction {
     GLOBAL.get().unwrap_or_else(|| DEFAULT.get_or_init(Redaction::default))
 }
 
-/// Makes `settings`' redaction the global path's, once (the first `init()` wins, as the
-/// logger does).
-pub(crate) fn set_global(settings: &Settings) {
-    let _ = GLOBAL.set(Redaction::from_settings(settings));
+/// Makes this redaction the global path's, once (the first `init()` wins, as the logger does).
+pub(crate) fn set_global(keys: &[String], patterns: &Patterns, key: Option<&PseudonymKey>) {
+    let _ = GLOBAL.set(Redaction::new(keys, patterns, key));
+}
+
+/// Whether a pseudonym was asked for without a key since the last call (and never reported):
+/// the writer then writes one `config_invalid` line.
+pub(crate) fn take_missing_key() -> bool {
+    static REPORTED: AtomicBool = AtomicBool::new(false);
+    // Relaxed: two flags that only say "report it once".
+    MISSING_KEY.load(Ordering::Relaxed) && !REPORTED.swap(true, Ordering::Relaxed)
 }

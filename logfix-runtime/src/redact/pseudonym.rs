@@ -35,7 +35,7 @@ use core::fmt;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::event::REDACTED;
+use logfix_core::REDACTED;
 
 /// The shortest key accepted, in bytes: 32, the output size of SHA-256 (RFC 2104 advises no
 /// less). `openssl rand -hex 32` makes a good one.

@@ -282,7 +282,7 @@ mod tests {
 
     use super::super::{is_sensitive_name, SENSITIVE_NAMES};
     use super::*;
-    use crate::event::REDACTED;
+    use logfix_core::REDACTED;
 
     #[test]
     fn queries_keep_everything_but_sensitive_values() {

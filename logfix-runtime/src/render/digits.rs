@@ -24,7 +24,8 @@ pub(crate) fn pair(n: usize) -> [u8; 2] {
 /// milliseconds): each length is written with a copy of fixed size, which the compiler turns
 /// into one store, instead of formatting into a buffer and calling `memcpy` for a length known
 /// only at run time (measured: see docs/BENCHMARKS.md).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline)]
 pub(crate) fn write_small(v: u64, write: impl FnOnce(&[u8])) -> bool {
     // Below 10 000, so the casts cannot truncate.
     #[allow(clippy::cast_possible_truncation)]

@@ -1,20 +1,36 @@
 //! Rendering an event into one line: JSON (the schema in `schema/logfix-event.schema.json`) or a
 //! readable, optionally coloured line for a developer's terminal.
+//!
+//! Rendering is the lowest layer of an event's way out: it knows records, values and the context
+//! (data it writes), never where they come from (`event`, the bridges, `call`) nor where lines go.
+
+#![allow(
+    clippy::inline_always,
+    reason = "the line stays in registers only if the event's code is inlined into its render (measured: see docs/BENCHMARKS.md)"
+)]
 
 pub(crate) mod cap;
+pub(crate) mod context;
 pub(crate) mod digits;
 pub(crate) mod escape;
+pub(crate) mod event_writer;
 pub(crate) mod line;
-pub(crate) mod sink;
+#[cfg(feature = "serde")]
+mod nested;
+pub(crate) mod parts;
 pub(crate) mod time;
+pub(crate) mod value;
 
 use core::fmt;
 use core::str::FromStr;
 
+use logfix_core::Level;
+
+pub use value::{Value, ValueWriter, Written};
+
 use crate::context::Context;
-use crate::event::{Level, LogEvent};
 use line::Line;
-use sink::Pretty;
+use parts::Pretty;
 
 /// How lines are written.
 ///
@@ -84,11 +100,12 @@ impl Output {
     }
 }
 
-/// Anything that renders as a line: a derived [`LogEvent`] (through [`Derived`]) or an event
-/// bridged from `tracing` or `log`.
+/// Anything that renders as a line: a derived event (through `event::Derived`), an event bridged
+/// from `tracing` or `log`, a `#[logged]` call.
 pub(crate) trait Record {
     fn level(&self) -> Level;
     fn component(&self) -> &str;
+
     /// The component, when it lives as long as the program (a derived event's, a `tracing`
     /// target): the hand-off then recognises it by its address.
     fn static_component(&self) -> Option<&'static str> {
@@ -103,70 +120,26 @@ pub(crate) trait Record {
     fn write_json(&self, line: &mut Line<'_>);
     /// Writes the pretty line from the message text to the last field.
     fn write_pretty(&self, w: &mut Pretty<'_>);
-}
 
-/// A derived event as a [`Record`].
-pub(crate) struct Derived<'a, E: ?Sized>(pub(crate) &'a E);
-
-impl<E: LogEvent + ?Sized> Record for Derived<'_, E> {
-    fn level(&self) -> Level {
-        self.0.metadata().level()
-    }
-
-    fn component(&self) -> &str {
-        self.0.metadata().component()
-    }
-
-    fn static_component(&self) -> Option<&'static str> {
-        Some(self.0.metadata().component())
-    }
-
-    fn event(&self) -> &str {
-        self.0.metadata().event()
-    }
-
-    fn json_head(&self) -> Option<&[u8]> {
-        Some(self.0.__json_head())
-    }
-
+    /// Renders the whole JSON line after what `out` holds. Not meant to be overridden: a
+    /// default method, so that each kind of record gets its own copy of [`json_line`], with its
+    /// `json_head` and `write_json` inlined into it, behind the one virtual call the rest of the
+    /// pipeline (which takes `&dyn Record`, once for every kind of record) makes. Optimised
+    /// builds only: debug builds share one copy, so that each event adds little code.
+    #[cfg(not(debug_assertions))]
     #[inline]
-    fn write_json(&self, line: &mut Line<'_>) {
-        self.0.__write_json(line);
-    }
-
-    fn write_pretty(&self, w: &mut Pretty<'_>) {
-        self.0.__write_pretty(w);
+    fn render_json(&self, out: &mut Output, context: Option<&Context>, time: u64) {
+        json_line(out, self, context, time);
     }
 }
 
 /// Renders `record` as one complete line, ending in `\n`, after what `out` holds.
-pub(crate) fn render<R: Record + ?Sized>(
-    out: &mut Output,
-    record: &R,
-    context: Option<&Context>,
-    time: u64,
-) {
+pub(crate) fn render(out: &mut Output, record: &dyn Record, context: Option<&Context>, time: u64) {
     match out.format {
-        Format::Json => {
-            let (date, micros) = out.stamp.parts(time);
-            let mut line = Line::new(out, context);
-            line.put(b"{\"timestamp\":\"");
-            line.put(&date);
-            line.put(&micros);
-            if let Some(head) = record.json_head() {
-                line.put(head);
-            } else {
-                line.put(b"\",\"level\":\"");
-                line.put(record.level().as_str().as_bytes());
-                line.put(b"\",\"component\":\"");
-                line.str(record.component(), true);
-                line.put(b"\",\"event\":\"");
-                line.str(record.event(), true);
-                line.put(b"\",\"message\":\"");
-            }
-            record.write_json(&mut line);
-            line.put(b"}\n");
-        }
+        #[cfg(not(debug_assertions))]
+        Format::Json => record.render_json(out, context, time),
+        #[cfg(debug_assertions)]
+        Format::Json => json_line(out, record, context, time),
         Format::Pretty => {
             let color = out.color;
             paint(out, color, DIM, |out| {
@@ -189,6 +162,35 @@ pub(crate) fn render<R: Record + ?Sized>(
             out.buf.push(b'\n');
         }
     }
+}
+
+/// The JSON line of `record`, ending in `\n`, after what `out` holds.
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline)]
+fn json_line<R: Record + ?Sized>(
+    out: &mut Output,
+    record: &R,
+    context: Option<&Context>,
+    time: u64,
+) {
+    let (date, micros) = out.stamp.parts(time);
+    let mut line = Line::new(out, context);
+    line.put(b"{\"timestamp\":\"");
+    line.put(&date);
+    line.put(&micros);
+    if let Some(head) = record.json_head() {
+        line.put(head);
+    } else {
+        line.put(b"\",\"level\":\"");
+        line.put(record.level().as_str().as_bytes());
+        line.put(b"\",\"component\":\"");
+        line.str(record.component(), true);
+        line.put(b"\",\"event\":\"");
+        line.str(record.event(), true);
+        line.put(b"\",\"message\":\"");
+    }
+    record.write_json(&mut line);
+    line.put(b"}\n");
 }
 
 /// Writes the separator and key before a field value.

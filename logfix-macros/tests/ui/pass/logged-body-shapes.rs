@@ -21,12 +21,12 @@ impl std::fmt::Display for Failed {
 fn empty() {}
 
 #[logged(component = "shapes")]
-fn unit_expression(items: Vec<u8>) {
+fn unit_expression(items: Vec<u16>) {
     drop(items)
 }
 
 #[logged(component = "shapes")]
-fn unit_statement(items: Vec<u8>) {
+fn unit_statement(items: Vec<u16>) {
     drop(items);
 }
 
@@ -80,12 +80,12 @@ fn result_match(n: u8) -> Result<u8, Failed> {
 async fn async_empty() {}
 
 #[logged(component = "shapes")]
-async fn async_unit_expression(items: Vec<u8>) {
+async fn async_unit_expression(items: Vec<u16>) {
     drop(items)
 }
 
 #[logged(component = "shapes")]
-async fn async_unit_statement(items: Vec<u8>) {
+async fn async_unit_statement(items: Vec<u16>) {
     drop(items);
 }
 
@@ -101,7 +101,7 @@ async fn async_one_line(n: u8) -> u8 { n + 1 }
 async fn async_one_line_result(n: u8) -> Result<u8, Failed> { Ok(n) }
 
 #[logged(component = "shapes")]
-async fn async_one_line_unit(items: Vec<u8>) { drop(items) }
+async fn async_one_line_unit(items: Vec<u16>) { drop(items) }
 
 #[logged(component = "shapes")]
 async fn async_value_block(n: u8) -> u8 {

@@ -19,7 +19,7 @@ fn describe(#[log(display)] item: impl Display, count: impl Value) -> Result<imp
 }
 
 #[logged(component = "iter")]
-fn borrowed<'a>(items: &'a [u8]) -> Box<dyn Iterator<Item = &'a u8> + 'a> {
+fn borrowed<'a>(items: &'a [u16]) -> Box<dyn Iterator<Item = &'a u16> + 'a> {
     Box::new(items.iter())
 }
 

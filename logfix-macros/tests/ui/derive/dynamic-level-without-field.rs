@@ -1,0 +1,9 @@
+use logfix_runtime::LogEvent;
+
+#[derive(LogEvent)]
+#[log(component = "jobs", level = dynamic, message = "job done")]
+struct JobDone {
+    id: u64,
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+use logfix_runtime::{LogEvent, Value, ValueWriter, Written};
+
+struct Nothing;
+
+// No value where a field needs one would break the line: only a writer's method makes `Written`.
+impl Value for Nothing {
+    fn record(&self, _: ValueWriter<'_>) -> Written {
+        Written(())
+    }
+}
+
+#[derive(LogEvent)]
+#[log(component = "db", message = "scanned")]
+struct Scanned {
+    nothing: Nothing,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use logfix_runtime::logged;
+
+#[logged(component = "fs")]
+fn store(path: &str, contents: &[u8]) {
+    let _ = (path, contents);
+}
+
+fn main() {}

@@ -1,0 +1,72 @@
+//! The request context in a line: its identifiers and key/values after `message`, each key once.
+
+use logfix_core::CONTEXT_KEYS;
+
+use super::value::{write_into, ValueWriter, Written};
+use super::{write_key, Output};
+use crate::context::{Context, ContextValue};
+
+/// Writes the context keys after `message`, skipping those the event sets itself. With the
+/// `opentelemetry` feature, `trace_id` and `span_id` come from the current OpenTelemetry span
+/// when the logfix context has no trace id of its own.
+#[inline]
+pub(crate) fn write_context(
+    out: &mut Output,
+    context: Option<&Context>,
+    event_has: impl Fn(&str) -> bool,
+) {
+    // The common case outside requests, checked before the call: nothing to write.
+    #[cfg(not(feature = "opentelemetry"))]
+    if context.is_none() {
+        return;
+    }
+    write_in_force(out, context, event_has);
+}
+
+fn write_in_force(out: &mut Output, context: Option<&Context>, event_has: impl Fn(&str) -> bool) {
+    #[cfg(feature = "opentelemetry")]
+    let otel = match context {
+        Some(c) if c.id("trace_id").is_some() => None,
+        _ => crate::context::otel::current_ids(),
+    };
+    #[cfg(feature = "opentelemetry")]
+    if context.is_none() && otel.is_none() {
+        return;
+    }
+    let no_ids: [Option<Box<str>>; 5] = Default::default();
+    let ids = context.map_or(&no_ids, Context::ids);
+    for (key, id) in CONTEXT_KEYS.iter().zip(ids) {
+        if event_has(key) {
+            continue;
+        }
+        if let Some(id) = id {
+            write_key(out, key);
+            write_into(out, false, |w| w.str(id));
+        }
+        #[cfg(feature = "opentelemetry")]
+        if let (None, Some((trace_id, span_id))) = (id, &otel) {
+            let id: &dyn core::fmt::Display = if *key == "trace_id" { trace_id } else { span_id };
+            if matches!(*key, "trace_id" | "span_id") {
+                write_key(out, key);
+                write_into(out, false, |w| w.display(id));
+            }
+        }
+    }
+    for (key, value) in context.map_or(&[][..], Context::fields) {
+        if !event_has(key) {
+            write_key(out, key);
+            write_into(out, false, |w| write_value(value, w));
+        }
+    }
+}
+
+/// Writes a custom context value (or a notice's field).
+pub(crate) fn write_value(value: &ContextValue, out: ValueWriter<'_>) -> Written {
+    match value {
+        ContextValue::Str(s) => out.str(s),
+        ContextValue::I64(v) => out.i64(*v),
+        ContextValue::U64(v) => out.u64(*v),
+        ContextValue::F64(v) => out.f64(*v),
+        ContextValue::Bool(v) => out.bool(*v),
+    }
+}
