@@ -177,6 +177,13 @@ impl Shipper {
         }
     }
 
+    fn program(self) -> &'static str {
+        match self {
+            Self::Rsyslog => "rsyslogd",
+            Self::SyslogNg => "syslog-ng",
+        }
+    }
+
     /// The whole configuration: the documented block, reading the test's log, and the test's
     /// outputs, which write each line as the shipper received it.
     fn config(self, documented: &str, paths: &Paths) -> String {
@@ -184,62 +191,51 @@ impl Shipper {
         let (shipped, unparsed) = (shipped.display(), unparsed.display());
         match self {
             Self::Rsyslog => format!(
-                "global(workDirectory=\"{state}\" processInternalMessages=\"on\")\n\
-                 *.* action(type=\"omfile\" file=\"{internal}\")\n\
-                 {documented}\n\
-                 template(name=\"test_line\" type=\"string\" string=\"%msg%\\n\")\n\
-                 ruleset(name=\"logfix_ship\") {{\n\
-                 \x20   action(type=\"omfile\" file=\"{shipped}\" template=\"test_line\")\n\
-                 }}\n\
-                 ruleset(name=\"logfix_unparsed\") {{\n\
-                 \x20   action(type=\"omfile\" file=\"{unparsed}\" template=\"test_line\")\n\
-                 }}\n",
+                r#"global(workDirectory="{state}" processInternalMessages="on")
+*.* action(type="omfile" file="{internal}")
+{documented}
+template(name="test_line" type="string" string="%msg%\n")
+ruleset(name="logfix_ship") {{ action(type="omfile" file="{shipped}" template="test_line") }}
+ruleset(name="logfix_unparsed") {{ action(type="omfile" file="{unparsed}" template="test_line") }}
+"#,
                 state = paths.shipper.display(),
                 internal = paths.at("internal.log").display(),
             ),
             Self::SyslogNg => format!(
-                "@version: 3.38\n\
-                 {documented}\n\
-                 destination d_logfix_ship {{ file(\"{shipped}\" template(\"${{MSG}}\\n\")); }};\n\
-                 destination d_logfix_unparsed {{ file(\"{unparsed}\" template(\"${{MSG}}\\n\")); }};\n"
+                r#"@version: 3.38
+{documented}
+destination d_logfix_ship {{ file("{shipped}" template("${{MSG}}\n")); }};
+destination d_logfix_unparsed {{ file("{unparsed}" template("${{MSG}}\n")); }};
+"#
             ),
         }
     }
 
     /// The shipper's own check of a configuration file.
     fn check(self, config: &Path) -> Command {
-        let mut command = match self {
-            Self::Rsyslog => Command::new("rsyslogd"),
-            Self::SyslogNg => Command::new("syslog-ng"),
-        };
+        let mut command = Command::new(self.program());
         match self {
-            Self::Rsyslog => command.arg("-N1").arg("-f").arg(config),
-            Self::SyslogNg => command.arg("--syntax-only").arg("-f").arg(config),
+            Self::Rsyslog => command.args(["-N1", "-f"]),
+            Self::SyslogNg => command.args(["--syntax-only", "-f"]),
         };
+        command.arg(config);
         command
     }
 
     /// The shipper in the foreground, with every file it writes in `paths.shipper`.
     fn command(self, config: &Path, paths: &Paths) -> Command {
-        let mut command;
+        let mut command = Command::new(self.program());
         match self {
-            Self::Rsyslog => {
-                command = Command::new("rsyslogd");
-                command.arg("-n").arg("-f").arg(config).arg("-i").arg(paths.at("pid"));
-            }
-            Self::SyslogNg => {
-                command = Command::new("syslog-ng");
-                command
-                    .args(["--foreground", "--stderr", "--no-caps", "--cfgfile"])
-                    .arg(config)
-                    .arg("--pidfile")
-                    .arg(paths.at("pid"))
-                    .arg("--persist-file")
-                    .arg(paths.at("persist"))
-                    .arg("--control")
-                    .arg(paths.at("ctl"));
-            }
-        }
+            Self::Rsyslog => command.args(["-n", "-i"]).arg(paths.at("pid")),
+            Self::SyslogNg => command
+                .args(["--foreground", "--stderr", "--no-caps", "--pidfile"])
+                .arg(paths.at("pid"))
+                .arg("--persist-file")
+                .arg(paths.at("persist"))
+                .arg("--control")
+                .arg(paths.at("ctl")),
+        };
+        command.arg("-f").arg(config);
         command
     }
 }
@@ -334,7 +330,7 @@ fn ships_every_line_once(shipper: Shipper) {
     assert!(rotations >= 10, "{rotations} rotations");
     assert!(compressions > 0, "{compressions} compressions");
     println!(
-        "{}: {} lines ({} of {} KiB) from {PROCESSES} processes, {rotations} rotations, \
+        "{}: {} lines ({} of them {} KiB long) from {PROCESSES} processes, {rotations} rotations, \
          {compressions} compressed, written in {:.1} s, all shipped after {:.1} s",
         shipper.name(),
         received.lines,
