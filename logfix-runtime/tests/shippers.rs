@@ -56,8 +56,8 @@ const EVENTS: u64 = 15_000;
 const RATE: u64 = 600;
 /// The rotation size.
 const ROTATE_AT: u64 = 256 * 1024;
-/// Every `LONG_EVERY`-th event carries `LONG_PAD` bytes more: longer than the default message
-/// size of rsyslog (8 KiB) and of syslog-ng (64 KiB), which would cut or split it.
+/// Every `LONG_EVERY`-th event carries `LONG_PAD` bytes more, which logfix cuts to
+/// `LOGFIX_MAX_LINE` (64 KiB by default): eight times rsyslog's default message size.
 const LONG_EVERY: u64 = 2_000;
 const LONG_PAD: usize = 80 * 1024;
 /// How long the shipper may take for what the test waits for. Only a broken build gets near
@@ -330,12 +330,11 @@ fn ships_every_line_once(shipper: Shipper) {
     assert!(rotations >= 10, "{rotations} rotations");
     assert!(compressions > 0, "{compressions} compressions");
     println!(
-        "{}: {} lines ({} of them {} KiB long) from {PROCESSES} processes, {rotations} rotations, \
+        "{}: {} lines (the longest {} bytes) from {PROCESSES} processes, {rotations} rotations, \
          {compressions} compressed, written in {:.1} s, all shipped after {:.1} s",
         shipper.name(),
         received.lines,
-        u64::from(PROCESSES) * EVENTS / LONG_EVERY,
-        LONG_PAD / 1024,
+        received.longest,
         written.as_secs_f64(),
         delivered.as_secs_f64(),
     );
@@ -454,6 +453,8 @@ struct Received {
     others: Vec<String>,
     corrupt: Vec<String>,
     lines: u64,
+    /// The longest line, in bytes.
+    longest: usize,
 }
 
 impl Received {
@@ -467,6 +468,7 @@ impl Received {
             others: Vec::new(),
             corrupt: Vec::new(),
             lines: 0,
+            longest: 0,
         }
     }
 
@@ -484,6 +486,7 @@ impl Received {
         self.partial = bytes.split_off(end);
         for line in String::from_utf8(bytes).unwrap().lines() {
             self.lines += 1;
+            self.longest = self.longest.max(line.len());
             match parse_line(line) {
                 Err(e) => self.corrupt.push(e),
                 Ok(line) if self.seqs.record(&line) => {}
