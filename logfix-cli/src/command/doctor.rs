@@ -273,13 +273,13 @@ fn shipping(
         out,
         "  read {file} only: rotated files are renamed away from it, and shippers follow the rename
   time key `timestamp`: RFC 3339, UTC, microseconds (2026-11-28T04:39:13.123456Z)
-  Filebeat:   filestream input, paths: [\"{file}\"], parsers: ndjson (target: \"\"),
-              timestamp processor, layouts: [\"2006-01-02T15:04:05.999999Z\"]
+  Filebeat:   filestream input, paths: [\"{file}\"], parsers: ndjson (target: logfix),
+              timestamp processor on logfix.timestamp, layouts: [\"2006-01-02T15:04:05.999999Z\"]
   Fluent Bit: tail input, Path {file}, a json parser with Time_Key timestamp,
               Time_Format %Y-%m-%dT%H:%M:%S.%LZ
   Fluentd:    tail source, path {file}, <parse> @type json, time_key timestamp,
-              time_format %Y-%m-%dT%H:%M:%S.%NZ
-  (complete configurations: docs/OPERATIONS.md, \"Shipping to ELK, Fluentd, Fluent Bit\")
+              time_type string and no time_format (a literal Z would read local time)
+  (complete configurations, rsyslog and syslog-ng too: docs/SHIPPING.md)
 ",
         file = file.display()
     );
