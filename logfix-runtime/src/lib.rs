@@ -294,7 +294,7 @@
 //! (`audit.log`) and returns `Ok` only once the record is synced; records are chained so that
 //! [`audit::verify`] finds any edited, inserted, deleted or reordered record (see
 //! `docs/AUDIT.md`).
-#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(all(docsrs, logfix_doc_cfg), feature(doc_cfg))]
 
 extern crate self as logfix_runtime;
 
@@ -329,7 +329,7 @@ mod render;
 mod signal;
 mod sink;
 #[cfg(feature = "tower")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+#[cfg_attr(all(docsrs, logfix_doc_cfg), doc(cfg(feature = "tower")))]
 pub mod web;
 mod worker;
 
@@ -380,8 +380,8 @@ pub fn log_directories(settings: &Settings) -> Vec<std::path::PathBuf> {
 }
 
 #[cfg(feature = "macros")]
-#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[cfg_attr(all(docsrs, logfix_doc_cfg), doc(cfg(feature = "macros")))]
 pub use logfix_macros::logged;
 #[cfg(feature = "macros")]
-#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[cfg_attr(all(docsrs, logfix_doc_cfg), doc(cfg(feature = "macros")))]
 pub use logfix_macros::LogEvent;

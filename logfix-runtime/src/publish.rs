@@ -74,7 +74,7 @@ impl MetricsSnapshot {
     /// metrics::with_local_recorder(&recorder, || logfix_runtime::metrics().publish());
     /// assert!(prometheus.render().contains("logfix_events_total{level=\"error\"} 0"));
     /// ```
-    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    #[cfg_attr(all(docsrs, logfix_doc_cfg), doc(cfg(feature = "metrics")))]
     pub fn publish(&self) {
         describe();
         for level in Level::ALL {

@@ -43,7 +43,7 @@ static SHUTDOWN_SIGNAL_UNAVAILABLE: Metadata =
 /// // `_guard` is dropped: the last requests' lines are written out.
 /// # }
 /// ```
-#[cfg_attr(docsrs, doc(cfg(feature = "signal")))]
+#[cfg_attr(all(docsrs, logfix_doc_cfg), doc(cfg(feature = "signal")))]
 pub async fn shutdown_signal() {
     let mut signals = match Signals::listen() {
         Ok(signals) => signals,

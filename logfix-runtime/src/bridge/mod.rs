@@ -24,10 +24,10 @@
 )]
 
 #[cfg(feature = "log")]
-#[cfg_attr(docsrs, doc(cfg(feature = "log")))]
+#[cfg_attr(all(docsrs, logfix_doc_cfg), doc(cfg(feature = "log")))]
 pub mod log;
 #[cfg(feature = "tracing")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+#[cfg_attr(all(docsrs, logfix_doc_cfg), doc(cfg(feature = "tracing")))]
 pub mod tracing;
 
 use core::cell::RefCell;
