@@ -165,7 +165,7 @@ fn expand(
     let inner = attrs.iter().filter(|attr| matches!(attr.style, AttrStyle::Inner(_)));
     let site = call_site(function, logged, krate);
     let writes =
-        arguments.iter().map(|argument| write_argument(argument, &cfgs(function, argument)));
+        arguments.iter().map(|argument| write_argument(argument, &cfgs(function, argument), krate));
     let body = body(function, krate);
     quote! {
         #(#outer)*
@@ -220,7 +220,7 @@ fn option(text: Option<String>) -> TokenStream {
 /// its own, so the report underlines `name: Type`. The rest of the call is located at the type
 /// but keeps the macro's hygiene, so that lints about generated code are not reported on the
 /// user's code.
-fn write_argument(argument: &Field<'_>, cfgs: &[&Attribute]) -> TokenStream {
+fn write_argument(argument: &Field<'_>, cfgs: &[&Attribute], krate: &Path) -> TokenStream {
     let key = argument.key();
     let ident = argument.ident;
     let end = argument
@@ -237,8 +237,19 @@ fn write_argument(argument: &Field<'_>, cfgs: &[&Attribute]) -> TokenStream {
         Mode::Hex => format_ident!("hex", span = span),
         Mode::Base64 => format_ident!("base64", span = span),
         Mode::Serde => format_ident!("serde", span = span),
-        Mode::Redact => return quote!(#(#cfgs)* __logfix_w.redacted(#key);),
-        Mode::Skip => return TokenStream::new(),
+        // The value is not written, but its text is kept so that it can be removed from the
+        // call's error texts; a type without `Display` has no text to remove.
+        Mode::Redact | Mode::Skip => {
+            let redacted =
+                (argument.mode == Mode::Redact).then(|| quote!(__logfix_w.redacted(#key);));
+            return quote! {
+                #(#cfgs)* {
+                    use #krate::__private::{KnownText as _, NoText as _};
+                    #redacted
+                    (&#krate::__private::Known(&#ident)).__logfix_known(__logfix_w);
+                }
+            };
+        }
     };
     let borrow = quote_spanned!(end=> &);
     quote_spanned!(span=> #(#cfgs)* __logfix_w.#method(#key, #borrow #ident);)

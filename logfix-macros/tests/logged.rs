@@ -165,6 +165,57 @@ fn early_return_logs_one_event_without_sources_when_there_are_none() {
     assert!(event.get("error_sources").is_none(), "{event}");
 }
 
+/// An error that quotes the arguments it was given, caused by one that quotes a credential.
+#[derive(Debug)]
+struct Rejected(String, Option<Box<Rejected>>);
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Error for Rejected {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.1.as_deref().map(|e| e as &(dyn Error + 'static))
+    }
+}
+
+#[logged(component = "auth", redact(account))]
+fn unlock(account: &str, #[log(skip)] pin: &str, #[log(skip)] key: &[u8]) -> Result<(), Rejected> {
+    let cause = Rejected(format!("for {account}, sent Authorization: Bearer abc.def"), None);
+    Err(Rejected(
+        format!("pin {pin} refused for {account} ({} key bytes)", key.len()),
+        Some(Box::new(cause)),
+    ))
+}
+
+#[test]
+fn errors_lose_the_skipped_and_redacted_arguments_they_quote_and_any_credential() {
+    let events = capture(|| unlock("acct-991", "4912", b"k"));
+    let line = &events.lines()[0];
+    assert_logged!(
+        events,
+        outcome = "error",
+        error = "pin [REDACTED] refused for [REDACTED] (1 key bytes)",
+        error_sources = ["for [REDACTED], sent Authorization: Bearer [REDACTED]"],
+    );
+    for secret in ["4912", "acct-991", "abc.def"] {
+        assert!(!line.contains(secret), "{line}");
+    }
+}
+
+#[test]
+fn a_short_known_value_is_only_removed_as_a_whole_word() {
+    // "91" is not inside "1 key bytes"; "1" is, as a word of its own; "e" is only inside words.
+    let events = capture(|| unlock("a", "91", b"k"));
+    assert_logged!(events, error = "pin [REDACTED] refused for [REDACTED] (1 key bytes)");
+    let events = capture(|| unlock("acct", "1", b"k"));
+    assert_logged!(events, error = "pin [REDACTED] refused for [REDACTED] ([REDACTED] key bytes)");
+    let events = capture(|| unlock("acct", "e", b"k"));
+    assert_logged!(events, error = "pin [REDACTED] refused for [REDACTED] (1 key bytes)");
+}
+
 /// An error type that is `Display` only: no `source()` chain to follow.
 #[logged(
     component = "docs",

@@ -14,6 +14,7 @@ use logfix_core::CALL_KEYS;
 
 use crate::dispatch;
 use crate::event::Level;
+use crate::redact::{self, scrub::scrub_known};
 use crate::render::event_writer::SerdeValue;
 use crate::render::line::Line;
 use crate::render::parts::{self, FieldWriter, MessageWriter, Parts, Pretty};
@@ -55,6 +56,8 @@ struct Args {
     json: Vec<u8>,
     /// Each key and where its value lies in `json`.
     keys: Vec<(&'static str, Range<usize>)>,
+    /// The text of the arguments marked `skip` or `redact`: removed from the call's error texts.
+    known: Vec<String>,
 }
 
 impl Call {
@@ -64,9 +67,9 @@ impl Call {
         let enabled = dispatch::enabled(site.component, level);
         let args = enabled.then(|| {
             let mut out = Output::new(Format::Json, false);
-            let mut keys = Vec::new();
-            args(&mut ArgWriter { out: &mut out, keys: &mut keys });
-            Args { json: out.buf, keys }
+            let (mut keys, mut known) = (Vec::new(), Vec::new());
+            args(&mut ArgWriter { out: &mut out, keys: &mut keys, known: &mut known });
+            Args { json: out.buf, keys, known }
         });
         let call = Call { site, start: Instant::now(), args };
         if let (Some(event), Some(args)) = (site.enter_event, &call.args) {
@@ -104,9 +107,19 @@ impl Call {
         self.finish(self.site.ok_level, Outcome::Ok);
     }
 
-    /// The function returned `Err(error)`; `sources` is its `source()` chain.
+    /// The function returned `Err(error)`; `sources` is its `source()` chain. The texts lose
+    /// the secrets the content scrubber finds and the text of every argument marked `skip` or
+    /// `redact` (an error often quotes what it was given).
     pub fn err(mut self, error: &dyn fmt::Display, sources: &[String]) {
-        self.finish(self.site.err_level, Outcome::Err { error, sources });
+        let known: Vec<&str> =
+            self.args.iter().flat_map(|a| &a.known).map(String::as_str).collect();
+        let clean = |text: &str| -> String {
+            let scrubbed = redact::global().scrub(text);
+            scrub_known(&scrubbed, &known).into_owned()
+        };
+        let error = clean(&error.to_string());
+        let sources: Vec<String> = sources.iter().map(|s| clean(s)).collect();
+        self.finish(self.site.err_level, Outcome::Err { error: &error, sources: &sources });
     }
 
     /// Writes the event of the call, once.
@@ -146,6 +159,36 @@ impl Drop for Call {
 pub struct ArgWriter<'a> {
     out: &'a mut Output,
     keys: &'a mut Vec<(&'static str, Range<usize>)>,
+    known: &'a mut Vec<String>,
+}
+
+/// An argument marked `skip` or `redact`, whose text (if it has one) the call keeps to remove it
+/// from its error texts. Not a stable API.
+pub struct Known<'a, T: ?Sized>(pub &'a T);
+
+/// The text of a `Display` argument (chosen first, by autoref).
+pub trait KnownText {
+    /// Keeps the argument's text.
+    fn __logfix_known(&self, w: &mut ArgWriter<'_>);
+}
+
+impl<T: fmt::Display + ?Sized> KnownText for Known<'_, T> {
+    fn __logfix_known(&self, w: &mut ArgWriter<'_>) {
+        let text = self.0.to_string();
+        if !text.is_empty() {
+            w.known.push(text);
+        }
+    }
+}
+
+/// No text for an argument type without `Display`.
+pub trait NoText {
+    /// Does nothing.
+    fn __logfix_known(&self, w: &mut ArgWriter<'_>);
+}
+
+impl<T: ?Sized> NoText for &Known<'_, T> {
+    fn __logfix_known(&self, _: &mut ArgWriter<'_>) {}
 }
 
 impl ArgWriter<'_> {
@@ -196,7 +239,11 @@ impl ArgWriter<'_> {
 enum Outcome<'a> {
     Enter,
     Ok,
-    Err { error: &'a dyn fmt::Display, sources: &'a [String] },
+    /// The error's text and its sources', already scrubbed.
+    Err {
+        error: &'a str,
+        sources: &'a [String],
+    },
     Cancelled,
     Panicked,
 }
@@ -253,7 +300,7 @@ impl Parts for CallRecord<'_> {
         }
         if let Outcome::Err { error, .. } = &self.outcome {
             w.literal(": ");
-            w.display(error);
+            w.literal(error);
         }
     }
 
@@ -270,7 +317,7 @@ impl Parts for CallRecord<'_> {
         match &self.outcome {
             Outcome::Err { error, sources } => {
                 w.value("outcome", "error");
-                w.display("error", error);
+                w.value("error", *error);
                 if !sources.is_empty() {
                     w.value("error_sources", *sources);
                 }

@@ -4,7 +4,9 @@
 //! **Not a stable API.** Everything here may change in any release without notice; it is public
 //! only because macro-generated code in your crate must be able to name it.
 
-pub use crate::call::{ArgWriter, Call, CallSite, ErrorRef, ViaDisplay, ViaError};
+pub use crate::call::{
+    ArgWriter, Call, CallSite, ErrorRef, Known, KnownText, NoText, ViaDisplay, ViaError,
+};
 pub use crate::capture::CaptureSink;
 pub use crate::event::{Level, LogEvent, Metadata};
 pub use crate::render::event_writer::{EventWriter, SerdeValue};

@@ -259,8 +259,12 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
 }
 
 /// `text` with every occurrence of each of `values` replaced by `[REDACTED]`; borrowed when
-/// none occurs. Empty values are ignored. For the values a caller knows to be secret, such as
-/// the arguments of a `#[logged]` call marked `skip` or `redact`, quoted by its error.
+/// none occurs. For the values a caller knows to be secret, such as the arguments of a
+/// `#[logged]` call marked `skip` or `redact`, quoted by its error.
+///
+/// A value shorter than [`KNOWN_ANYWHERE`] bytes is only removed where it stands as a whole word
+/// (no letter or digit on either side): a one-letter secret must not take every such letter out
+/// of the text. Empty values are ignored.
 ///
 /// # Examples
 /// ```
@@ -268,15 +272,31 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
 ///
 /// let error = "no account for ann@example.com with pin 4912";
 /// assert_eq!(scrub_known(error, &["4912", ""]), "no account for ann@example.com with pin [REDACTED]");
+/// assert_eq!(scrub_known("annabel is not ann", &["ann"]), "annabel is not [REDACTED]");
 /// assert!(matches!(scrub_known("fine", &["4912"]), std::borrow::Cow::Borrowed(_)));
 /// ```
 #[must_use]
 pub fn scrub_known<'t>(text: &'t str, values: &[&str]) -> Cow<'t, str> {
     let mut spans = Vec::new();
     for value in values.iter().filter(|value| !value.is_empty()) {
-        spans.extend(text.match_indices(value).map(|(at, found)| at..at + found.len()));
+        let whole_word = value.len() < KNOWN_ANYWHERE;
+        spans.extend(
+            text.match_indices(value)
+                .map(|(at, found)| at..at + found.len())
+                .filter(|span| !whole_word || stands_alone(text, span)),
+        );
     }
     redacted(text, spans)
+}
+
+/// The length from which a known value is removed wherever it occurs, even inside a word.
+pub const KNOWN_ANYWHERE: usize = 8;
+
+/// Whether `span` of `text` has no letter or digit right before or after it.
+fn stands_alone(text: &str, span: &Range<usize>) -> bool {
+    let before = text.get(..span.start).and_then(|head| head.chars().next_back());
+    let after = text.get(span.end..).and_then(|tail| tail.chars().next());
+    ![before, after].into_iter().flatten().any(char::is_alphanumeric)
 }
 
 /// `text` with each of `spans` (overlapping or not, in any order) replaced by one `[REDACTED]`;

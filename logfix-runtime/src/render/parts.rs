@@ -65,11 +65,6 @@ impl<'a> MessageWriter<'a> {
     pub(crate) fn literal(&mut self, text: &str) {
         escape::escape_into(&mut self.out.buf, text);
     }
-
-    /// A value written with its `Display` impl.
-    pub(crate) fn display<V: fmt::Display + ?Sized>(&mut self, v: &V) {
-        write_into(self.out, true, |w| w.display(&v));
-    }
 }
 
 /// Writes the fields of a record that is not a derived event.
