@@ -367,6 +367,8 @@ pub(crate) enum Mode {
     Value,
     /// Key only, with a placeholder instead of the value.
     Redact,
+    /// `redact = "hash"` and the like: the value's `Display` text, masked at run time.
+    Mask(Mask),
     /// Not at all.
     Skip,
     Display,
@@ -390,6 +392,37 @@ impl Mode {
             BASE64 => Some(Mode::Base64),
             SERDE => Some(Mode::Serde),
             _ => None,
+        }
+    }
+}
+
+/// How `redact = "..."` writes a value instead of itself (the runtime's `redact::Mask`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mask {
+    Hash,
+    Last4,
+    Email,
+}
+
+impl Mask {
+    /// The spellings of `redact = "..."`, in the order of the docs.
+    pub(crate) const NAMES: [&'static str; 3] = ["hash", "last4", "email"];
+
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "hash" => Some(Mask::Hash),
+            "last4" => Some(Mask::Last4),
+            "email" => Some(Mask::Email),
+            _ => None,
+        }
+    }
+
+    /// The runtime's variant.
+    pub(crate) fn variant(self) -> &'static str {
+        match self {
+            Mask::Hash => "Hash",
+            Mask::Last4 => "Last4",
+            Mask::Email => "Email",
         }
     }
 }
@@ -454,6 +487,16 @@ impl Marks {
         let key = key(meta)?;
         let name = key.to_string();
         match name.as_str() {
+            REDACT if meta.input.peek(Token![=]) => {
+                let mask = mask_value(errors, meta, &key)?;
+                // An invalid mask still hides the value, so that no second error follows.
+                self.mode.set(
+                    errors,
+                    &key,
+                    Some(mask.map_or(Mode::Redact, Mode::Mask)),
+                    LOG_ATTRIBUTE,
+                );
+            }
             REDACT | SKIP | DISPLAY | DEBUG | HEX | BASE64 | SERDE => {
                 flag(errors, meta, &key, &format!("#[log({key})]"))?;
                 self.mode.set(errors, &key, Mode::from_key(&name), LOG_ATTRIBUTE);
@@ -663,6 +706,32 @@ fn string_value(
             Ok(None)
         }
     }
+}
+
+/// The mask of `redact = "..."`, or `None` (reported) when it is not one.
+fn mask_value(
+    errors: &mut Errors,
+    meta: &ParseNestedMeta<'_>,
+    key: &Ident,
+) -> syn::Result<Option<Mask>> {
+    let value = meta.value()?.parse::<Expr>()?;
+    let name = match &value {
+        Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) => Some(lit.value()),
+        _ => None,
+    };
+    let mask = name.as_deref().and_then(Mask::from_name);
+    if mask.is_none() {
+        let what = name.map_or_else(|| "this value".to_owned(), |name| format!("`{name}`"));
+        errors.error(
+            value,
+            format_args!(
+                "{what} is not a mask: write #[log({key})] to hide the value, or \
+                 #[log({key} = \"...\")] with one of {}",
+                list(&Mask::NAMES)
+            ),
+        );
+    }
+    Ok(mask)
 }
 
 /// A key that takes no value, like `redact`, written as `how` shows.

@@ -361,7 +361,7 @@ fn message(errors: &mut Errors, container: &Container, fields: &[Field<'_>]) {
         let Some(field) = fields.iter().find(|field| field.name == name) else {
             let usable: Vec<&str> = fields
                 .iter()
-                .filter(|field| !matches!(field.mode, Mode::Redact | Mode::Skip))
+                .filter(|field| !matches!(field.mode, Mode::Redact | Mode::Mask(_) | Mode::Skip))
                 .map(|field| field.name.as_str())
                 .collect();
             let hint = if usable.is_empty() {
@@ -377,7 +377,7 @@ fn message(errors: &mut Errors, container: &Container, fields: &[Field<'_>]) {
             continue;
         };
         let problem = match field.mode {
-            Mode::Redact => {
+            Mode::Redact | Mode::Mask(_) => {
                 format!("a #[log({REDACT})] field, whose value would leak into the message")
             }
             Mode::Skip => format!("a #[log({SKIP})] field, which is not logged"),
@@ -504,7 +504,7 @@ fn sensitive(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
     };
     let noun = target.noun();
     for field in fields {
-        if field.not_sensitive || matches!(field.mode, Mode::Redact | Mode::Skip) {
+        if field.not_sensitive || matches!(field.mode, Mode::Redact | Mode::Mask(_) | Mode::Skip) {
             continue;
         }
         if let Some(entry) = sensitive_entry(&field.name) {

@@ -182,6 +182,22 @@ fn expand(
 /// the pretty format gets its pieces one by one (each writer ignores what is not its own).
 fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -> TokenStream {
     let mut body = Body::default();
+    // Free text may quote a redacted field: its text is named first, to be removed from the
+    // `Display` and `Debug` values (an event without such values pays nothing).
+    if fields.iter().any(|field| matches!(field.mode, Mode::Display | Mode::Debug)) {
+        for field in
+            fields.iter().filter(|field| matches!(field.mode, Mode::Redact | Mode::Mask(_)))
+        {
+            let ident = field.ident;
+            body.code.extend(quote! {{
+                use #krate::__private::{KnownText as _, NoText as _};
+                #krate::__private::EventWriter::known(
+                    __logfix_writer,
+                    (&#krate::__private::Known(&__logfix_event.#ident)).__logfix_known(),
+                );
+            }});
+        }
+    }
     for segment in template.map_or(&[][..], |template| &template.segments) {
         match segment {
             Segment::Literal(literal) => {
@@ -214,6 +230,19 @@ fn write_body(template: Option<&Template>, fields: &[Field<'_>], krate: &Path) -
                     __logfix_writer.key(#key);
                     __logfix_writer.redacted();
                 });
+            }
+            Mode::Mask(mask) => {
+                let _ = write!(body.json, ",\"{}\":", json_escaped(&key));
+                body.code.extend(quote!(__logfix_writer.key(#key);));
+                let variant = format_ident!("{}", mask.variant());
+                let writer = quote_spanned!(field.ty.span()=> #krate::__private::EventWriter);
+                body.call(quote_spanned!(field.ty.span()=>
+                    #writer::masked(
+                        __logfix_writer,
+                        &__logfix_event.#ident,
+                        #krate::__private::Mask::#variant,
+                    );
+                ));
             }
             Mode::Value | Mode::Display | Mode::Debug | Mode::Hex | Mode::Base64 | Mode::Serde => {
                 let _ = write!(body.json, ",\"{}\":", json_escaped(&key));
@@ -285,7 +314,7 @@ fn value_method(mode: Mode) -> Option<Ident> {
         Mode::Hex => Some(format_ident!("hex")),
         Mode::Base64 => Some(format_ident!("base64")),
         Mode::Serde => Some(format_ident!("serde")),
-        Mode::Redact | Mode::Skip => None,
+        Mode::Redact | Mode::Mask(_) | Mode::Skip => None,
     }
 }
 
@@ -305,9 +334,14 @@ fn with_bounds(generics: &Generics, krate: &Path, fields: &[Field<'_>]) -> Gener
             (Mode::Base64, quote!(::core::convert::AsRef<[u8]>)),
             (Mode::Serde, quote!(#krate::__private::SerdeValue)),
         ] {
+            // A masked field is written through its `Display` text.
+            let bound_by = |field: &Field<'_>| match field.mode {
+                Mode::Mask(_) => mode == Mode::Display,
+                other => other == mode,
+            };
             if fields
                 .iter()
-                .any(|field| field.mode == mode && mentions(field.ty.to_token_stream(), param))
+                .any(|field| bound_by(field) && mentions(field.ty.to_token_stream(), param))
             {
                 bounds.push(quote!(#param: #bound));
             }

@@ -32,9 +32,13 @@ use proc_macro::TokenStream;
 ///   not written as a field);
 /// - `crate = "..."`: the path to `logfix_runtime` if it was renamed.
 ///
-/// On a field, `#[log(...)]` takes one of `redact` (log the key with `"[REDACTED]"`, never reading
-/// the value), `skip` (leave the field out), `display` or `debug` (log it with `Display` or `Debug`
-/// instead of `logfix_runtime::Value`), `hex` or `base64` (bytes: any `AsRef<[u8]>`, as a string)
+/// On a field, `#[log(...)]` takes one of `redact` (log the key with `"[REDACTED]"`; the value is
+/// never written, and its `Display` text, if it has one, is only read to remove it from the
+/// event's `display` and `debug` values), `redact = "hash"`, `"last4"` or `"email"` (the value's
+/// `Display` text as a keyed pseudonym, its last four digits, or an address without its local
+/// part: see `logfix_runtime::redact::Mask`), `skip` (leave the field out), `display` or `debug`
+/// (log it with `Display` or `Debug` instead of `logfix_runtime::Value`; the text loses the
+/// secrets the content scrubber finds), `hex` or `base64` (bytes: any `AsRef<[u8]>`, as a string)
 /// and `serde` (any `serde::Serialize` value as nested JSON, sensitive keys inside redacted at run
 /// time; feature `serde` of `logfix-runtime`), plus `rename = "..."` for another JSON key and
 /// `not_sensitive` for a field whose name looks like a secret but is not.
@@ -92,8 +96,9 @@ pub fn derive_log_event(input: TokenStream) -> TokenStream {
 /// - `crate = "..."`: the path to `logfix_runtime` if it was renamed.
 ///
 /// On an argument, `#[log(...)]` takes one of `skip` (leave it out), `redact` (log the key with
-/// `"[REDACTED]"`, never reading the value), `display` or `debug` (log it with `Display` or
-/// `Debug` instead of `logfix_runtime::Value`), plus `rename = "..."` for another JSON key and
+/// `"[REDACTED]"`), `redact = "hash"`, `"last4"` or `"email"` (as on a field), `display` or
+/// `debug` (log it with `Display` or `Debug` instead of `logfix_runtime::Value`), plus
+/// `rename = "..."` for another JSON key and
 /// `not_sensitive` for an argument whose name looks like a secret but is not. These attributes
 /// are removed from the function the compiler sees.
 ///

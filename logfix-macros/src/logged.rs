@@ -230,6 +230,7 @@ fn write_argument(argument: &Field<'_>, cfgs: &[&Attribute], krate: &Path) -> To
         .last()
         .map_or_else(|| argument.ty.span(), |token| token.span());
     let span = Span::call_site().located_at(end);
+    let mut mask = None;
     let method = match argument.mode {
         Mode::Value => format_ident!("value", span = span),
         Mode::Display => format_ident!("display", span = span),
@@ -246,13 +247,18 @@ fn write_argument(argument: &Field<'_>, cfgs: &[&Attribute], krate: &Path) -> To
                 #(#cfgs)* {
                     use #krate::__private::{KnownText as _, NoText as _};
                     #redacted
-                    (&#krate::__private::Known(&#ident)).__logfix_known(__logfix_w);
+                    __logfix_w.known((&#krate::__private::Known(&#ident)).__logfix_known());
                 }
             };
         }
+        Mode::Mask(how) => {
+            let variant = format_ident!("{}", how.variant());
+            mask = Some(quote!(, #krate::__private::Mask::#variant));
+            format_ident!("masked", span = span)
+        }
     };
     let borrow = quote_spanned!(end=> &);
-    quote_spanned!(span=> #(#cfgs)* __logfix_w.#method(#key, #borrow #ident);)
+    quote_spanned!(span=> #(#cfgs)* __logfix_w.#method(#key, #borrow #ident #mask);)
 }
 
 /// The `#[cfg(...)]` on the argument, which the write must carry: the argument may not exist.

@@ -117,6 +117,46 @@ fn display_debug_rename_and_redact() {
     assert!(!line.contains(&event.holder));
 }
 
+/// A form whose derived `Debug` shows everything, its password included.
+#[derive(Debug)]
+#[allow(dead_code, reason = "read through Debug")]
+struct Form {
+    user: &'static str,
+    password: &'static str,
+}
+
+#[derive(LogEvent)]
+#[log(component = "auth", message = "sign-in refused: {reason}")]
+struct SignInRefused {
+    #[log(display)]
+    reason: String,
+    #[log(debug)]
+    form: Form,
+    #[log(redact)]
+    pin: u32,
+    #[log(redact = "email")]
+    email: &'static str,
+}
+
+#[test]
+fn display_and_debug_values_lose_secrets_and_the_redacted_fields_they_quote() {
+    let event = SignInRefused {
+        reason: "pin 73915406 wrong for ann@example.com, sent Authorization: Bearer abc.def".into(),
+        form: Form { user: "ann", password: "hunter2" },
+        pin: 73_915_406,
+        email: "ann@example.com",
+    };
+    let (json, line) = render(&event);
+    let reason = "pin [REDACTED] wrong for [REDACTED], sent Authorization: Bearer [REDACTED]";
+    assert_eq!(json["reason"], reason);
+    assert_eq!(json["message"], format!("sign-in refused: {reason}"));
+    assert_eq!(json["form"], r#"Form { user: "ann", password: "[REDACTED]" }"#);
+    assert_eq!(json["email"], "***@example.com");
+    for secret in ["73915406", "ann@example.com", "abc.def", "hunter2"] {
+        assert!(!line.contains(secret), "{line}");
+    }
+}
+
 /// Panics if read: a redacted field's value must never be touched.
 struct Tripwire;
 

@@ -14,8 +14,8 @@ use logfix_core::CALL_KEYS;
 
 use crate::dispatch;
 use crate::event::Level;
-use crate::redact::{self, scrub::scrub_known};
-use crate::render::event_writer::SerdeValue;
+use crate::redact::{self, scrub::scrub_known, Mask};
+use crate::render::event_writer::{MaskedValue, SerdeValue};
 use crate::render::line::Line;
 use crate::render::parts::{self, FieldWriter, MessageWriter, Parts, Pretty};
 use crate::render::{Format, Output, Record, Value};
@@ -162,33 +162,32 @@ pub struct ArgWriter<'a> {
     known: &'a mut Vec<String>,
 }
 
-/// An argument marked `skip` or `redact`, whose text (if it has one) the call keeps to remove it
-/// from its error texts. Not a stable API.
+/// A value marked `skip` or `redact` (an argument, or a derived event's field), whose text, if
+/// it has one, is removed from the other texts of its event. Not a stable API.
 pub struct Known<'a, T: ?Sized>(pub &'a T);
 
-/// The text of a `Display` argument (chosen first, by autoref).
+/// The text of a `Display` value (chosen first, by autoref).
 pub trait KnownText {
-    /// Keeps the argument's text.
-    fn __logfix_known(&self, w: &mut ArgWriter<'_>);
+    /// The value's text, unless it is empty.
+    fn __logfix_known(&self) -> Option<String>;
 }
 
 impl<T: fmt::Display + ?Sized> KnownText for Known<'_, T> {
-    fn __logfix_known(&self, w: &mut ArgWriter<'_>) {
-        let text = self.0.to_string();
-        if !text.is_empty() {
-            w.known.push(text);
-        }
+    fn __logfix_known(&self) -> Option<String> {
+        Some(self.0.to_string()).filter(|text| !text.is_empty())
     }
 }
 
-/// No text for an argument type without `Display`.
+/// No text for a type without `Display`.
 pub trait NoText {
-    /// Does nothing.
-    fn __logfix_known(&self, w: &mut ArgWriter<'_>);
+    /// `None`.
+    fn __logfix_known(&self) -> Option<String>;
 }
 
 impl<T: ?Sized> NoText for &Known<'_, T> {
-    fn __logfix_known(&self, _: &mut ArgWriter<'_>) {}
+    fn __logfix_known(&self) -> Option<String> {
+        None
+    }
 }
 
 impl ArgWriter<'_> {
@@ -225,6 +224,18 @@ impl ArgWriter<'_> {
     /// A `#[log(redact)]` argument: the value is never read.
     pub fn redacted(&mut self, key: &'static str) {
         self.record(key, |w| w.redacted(key));
+    }
+
+    /// A `#[log(redact = "hash")]` (or `"last4"`, `"email"`) argument: its text, masked.
+    pub fn masked<V: MaskedValue + ?Sized>(&mut self, key: &'static str, v: &V, mask: Mask) {
+        let text = v.__text();
+        self.record(key, |w| w.value(key, redact::global().mask(&text, mask).as_str()));
+        self.known(Some(text));
+    }
+
+    /// The text of a `skip` or `redact` argument, to remove from the call's error texts.
+    pub fn known(&mut self, text: Option<String>) {
+        self.known.extend(text);
     }
 
     fn record(&mut self, key: &'static str, write: impl FnOnce(&mut FieldWriter<'_>)) {

@@ -599,6 +599,8 @@ fn render_line(
     out.format = format;
     out.color = settings.color;
     out.format_errors = 0;
+    // Each format's render names the event's known values again.
+    out.known.clear();
     let ok = catch_unwind(AssertUnwindSafe(|| {
         Context::with_current(|ctx| render::render(out, record, ctx, time));
     }))

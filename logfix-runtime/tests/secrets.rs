@@ -8,6 +8,7 @@
 mod common;
 
 use common::{assert_success, is_child, run_child, Scratch};
+use logfix_runtime::{emit, logged, LogEvent};
 use proptest::prelude::*;
 
 /// A secret of each kind, with `marker` (letters only) or `digits` inside it, and the text that
@@ -59,10 +60,65 @@ fn marker(path: usize) -> String {
     format!("ZQX{}SEC", char::from(b'A' + u8::try_from(path % 26).unwrap()))
 }
 
+/// Free text in a derived event's `Display` field.
+#[derive(LogEvent)]
+#[log(component = "secrets", message = "noted {note}")]
+struct Noted {
+    #[log(display)]
+    note: String,
+}
+
+/// Free text inside a derived event's `Debug` field.
+#[derive(LogEvent)]
+#[log(component = "secrets", message = "shown")]
+struct Shown {
+    #[log(debug)]
+    detail: Option<String>,
+}
+
+/// A `#[logged]` call whose error is the text (which it does not receive as an argument: a
+/// `&str` argument is a typed value, written as it is).
+#[logged(component = "secrets", skip(text))]
+fn refuse(text: impl Fn() -> String) -> Result<(), String> {
+    Err(text())
+}
+
+/// A form whose derived `Debug` shows its password.
+#[derive(Debug)]
+#[allow(dead_code, reason = "read through Debug")]
+struct Form {
+    user: &'static str,
+    password: &'static str,
+}
+
+/// Redacted and masked fields whose values the `Display` and `Debug` fields quote.
+#[derive(LogEvent)]
+#[log(component = "secrets", message = "signed in: {detail}")]
+struct SignedIn {
+    #[log(redact)]
+    pin: u32,
+    #[log(redact = "hash")]
+    account: String,
+    #[log(redact = "last4")]
+    card: String,
+    #[log(redact = "email")]
+    email: String,
+    #[log(display)]
+    detail: String,
+    #[log(debug)]
+    form: Form,
+}
+
+/// A `#[logged]` call whose error quotes its skipped and masked arguments.
+#[logged(component = "secrets")]
+fn unlock(#[log(skip)] vault: &str, #[log(redact = "hash")] account: &str) -> Result<(), String> {
+    Err(format!("vault {vault} of {account} is sealed"))
+}
+
 /// Emits every kind of secret through every path; returns what must not appear.
 fn plant_everywhere() -> Vec<String> {
     let mut forbidden = Vec::new();
-    let paths: [&dyn Fn(&str); 8] = [
+    let paths: [&dyn Fn(&str); 11] = [
         &|s| tracing::info!("{s}"),
         &|s| tracing::info!(note = s, "a note"),
         &|s| tracing::info!(detail = ?s, "debug value"),
@@ -76,6 +132,11 @@ fn plant_everywhere() -> Vec<String> {
         &|s| {
             let s = s.to_owned();
             let _ = std::thread::spawn(move || panic!("{s}")).join();
+        },
+        &|s| emit(&Noted { note: s.to_owned() }),
+        &|s| emit(&Shown { detail: Some(s.to_owned()) }),
+        &|s| {
+            let _ = refuse(|| s.to_owned());
         },
     ];
     for (p, emit) in paths.iter().enumerate() {
@@ -94,6 +155,24 @@ fn plant_everywhere() -> Vec<String> {
     tracing::info!(password = "ZQXNAME1SEC", apiKey = "ZQXNAME2SEC", pin = 4917, "by name");
     log::info!(client_secret = "ZQXNAME3SEC"; "by name");
     forbidden.extend(["ZQXNAME1SEC", "ZQXNAME2SEC", "4917", "ZQXNAME3SEC"].map(String::from));
+    // Known values: a derived event's redacted and masked fields, quoted by its free text, and
+    // a `#[logged]` call's skipped and masked arguments, quoted by its error.
+    emit(&SignedIn {
+        pin: 73_915_406,
+        account: "ZQXKNOWN1SEC".to_owned(),
+        card: "5555-0000-1234-4242".to_owned(),
+        email: "zqxknown3sec@example.com".to_owned(),
+        detail: "pin 73915406 for ZQXKNOWN1SEC, card 5555-0000-1234-4242, zqxknown3sec@example.com"
+            .to_owned(),
+        form: Form { user: "ann", password: "ZQXKNOWN4SEC" },
+    });
+    let _ = unlock("ZQXKNOWN5SEC", "ZQXKNOWN6SEC");
+    forbidden.extend(
+        ["73915406", "ZQXKNOWN1SEC", "5555-0000-1234", "zqxknown3sec", "ZQXKNOWN4SEC"]
+            .into_iter()
+            .chain(["ZQXKNOWN5SEC", "ZQXKNOWN6SEC"])
+            .map(String::from),
+    );
     forbidden
 }
 
@@ -155,6 +234,9 @@ fn no_planted_secret_reaches_a_pretty_console() {
     ];
     let (file, console, forbidden) = planted("secrets-pretty", &vars);
     assert!(file.contains(r#""user_id":"hmac:"#), "a pseudonym with the key: {file}");
+    for masked in [r#""account":"hmac:"#, r#""card":"****4242""#, r#""email":"***@example.com""#] {
+        assert!(file.contains(masked), "{masked} in {file}");
+    }
     assert!(console.lines().count() > 70, "the events were printed: {console}");
     assert_clean("the pretty console", &console, &forbidden);
     assert_clean("the file", &file, &forbidden);

@@ -276,9 +276,9 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
 /// assert!(matches!(scrub_known("fine", &["4912"]), std::borrow::Cow::Borrowed(_)));
 /// ```
 #[must_use]
-pub fn scrub_known<'t>(text: &'t str, values: &[&str]) -> Cow<'t, str> {
+pub fn scrub_known<'t, V: AsRef<str>>(text: &'t str, values: &[V]) -> Cow<'t, str> {
     let mut spans = Vec::new();
-    for value in values.iter().filter(|value| !value.is_empty()) {
+    for value in values.iter().map(AsRef::as_ref).filter(|value| !value.is_empty()) {
         let whole_word = value.len() < KNOWN_ANYWHERE;
         spans.extend(
             text.match_indices(value)
@@ -1145,8 +1145,12 @@ mod tests {
             scrub_known("pin 4912, again 4912!", &["4912"]),
             "pin [REDACTED], again [REDACTED]!"
         );
-        assert_eq!(scrub_known("ab-cd", &["ab", "b-c"]), "[REDACTED]d");
-        assert_eq!(scrub_known("aaaa", &["aa"]), "[REDACTED]");
+        assert_eq!(scrub_known("ab-cd", &["ab", "b-c"]), "[REDACTED]-cd");
+        assert_eq!(scrub_known("aaaa", &["aa"]), "aaaa");
+        assert_eq!(scrub_known("s3cr3t-v4lue-x", &["s3cr3t-v4lue", "v4lue-x"]), "[REDACTED]");
+        assert_eq!(scrub_known("key:s3cr3tv4lue.", &["s3cr3tv4lue"]), "key:[REDACTED].");
+        assert_eq!(scrub_known("xs3cr3tv4luex", &["s3cr3tv4lue"]), "x[REDACTED]x");
+        assert_eq!(scrub_known("é7é 7 77", &["7"]), "é7é [REDACTED] 77");
         assert!(matches!(scrub_known("text", &["", "y"]), Cow::Borrowed(_)));
     }
 

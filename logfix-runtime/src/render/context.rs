@@ -48,7 +48,7 @@ fn write_in_force(out: &mut Output, context: Option<&Context>, event_has: impl F
             let id: &dyn core::fmt::Display = if *key == "trace_id" { trace_id } else { span_id };
             if matches!(*key, "trace_id" | "span_id") {
                 write_key(out, key);
-                write_into(out, false, |w| w.display(id));
+                write_into(out, false, |w| w.display_exact(id));
             }
         }
     }

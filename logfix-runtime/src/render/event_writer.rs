@@ -11,6 +11,8 @@ use core::fmt;
 
 use logfix_core::REDACTED;
 
+use crate::redact::{self, Mask};
+
 use super::line::Line;
 use super::parts::Pretty;
 use super::value::{write_into, Value, ValueWriter, Written};
@@ -46,6 +48,30 @@ pub trait EventWriter: sealed::Sealed {
     fn base64<V: AsRef<[u8]> + ?Sized>(&mut self, v: &V, in_string: bool);
     /// A `#[log(serde)]` value.
     fn serde<V: SerdeValue + ?Sized>(&mut self, v: &V, in_string: bool);
+    /// A `#[log(redact = "...")]` field's value: its text, masked.
+    fn masked<V: MaskedValue + ?Sized>(&mut self, v: &V, mask: Mask);
+    /// The text of a redacted field, written first: removed from the event's `Display` and
+    /// `Debug` values.
+    fn known(&mut self, text: Option<String>);
+}
+
+/// What `#[log(redact = "hash")]` (or `"last4"`, `"email"`) takes: a value with a `Display`
+/// text to mask. Not a stable API.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be masked with #[log(redact = \"...\")]",
+    label = "this type does not implement `std::fmt::Display`",
+    note = "a mask works on the value's `Display` text: implement `Display` for it, or write #[log(redact)] to hide the value entirely"
+)]
+pub trait MaskedValue {
+    /// The value's text, before it is masked.
+    fn __text(&self) -> String;
+}
+
+impl<T: fmt::Display + ?Sized> MaskedValue for T {
+    fn __text(&self) -> String {
+        self.to_string()
+    }
 }
 
 /// What `#[log(serde)]` takes: any `serde::Serialize` type, with the `serde` feature. Not a
@@ -110,6 +136,14 @@ impl EventWriter for Pretty<'_> {
     fn serde<V: SerdeValue + ?Sized>(&mut self, v: &V, in_string: bool) {
         write_into(self.out, in_string, |w| v.__write(w));
     }
+
+    fn masked<V: MaskedValue + ?Sized>(&mut self, v: &V, mask: Mask) {
+        write_into(self.out, false, |w| w.str(&redact::global().mask(&v.__text(), mask)));
+    }
+
+    fn known(&mut self, text: Option<String>) {
+        self.out.known.extend(text);
+    }
 }
 
 impl EventWriter for Line<'_> {
@@ -165,6 +199,14 @@ impl EventWriter for Line<'_> {
 
     fn serde<V: SerdeValue + ?Sized>(&mut self, v: &V, in_string: bool) {
         let _ = v.__write(self.value_writer(in_string));
+    }
+
+    fn masked<V: MaskedValue + ?Sized>(&mut self, v: &V, mask: Mask) {
+        let _ = self.value_writer(false).str(&redact::global().mask(&v.__text(), mask));
+    }
+
+    fn known(&mut self, text: Option<String>) {
+        self.with_output(|out| out.known.extend(text));
     }
 }
 

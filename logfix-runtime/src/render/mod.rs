@@ -80,6 +80,10 @@ pub(crate) struct Output {
     pub(crate) color: bool,
     /// `Display`/`Debug` impls that returned an error while rendering this line.
     pub(crate) format_errors: u32,
+    /// A `Display`/`Debug` value's text before it is scrubbed: reused.
+    pub(crate) text: String,
+    /// The text of the event's redacted fields: removed from its `Display`/`Debug` values.
+    pub(crate) known: Vec<String>,
     stamp: time::Stamp,
 }
 
@@ -90,6 +94,8 @@ impl Output {
             format,
             color,
             format_errors: 0,
+            text: String::new(),
+            known: Vec::new(),
             stamp: time::Stamp::default(),
         }
     }
@@ -97,6 +103,7 @@ impl Output {
     pub(crate) fn clear(&mut self) {
         self.buf.clear();
         self.format_errors = 0;
+        self.known.clear();
     }
 }
 

@@ -18,9 +18,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::escape::EscapeWriter;
+use super::escape::{escape_into, EscapeWriter};
 use super::line::{Cursor, Line};
 use super::{Format, Output};
+use crate::redact::{self, scrub::scrub_known};
 
 /// A type that can be logged as a field: strings become JSON strings, numbers JSON numbers,
 /// `bool` a JSON boolean, `None` `null`, and slices and vectors JSON arrays.
@@ -197,19 +198,31 @@ impl<'a> ValueWriter<'a> {
         Self::done()
     }
 
-    /// Writes a value through its `Display` impl, as a string.
+    /// Writes a value through its `Display` impl, as a string, without the secrets the content
+    /// scrubber finds (see the [`redact`](crate::redact) module): free text may quote anything.
     #[inline]
-    pub fn display(mut self, v: &dyn fmt::Display) -> Written {
+    pub fn display(self, v: &dyn fmt::Display) -> Written {
+        self.scrubbed(format_args!("{v}"))
+    }
+
+    /// Writes a value through its `Debug` impl, as a string, without the secrets the content
+    /// scrubber finds: a derived `Debug` of a struct with a `password` field shows it.
+    #[inline]
+    pub fn debug(self, v: &dyn fmt::Debug) -> Written {
+        self.scrubbed(format_args!("{v:?}"))
+    }
+
+    /// Writes a `Display` value that cannot hold a secret (an address, an id), as it is.
+    #[inline]
+    pub(crate) fn display_exact(mut self, v: &dyn fmt::Display) -> Written {
         let quoted = self.mode != Mode::InString;
         self.cursor.with_output(|out| formatted(out, format_args!("{v}"), quoted));
         Self::done()
     }
 
-    /// Writes a value through its `Debug` impl, as a string.
-    #[inline]
-    pub fn debug(mut self, v: &dyn fmt::Debug) -> Written {
+    fn scrubbed(mut self, args: fmt::Arguments<'_>) -> Written {
         let quoted = self.mode != Mode::InString;
-        self.cursor.with_output(|out| formatted(out, format_args!("{v:?}"), quoted));
+        self.cursor.with_output(|out| scrubbed(out, args, quoted));
         Self::done()
     }
 
@@ -363,6 +376,32 @@ fn formatted(out: &mut Output, args: fmt::Arguments<'_>, quoted: bool) {
     if quoted {
         out.buf.push(b'"');
     }
+}
+
+/// Writes `args` as [`formatted`] does, less the secrets the content scrubber finds and the
+/// event's known values.
+#[inline(never)]
+fn scrubbed(out: &mut Output, args: fmt::Arguments<'_>, quoted: bool) {
+    let mut text = core::mem::take(&mut out.text);
+    text.clear();
+    if fmt::write(&mut text, args).is_err() {
+        out.format_errors += 1;
+    }
+    let clean = redact::global().scrub(&text);
+    let clean = if out.known.is_empty() {
+        clean
+    } else {
+        Cow::Owned(scrub_known(&clean, &out.known).into_owned())
+    };
+    if quoted {
+        out.buf.push(b'"');
+    }
+    escape_into(&mut out.buf, &clean);
+    if quoted {
+        out.buf.push(b'"');
+    }
+    drop(clean);
+    out.text = text;
 }
 
 /// Writes `bytes` as a string (in quotes unless inside the message), encoded by `encode`.
@@ -592,17 +631,25 @@ macro_rules! via_display {
         impl Value for $ty {
             #[inline]
             fn record(&self, out: ValueWriter<'_>) -> Written {
-                out.display(self)
+                out.display_exact(self)
             }
         }
     )*};
 }
-via_display!(IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, fmt::Arguments<'_>);
+via_display!(IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr);
+
+/// Free text, scrubbed like any `Display` value.
+impl Value for fmt::Arguments<'_> {
+    #[inline]
+    fn record(&self, out: ValueWriter<'_>) -> Written {
+        out.display(self)
+    }
+}
 
 impl Value for Path {
     #[inline]
     fn record(&self, out: ValueWriter<'_>) -> Written {
-        out.display(&self.display())
+        out.display_exact(&self.display())
     }
 }
 

@@ -42,6 +42,12 @@ struct Paid {
     api_key: String,
     #[log(rename = "user@host.example-1")]
     odd: bool,
+    #[log(redact = "hash")]
+    account: Money,
+    #[log(redact = "last4", rename = "card")]
+    card_number: String,
+    #[log(redact = "email")]
+    email: &'static str,
 }
 
 fn main() {
@@ -56,6 +62,9 @@ fn main() {
         password: "hunter2".to_owned(),
         api_key: "k".to_owned(),
         odd: true,
+        account: Money(4200),
+        card_number: "4111 1111 1111 1234".to_owned(),
+        email: "ann@example.com",
     };
     let _ = (&paid.internal, &paid.api_key);
     assert_eq!(
@@ -68,10 +77,16 @@ fn main() {
             "token_count",
             "cookie_policy",
             "password",
-            "user@host.example-1"
+            "user@host.example-1",
+            "account",
+            "card",
+            "email"
         ]
     );
     let line = logfix_runtime::__private::render_json(&paid);
-    assert!(line.contains(r#""message":"12.50 EUR by Card for 7","order_id":7,"amount":"12.50 EUR","payment_method":"Card","card_holder":"[REDACTED]","token_count":3,"cookie_policy":"strict","password":"[REDACTED]","user@host.example-1":true}"#), "{line}");
-    assert!(!line.contains("hunter2") && !line.contains("Ann"), "{line}");
+    assert!(line.contains(r#""message":"12.50 EUR by Card for 7","order_id":7,"amount":"12.50 EUR","payment_method":"Card","card_holder":"[REDACTED]","token_count":3,"cookie_policy":"strict","password":"[REDACTED]","user@host.example-1":true,"account":"[REDACTED]","card":"****1234","email":"***@example.com"}"#), "{line}");
+    // No pseudonym key outside `init()`: `hash` hides the value entirely.
+    for secret in ["hunter2", "Ann", "42.00", "4111", "ann@"] {
+        assert!(!line.contains(secret), "{line}");
+    }
 }
