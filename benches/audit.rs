@@ -24,10 +24,10 @@ use std::time::{Duration, Instant};
 use logfix_runtime::{Compression, Config, LogEvent};
 
 #[derive(LogEvent)]
-#[log(component = "admin", message = "{admin} granted {role} to user {user_id}")]
+#[log(component = "admin", message = "{admin} granted {role} to user {account_id}")]
 struct RoleGranted<'a> {
     admin: &'a str,
-    user_id: u64,
+    account_id: u64,
     role: &'a str,
     request_id: &'a str,
 }
@@ -86,7 +86,7 @@ fn audit(dir: &Path, threads: usize, secs: Duration) -> (Run, u64) {
         logger
             .audit(&RoleGranted {
                 admin: "ann",
-                user_id: n,
+                account_id: n,
                 role: "billing-admin",
                 request_id: &format!("req-{t}-{n}"),
             })

@@ -53,9 +53,9 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 #[derive(LogEvent)]
-#[log(component = "auth", level = "trace", message = "user {user_id} logged in")]
+#[log(component = "auth", level = "trace", message = "user {account_id} logged in")]
 struct Disabled {
-    user_id: u64,
+    account_id: u64,
 }
 
 /// Calls in one timed loop; the figure is the loop's time divided by it (one call is far below
@@ -76,7 +76,10 @@ fn disabled_sites(derived: bool) -> Vec<(&'static str, f64)> {
         start.elapsed().as_nanos() as f64 / CALLS as f64
     };
     let mut figures = vec![
-        ("tracing::trace!", per_call(&mut |i| tracing::trace!(target: "auth", user_id = i, "x"))),
+        (
+            "tracing::trace!",
+            per_call(&mut |i| tracing::trace!(target: "auth", account_id = i, "x")),
+        ),
         (
             "trace_span! + in_scope",
             per_call(&mut |i| {
@@ -88,7 +91,7 @@ fn disabled_sites(derived: bool) -> Vec<(&'static str, f64)> {
     if derived {
         figures.push((
             "derived event",
-            per_call(&mut |i| logfix_runtime::emit(&Disabled { user_id: i })),
+            per_call(&mut |i| logfix_runtime::emit(&Disabled { account_id: i })),
         ));
     }
     figures
@@ -124,15 +127,15 @@ fn bridged() {
     let dir = std::env::temp_dir().join(format!("logfix-bench-bridged-{}", std::process::id()));
     let guard = Config::new().dir(dir.clone()).max_file_size(100_000_000_000).init();
     let event = |i: u64| {
-        let user_id = 42 + i % 7;
+        let account_id = 42 + i % 7;
         tracing::info!(
             name: "user_login",
             target: "auth",
-            user_id,
+            account_id,
             request_id = "req-7f3a9c",
             path = "/api/items",
             ok = true,
-            "user {user_id} logged in"
+            "user {account_id} logged in"
         );
     };
     for i in 0..EVENTS {

@@ -34,12 +34,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use logfix_benches::hand_render;
 use logfix_runtime::{Compression, Config, LogEvent, Logger};
 
-/// The reference event: `level=info, component=auth, event=user_login, message, user_id=42,
+/// The reference event: `level=info, component=auth, event=user_login, message, account_id=42,
 /// request_id="req-7f3a9c", path="/api/items", ok=true`.
 #[derive(LogEvent)]
-#[log(component = "auth", message = "user {user_id} logged in")]
+#[log(component = "auth", message = "user {account_id} logged in")]
 struct UserLogin<'a> {
-    user_id: u64,
+    account_id: u64,
     request_id: &'a str,
     path: &'a str,
     ok: bool,
@@ -47,7 +47,12 @@ struct UserLogin<'a> {
 
 /// The reference event of call `i`.
 fn reference_event(i: usize) -> UserLogin<'static> {
-    UserLogin { user_id: 42 + i as u64 % 7, request_id: "req-7f3a9c", path: "/api/items", ok: true }
+    UserLogin {
+        account_id: 42 + i as u64 % 7,
+        request_id: "req-7f3a9c",
+        path: "/api/items",
+        ok: true,
+    }
 }
 
 const EVENTS_PER_PRODUCER_SINGLE: usize = 4_000_000;
@@ -458,15 +463,15 @@ fn bridged() -> Report {
     let per = per_producer(EVENTS_PER_PRODUCER_SINGLE);
     let start = Instant::now();
     let latencies = time_loop(per, |i| {
-        let user_id = 42 + i as u64 % 7;
+        let account_id = 42 + i as u64 % 7;
         tracing::info!(
             name: "user_login",
             target: "auth",
-            user_id,
+            account_id,
             request_id = "req-7f3a9c",
             path = "/api/items",
             ok = true,
-            "user {user_id} logged in"
+            "user {account_id} logged in"
         );
     });
     logfix_runtime::shutdown();

@@ -3,9 +3,12 @@
 //! a 100-byte message and four short string fields — costs against not scrubbing it, in the
 //! same run (rounds of both taking turns).
 //!
+//! `typed` renders a derived event whose fields are all typed, which the scrubber never sees:
+//! its cost is compared with the same part built at an earlier commit (see `docs/BENCHMARKS.md`).
+//!
 //! Run: `cargo bench -p logfix-benches --bench redact`. Results in `docs/BENCHMARKS.md`.
-//! `-- NAME` runs one part only: `clean`, `mixed`, or one of the messages (`prose`, `colon`,
-//! `logfmt`, `secret`); `BENCH_ROUNDS` and `BENCH_EVENTS` make it shorter (e.g. under
+//! `-- NAME` runs one part only: `clean`, `mixed`, `typed`, or one of the messages (`prose`,
+//! `colon`, `logfmt`, `secret`); `BENCH_ROUNDS` and `BENCH_EVENTS` make it shorter (e.g. under
 //! callgrind).
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
@@ -20,6 +23,17 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use logfix_runtime::redact::scrub::Scrubber;
+use logfix_runtime::LogEvent;
+
+/// A derived event whose fields are all typed: numbers, a string, a flag.
+#[derive(LogEvent)]
+#[log(component = "orders", message = "order {order} placed for {total_cents} cents")]
+struct OrderPlaced<'a> {
+    order: u64,
+    total_cents: i64,
+    region: &'a str,
+    express: bool,
+}
 
 /// Size of the text of the throughput test.
 const MEGABYTE: usize = 1_000_000;
@@ -156,6 +170,26 @@ fn per_event(scrubber: &Scrubber<'_>, name: &str, message: &str) {
     );
 }
 
+/// Rendering [`OrderPlaced`] as a JSON line, per event.
+fn typed() {
+    let (mut samples, events) = (Vec::new(), setting("BENCH_EVENTS", EVENTS));
+    for _ in 0..setting("BENCH_ROUNDS", ROUNDS) {
+        let start = Instant::now();
+        for i in 0..events {
+            let event = OrderPlaced {
+                order: 8812 + i as u64,
+                total_cents: 12_990,
+                region: "eu-west-1",
+                express: true,
+            };
+            black_box(logfix_runtime::__private::render_json(black_box(&event)));
+        }
+        samples.push(start.elapsed().as_nanos() as f64 / events as f64);
+    }
+    let (p10, median) = p10_median(samples);
+    println!(" typed: rendering a typed derived event {p10:5.1} ns p10 ({median:5.1} median)");
+}
+
 fn main() {
     let only = std::env::args().nth(1).filter(|arg| !arg.starts_with('-'));
     let run = |name: &str| only.as_deref().is_none_or(|only| only == name);
@@ -164,6 +198,9 @@ fn main() {
         if run(name) {
             throughput(&scrubber, name, &log_text(secrets));
         }
+    }
+    if run("typed") {
+        typed();
     }
     // A 100-byte message and four short string fields (a bridged `tracing::info!`).
     for (name, message) in [

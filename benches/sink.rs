@@ -23,9 +23,9 @@ use std::time::{Duration, Instant};
 use logfix_runtime::{Compression, Config, LogEvent, Logger};
 
 #[derive(LogEvent)]
-#[log(component = "auth", message = "user {user_id} logged in")]
+#[log(component = "auth", message = "user {account_id} logged in")]
 struct UserLogin<'a> {
-    user_id: u64,
+    account_id: u64,
     request_id: &'a str,
     path: &'a str,
     ok: bool,
@@ -42,7 +42,7 @@ fn emit(logger: &Logger, n: u64) {
         let request_id = format!("req-{:08x}", state >> 32);
         let path = format!("/api/items/{}", state % 5_000);
         logger.emit(&UserLogin {
-            user_id: state % 100_000,
+            account_id: state % 100_000,
             request_id: &request_id,
             path: &path,
             ok: true,

@@ -12,7 +12,7 @@ use logfix_runtime::{Context, LogEvent};
 #[derive(LogEvent)]
 #[log(component = "auth", message = "user {user_id} logged in")]
 struct UserLogin<'a> {
-    user_id: u64,
+    user_id: &'a str,
     #[log(redact)]
     email: &'a str,
 }
@@ -37,7 +37,7 @@ struct Card;
 fn main() {
     let _guard = logfix_runtime::init();
 
-    logfix_runtime::emit(&UserLogin { user_id: 42, email: "ann@example.com" });
+    logfix_runtime::emit(&UserLogin { user_id: "u-42", email: "ann@example.com" });
 
     let request = Context::new().request_id("req-7f3a9c").user_id("u-42");
     request.scope(|| {

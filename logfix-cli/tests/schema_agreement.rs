@@ -39,7 +39,7 @@ fn assert_agreement(dir: &Dir, lines: &[String]) {
     }
 }
 
-const VALID: &str = r#"{"timestamp":"2026-11-28T04:39:13.123456Z","level":"info","component":"auth","event":"user_login","message":"user 42 logged in","request_id":"req-1","user_id":42}"#;
+const VALID: &str = r#"{"timestamp":"2026-11-28T04:39:13.123456Z","level":"info","component":"auth","event":"user_login","message":"user 42 logged in","request_id":"req-1","user_id":"u-42","n":42}"#;
 
 #[test]
 fn agrees_on_lines_at_the_edge_of_each_rule() {
@@ -84,6 +84,10 @@ fn agrees_on_lines_at_the_edge_of_each_rule() {
         with("42}", r#"{"a":1,"a":2}}"#),
         with("42}", r#"[{"a":1},{"a":2}]}"#),
         with("42}", r#"42,"user_id":43}"#),
+        with("42}", r#"42,"trace_id":43}"#),
+        with("42}", r#"42,"span_id":null}"#),
+        with(r#""user_id":"u-42""#, r#""user_id":{"id":1}"#),
+        with(r#""request_id":"req-1""#, r#""request_id":["req-1"]"#),
         with("42}", r#"42,"timestamp":"x"}"#),
         with("42}", r#"42,"\u0075ser_id":43}"#),
         with("42}", r#"42,"":1,"":2}"#),

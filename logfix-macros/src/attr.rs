@@ -11,7 +11,7 @@ use syn::ext::IdentExt as _;
 use syn::meta::ParseNestedMeta;
 use syn::{Attribute, Expr, ExprLit, FnArg, Ident, Lit, LitStr, Pat, Path, Token, Type};
 
-use logfix_core::Level;
+use logfix_core::{Level, CONTEXT_KEYS};
 
 use crate::case::snake_case;
 use crate::ctxt::Errors;
@@ -623,6 +623,12 @@ impl<'a> Field<'a> {
     /// The JSON key.
     pub(crate) fn key(&self) -> String {
         self.rename.as_ref().map_or_else(|| self.name.clone(), LitStr::value)
+    }
+
+    /// Whether its key is one of the context's ids, which every line writes as a string: written
+    /// as it is, its value must then be a string too.
+    pub(crate) fn is_context_id(&self) -> bool {
+        CONTEXT_KEYS.contains(&self.key().as_str())
     }
 }
 

@@ -15,8 +15,8 @@ use crate::case::snake_case;
 use crate::ctxt::Errors;
 use crate::suggest::{did_you_mean, list};
 use crate::symbol::{
-    BASE64, COMPONENT, DYNAMIC, ERR_MESSAGE, EVENT, HEX, LEVEL, LOGGED, LOGGED_ATTRIBUTE,
-    LOG_ATTRIBUTE, MESSAGE, NOT_SENSITIVE, REDACT, RENAME, SKIP,
+    BASE64, COMPONENT, DISPLAY, DYNAMIC, ERR_MESSAGE, EVENT, HEX, LEVEL, LOGGED, LOGGED_ATTRIBUTE,
+    LOG_ATTRIBUTE, MESSAGE, NOT_SENSITIVE, REDACT, RENAME, SERDE, SKIP,
 };
 
 /// Applies every rule of `#[derive(LogEvent)]`, recording each violation in `errors`.
@@ -111,6 +111,17 @@ pub(crate) fn level_field<'a>(
 /// as written, so an alias escapes it.
 fn types(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
     let noun = target.noun();
+    for field in fields.iter().filter(|field| field.mode == Mode::Serde && field.is_context_id()) {
+        errors.error(
+            field.ty,
+            format_args!(
+                "{noun} `{}` is named like a context id, which every line writes as a string, \
+                 but #[log({SERDE})] can write any JSON: make it a string without #[log({SERDE})], \
+                 mark it #[log({DISPLAY})], or rename it",
+                field.name
+            ),
+        );
+    }
     for field in fields.iter().filter(|field| field.mode == Mode::Value) {
         let name = &field.name;
         if is_bytes(field.ty) {

@@ -284,8 +284,12 @@ impl Body {
     fn value(&mut self, field: &Field<'_>, in_string: bool, krate: &Path) {
         let (ident, Some(method)) = (field.ident, value_method(field.mode)) else { return };
         let writer = quote_spanned!(field.ty.span()=> #krate::__private::EventWriter);
+        let mut value = quote_spanned!(field.ty.span()=> &__logfix_event.#ident);
+        if field.mode == Mode::Value && field.is_context_id() && !in_string {
+            value = quote_spanned!(field.ty.span()=> #krate::__private::context_id(#value));
+        }
         self.call(quote_spanned!(field.ty.span()=>
-            #writer::#method(__logfix_writer, &__logfix_event.#ident, #in_string);
+            #writer::#method(__logfix_writer, #value, #in_string);
         ));
     }
 }
@@ -345,6 +349,16 @@ fn with_bounds(generics: &Generics, krate: &Path, fields: &[Field<'_>]) -> Gener
             {
                 bounds.push(quote!(#param: #bound));
             }
+        }
+    }
+    for param in &params {
+        let named_like_an_id = |field: &Field<'_>| {
+            field.mode == Mode::Value
+                && field.is_context_id()
+                && mentions(field.ty.to_token_stream(), param)
+        };
+        if fields.iter().any(named_like_an_id) {
+            bounds.push(quote!(#param: #krate::__private::ContextId));
         }
     }
     if !bounds.is_empty() {

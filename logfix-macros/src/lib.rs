@@ -54,16 +54,16 @@ use proc_macro::TokenStream;
 /// use logfix_runtime::LogEvent;
 ///
 /// #[derive(LogEvent)]
-/// #[log(component = "auth", message = "user {user_id} logged in")]
+/// #[log(component = "auth", message = "user {account_id} logged in")]
 /// struct UserLogin<'a> {
-///     user_id: u64,
+///     account_id: u64,
 ///     #[log(redact)]
 ///     email: &'a str,
 /// }
 ///
-/// let event = UserLogin { user_id: 42, email: "ann@example.com" };
+/// let event = UserLogin { account_id: 42, email: "ann@example.com" };
 /// assert_eq!(event.metadata().event(), "user_login");
-/// assert_eq!(event.metadata().fields(), ["user_id", "email"]);
+/// assert_eq!(event.metadata().fields(), ["account_id", "email"]);
 /// ```
 #[proc_macro_derive(LogEvent, attributes(log))]
 pub fn derive_log_event(input: TokenStream) -> TokenStream {

@@ -258,7 +258,11 @@ fn write_argument(argument: &Field<'_>, cfgs: &[&Attribute], krate: &Path) -> To
         }
     };
     let borrow = quote_spanned!(end=> &);
-    quote_spanned!(span=> #(#cfgs)* __logfix_w.#method(#key, #borrow #ident #mask);)
+    let mut value = quote_spanned!(span=> #borrow #ident);
+    if argument.mode == Mode::Value && argument.is_context_id() {
+        value = quote_spanned!(span=> #krate::__private::context_id(#value));
+    }
+    quote_spanned!(span=> #(#cfgs)* __logfix_w.#method(#key, #value #mask);)
 }
 
 /// The `#[cfg(...)]` on the argument, which the write must carry: the argument may not exist.

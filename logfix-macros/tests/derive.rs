@@ -24,19 +24,19 @@ fn render(event: &impl LogEvent) -> (Json, String) {
 }
 
 #[derive(LogEvent)]
-#[log(component = "auth", message = "user {user_id} logged in")]
+#[log(component = "auth", message = "user {account_id} logged in")]
 struct UserLogin<'a> {
-    user_id: u64,
+    account_id: u64,
     #[log(redact)]
     email: &'a str,
 }
 
 #[test]
 fn keys_come_in_schema_order_with_fields_in_declaration_order() {
-    let (_, line) = render(&UserLogin { user_id: 42, email: "ann@example.com" });
+    let (_, line) = render(&UserLogin { account_id: 42, email: "ann@example.com" });
     assert_eq!(
         line,
-        r#"{"level":"info","component":"auth","event":"user_login","message":"user 42 logged in","user_id":42,"email":"[REDACTED]"}"#
+        r#"{"level":"info","component":"auth","event":"user_login","message":"user 42 logged in","account_id":42,"email":"[REDACTED]"}"#
     );
 }
 
@@ -335,10 +335,10 @@ pub mod public {
 
     /// A documented public event.
     #[derive(Debug, LogEvent)]
-    #[log(component = "auth", level = "trace", message = "user {user_id} as {role}")]
+    #[log(component = "auth", level = "trace", message = "user {account_id} as {role}")]
     pub struct RoleChecked<'a, T: std::fmt::Debug> {
         /// Plain.
-        pub user_id: u64,
+        pub account_id: u64,
         /// Borrowed.
         pub role: &'a str,
         /// Debug.
@@ -353,7 +353,7 @@ pub mod public {
 #[test]
 fn public_generic_event_renders() {
     let event =
-        public::RoleChecked { user_id: 1, role: "admin", detail: [1, 2], password: "hunter2" };
+        public::RoleChecked { account_id: 1, role: "admin", detail: [1, 2], password: "hunter2" };
     let (json, line) = render(&event);
     assert_eq!(json["detail"], "[1, 2]");
     assert!(!line.contains("hunter2"));
@@ -362,9 +362,9 @@ fn public_generic_event_renders() {
 /// A `&dyn LogEvent` works like the concrete type: the trait stays object safe.
 #[test]
 fn events_work_through_dyn() {
-    let event: &dyn LogEvent = &UserLogin { user_id: 1, email: "a@b" };
+    let event: &dyn LogEvent = &UserLogin { account_id: 1, email: "a@b" };
     assert_eq!(event.metadata().event(), "user_login");
-    assert!(render_json(event).contains(r#""user_id":1"#));
+    assert!(render_json(event).contains(r#""account_id":1"#));
 }
 
 /// The derive escapes the message's literal text at compile time: quotes, backslashes and line

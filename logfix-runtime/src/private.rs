@@ -10,7 +10,9 @@ pub use crate::call::{
 pub use crate::capture::CaptureSink;
 pub use crate::event::{Level, LogEvent, Metadata};
 pub use crate::redact::Mask;
-pub use crate::render::event_writer::{EventWriter, MaskedValue, SerdeValue};
+pub use crate::render::event_writer::{
+    context_id, ContextId, EventWriter, MaskedValue, SerdeValue,
+};
 pub use crate::render::line::Line;
 pub use crate::render::parts::Pretty;
 pub use crate::render::Value;

@@ -24,7 +24,7 @@ fn tracing_events_carry_their_spans_and_the_context() {
                 let _conn = conn.enter();
                 let request = tracing::info_span!("request", user_id = 2, route = "/items");
                 let _request = request.enter();
-                tracing::warn!(name: "slow_poll", target: "hyper::proto", user_id = 3, level = "loud", elapsed_ms = 12.5, "poll took {}ms", 12);
+                tracing::warn!(name: "slow_poll", target: "hyper::proto", user_id = "u-3", level = "loud", elapsed_ms = 12.5, "poll took {}ms", 12);
             });
         })
     });
@@ -34,7 +34,7 @@ fn tracing_events_carry_their_spans_and_the_context() {
     assert_eq!(e["level"], "warn");
     assert_eq!(e["message"], "poll took 12ms");
     assert_eq!(e["request_id"], "req-9");
-    assert_eq!(e["user_id"], 3, "the event's own field wins");
+    assert_eq!(e["user_id"], "u-3", "the event's own field wins");
     assert_eq!(e["field.level"], "loud", "a reserved key is moved aside");
     assert_eq!(e["elapsed_ms"], 12.5);
     assert_eq!(e["request.user_id"], 2, "the inner span's colliding field is prefixed");
@@ -195,19 +195,26 @@ fn bridged_secrets_never_reach_a_line() {
 }
 
 /// A bridged field named like an identifier the context has in force does not replace it:
-/// it is kept under `field.<key>`. Without that identifier in the context, it is written as is.
+/// it is kept under `field.<key>`. Without that identifier in the context, a string is written
+/// as is; any other value is kept under `field.<key>` too, so that the key is a string in every
+/// line (one key, one type for Elasticsearch).
 #[test]
 fn the_contexts_identifiers_win_over_bridged_fields() {
     let events = with_layer(|| {
         capture(|| {
             Context::new().request_id("req-1").scope(|| {
-                tracing::info!(request_id = "forged", user_id = 7, "inside");
+                tracing::info!(request_id = "forged", user_id = "u-7", "inside");
             });
-            tracing::info!(request_id = "own", "outside");
+            tracing::info!(request_id = "own", user_id = 7, "outside");
+            log::info!(trace_id = 5; "through log");
         })
     });
     assert_eq!(events[0]["request_id"], "req-1");
     assert_eq!(events[0]["field.request_id"], "forged");
-    assert_eq!(events[0]["user_id"], 7, "the context has no user_id");
+    assert_eq!(events[0]["user_id"], "u-7", "the context has no user_id");
     assert_eq!(events[1]["request_id"], "own");
+    assert_eq!(events[1]["field.user_id"], 7);
+    assert!(events[1].get("user_id").is_none(), "{}", events.lines()[1]);
+    assert_eq!(events[2]["field.trace_id"], 5);
+    assert!(events[2].get("trace_id").is_none(), "{}", events.lines()[2]);
 }

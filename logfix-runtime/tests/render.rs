@@ -84,6 +84,7 @@ fn a_forged_line_stays_inside_its_string() {
 #[derive(LogEvent)]
 #[log(component = "auth", message = "user {user_id} acted")]
 struct Acted {
+    #[log(display)]
     user_id: u64,
     request_id: &'static str,
 }
@@ -99,7 +100,7 @@ fn an_event_field_wins_over_the_context_and_appears_once() {
     let line = &events.lines()[0];
     assert_eq!(line.matches("\"user_id\"").count(), 1, "{line}");
     assert_eq!(line.matches("\"request_id\"").count(), 1, "{line}");
-    assert_eq!(events[0]["user_id"], 7);
+    assert_eq!(events[0]["user_id"], "7");
     assert_eq!(events[0]["request_id"], "from-event");
     assert_eq!(events[0]["correlation_id"], "c-1");
     let order: Vec<_> = ["message", "correlation_id", "user_id"]
@@ -165,9 +166,9 @@ fn a_panicking_display_impl_is_replaced_by_a_render_failed_event() {
 }
 
 #[derive(LogEvent)]
-#[log(component = "auth", message = "user {user_id} logged in from {origin}")]
+#[log(component = "auth", message = "user {account_id} logged in from {origin}")]
 struct Login<'a> {
-    user_id: u64,
+    account_id: u64,
     #[log(display)]
     origin: std::net::Ipv4Addr,
     path: &'a str,
@@ -186,7 +187,7 @@ struct Login<'a> {
 #[test]
 fn a_derived_event_reads_the_same_in_both_formats() {
     let event = Login {
-        user_id: 42,
+        account_id: 42,
         origin: std::net::Ipv4Addr::new(10, 0, 0, 7),
         path: "/api/items",
         roles: vec!["admin", "ops"],
@@ -197,13 +198,13 @@ fn a_derived_event_reads_the_same_in_both_formats() {
     let (_, after_timestamp) = json.split_once(r#"","level""#).unwrap();
     assert_eq!(
         after_timestamp,
-        r#":"info","component":"auth","event":"login","message":"user 42 logged in from 10.0.0.7","user_id":42,"origin":"10.0.0.7","path":"/api/items","roles":"[\"admin\", \"ops\"]","password":"[REDACTED]"}"#
+        r#":"info","component":"auth","event":"login","message":"user 42 logged in from 10.0.0.7","account_id":42,"origin":"10.0.0.7","path":"/api/items","roles":"[\"admin\", \"ops\"]","password":"[REDACTED]"}"#
     );
     let pretty = render_pretty(&event);
     let (_, after_timestamp) = pretty.split_once(' ').unwrap();
     assert_eq!(
         after_timestamp,
-        r#" INFO auth.login: user 42 logged in from 10.0.0.7 user_id=42 origin="10.0.0.7" path=/api/items roles="[\"admin\", \"ops\"]" password=[REDACTED]"#
+        r#" INFO auth.login: user 42 logged in from 10.0.0.7 account_id=42 origin="10.0.0.7" path=/api/items roles="[\"admin\", \"ops\"]" password=[REDACTED]"#
     );
 }
 

@@ -13,13 +13,13 @@ impl Captured {
     /// # Examples
     /// ```
     /// #[derive(logfix_runtime::LogEvent)]
-    /// #[log(component = "auth", message = "user {user_id} logged in")]
+    /// #[log(component = "auth", message = "user {account_id} logged in")]
     /// struct UserLogin {
-    ///     user_id: u64,
+    ///     account_id: u64,
     /// }
     ///
-    /// let events = logfix_testkit::capture(|| logfix_runtime::emit(&UserLogin { user_id: 42 }));
-    /// assert_eq!(events.find("auth", "user_login").unwrap()["user_id"], 42);
+    /// let events = logfix_testkit::capture(|| logfix_runtime::emit(&UserLogin { account_id: 42 }));
+    /// assert_eq!(events.find("auth", "user_login").unwrap()["account_id"], 42);
     /// assert!(events.find("auth", "user_logout").is_none());
     /// ```
     #[must_use]
@@ -107,13 +107,13 @@ impl Captured {
 /// use logfix_testkit::assert_logged;
 ///
 /// #[derive(logfix_runtime::LogEvent)]
-/// #[log(component = "auth", message = "user {user_id} logged in")]
+/// #[log(component = "auth", message = "user {account_id} logged in")]
 /// struct UserLogin {
-///     user_id: u64,
+///     account_id: u64,
 /// }
 ///
-/// let events = logfix_testkit::capture(|| logfix_runtime::emit(&UserLogin { user_id: 42 }));
-/// let login = assert_logged!(events, component = "auth", event = "user_login", user_id = 42);
+/// let events = logfix_testkit::capture(|| logfix_runtime::emit(&UserLogin { account_id: 42 }));
+/// let login = assert_logged!(events, component = "auth", event = "user_login", account_id = 42);
 /// assert_eq!(login["message"], "user 42 logged in");
 /// ```
 #[macro_export]
@@ -139,13 +139,13 @@ macro_rules! assert_logged {
 /// use logfix_testkit::assert_not_logged;
 ///
 /// #[derive(logfix_runtime::LogEvent)]
-/// #[log(component = "auth", message = "user {user_id} logged in")]
+/// #[log(component = "auth", message = "user {account_id} logged in")]
 /// struct UserLogin {
-///     user_id: u64,
+///     account_id: u64,
 /// }
 ///
-/// let events = logfix_testkit::capture(|| logfix_runtime::emit(&UserLogin { user_id: 42 }));
-/// assert_not_logged!(events, event = "user_login", user_id = 7);
+/// let events = logfix_testkit::capture(|| logfix_runtime::emit(&UserLogin { account_id: 42 }));
+/// assert_not_logged!(events, event = "user_login", account_id = 7);
 /// assert_not_logged!(events, level = "error");
 /// ```
 #[macro_export]
@@ -251,7 +251,7 @@ fn closest<'a>(events: &'a Captured, expected: &[(&str, Value)]) -> Option<(usiz
         .map(|(_, i, e)| (i, e))
 }
 
-/// `{component = "auth", user_id = 42}`
+/// `{component = "auth", account_id = 42}`
 fn describe(expected: &[(&str, Value)]) -> String {
     let pairs: Vec<String> =
         expected.iter().map(|(key, value)| format!("{key} = {value}")).collect();
@@ -272,8 +272,8 @@ mod tests {
 
     fn sample() -> Captured {
         Captured::from_lines(vec![
-            line("user_login", r#","user_id":41"#),
-            line("user_login", r#","user_id":42,"http.status":200"#),
+            line("user_login", r#","account_id":41"#),
+            line("user_login", r#","account_id":42,"http.status":200"#),
             line("user_logout", ""),
         ])
     }
@@ -281,11 +281,11 @@ mod tests {
     #[test]
     fn matchers_select_by_component_and_event() {
         let events = sample();
-        assert_eq!(events.find("auth", "user_login").unwrap()["user_id"], 41);
+        assert_eq!(events.find("auth", "user_login").unwrap()["account_id"], 41);
         assert!(events.find("billing", "user_login").is_none());
         assert_eq!(events.events_named("user_login").len(), 2);
         assert_eq!(events.from_component("auth").len(), 3);
-        let filtered = events.filter(|e| e["user_id"] == 42);
+        let filtered = events.filter(|e| e["account_id"] == 42);
         assert_eq!(filtered.len(), 1);
         assert_eq!(filtered.lines(), &events.lines()[1..2]);
     }
@@ -293,8 +293,9 @@ mod tests {
     #[test]
     fn assert_logged_returns_the_first_match() {
         let events = sample();
-        let hit = assert_logged!(events, event = "user_login", user_id = 42, "http.status" = 200);
-        assert_eq!(hit["user_id"], 42);
+        let hit =
+            assert_logged!(events, event = "user_login", account_id = 42, "http.status" = 200);
+        assert_eq!(hit["account_id"], 42);
         assert_logged!(events, event = "user_logout",);
     }
 
@@ -302,27 +303,28 @@ mod tests {
     fn values_compare_as_json() {
         let events = sample();
         let id: u8 = 42;
-        assert_logged!(events, user_id = id);
-        assert_logged!(events, user_id = json!(42));
-        assert_not_logged!(events, user_id = "42");
-        assert_not_logged!(events, user_id = 42.0);
+        assert_logged!(events, account_id = id);
+        assert_logged!(events, account_id = json!(42));
+        assert_not_logged!(events, account_id = "42");
+        assert_not_logged!(events, account_id = 42.0);
     }
 
     #[test]
     fn a_failed_assert_logged_shows_the_closest_event_and_the_lines() {
         let events = sample();
         let err = std::panic::catch_unwind(|| {
-            assert_logged!(events, event = "user_login", user_id = 43);
+            assert_logged!(events, event = "user_login", account_id = 43);
         })
         .unwrap_err();
         let message = err.downcast_ref::<String>().unwrap();
         assert!(
-            message
-                .starts_with(r#"no captured event matches {event = "user_login", user_id = 43}"#),
+            message.starts_with(
+                r#"no captured event matches {event = "user_login", account_id = 43}"#
+            ),
             "{message}"
         );
         assert!(
-            message.contains("closest: event #1 differs in\n  user_id: expected 43, found 41"),
+            message.contains("closest: event #1 differs in\n  account_id: expected 43, found 41"),
             "{message}"
         );
         assert!(
@@ -335,13 +337,14 @@ mod tests {
     fn a_failed_assert_logged_names_missing_keys() {
         let events = sample();
         let err = std::panic::catch_unwind(|| {
-            assert_logged!(events, event = "user_logout", user_id = 1);
+            assert_logged!(events, event = "user_logout", account_id = 1);
         })
         .unwrap_err();
         let message = err.downcast_ref::<String>().unwrap();
         assert!(
-            message
-                .contains("closest: event #3 differs in\n  user_id: expected 1, found no such key"),
+            message.contains(
+                "closest: event #3 differs in\n  account_id: expected 1, found no such key"
+            ),
             "{message}"
         );
     }

@@ -33,15 +33,15 @@ use crate::schema::validate_line;
 /// # Examples
 /// ```
 /// #[derive(logfix_runtime::LogEvent)]
-/// #[log(component = "auth", message = "user {user_id} logged in")]
+/// #[log(component = "auth", message = "user {account_id} logged in")]
 /// struct UserLogin {
-///     user_id: u64,
+///     account_id: u64,
 /// }
 ///
-/// let events = logfix_testkit::capture(|| logfix_runtime::emit(&UserLogin { user_id: 42 }));
+/// let events = logfix_testkit::capture(|| logfix_runtime::emit(&UserLogin { account_id: 42 }));
 /// assert_eq!(events.len(), 1);
 /// assert_eq!(events[0]["event"], "user_login");
-/// assert_eq!(events[0]["user_id"], 42);
+/// assert_eq!(events[0]["account_id"], 42);
 /// ```
 #[track_caller]
 pub fn capture<R>(f: impl FnOnce() -> R) -> Captured {
@@ -234,7 +234,7 @@ fn sink(lines: &Arc<Mutex<Vec<String>>>) -> CaptureSink {
 /// The events of a capture, in the order they were emitted, each checked against the logfix line
 /// format and parsed.
 ///
-/// Dereferences to a slice of [`serde_json::Value`] objects, so `events[0]["user_id"]`,
+/// Dereferences to a slice of [`serde_json::Value`] objects, so `events[0]["account_id"]`,
 /// `events.len()` and `events.iter()` work as on a `Vec`. [`lines`](Captured::lines) gives the
 /// lines as rendered, with their keys in order. Matchers are [`find`](Captured::find),
 /// [`filter`](Captured::filter), [`events_named`](Captured::events_named) and

@@ -19,19 +19,19 @@
 //! use logfix_testkit::{assert_logged, assert_not_logged};
 //!
 //! #[derive(logfix_runtime::LogEvent)]
-//! #[log(component = "auth", message = "user {user_id} logged in")]
+//! #[log(component = "auth", message = "user {account_id} logged in")]
 //! struct UserLogin<'a> {
-//!     user_id: u64,
+//!     account_id: u64,
 //!     #[log(redact)]
 //!     email: &'a str,
 //! }
 //!
 //! let events = logfix_testkit::capture(|| {
-//!     logfix_runtime::emit(&UserLogin { user_id: 42, email: "ann@example.com" });
+//!     logfix_runtime::emit(&UserLogin { account_id: 42, email: "ann@example.com" });
 //! });
 //! assert_eq!(events.len(), 1);
 //! assert_eq!(events[0]["message"], "user 42 logged in");
-//! assert_logged!(events, component = "auth", event = "user_login", user_id = 42);
+//! assert_logged!(events, component = "auth", event = "user_login", account_id = 42);
 //! assert_not_logged!(events, email = "ann@example.com");
 //!
 //! // The rendered line itself follows the published schema.

@@ -5,17 +5,17 @@ use logfix_testkit::{assert_logged, assert_not_logged, capture, Captured};
 use serde_json::json;
 
 #[derive(LogEvent)]
-#[log(component = "auth", message = "user {user_id} logged in")]
+#[log(component = "auth", message = "user {account_id} logged in")]
 struct UserLogin<'a> {
-    user_id: u64,
+    account_id: u64,
     #[log(redact)]
     email: &'a str,
 }
 
 #[derive(LogEvent)]
-#[log(component = "auth", level = "warn", message = "login failed for {user_id}")]
+#[log(component = "auth", level = "warn", message = "login failed for {account_id}")]
 struct LoginFailed {
-    user_id: u64,
+    account_id: u64,
     attempts: u32,
 }
 
@@ -29,8 +29,8 @@ struct Served<'a> {
 
 fn session() -> Captured {
     capture(|| {
-        logfix_runtime::emit(&LoginFailed { user_id: 42, attempts: 1 });
-        logfix_runtime::emit(&UserLogin { user_id: 42, email: "ann@example.com" });
+        logfix_runtime::emit(&LoginFailed { account_id: 42, attempts: 1 });
+        logfix_runtime::emit(&UserLogin { account_id: 42, email: "ann@example.com" });
         logfix_runtime::emit(&Served { path: "/home", status: 200, tags: vec!["a", "b"] });
     })
 }
@@ -42,14 +42,14 @@ fn matchers() {
     assert!(events.find("http", "login_failed").is_none());
     assert_eq!(events.from_component("auth").len(), 2);
     assert_eq!(events.events_named("served").len(), 1);
-    assert_eq!(events.filter(|e| e["user_id"] == 42).len(), 2);
+    assert_eq!(events.filter(|e| e["account_id"] == 42).len(), 2);
     assert_eq!(events.filter(|e| e["level"] == "warn")[0]["event"], "login_failed");
 }
 
 #[test]
 fn assert_logged_matches_any_keys_with_json_semantics() {
     let events = session();
-    let login = assert_logged!(events, component = "auth", event = "user_login", user_id = 42);
+    let login = assert_logged!(events, component = "auth", event = "user_login", account_id = 42);
     assert_eq!(login["message"], "user 42 logged in");
     assert_logged!(events, email = "[REDACTED]");
     assert_logged!(events, level = "warn", attempts = 1u8);
@@ -62,7 +62,7 @@ fn assert_logged_matches_any_keys_with_json_semantics() {
 fn assert_not_logged_passes_when_nothing_matches_every_key() {
     let events = session();
     assert_not_logged!(events, email = "ann@example.com");
-    assert_not_logged!(events, event = "user_login", user_id = 7);
+    assert_not_logged!(events, event = "user_login", account_id = 7);
     assert_not_logged!(events, level = "error");
     assert_not_logged!(events, status = "200");
 }

@@ -7,9 +7,9 @@ use logfix_runtime::{Context, LogEvent};
 use logfix_testkit::{assert_logged, capture, capture_all, validate_line, Capture};
 
 #[derive(LogEvent)]
-#[log(component = "auth", message = "user {user_id} logged in")]
+#[log(component = "auth", message = "user {account_id} logged in")]
 struct UserLogin {
-    user_id: u64,
+    account_id: u64,
 }
 
 #[derive(LogEvent)]
@@ -28,15 +28,15 @@ struct FromThread<'a> {
 #[test]
 fn captures_events_as_valid_parsed_lines() {
     let events = capture(|| {
-        logfix_runtime::emit(&UserLogin { user_id: 42 });
-        logfix_runtime::emit(&UserLogin { user_id: 43 });
+        logfix_runtime::emit(&UserLogin { account_id: 42 });
+        logfix_runtime::emit(&UserLogin { account_id: 43 });
     });
     assert_eq!(events.len(), 2);
     assert_eq!(events[0]["component"], "auth");
     assert_eq!(events[0]["event"], "user_login");
     assert_eq!(events[0]["level"], "info");
     assert_eq!(events[0]["message"], "user 42 logged in");
-    assert_eq!(events[1]["user_id"], 43);
+    assert_eq!(events[1]["account_id"], 43);
     // The lines as rendered, keys in order, each valid on its own.
     for line in events.lines() {
         assert!(line.starts_with(r#"{"timestamp":""#), "{line}");
@@ -53,9 +53,15 @@ fn captures_every_level_whatever_the_filter() {
 
 #[test]
 fn captures_nothing_outside_the_closure() {
-    logfix_runtime::emit(&UserLogin { user_id: 1 });
+    logfix_runtime::emit(&UserLogin { account_id: 1 });
     let events = capture(|| ());
     assert!(events.is_empty());
+}
+
+#[derive(LogEvent)]
+#[log(component = "auth", message = "acted for {user_id}")]
+struct Acted {
+    user_id: &'static str,
 }
 
 #[test]
@@ -64,12 +70,12 @@ fn context_keys_are_captured_and_an_event_field_wins_over_the_context() {
         .request_id("req-1")
         .user_id("u-7")
         .trace_id("4bf92f3577b34da6a3ce929d0e0e4736");
-    let events = capture(|| ctx.scope(|| logfix_runtime::emit(&UserLogin { user_id: 42 })));
+    let events = capture(|| ctx.scope(|| logfix_runtime::emit(&Acted { user_id: "u-42" })));
     assert_eq!(events[0]["request_id"], "req-1");
     assert_eq!(events[0]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
-    // The event's numeric `user_id` replaced the context's string, written once (validation
-    // would have rejected a duplicate).
-    assert_eq!(events[0]["user_id"], 42);
+    // The event's own `user_id` replaced the context's, written once (validation would have
+    // rejected a duplicate).
+    assert_eq!(events[0]["user_id"], "u-42");
     assert_eq!(events.lines()[0].matches("\"user_id\"").count(), 1);
 }
 
@@ -180,31 +186,31 @@ fn a_thread_capture_inside_capture_all_keeps_its_events() {
 #[test]
 fn the_guard_form_captures_until_finished() {
     let capture = Capture::start();
-    logfix_runtime::emit(&UserLogin { user_id: 1 });
+    logfix_runtime::emit(&UserLogin { account_id: 1 });
     let so_far = capture.events();
-    logfix_runtime::emit(&UserLogin { user_id: 2 });
+    logfix_runtime::emit(&UserLogin { account_id: 2 });
     let events = capture.finish();
     assert_eq!(so_far.len(), 1);
     assert_eq!(events.len(), 2);
-    assert_eq!(events[1]["user_id"], 2);
+    assert_eq!(events[1]["account_id"], 2);
 
     // After `finish`, nothing is captured any more.
     let later = Capture::start();
     drop(Capture::start());
-    logfix_runtime::emit(&UserLogin { user_id: 3 });
+    logfix_runtime::emit(&UserLogin { account_id: 3 });
     assert_eq!(later.finish().len(), 1);
 }
 
 #[test]
 fn captures_nest_innermost_first() {
     let outer = Capture::start();
-    logfix_runtime::emit(&UserLogin { user_id: 1 });
-    let inner = capture(|| logfix_runtime::emit(&UserLogin { user_id: 2 }));
-    logfix_runtime::emit(&UserLogin { user_id: 3 });
+    logfix_runtime::emit(&UserLogin { account_id: 1 });
+    let inner = capture(|| logfix_runtime::emit(&UserLogin { account_id: 2 }));
+    logfix_runtime::emit(&UserLogin { account_id: 3 });
     let outer = outer.finish();
     assert_eq!(inner.len(), 1);
-    assert_eq!(inner[0]["user_id"], 2);
-    let ids: Vec<_> = outer.iter().map(|e| e["user_id"].as_u64().unwrap()).collect();
+    assert_eq!(inner[0]["account_id"], 2);
+    let ids: Vec<_> = outer.iter().map(|e| e["account_id"].as_u64().unwrap()).collect();
     assert_eq!(ids, [1, 3]);
 }
 

@@ -46,9 +46,9 @@ fn accepts_valid_lines() {
         with(
             r#","request_id":"req-1","correlation_id":"c-9","user_id":"u-42","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7""#,
         ),
-        // An event's own `user_id` replaces the context's and may be any JSON value.
-        with(r#","user_id":42"#),
-        with(r#","request_id":null,"trace_id":{"custom":true}"#),
+        // An event's own `user_id` replaces the context's: a string, or `null` (`Option`).
+        with(r#","user_id":"42""#),
+        with(r#","request_id":null,"trace_id":null"#),
         // Fields of every JSON type, nested, with escapes and non-ASCII text.
         with(
             r#","n":-1.5e3,"ok":true,"none":null,"list":[1,"two",[3]],"obj":{"a":{"b":[]}},"text":"line\nbreak \"quoted\" \u00e9 ünï""#,
@@ -74,9 +74,9 @@ fn accepts_valid_lines() {
 
 #[test]
 fn returns_the_keys_and_values() {
-    let map = validate_line(&with(r#","user_id":42,"tags":["a"]"#)).unwrap();
+    let map = validate_line(&with(r#","account_id":42,"tags":["a"]"#)).unwrap();
     assert_eq!(map["component"], "auth");
-    assert_eq!(map["user_id"], 42);
+    assert_eq!(map["account_id"], 42);
     assert_eq!(map["tags"][0], "a");
     assert_eq!(map.len(), 7);
 }
@@ -109,11 +109,20 @@ fn rejects_mandatory_keys_out_of_order() {
     assert!(matches!(err.kind(), SchemaErrorKind::KeyOrder { position: 2, expected: "level", .. }));
 
     // A field before the mandatory keys are all written.
-    let line = r#"{"timestamp":"2026-11-28T04:39:13.123456Z","level":"info","component":"auth","event":"user_login","user_id":1,"message":"m"}"#;
+    let line = r#"{"timestamp":"2026-11-28T04:39:13.123456Z","level":"info","component":"auth","event":"user_login","user_id":"u-1","message":"m"}"#;
     reject_saying(line, &["key 5 is `user_id`, expected `message`"]);
 
     let line = r#"{"message":"m","timestamp":"2026-11-28T04:39:13.123456Z","level":"info","component":"auth","event":"e"}"#;
     reject_saying(line, &["key 1 is `message`, expected `timestamp`"]);
+}
+
+/// The context's ids are strings in every line (or `null`, an event's `Option` that is `None`):
+/// one key, one type in a log store.
+#[test]
+fn rejects_a_context_id_that_is_not_a_string() {
+    for (key, value) in [("user_id", "42"), ("request_id", "true"), ("trace_id", r#"{"a":1}"#)] {
+        reject_saying(&with(&format!(r#","{key}":{value}"#)), &[key]);
+    }
 }
 
 #[test]
@@ -258,7 +267,7 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 }
 
 fn three_lines() -> String {
-    let second = with(r#","user_id":42"#);
+    let second = with(r#","account_id":42"#);
     let third = VALID.replace(r#""info""#, r#""error""#);
     format!("{VALID}\n{second}\n{third}\n")
 }

@@ -11,7 +11,7 @@ use core::fmt;
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use logfix_runtime::Level;
+use logfix_runtime::{Level, CONTEXT_KEYS};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
@@ -39,11 +39,14 @@ pub(super) fn validate(line: &str) -> Result<(), Invalid> {
     }
     let shape = shape.map_err(|e| Invalid::Json(e.to_string()))?;
     de.end().map_err(|e| Invalid::Json(e.to_string()))?;
-    let TopLevel { object, first_keys, values } = top.into_inner();
+    let TopLevel { object, first_keys, values, not_a_string } = top.into_inner();
     if !object {
         return Err(Invalid::NotAnObject { found: shape.kind() });
     }
     Header::check(values)?;
+    if let Some((key, found)) = not_a_string {
+        return Err(Invalid::WrongType { key, expected: "a string or null", found });
+    }
     for (position, (expected, found)) in MANDATORY_KEYS.into_iter().zip(first_keys).enumerate() {
         if expected != found {
             let found = found.into_owned();
@@ -158,6 +161,9 @@ struct TopLevel<'de> {
     first_keys: Vec<Cow<'de, str>>,
     /// The values of [`MANDATORY_KEYS`].
     values: [Option<Shape<'de>>; 5],
+    /// The first context id (`request_id`, ...) that is neither a string nor `null`, and what
+    /// it is instead.
+    not_a_string: Option<(&'static str, &'static str)>,
 }
 
 /// Visits any value to its end, as `serde_json::Value` would be built from it (numbers in range,
@@ -229,6 +235,12 @@ impl<'de> Visitor<'de> for Strict<'_, 'de> {
             let shape = map.next_value_seed(self.nested())?;
             if let Some(top) = self.top {
                 let mut top = top.borrow_mut();
+                let id = CONTEXT_KEYS.iter().find(|k| **k == key);
+                if let (Some(id), Shape::Other(found), None) = (id, &shape, &top.not_a_string) {
+                    if *found != "null" {
+                        top.not_a_string = Some((id, found));
+                    }
+                }
                 if let Some(i) = MANDATORY_KEYS.iter().position(|k| *k == key) {
                     if let Some(slot) = top.values.get_mut(i) {
                         *slot = Some(shape);
@@ -281,7 +293,7 @@ impl<'de> KeySet<'de> {
 mod tests {
     use super::*;
 
-    const VALID: &str = r#"{"timestamp":"2026-11-28T04:39:13.123456Z","level":"info","component":"auth","event":"user_login","message":"user 42 logged in","request_id":"req-1","user_id":42}"#;
+    const VALID: &str = r#"{"timestamp":"2026-11-28T04:39:13.123456Z","level":"info","component":"auth","event":"user_login","message":"user 42 logged in","request_id":"req-1","user_id":"u-42","n":42}"#;
 
     #[test]
     fn accepts_a_valid_line() {

@@ -146,18 +146,20 @@ impl Fields {
         self.event_field(key, FieldValue::Str(value));
     }
 
-    /// Moves the fields named like an identifier the context has in force to
-    /// `field.<key>`: the context's identifiers are authoritative.
+    /// Moves the fields named like a context identifier to `field.<key>` when the context has
+    /// that identifier in force (the context's identifiers are authoritative) or when the value
+    /// is not a string (a context id is a string in every line: one key, one JSON type).
     pub(crate) fn yield_to_context(&mut self) {
         if !self.items.iter().any(|(k, _)| CONTEXT_KEYS.contains(&self.key(k))) {
             return;
         }
         Context::with_current(|context| {
-            let Some(context) = context else { return };
             for i in 0..self.items.len() {
-                let Some((key, _)) = self.items.get(i) else { continue };
+                let Some((key, value)) = self.items.get(i) else { continue };
                 let name = self.key(key).to_owned();
-                if CONTEXT_KEYS.contains(&name.as_str()) && context.id(&name).is_some() {
+                let taken = context.is_some_and(|c| c.id(&name).is_some());
+                let not_a_string = !matches!(value, FieldValue::Str(_));
+                if CONTEXT_KEYS.contains(&name.as_str()) && (taken || not_a_string) {
                     let moved = self.add_text(&["field.", &name]);
                     if let Some(item) = self.items.get_mut(i) {
                         item.0 = moved;

@@ -23,16 +23,16 @@ use crate::render::Record;
 /// use logfix_runtime::{Level, LogEvent};
 ///
 /// #[derive(LogEvent)]
-/// #[log(component = "auth", level = "warn", message = "too many attempts for {user_id}")]
+/// #[log(component = "auth", level = "warn", message = "too many attempts for {account_id}")]
 /// struct LoginThrottled {
-///     user_id: u64,
+///     account_id: u64,
 /// }
 ///
-/// let meta = LoginThrottled { user_id: 1 }.metadata();
+/// let meta = LoginThrottled { account_id: 1 }.metadata();
 /// assert_eq!(meta.component(), "auth");
 /// assert_eq!(meta.event(), "login_throttled");
 /// assert_eq!(meta.level(), Level::Warn);
-/// assert_eq!(meta.fields(), ["user_id"]);
+/// assert_eq!(meta.fields(), ["account_id"]);
 /// ```
 #[derive(Debug)]
 pub struct Metadata {
@@ -102,15 +102,15 @@ impl Metadata {
 /// use logfix_runtime::LogEvent;
 ///
 /// #[derive(LogEvent)]
-/// #[log(component = "auth", message = "user {user_id} logged in")]
+/// #[log(component = "auth", message = "user {account_id} logged in")]
 /// struct UserLogin<'a> {
-///     user_id: u64,
+///     account_id: u64,
 ///     #[log(redact)]
 ///     email: &'a str,
 /// }
 ///
 /// let events = logfix_testkit::capture(|| {
-///     logfix_runtime::emit(&UserLogin { user_id: 42, email: "ann@example.com" });
+///     logfix_runtime::emit(&UserLogin { account_id: 42, email: "ann@example.com" });
 /// });
 /// assert_eq!(events[0]["event"], "user_login");
 /// assert_eq!(events[0]["message"], "user 42 logged in");

@@ -74,6 +74,35 @@ impl<T: fmt::Display + ?Sized> MaskedValue for T {
     }
 }
 
+/// What a field or argument named like a context id (`request_id`, `correlation_id`, `user_id`,
+/// `trace_id`, `span_id`) takes when written as it is: a string, like the context's own id,
+/// so that a key never holds two JSON types. Not a stable API.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the value of a field named like a context id",
+    label = "a context id is a string in every line",
+    note = "`request_id`, `correlation_id`, `user_id`, `trace_id` and `span_id` are written as strings by the context; a number under the same key is a mapping conflict in Elasticsearch",
+    note = "make it a string (`String`, `&str`), mark it #[log(display)] to write its text, or rename it with #[log(rename = \"...\")]"
+)]
+pub trait ContextId {}
+
+impl ContextId for str {}
+impl ContextId for String {}
+impl ContextId for std::borrow::Cow<'_, str> {}
+impl ContextId for Box<str> {}
+impl ContextId for std::sync::Arc<str> {}
+impl ContextId for std::rc::Rc<str> {}
+impl<T: ContextId + ?Sized> ContextId for &T {}
+impl<T: ContextId + ?Sized> ContextId for &mut T {}
+impl<T: ContextId> ContextId for Option<T> {}
+
+/// `v`, once its type is known to be a string: see [`ContextId`]. Not a stable API.
+#[doc(hidden)]
+#[inline(always)]
+pub fn context_id<V: ContextId + ?Sized>(v: &V) -> &V {
+    v
+}
+
 /// What `#[log(serde)]` takes: any `serde::Serialize` type, with the `serde` feature. Not a
 /// stable API.
 #[doc(hidden)]

@@ -212,7 +212,13 @@ pub(crate) fn write_key(out: &mut Output, key: &str) {
             out.buf.push(b' ');
             let color = out.color;
             paint(out, color, DIM, |out| {
-                escape::escape_into(&mut out.buf, key);
+                if escape::needs_quotes(key) {
+                    out.buf.push(b'"');
+                    escape::escape_into(&mut out.buf, key);
+                    out.buf.push(b'"');
+                } else {
+                    escape::escape_into(&mut out.buf, key);
+                }
                 out.buf.push(b'=');
             });
         }
@@ -250,5 +256,22 @@ fn paint(out: &mut Output, color: bool, code: &str, body: impl FnOnce(&mut Outpu
     body(out);
     if color {
         out.buf.extend_from_slice(RESET.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dynamic key (a context field's, a bridged field's) cannot pass for two fields on the
+    /// console: `a b=c=1` would read as `a` and `b=c=1`.
+    #[test]
+    fn pretty_keys_that_could_read_as_more_fields_are_quoted() {
+        let mut out = Output::new(Format::Pretty, false);
+        for key in ["plain", "a b=c", "", "x\u{2028}y", "caf\u{e9}"] {
+            write_key(&mut out, key);
+        }
+        let text = String::from_utf8(out.buf).unwrap();
+        assert_eq!(text, r#" plain= "a b=c"= ""= "x\u2028y"= café="#);
     }
 }

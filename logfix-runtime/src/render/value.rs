@@ -18,7 +18,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::escape::{escape_into, EscapeWriter};
+use super::escape::{escape_into, needs_quotes, EscapeWriter};
 use super::line::{Cursor, Line};
 use super::{Format, Output};
 use crate::redact::{self, scrub::scrub_known};
@@ -438,12 +438,6 @@ fn base64(buf: &mut Vec<u8>, bytes: &[u8]) {
             buf.push(if i < kept { sextet(n, shift).unwrap_or(b'=') } else { b'=' });
         }
     }
-}
-
-/// Whether a pretty-format field value must be quoted to be read back unambiguously.
-fn needs_quotes(s: &str) -> bool {
-    s.is_empty()
-        || s.bytes().any(|b| b <= b' ' || b == b'"' || b == b'=' || b == b'\\' || b == 0x7f)
 }
 
 impl<T: Value + ?Sized> Value for &T {

@@ -3,6 +3,8 @@ use logfix_runtime::LogEvent;
 #[derive(LogEvent)]
 #[log(component = "auth", message = "user {user_id} logged in")]
 struct UserLogin<'a> {
+    // A context id is a string in every line: a number is written as its text.
+    #[log(display)]
     user_id: u64,
     #[log(redact)]
     email: &'a str,

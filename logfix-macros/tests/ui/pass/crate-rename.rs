@@ -3,7 +3,7 @@ extern crate logfix_runtime as lf;
 #[derive(lf::LogEvent)]
 #[log(crate = "lf", component = "auth", message = "user {user_id} logged in")]
 struct UserLogin {
-    user_id: u64,
+    user_id: String,
 }
 
 #[derive(lf::LogEvent)]
@@ -20,7 +20,7 @@ use lf as lf_path;
 
 fn main() {
     use lf::LogEvent as _;
-    assert_eq!(UserLogin { user_id: 1 }.metadata().event(), "user_login");
+    assert_eq!(UserLogin { user_id: "u-1".to_owned() }.metadata().event(), "user_login");
     assert_eq!(UserLogout.metadata().event(), "user_logout");
     assert_eq!(nested::SessionExpired.metadata().event(), "session_expired");
 }

@@ -30,7 +30,7 @@ where
     U: Display,
 {
     /// Plain.
-    pub user_id: u64,
+    pub user_id: &'a str,
     /// Display.
     #[log(display)]
     pub ip: U,
@@ -55,7 +55,7 @@ pub struct Nothing;
 
 fn main() {
     let event = Everything {
-        user_id: 1,
+        user_id: "1",
         ip: "::1",
         client: 'c',
         role: "admin",
