@@ -46,6 +46,7 @@
 
 pub mod escape;
 mod level;
+pub mod rate;
 pub mod sensitive;
 
 pub use level::{Level, ParseLevelError};

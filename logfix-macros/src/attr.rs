@@ -19,7 +19,7 @@ use crate::suggest::{did_you_mean, list};
 use crate::symbol::{
     BASE64, COMPONENT, CONTAINER_KEYS, CRATE, DEBUG, DISPLAY, DYNAMIC, ENTER, ERR_LEVEL,
     ERR_MESSAGE, EVENT, FIELD_KEYS, HEX, LEVEL, LOG, LOGGED_ATTRIBUTE, LOGGED_KEYS, LOG_ATTRIBUTE,
-    MESSAGE, MODE_KEYS, NOT_SENSITIVE, REDACT, RENAME, SERDE, SKIP,
+    MESSAGE, MODE_KEYS, NOT_SENSITIVE, RATE, REDACT, RENAME, SERDE, SKIP,
 };
 use crate::template::Template;
 
@@ -89,6 +89,8 @@ pub(crate) struct Container {
     pub(crate) message: Attr<Message>,
     pub(crate) event: Attr<LitStr>,
     pub(crate) level: Attr<LevelSpec>,
+    /// `rate = "100/s"`: events per window and the window's seconds.
+    pub(crate) rate: Attr<(u32, u64)>,
     pub(crate) krate: Attr<Path>,
 }
 
@@ -99,6 +101,7 @@ impl Container {
             message: Attr::new(),
             event: Attr::new(),
             level: Attr::new(),
+            rate: Attr::new(),
             krate: Attr::new(),
         };
         for attr in attrs.iter().filter(|attr| is_log(attr)) {
@@ -137,6 +140,16 @@ impl Container {
                     level_value(errors, meta, &key)?.map(LevelSpec::Fixed)
                 };
                 self.level.set(errors, &key, value, LOG_ATTRIBUTE);
+            }
+            RATE => {
+                let value = string_value(errors, meta, &key)?.and_then(|lit| {
+                    logfix_core::rate::parse(&lit.value())
+                        .map_err(|problem| {
+                            errors.error(&lit, format_args!("`{RATE}`: {problem}"));
+                        })
+                        .ok()
+                });
+                self.rate.set(errors, &key, value, LOG_ATTRIBUTE);
             }
             CRATE => {
                 let value = crate_value(errors, meta, &key)?;

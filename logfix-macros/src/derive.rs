@@ -125,6 +125,18 @@ fn expand(
     let mut write_generics = generics.clone();
     write_generics.params.push(syn::parse_quote!(__LogfixWriter: #krate::__private::EventWriter));
     let (write_generics, _, _) = write_generics.split_for_impl();
+    // One limiter per event type (a `static` in a generic function is shared by every
+    // instance of it).
+    let rate_limiter = container.rate.get().map(|(events, seconds)| {
+        quote! {
+            #[inline]
+            fn __rate_limiter(&self) -> ::core::option::Option<&'static #krate::__private::RateLimiter> {
+                static __LOGFIX_LIMITER: #krate::__private::RateLimiter =
+                    #krate::__private::RateLimiter::per(#events, #seconds);
+                ::core::option::Option::Some(&__LOGFIX_LIMITER)
+            }
+        }
+    });
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -148,6 +160,8 @@ fn expand(
                 fn __json_head(&self) -> &'static [u8] {
                     #json_head
                 }
+
+                #rate_limiter
 
                 // Inlined into the runtime's render of this event in optimised builds, so that
                 // the line stays in registers; a call in debug builds, which stay small.

@@ -30,6 +30,10 @@ use proc_macro::TokenStream;
 /// - `level = "..."`: `trace`, `debug`, `info` (the default), `warn` or `error`; or
 ///   `level = dynamic`: each event's level is its field `level: logfix_runtime::Level` (which is
 ///   not written as a field);
+/// - `rate = "..."`: at most so many events of this type per second or minute (`"100/s"`,
+///   `"600/m"`), wherever they are emitted from; the others are suppressed and counted
+///   (`suppressed` in `metrics()`), and the first event of a later window comes after a
+///   `"event":"suppressed"` line with their count and time span;
 /// - `crate = "..."`: the path to `logfix_runtime` if it was renamed.
 ///
 /// On a field, `#[log(...)]` takes one of `redact` (log the key with `"[REDACTED]"`; the value is

@@ -15,6 +15,7 @@ pub(crate) const MESSAGE: &str = "message";
 pub(crate) const EVENT: &str = "event";
 pub(crate) const LEVEL: &str = "level";
 pub(crate) const CRATE: &str = "crate";
+pub(crate) const RATE: &str = "rate";
 pub(crate) const ERR_MESSAGE: &str = "err_message";
 pub(crate) const ERR_LEVEL: &str = "err_level";
 pub(crate) const ENTER: &str = "enter";
@@ -30,7 +31,7 @@ pub(crate) const RENAME: &str = "rename";
 pub(crate) const NOT_SENSITIVE: &str = "not_sensitive";
 
 /// The keys of `#[log(...)]` on a struct.
-pub(crate) const CONTAINER_KEYS: [&str; 5] = [COMPONENT, MESSAGE, EVENT, LEVEL, CRATE];
+pub(crate) const CONTAINER_KEYS: [&str; 6] = [COMPONENT, MESSAGE, EVENT, LEVEL, RATE, CRATE];
 
 /// `level = dynamic`: the level comes from the event's `level` field.
 pub(crate) const DYNAMIC: &str = "dynamic";

@@ -18,6 +18,7 @@ use crate::event::{self, Derived, Level, LogEvent};
 use crate::filter::{Filter, FilterError};
 use crate::handoff::{parts, Batch, Component, Handoff, Message, Slot, HANDSHAKE_TIMEOUT};
 use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::rate::Limiter;
 use crate::render::{self, Format, Output, Record};
 use crate::sink::compress::FINISH_TIMEOUT;
 use crate::sink::stderr;
@@ -151,9 +152,19 @@ impl Logger {
     /// through. Never does I/O; waits only when the queue is full and the overflow policy is
     /// `block`.
     pub fn emit<E: LogEvent + ?Sized>(&self, event: &E) {
-        if event::compiled_in(event.__level()) {
-            self.emit_record(&Derived(event));
+        let level = event.__level();
+        if !event::compiled_in(level) {
+            return;
         }
+        if let Some(limiter) = event.__rate_limiter() {
+            let meta = event.metadata();
+            if !self.enabled(meta.component(), level)
+                || !admitted(limiter, meta.component(), meta.event(), Some(self))
+            {
+                return;
+            }
+        }
+        self.emit_record(&Derived(event));
     }
 
     /// Writes `event` to the audit trail and returns once it is on disk (written and synced),
@@ -692,6 +703,14 @@ pub fn emit<E: LogEvent + ?Sized>(event: &E) {
     // A constant for a derived event: above the compile-time ceiling, nothing is left.
     let level = event.__level();
     if event::compiled_in(level) && interest::could_enable(level) {
+        if let Some(limiter) = event.__rate_limiter() {
+            let meta = event.metadata();
+            if !enabled(meta.component(), level)
+                || !admitted(limiter, meta.component(), meta.event(), None)
+            {
+                return;
+            }
+        }
         emit_record(&Derived(event));
     }
 }
@@ -711,26 +730,35 @@ pub fn audit<E: LogEvent + ?Sized>(event: &E) -> Result<(), AuditError> {
 #[cfg_attr(not(any(feature = "tracing", feature = "log")), allow(dead_code))]
 pub(crate) fn rate_limited(site: impl FnOnce() -> usize, component: &str, event: &str) -> bool {
     let Some(limiter) = crate::rate::limiter(site, component) else { return true };
+    admitted(&limiter, component, event, None)
+}
+
+/// Whether `limiter` lets an event of `component` and `event` through now. A suppressed event is
+/// counted, and one let through after suppressed ones is preceded by a `suppressed` line with
+/// their count, on the path the event takes: `logger`, or the global path when it is `None`.
+fn admitted(limiter: &Limiter, component: &str, event: &str, logger: Option<&Logger>) -> bool {
     match limiter.admit(clock::now()) {
         crate::rate::Admission::Pass => true,
         crate::rate::Admission::Suppress => {
-            if let Some(logger) = GLOBAL.get() {
+            if let Some(logger) = logger.or_else(|| GLOBAL.get()) {
                 Metrics::add(&logger.shared.metrics.suppressed, 1);
             }
             false
         }
         crate::rate::Admission::PassAfter { count, since_ns } => {
             let span_ms = clock::now().saturating_sub(since_ns) / 1_000_000;
-            emit_record(&Derived(
-                &Notice::new(
-                    &notice::SUPPRESSED,
-                    format!("{count} events of {component} ({event}) were suppressed by a rate limit over {span_ms} ms"),
-                )
-                .field("suppressed_component", component)
-                .field("suppressed_event", event)
-                .field("count", count)
-                .field("span_ms", span_ms),
-            ));
+            let notice = Notice::new(
+                &notice::SUPPRESSED,
+                format!("{count} events of {component} ({event}) were suppressed by a rate limit over {span_ms} ms"),
+            )
+            .field("suppressed_component", component)
+            .field("suppressed_event", event)
+            .field("count", count)
+            .field("span_ms", span_ms);
+            match logger {
+                Some(logger) => logger.emit_record(&Derived(&notice)),
+                None => emit_record(&Derived(&notice)),
+            }
             true
         }
     }

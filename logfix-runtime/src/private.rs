@@ -9,6 +9,7 @@ pub use crate::call::{
 };
 pub use crate::capture::CaptureSink;
 pub use crate::event::{Level, LogEvent, Metadata};
+pub use crate::rate::Limiter as RateLimiter;
 pub use crate::redact::Mask;
 pub use crate::render::event_writer::{
     context_id, ContextId, EventWriter, MaskedValue, SerdeValue,

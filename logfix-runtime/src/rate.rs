@@ -27,18 +27,8 @@ impl FromStr for Rate {
 
     /// `50/s`, `600/m`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        const EXPECTED: &str = "expected a number of events per second or minute, e.g. `50/s`";
-        let (events, period) = s.trim().split_once('/').ok_or_else(|| EXPECTED.to_owned())?;
-        let events: u32 = events.trim().parse().map_err(|_| EXPECTED.to_owned())?;
-        let period = match period.trim() {
-            "s" => Duration::from_secs(1),
-            "m" => Duration::from_secs(60),
-            _ => return Err(EXPECTED.to_owned()),
-        };
-        if events == 0 {
-            return Err("a rate limit lets at least one event through".to_owned());
-        }
-        Ok(Rate { events, period })
+        let (events, seconds) = logfix_core::rate::parse(s)?;
+        Ok(Rate { events, period: Duration::from_secs(seconds) })
     }
 }
 
@@ -133,10 +123,12 @@ pub(crate) enum Admission {
     Suppress,
 }
 
-/// One call site's count in its current window. Lock-free: the window's number and the count
-/// share one atomic word.
+/// One call site's (or one event type's) count in its current window. Lock-free: the window's
+/// number and the count share one atomic word. Not a stable API: `#[log(rate = "...")]`
+/// declares one per event type.
+#[doc(hidden)]
 #[derive(Debug)]
-pub(crate) struct Limiter {
+pub struct Limiter {
     rate: Rate,
     /// The window's number (high 32 bits) and the events let through in it (low 32 bits).
     window: AtomicU64,
@@ -146,13 +138,21 @@ pub(crate) struct Limiter {
 }
 
 impl Limiter {
-    pub(crate) fn new(rate: Rate) -> Self {
+    pub(crate) const fn new(rate: Rate) -> Self {
         Self {
             rate,
             window: AtomicU64::new(0),
             suppressed: AtomicU64::new(0),
             since_ns: AtomicU64::new(0),
         }
+    }
+
+    /// `events` per window of `seconds` (1 or 60, as `logfix_core::rate::parse` reads them;
+    /// the macro checked the rate). Not a stable API.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn per(events: u32, seconds: u64) -> Self {
+        Self::new(Rate { events, period: Duration::from_secs(seconds) })
     }
 
     /// Whether an event at `now_ns` (ns since the epoch) is let through.

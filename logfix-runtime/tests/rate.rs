@@ -72,3 +72,44 @@ fn a_limited_call_site_is_suppressed_counted_and_summed_up() {
     );
     assert_success(&out, "the child");
 }
+
+/// `#[log(rate = "3/s")]`: the event type lets three through per second, wherever it is emitted
+/// from, and the first one of a later window comes after a `suppressed` line with the count.
+#[derive(logfix_runtime::LogEvent)]
+#[log(component = "jobs", message = "tick {n}", rate = "3/s")]
+struct Tick {
+    n: u64,
+}
+
+/// Another event type of the same component: its own limiter, none here.
+#[derive(logfix_runtime::LogEvent)]
+#[log(component = "jobs", message = "done")]
+struct Done;
+
+#[test]
+fn a_rate_limited_event_type_lets_so_many_through_per_window() {
+    next_second();
+    let window = second_now();
+    let burst = logfix_testkit::capture(|| {
+        for n in 0..5 {
+            logfix_runtime::emit(&Tick { n });
+        }
+        for n in 5..10 {
+            logfix_runtime::emit(&Tick { n }); // another call site: the same limiter
+        }
+        logfix_runtime::emit(&Done);
+    });
+    assert_eq!(second_now(), window, "the burst crossed a second");
+    let ticks: Vec<u64> =
+        burst.iter().filter(|e| e["event"] == "tick").map(|e| e["n"].as_u64().unwrap()).collect();
+    assert_eq!(ticks, [0, 1, 2]);
+    assert!(burst.iter().any(|e| e["event"] == "done"));
+    next_second();
+    let later = logfix_testkit::capture(|| logfix_runtime::emit(&Tick { n: 10 }));
+    assert_eq!(later.len(), 2, "{:?}", later.lines());
+    assert_eq!(later[0]["event"], "suppressed");
+    assert_eq!(later[0]["count"], 7);
+    assert_eq!(later[0]["suppressed_component"], "jobs");
+    assert_eq!(later[0]["suppressed_event"], "tick");
+    assert_eq!(later[1]["n"], 10);
+}

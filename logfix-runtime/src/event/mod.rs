@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 pub use logfix_core::{Level, ParseLevelError, CONTEXT_KEYS, REDACTED, RESERVED_KEYS};
 
+use crate::rate::Limiter;
 use crate::render::line::Line;
 use crate::render::parts::Pretty;
 use crate::render::Record;
@@ -144,6 +145,13 @@ pub trait LogEvent {
     fn __json_head(&self) -> &'static [u8] {
         self.metadata().json_head()
     }
+
+    /// Not a stable API: the limiter of `#[log(rate = "...")]`, one per event type.
+    #[doc(hidden)]
+    #[inline]
+    fn __rate_limiter(&self) -> Option<&'static Limiter> {
+        None
+    }
 }
 
 impl<E: LogEvent + ?Sized> LogEvent for &E {
@@ -154,6 +162,11 @@ impl<E: LogEvent + ?Sized> LogEvent for &E {
     #[inline]
     fn __level(&self) -> Level {
         (**self).__level()
+    }
+
+    #[inline]
+    fn __rate_limiter(&self) -> Option<&'static Limiter> {
+        (**self).__rate_limiter()
     }
 
     fn __write_json(&self, line: &mut Line<'_>) {

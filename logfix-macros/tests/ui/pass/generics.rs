@@ -5,7 +5,8 @@ use logfix_runtime::{LogEvent, Value};
 
 /// Bounds on the parameters, in the generics and in a where clause.
 #[derive(LogEvent)]
-#[log(component = "jobs", message = "{name}: {count} items")]
+// A rate limit on a generic event: one limiter for every instance of the type.
+#[log(component = "jobs", message = "{name}: {count} items", rate = "10/m")]
 struct Batch<'a, 'b: 'a, T: Value, const N: usize>
 where
     T: Clone,
