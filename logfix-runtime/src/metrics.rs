@@ -37,7 +37,7 @@ pub(crate) struct Metrics {
     pub(crate) reported_drops: AtomicU64,
     /// Microseconds since the epoch of the first drop not yet reported, or 0.
     pub(crate) first_drop_us: AtomicU64,
-    /// The most full batches the queue held at once.
+    /// The most batches waiting in the queue at once (counted when a batch is sent).
     pub(crate) queue_high_water: AtomicU64,
     /// Lines cut to `LOGFIX_MAX_LINE`.
     pub(crate) truncated_lines: AtomicU64,
@@ -134,8 +134,9 @@ pub struct MetricsSnapshot {
     /// The same events by component (the first [`MAX_COMPONENTS`] components by name, then
     /// [`OTHER_COMPONENTS`]), most first.
     pub lines_by_component: Vec<(String, u64)>,
-    /// The most events the queue held at once (in full batches of 64): near
-    /// `LOGFIX_QUEUE_CAPACITY`, the writer falls behind the callers at times.
+    /// The most batches waiting in the queue at once, each of up to 64 lines (or 16 KiB): the
+    /// queue holds `LOGFIX_QUEUE_CAPACITY / 64` batches, so a high-water mark near that number
+    /// means the writer fell behind the callers at times. A count of batches, not of events.
     pub queue_high_water: u64,
     /// Lines longer than `LOGFIX_MAX_LINE` whose longest values were cut to fit.
     pub truncated_lines: u64,

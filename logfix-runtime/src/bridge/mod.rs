@@ -156,11 +156,11 @@ impl Fields {
         Context::with_current(|context| {
             for i in 0..self.items.len() {
                 let Some((key, value)) = self.items.get(i) else { continue };
-                let name = self.key(key).to_owned();
-                let taken = context.is_some_and(|c| c.id(&name).is_some());
-                let not_a_string = !matches!(value, FieldValue::Str(_));
-                if CONTEXT_KEYS.contains(&name.as_str()) && (taken || not_a_string) {
-                    let moved = self.add_text(&["field.", &name]);
+                let key = self.key(key);
+                let Some(&name) = CONTEXT_KEYS.iter().find(|k| **k == key) else { continue };
+                let taken = context.is_some_and(|c| c.id(name).is_some());
+                if taken || !matches!(value, FieldValue::Str(_)) {
+                    let moved = self.add_text(&["field.", name]);
                     if let Some(item) = self.items.get_mut(i) {
                         item.0 = moved;
                     }
