@@ -143,9 +143,11 @@ pub fn kind(key: &str) -> Option<Kind> {
 /// The keys under [`NAMESPACE`] besides [`APP_FIELDS`]: the fields of logfix's own events that
 /// ECS has no field for (a `#[logged]` call's precise outcome, the access event's route and
 /// flags, the fields of logfix's notices), each with the one type it always has.
-pub const OWN_FIELDS: [(&str, Kind); 32] = [
+pub const OWN_FIELDS: [(&str, Kind); 33] = [
     // A `#[logged]` call: `ok`, `error`, `cancelled`, `panicked`.
     ("outcome", Kind::Keyword),
+    // A line written whole to stderr after part of it reached the file.
+    ("retry", Kind::Boolean),
     // The access event of `web::AccessLogLayer`.
     ("route", Kind::Keyword),
     ("request_id_rejected", Kind::Boolean),

@@ -325,6 +325,7 @@ pub mod redact;
 #[cfg(feature = "tracing")]
 mod relay;
 mod render;
+mod schema;
 #[cfg(feature = "signal")]
 mod signal;
 mod sink;
@@ -340,7 +341,7 @@ pub mod __private;
 pub use crate::metrics::{LevelCounts, MetricsSnapshot, MAX_COMPONENTS, OTHER_COMPONENTS};
 pub use audit::AuditError;
 pub use config::{
-    AuditKey, Compression, Config, ConfigIssue, Console, Environment, Overflow, Settings,
+    AuditKey, Compression, Config, ConfigIssue, Console, Environment, Overflow, Schema, Settings,
     DEFAULT_AUDIT_FILE, DEFAULT_DIR, DEFAULT_FILE, DEFAULT_FILE_MODE, DEFAULT_FLUSH_INTERVAL,
     DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LINE, DEFAULT_QUEUE_CAPACITY,
     DEFAULT_RETRY_AFTER,
@@ -354,6 +355,8 @@ pub use event::{
 pub use filter::{Filter, FilterError};
 pub use global::init;
 pub use guard::Guard;
+/// The Elastic Common Schema form of a line (`LOGFIX_SCHEMA=ecs`): its fields and their types.
+pub use logfix_core::ecs;
 pub use rate::{Rate, RateLimits};
 pub use render::{Format, Value, ValueWriter, Written};
 #[cfg(feature = "signal")]
