@@ -117,6 +117,11 @@
 //! | `LOGFIX_LEVEL` | from the preset | a level (`trace`, `debug`, `info`, `warn`, `error`, `off`) and/or `component=level` directives: `warn,auth=debug,hyper=off`. A directive covers the components below it (`db` covers `db.pool` and the target `db::pool`); the longest match wins |
 //! | `LOGFIX_FORMAT` | from the preset | `json`, `pretty` (the console's format; files are always JSON) |
 //! | `LOGFIX_CONSOLE` | from the preset | `stdout`, `stderr`, `off` |
+//! | `LOGFIX_SCHEMA` | `logfix` | `logfix`, `ecs`: the schema of the JSON lines in the file, on stderr and on a JSON console. `ecs` writes the Elastic Common Schema form ([schema/README.md](schema/README.md)); the pretty console and the audit trail keep the logfix schema |
+//! | `LOGFIX_SERVICE_NAME` | the executable's name | with `LOGFIX_SCHEMA=ecs`: `service.name`, at most 256 bytes |
+//! | `LOGFIX_SERVICE_VERSION` | none | with `LOGFIX_SCHEMA=ecs`: `service.version`, written when set |
+//! | `LOGFIX_SERVICE_ENVIRONMENT` | none | with `LOGFIX_SCHEMA=ecs`: `service.environment`, written when set |
+//! | `LOGFIX_EVENT_DATASET` | `<service name>.log` | with `LOGFIX_SCHEMA=ecs`: `event.dataset` |
 //! | `LOGFIX_FILE_ENABLED` | `true` | `true`, `false` (also `1/0`, `yes/no`, `on/off`): `false` with `LOGFIX_CONSOLE=stdout` for containers |
 //! | `LOGFIX_DIR` | `logs` under the working directory | a directory; created at start-up. If it cannot be created or written: `<temp dir>/logfix-<uid>` (mode `0700`, refused unless it is the user's own directory), then stderr |
 //! | `LOGFIX_FILE` | `app.log` | a file name without a directory |
