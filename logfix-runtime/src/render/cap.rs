@@ -140,11 +140,15 @@ pub(crate) fn top_level_members(line: &[u8], members: &mut Vec<Member>) -> bool 
 /// The position after the JSON string starting at `at` (a `"`).
 pub(crate) fn skip_string(line: &[u8], at: usize) -> usize {
     let mut i = at + 1;
-    while let Some(b) = line.get(i) {
-        match b {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
+    // The next quote or backslash: the rest of a string is plain text. (A plain search: the
+    // strings of a line are short, shorter than what memchr2 needs to pay off.)
+    while let Some(found) =
+        line.get(i..).and_then(|rest| rest.iter().position(|b| *b == b'"' || *b == b'\\'))
+    {
+        i += found;
+        match line.get(i) {
+            Some(b'\\') => i += 2,
+            _ => return i + 1,
         }
     }
     line.len()
