@@ -767,6 +767,162 @@ mod tests {
 }
 
 #[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    use super::*;
+    use crate::config::{Config, Schema};
+
+    fn writer() -> EcsWriter {
+        let (settings, _) =
+            Config::new().schema(Schema::Ecs).service_name("svc \"q\"".to_owned()).resolve();
+        EcsWriter::new(&settings)
+    }
+
+    /// A JSON value: strings with escapes and any character, integers, floats, booleans,
+    /// null, and arrays and objects of them.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            any::<String>().prop_map(Value::from),
+            "[a-z\"\\\n\u{e9}\u{1F600}:.\\[\\]{}]{0,20}".prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1e9f64..1e9).prop_map(Value::from),
+            any::<bool>().prop_map(Value::from),
+            Just(Value::Null),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z]{1,4}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Keys of every kind: ECS field sets, context ids, call and access keys, own fields,
+    /// dotted and escaped names.
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "host",
+                "error",
+                "user",
+                "url",
+                "event.x",
+                "service",
+                "user_id",
+                "request_id",
+                "trace_id",
+                "duration_us",
+                "outcome",
+                "error_sources",
+                "method",
+                "path",
+                "status",
+                "bytes",
+                "client",
+                "user_agent",
+                "route",
+                "panicked",
+                "pid",
+                "thread",
+                "location",
+                "panic_message",
+                "file",
+                "count",
+                "logfix",
+                "fields",
+                "a.b",
+                "field.event",
+                "q\"uote",
+                "back\\slash",
+                "\u{e9}t\u{e9}",
+            ])
+            .prop_map(str::to_owned),
+            "[a-z_]{1,8}",
+        ]
+    }
+
+    /// A logfix line as the runtime writes it, with `fields` after the head.
+    fn logfix_line(component: &str, event: &str, fields: &[(String, Value)]) -> String {
+        let mut line = format!(
+            "{{\"timestamp\":\"2026-12-06T22:15:00.123456Z\",\"level\":\"warn\",\"component\":{},\"event\":{},\"message\":\"m \\\"x\\\"\"",
+            Value::from(component),
+            Value::from(event)
+        );
+        for (key, value) in fields {
+            line.push(',');
+            line.push_str(&Value::from(key.as_str()).to_string());
+            line.push(':');
+            line.push_str(&value.to_string());
+        }
+        line.push_str("}\n");
+        line
+    }
+
+    fn assert_typed(map: &Map<String, Value>) -> Result<(), TestCaseError> {
+        for (key, value) in map {
+            if key == NAMESPACE {
+                prop_assert!(value.as_object().is_some_and(|o| !o.is_empty()), "{value}");
+                continue;
+            }
+            let kind = ecs::kind(key);
+            prop_assert!(kind.is_some(), "{key} at the top level");
+            let json = match value {
+                Value::String(_) => "string",
+                Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+                Value::Bool(_) => "boolean",
+                _ => "other",
+            };
+            prop_assert_eq!(Some(json), kind.map(ecs::Kind::json_type), "{}", key);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        /// Whatever the keys and values, and whoever wrote the line, its ECS form is one valid
+        /// JSON object on one line, starting with the three keys, every top-level key an ECS
+        /// field of its type; and a line of an ordinary event keeps every field, unchanged,
+        /// under `logfix.fields`.
+        #[test]
+        fn every_line_converts_to_a_typed_ecs_line(
+            fields in prop::collection::btree_map(key(), value(), 0..8),
+            origin in prop::sample::select(vec![("app", "e"), ("http", "request"), ("logfix", "panic"), ("db", "query")]),
+        ) {
+            let fields: Vec<(String, Value)> = fields.into_iter().collect();
+            let line = logfix_line(origin.0, origin.1, &fields);
+            let mut out = Vec::new();
+            let converted = writer().convert_lines(line.as_bytes(), &mut out);
+            prop_assert_eq!(converted, Converted::default());
+            let text = String::from_utf8(out).unwrap();
+            prop_assert!(text.ends_with("}\n") && text.matches('\n').count() == 1, "{}", text);
+            prop_assert!(text.starts_with("{\"@timestamp\":\"2026-12-06T22:15:00.123456Z\",\"log.level\":\"warn\",\"message\":\"m \\\"x\\\"\","), "{}", text);
+            let map: Map<String, Value> = serde_json::from_str(text.trim_end()).unwrap();
+            // serde_json keeps the last of two equal keys: count them as written.
+            let mut members = Vec::new();
+            prop_assert!(cap::top_level_members(text.as_bytes(), &mut members));
+            prop_assert_eq!(members.len(), map.len(), "a key twice: {}", text);
+            assert_typed(&map)?;
+            prop_assert_eq!(&map["log.logger"], origin.0);
+            let context = |k: &str| ecs::LINE_KEYS.iter().any(|(key, _)| *key == k);
+            if origin == ("app", "e") {
+                let app = map.get(NAMESPACE).and_then(|o| o.get(APP_FIELDS));
+                for (key, value) in &fields {
+                    let kept = app.and_then(|a| a.get(key));
+                    if context(key) && value.is_string() {
+                        prop_assert!(kept.is_none(), "{} is an ECS field", key);
+                    } else {
+                        prop_assert_eq!(kept, Some(value), "{}", key);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
 mod timing {
     /// Not a test: `cargo test --release -p logfix-runtime --lib schema::ecs::timing -- --ignored --nocapture`
     #[test]
