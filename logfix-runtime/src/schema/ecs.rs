@@ -279,8 +279,9 @@ impl EcsWriter {
     /// application field after all.
     fn mapped(&mut self, origin: Origin, key: &[u8], value: &[u8], out: &mut Vec<u8>) -> bool {
         let target = target(origin, key);
-        if target != Target::App && value == b"null" {
-            // An absent value (no query, no client): ECS fields are simply left out.
+        if target != Target::App && origin != Origin::Other && value == b"null" {
+            // An absent value of logfix's own events (no query, no client): ECS fields are
+            // simply left out. An ordinary event's `null` is its own field's value: kept.
             return true;
         }
         match target {
@@ -634,6 +635,8 @@ mod tests {
         let (_, map) = convert(&mut w, &line("billing", "charged", r#","user_id":42"#));
         assert!(!map.contains_key("user.id"));
         assert_eq!(map["logfix"]["fields"]["user_id"], 42);
+        let (_, map) = convert(&mut w, &line("billing", "charged", r#","user_id":null"#));
+        assert_eq!(map["logfix"]["fields"]["user_id"], Value::Null);
         assert_typed(&map);
     }
 
