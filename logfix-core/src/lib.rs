@@ -76,7 +76,7 @@ pub const CONTEXT_KEYS: [&str; 5] =
 /// ```
 /// assert!(logfix_core::CALL_KEYS.contains(&"outcome"));
 /// ```
-pub const CALL_KEYS: [&str; 4] = ["duration_us", "outcome", "error", "error_sources"];
+pub const CALL_KEYS: [&str; 5] = ["duration_us", "outcome", "error", "error_type", "error_sources"];
 
 /// What a redacted value is rendered as.
 ///

@@ -204,6 +204,7 @@ fn every_kind_of_line_is_written_in_ecs() {
     assert_eq!(charged["log.level"], "error");
     assert_eq!(charged["event.outcome"], "failure");
     assert_eq!(charged["error.message"], "charge of 990 refused");
+    assert!(charged["error.type"].as_str().unwrap().ends_with("::Refused"), "{charged:?}");
     assert_eq!(charged["error.stack_trace"], "caused by: card declined");
     assert!(charged["event.duration"].is_u64());
     assert_eq!(charged["logfix"]["fields"]["cents"], 990);

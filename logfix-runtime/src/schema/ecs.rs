@@ -440,8 +440,8 @@ fn bit(name: &str) -> Option<u64> {
 }
 
 /// What wrote the line, from its component and event and, for a `#[logged]` call, its last
-/// keys: `duration_us`, `outcome`, then `error` and `error_sources` on an error (the call keys,
-/// which no argument may use).
+/// keys: `duration_us`, `outcome`, then `error`, `error_type` and `error_sources` on an error
+/// (the call keys, which no argument may use).
 fn origin(line: &[u8], component: &[u8], event: &[u8], rest: &[Member]) -> Origin {
     match (component, event) {
         (b"\"logfix\"", _) => return Origin::Notice,
@@ -449,8 +449,11 @@ fn origin(line: &[u8], component: &[u8], event: &[u8], rest: &[Member]) -> Origi
         _ => {}
     }
     let key = |m: &Member| line.get(m.key.clone()).unwrap_or_default();
-    let mut keys =
-        rest.iter().rev().map(key).skip_while(|k| matches!(*k, b"error" | b"error_sources"));
+    let mut keys = rest
+        .iter()
+        .rev()
+        .map(key)
+        .skip_while(|k| matches!(*k, b"error" | b"error_type" | b"error_sources"));
     if keys.next() == Some(b"outcome") && keys.next() == Some(b"duration_us") {
         Origin::Call
     } else {
@@ -471,6 +474,7 @@ fn target(origin: Origin, key: &[u8]) -> Target {
         (Origin::Call, b"outcome") => Target::Outcome,
         (Origin::Call | Origin::Access | Origin::Notice, b"error")
         | (Origin::Notice, b"panic_message") => Target::Top("error.message"),
+        (Origin::Call, b"error_type") => Target::Top("error.type"),
         (Origin::Call, b"error_sources") => Target::Sources,
         (Origin::Access, b"method") => Target::Top("http.request.method"),
         (Origin::Access, b"path") => Target::Top("url.path"),
@@ -646,12 +650,13 @@ mod tests {
         let logfix = line(
             "db",
             "query",
-            r#","table":"users","duration_us":1500,"outcome":"error","error":"timed out","error_sources":["io: reset","os \"x\""]"#,
+            r#","table":"users","duration_us":1500,"outcome":"error","error":"timed out","error_type":"db::Timeout","error_sources":["io: reset","os \"x\""]"#,
         );
         let (_, map) = convert(&mut w, &logfix);
         assert_eq!(map["event.duration"], 1_500_000);
         assert_eq!(map["event.outcome"], "failure");
         assert_eq!(map["error.message"], "timed out");
+        assert_eq!(map["error.type"], "db::Timeout");
         assert_eq!(map["error.stack_trace"], "caused by: io: reset\ncaused by: os \"x\"");
         assert_eq!(map["logfix"], json!({"outcome": "error", "fields": {"table": "users"}}));
         assert_typed(&map);
@@ -820,6 +825,7 @@ mod properties {
                 "trace_id",
                 "duration_us",
                 "outcome",
+                "error_type",
                 "error_sources",
                 "method",
                 "path",
