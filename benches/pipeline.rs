@@ -7,10 +7,11 @@
 //! comparison), `direct` (a hand-written render-and-write on the caller with no queue: the
 //! yardstick the hand-off issue set its latency target against), `paired` (logfix and that
 //! yardstick taking turns in one thread, so that both run under the same state of the machine),
-//! `bridged` (the reference event through `tracing`'s macro, into the global logger) or `timer`
+//! `bridged` (the reference event through `tracing`'s macro, into the global logger),
+//! `single-ecs` (`single` with `LOGFIX_SCHEMA=ecs`: the writer converts every line) or `timer`
 //! (an empty call, timed the same way: what the timer itself adds to every figure). Without a
-//! scenario all but `bridged` and `timer` run, each in a child process so that peak RSS is
-//! measured per scenario.
+//! scenario all but `bridged`, `single-ecs` and `timer` run, each in a child process so that
+//! peak RSS is measured per scenario.
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
     clippy::expect_used,
@@ -32,7 +33,7 @@ use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use logfix_benches::hand_render;
-use logfix_runtime::{Compression, Config, LogEvent, Logger};
+use logfix_runtime::{Compression, Config, LogEvent, Logger, Schema};
 
 /// The reference event: `level=info, component=auth, event=user_login, message, account_id=42,
 /// request_id="req-7f3a9c", path="/api/items", ok=true`.
@@ -152,6 +153,7 @@ fn main() {
     let scenario = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     match scenario.as_deref() {
         Some("single") => run(&single()),
+        Some("single-ecs") => run(&single_ecs()),
         Some("rotating") => run(&rotating()),
         Some("baseline") => run(&baseline(2, true)),
         Some("baseline-single") => run(&baseline(1, false)),
@@ -209,6 +211,25 @@ fn single() -> Report {
     let logger = Config::new().dir(dir.clone()).max_file_size(100_000_000_000).build();
     drive(
         "logfix, 1 producer, no rotation",
+        &logger,
+        1,
+        per_producer(EVENTS_PER_PRODUCER_SINGLE),
+        &dir,
+    )
+}
+
+/// `single` with `LOGFIX_SCHEMA=ecs`: the callers render the same logfix line, and the writer
+/// converts each one to its ECS form before it writes it.
+fn single_ecs() -> Report {
+    let dir = scratch("single-ecs");
+    let logger = Config::new()
+        .dir(dir.clone())
+        .max_file_size(100_000_000_000)
+        .schema(Schema::Ecs)
+        .service_name("bench".to_owned())
+        .build();
+    drive(
+        "logfix, 1 producer, no rotation, LOGFIX_SCHEMA=ecs",
         &logger,
         1,
         per_producer(EVENTS_PER_PRODUCER_SINGLE),

@@ -9,7 +9,7 @@ use crate::time::{parse_moment, Timestamp};
 /// The filter options. A line is kept when it matches every option given.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct Filter {
-    /// Lines of this request: `request_id` equal to ID.
+    /// Lines of this request: `request_id` (in ECS lines `http.request.id`) equal to ID.
     #[arg(long, value_name = "ID")]
     pub(crate) request_id: Option<String>,
 
@@ -35,7 +35,8 @@ pub(crate) struct Filter {
     pub(crate) until: Option<Timestamp>,
 
     /// Lines where the key FIELD holds VALUE: a string equal to VALUE, or another value written
-    /// as VALUE (`status=500`, `ok=true`).
+    /// as VALUE (`status=500`, `ok=true`). Either schema's name works on both (`user_id` and
+    /// `user.id`); in ECS lines, fields under `logfix` and `logfix.fields` by their own names.
     #[arg(value_name = "FIELD=VALUE", value_parser = parse_field)]
     pub(crate) fields: Vec<FieldMatch>,
 }

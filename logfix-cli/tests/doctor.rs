@@ -177,3 +177,42 @@ fn too_little_disk_for_the_worst_case_is_a_problem() {
         run.stdout
     );
 }
+
+#[test]
+fn the_schema_in_force_and_its_shipper_settings_are_shown() {
+    let dir = Dir::new("doctor-schema");
+    let logs = dir.path().join("logs");
+    let run = doctor(&dir, &[("LOGFIX_DIR", logs.to_str().unwrap())]).expect(0);
+    assert!(
+        run.stdout.contains(
+            "\nschema:\n  logfix (LOGFIX_SCHEMA=logfix, the default): schema/logfix-event.schema.json\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = doctor(
+        &dir,
+        &[
+            ("LOGFIX_DIR", logs.to_str().unwrap()),
+            ("LOGFIX_SCHEMA", "ecs"),
+            ("LOGFIX_SERVICE_NAME", "shop"),
+            ("LOGFIX_SERVICE_ENVIRONMENT", "prod"),
+        ],
+    )
+    .expect(0);
+    let out = &run.stdout;
+    assert!(out.lines().nth(1).unwrap().contains(" schema=ecs service_name=shop "), "{out}");
+    assert!(
+        out.contains("\nschema:\n  ecs (LOGFIX_SCHEMA=ecs): Elastic Common Schema 8.11.0, schema/ecs-event.schema.json\n  service.name=shop service.version=(unset) service.environment=prod event.dataset=shop.log\n"),
+        "{out}"
+    );
+    assert!(out.contains("time key `@timestamp`"), "{out}");
+
+    let run = doctor(&dir, &[("LOGFIX_DIR", logs.to_str().unwrap()), ("LOGFIX_SCHEMA", "elastic")])
+        .expect(1);
+    assert!(
+        run.stdout.contains("problem: LOGFIX_SCHEMA=\"elastic\" is rejected (expected one of `logfix`, `ecs`): logfix is used instead"),
+        "{}",
+        run.stdout
+    );
+}

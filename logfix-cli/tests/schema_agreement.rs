@@ -1,5 +1,6 @@
 //! `logfix check` validates lines by hand, for speed. Here it must give, line for line, the
-//! verdict of `logfix_testkit::validate_line`: the published JSON Schema through a generic
+//! verdict of `logfix_testkit::validate_line_as` in the schema the line is detected as (logfix's
+//! or ECS): the published JSON Schema through a generic
 //! validator (boon), plus the rules the schema cannot express. First on hand-picked lines that
 //! sit on the edge of a rule, then on generated lines, most of them near-valid.
 
@@ -12,6 +13,7 @@ mod fixture;
 use std::collections::BTreeSet;
 
 use fixture::{logfix, Dir};
+use logfix_testkit::LineSchema;
 use proptest::prelude::*;
 
 /// Checks `lines` (none with a raw `\n`) with one `logfix check` run, and asserts that the
@@ -27,7 +29,7 @@ fn assert_agreement(dir: &Dir, lines: &[String]) {
         .filter_map(|l| l.strip_prefix(&prefix)?.split(':').next()?.parse().ok())
         .collect();
     for (i, line) in lines.iter().enumerate() {
-        let schema = logfix_testkit::validate_line(line);
+        let schema = logfix_testkit::validate_line_as(line, LineSchema::detect(line));
         let check = !invalid.contains(&(i + 1));
         assert_eq!(
             check,
@@ -119,6 +121,74 @@ fn agrees_on_lines_at_the_edge_of_each_rule() {
         lines.push(with("2026-11-28T04:39:13.123456Z", timestamp));
     }
     assert_agreement(&Dir::new("agreement-edges"), &lines);
+}
+
+const ECS: &str = r#"{"@timestamp":"2026-11-28T04:39:13.123456Z","log.level":"info","message":"user 42 logged in","ecs.version":"8.11.0","service.name":"shop","event.dataset":"shop.log","log.logger":"auth","event.action":"user_login","http.request.id":"req-1","event.duration":1500,"http.response.status_code":200,"logfix":{"outcome":"ok","fields":{"user_id":42}}}"#;
+
+#[test]
+fn agrees_on_ecs_lines_at_the_edge_of_each_rule() {
+    let with = |from: &str, to: &str| {
+        assert!(ECS.contains(from), "{from}");
+        ECS.replacen(from, to, 1)
+    };
+    let mut lines = vec![
+        ECS.to_owned(),
+        format!("  {ECS}\t "),
+        format!("{ECS}{{}}"),
+        with(r#""service.name":"shop","#, ""),
+        with(r#""message":"user 42 logged in","#, ""),
+        with(r#""http.request.id":"req-1""#, r#""host":"web-1""#),
+        with(r#""http.request.id":"req-1""#, r#""http.request.id":7"#),
+        with(r#""http.request.id":"req-1""#, r#""http.request.id":null"#),
+        with(r#""http.request.id":"req-1""#, r#""client.ip":"not an address""#),
+        with(r#""http.request.id":"req-1""#, r#""event.outcome":"ok""#),
+        with(r#""http.request.id":"req-1""#, r#""event.outcome":"failure""#),
+        with(r#""http.request.id":"req-1""#, r#""logfix.retry":true"#),
+        with("1500", "\"1500\""),
+        with("1500", "-1"),
+        with("1500", "-0"),
+        with("1500", "1.0"),
+        with("1500", "1.5"),
+        with("1500", "1e3"),
+        with("1500", "123456789012345678901234567890"),
+        with("1500", "true"),
+        with(":200", ":99"),
+        with(":200", ":999"),
+        with(":200", ":1000"),
+        with("8.11.0", "8.12.0"),
+        with(r#""info""#, r#""INFO""#),
+        with(r#""info""#, r#""\u0069nfo""#),
+        with(r#""shop.log""#, r#""""#),
+        with(r#""auth""#, r#""""#),
+        with(r#""user_login""#, "3"),
+        with(r#""user 42 logged in""#, r#""""#),
+        with(r#""logfix":{"outcome":"ok","fields":{"user_id":42}}"#, r#""logfix":{}"#),
+        with(r#""logfix":{"outcome":"ok","fields":{"user_id":42}}"#, r#""logfix":"x""#),
+        with(r#""fields":{"user_id":42}"#, r#""fields":[42]"#),
+        with(r#""fields":{"user_id":42}"#, r#""fields":{"a":1,"a":2}"#),
+        with(r#""fields":{"user_id":42}"#, r#""retry":true"#),
+        with(r#""fields":{"user_id":42}"#, r#""retry":"yes""#),
+        with(r#""outcome":"ok""#, r#""outcome":1"#),
+        with(r#""outcome":"ok""#, r#""stranger":1"#),
+        with(
+            r#""log.level":"info","message""#,
+            r#""message":"user 42 logged in","log.level":"info","m""#,
+        ),
+        with(
+            r#""@timestamp":"2026-11-28T04:39:13.123456Z","log.level":"info""#,
+            r#""log.level":"info","@timestamp":"2026-11-28T04:39:13.123456Z""#,
+        ),
+        with("1500,", "1500,\"event.duration\":1,"),
+    ];
+    for timestamp in [
+        "2026-02-29T04:39:13.123456Z",
+        "2024-02-29T04:39:13.123456Z",
+        "2026-11-28T04:39:13.123456",
+        "2026-11-28T24:00:00.000000Z",
+    ] {
+        lines.push(with("2026-11-28T04:39:13.123456Z", timestamp));
+    }
+    assert_agreement(&Dir::new("agreement-ecs-edges"), &lines);
 }
 
 /// A JSON value as text, sometimes not quite JSON: what a broken writer might produce.

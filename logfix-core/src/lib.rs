@@ -1,7 +1,8 @@
 //! What logfix's macros and its runtime must agree on, defined once: [`Level`], the keys of a
 //! line ([`RESERVED_KEYS`], [`CONTEXT_KEYS`], [`CALL_KEYS`]) and its constant head
 //! ([`json_head`]), what a redacted value reads as ([`REDACTED`]), JSON string escaping
-//! ([`escape`]) and the sensitive-name policy ([`sensitive`]).
+//! ([`escape`]), the sensitive-name policy ([`sensitive`]) and the Elastic Common Schema form of a
+//! line ([`ecs`]).
 //!
 //! `logfix-macros` uses these at expansion time (to check field names and to write the constant
 //! parts of a line), `logfix-runtime` on every line. Applications use them through
@@ -44,6 +45,7 @@
 //! assert!(logfix_core::sensitive::is_sensitive("x.api_key"));
 //! ```
 
+pub mod ecs;
 pub mod escape;
 mod level;
 pub mod rate;
@@ -75,7 +77,7 @@ pub const CONTEXT_KEYS: [&str; 5] =
 /// ```
 /// assert!(logfix_core::CALL_KEYS.contains(&"outcome"));
 /// ```
-pub const CALL_KEYS: [&str; 4] = ["duration_us", "outcome", "error", "error_sources"];
+pub const CALL_KEYS: [&str; 5] = ["duration_us", "outcome", "error", "error_type", "error_sources"];
 
 /// What a redacted value is rendered as.
 ///

@@ -82,7 +82,7 @@ pub fn derive_log_event(input: TokenStream) -> TokenStream {
 ///  "user":"ann","duration_us":412,"outcome":"ok"}
 /// {"level":"error","component":"api","event":"login","message":"login failed: bad password",
 ///  "user":"ann","duration_us":9,"outcome":"error","error":"bad password",
-///  "error_sources":["hash mismatch"]}
+///  "error_type":"api::LoginError","error_sources":["hash mismatch"]}
 /// ```
 ///
 /// `#[logged(...)]` takes:
@@ -114,8 +114,9 @@ pub fn derive_log_event(input: TokenStream) -> TokenStream {
 ///
 /// The return value itself is not logged. Only a return type spelled `Result<...>` (the last
 /// segment of its path: `Result<T, E>`, `io::Result<T>`, an alias named `Result`) is inspected:
-/// `Ok` gives `"outcome":"ok"`, `Err(e)` gives `"outcome":"error"`, `"error"` (`e`'s `Display`)
-/// and, if `e` implements `std::error::Error`, `"error_sources"` (its `source()` chain). The
+/// `Ok` gives `"outcome":"ok"`, `Err(e)` gives `"outcome":"error"`, `"error"` (`e`'s `Display`),
+/// `"error_type"` (`e`'s type, as `std::any::type_name` spells it) and, if `e` implements
+/// `std::error::Error`, `"error_sources"` (its `source()` chain). The
 /// error type must implement `Display`. Any other return type is always `"ok"`. Early `return`
 /// and `?` give one event, like the tail of the body.
 ///

@@ -11,7 +11,7 @@
 //!     });
 //!     let __logfix_result = Call::run::<Ret>(move || { body });        // sync
 //!     let __logfix_result = async move { hint::<Ret>; body's statements }.await;   // async
-//!     match &__logfix_result { Ok(_) => __logfix_call.ok(), Err(e) => __logfix_call.err(e, ..) }
+//!     match &__logfix_result { Ok(_) => __logfix_call.ok(), Err(e) => __logfix_call.err(e, type, ..) }
 //!     __logfix_result
 //! }
 //! ```
@@ -411,7 +411,11 @@ fn body(function: &ItemFn, krate: &Path) -> TokenStream {
                         use #krate::__private::{ViaDisplay as _, ViaError as _};
                         let __logfix_sources =
                             (&#krate::__private::ErrorRef(__logfix_error)).__logfix_sources();
-                        __logfix_call.err(#error, &__logfix_sources);
+                        __logfix_call.err(
+                            #error,
+                            ::core::any::type_name_of_val(__logfix_error),
+                            &__logfix_sources,
+                        );
                     }
                 }
                 __logfix_result

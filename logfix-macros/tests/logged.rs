@@ -152,9 +152,14 @@ fn err_through_question_mark_logs_the_error_and_its_sources_at_error() {
         message = "save failed: could not save",
         outcome = "error",
         error = "could not save",
+        error_type = "logged::SaveError",
         error_sources = ["write failed", "disk full"],
         size = 1000,
     );
+    // The call keys in their order: `error_type` between `error` and `error_sources`.
+    let line = &events.lines()[0];
+    let at = |key: &str| line.find(&format!("\"{key}\":")).unwrap();
+    assert!(at("error") < at("error_type") && at("error_type") < at("error_sources"), "{line}");
 }
 
 #[test]

@@ -110,7 +110,7 @@ impl Call {
     /// The function returned `Err(error)`; `sources` is its `source()` chain. The texts lose
     /// the secrets the content scrubber finds and the text of every argument marked `skip` or
     /// `redact` (an error often quotes what it was given).
-    pub fn err(mut self, error: &dyn fmt::Display, sources: &[String]) {
+    pub fn err(mut self, error: &dyn fmt::Display, error_type: &str, sources: &[String]) {
         let known: Vec<&str> =
             self.args.iter().flat_map(|a| &a.known).map(String::as_str).collect();
         let clean = |text: &str| -> String {
@@ -119,7 +119,10 @@ impl Call {
         };
         let error = clean(&error.to_string());
         let sources: Vec<String> = sources.iter().map(|s| clean(s)).collect();
-        self.finish(self.site.err_level, Outcome::Err { error: &error, sources: &sources });
+        self.finish(
+            self.site.err_level,
+            Outcome::Err { error: &error, error_type, sources: &sources },
+        );
     }
 
     /// Writes the event of the call, once.
@@ -253,6 +256,9 @@ enum Outcome<'a> {
     /// The error's text and its sources', already scrubbed.
     Err {
         error: &'a str,
+        /// The error's Rust type (`std::any::type_name`): not a secret, and what ECS's
+        /// `error.type` asks for.
+        error_type: &'a str,
         sources: &'a [String],
     },
     Cancelled,
@@ -326,9 +332,10 @@ impl Parts for CallRecord<'_> {
         }
         w.value("duration_us", &self.duration_us);
         match &self.outcome {
-            Outcome::Err { error, sources } => {
+            Outcome::Err { error, error_type, sources } => {
                 w.value("outcome", "error");
                 w.value("error", *error);
+                w.value("error_type", *error_type);
                 if !sources.is_empty() {
                     w.value("error_sources", *sources);
                 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 use crate::audit::{self, AuditError, AuditSlot};
-use crate::config::{Config, ConfigIssue, Console, Settings};
+use crate::config::{Config, ConfigIssue, Console, Schema, Settings};
 use crate::context::Context;
 use crate::event::notice::{self, Notice};
 use crate::event::{self, Derived, Level, LogEvent};
@@ -20,6 +20,7 @@ use crate::handoff::{parts, Batch, Component, Handoff, Message, Slot, HANDSHAKE_
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::rate::Limiter;
 use crate::render::{self, Format, Output, Record};
+use crate::schema::Converter;
 use crate::sink::compress::FINISH_TIMEOUT;
 use crate::sink::stderr;
 use crate::{clock, fork, interest, worker};
@@ -352,14 +353,19 @@ impl Logger {
         let mut batch = Batch::default();
         batch.push(file, console);
         if let Err(batch) = pipeline.handoff.send_lines(batch) {
-            stderr::write_batch(&batch, &self.shared.metrics);
+            // The console's copy when there is one, else the file's lines.
+            let console = (!batch.console.is_empty()).then_some(batch.console.as_slice());
+            let file = (!batch.file.is_empty()).then_some(batch.file.as_slice());
+            self.to_stderr(file, console);
         }
     }
 
     #[cold]
     fn to_stderr(&self, file: Option<&[u8]>, console: Option<&[u8]>) {
+        let settings = &self.shared.settings;
         if let Some(bytes) = console.or(file) {
-            stderr::write_lines(bytes, 1, &self.shared.metrics);
+            let json = console.is_none() || settings.format == Format::Json;
+            write_stderr(settings, bytes, json, &self.shared.metrics);
         }
     }
 
@@ -822,8 +828,24 @@ fn emit_uninitialized(record: &dyn Record) {
         if route == Route::Tracing && crate::relay::dispatch(&out.buf) {
             return;
         }
-        stderr::write_lines(&out.buf, 1, metrics);
+        write_stderr(settings, &out.buf, true, metrics);
     });
+}
+
+/// Writes one line to stderr where no writer thread converts it (before `init()`, after
+/// shutdown), in `LOGFIX_SCHEMA`'s form when it is JSON. Off the hot path, so the converter is
+/// made for the line.
+#[cold]
+fn write_stderr(settings: &Settings, line: &[u8], json: bool, metrics: &Metrics) {
+    if !json || settings.schema == Schema::Logfix {
+        stderr::write_lines(line, 1, metrics);
+        return;
+    }
+    let mut converted = Vec::with_capacity(line.len() + 256);
+    let counts = Converter::new(settings).convert(line, &mut converted);
+    Metrics::add(&metrics.schema_failures, counts.failed);
+    Metrics::add(&metrics.truncated_lines, counts.shortened);
+    stderr::write_lines(&converted, 1, metrics);
 }
 
 /// What events use until `init()` is called.
@@ -885,7 +907,7 @@ impl Uninitialized {
                         &self.settings,
                         &self.metrics,
                     );
-                    stderr::write_lines(&out.buf, 1, &self.metrics);
+                    write_stderr(&self.settings, &out.buf, true, &self.metrics);
                 });
             }
         });

@@ -117,6 +117,11 @@
 //! | `LOGFIX_LEVEL` | from the preset | a level (`trace`, `debug`, `info`, `warn`, `error`, `off`) and/or `component=level` directives: `warn,auth=debug,hyper=off`. A directive covers the components below it (`db` covers `db.pool` and the target `db::pool`); the longest match wins |
 //! | `LOGFIX_FORMAT` | from the preset | `json`, `pretty` (the console's format; files are always JSON) |
 //! | `LOGFIX_CONSOLE` | from the preset | `stdout`, `stderr`, `off` |
+//! | `LOGFIX_SCHEMA` | `logfix` | `logfix`, `ecs`: the schema of the JSON lines in the file, on stderr and on a JSON console. `ecs` writes the Elastic Common Schema form ([schema/README.md](schema/README.md)); the pretty console and the audit trail keep the logfix schema |
+//! | `LOGFIX_SERVICE_NAME` | the executable's name | with `LOGFIX_SCHEMA=ecs`: `service.name`, at most 256 bytes |
+//! | `LOGFIX_SERVICE_VERSION` | none | with `LOGFIX_SCHEMA=ecs`: `service.version`, written when set |
+//! | `LOGFIX_SERVICE_ENVIRONMENT` | none | with `LOGFIX_SCHEMA=ecs`: `service.environment`, written when set |
+//! | `LOGFIX_EVENT_DATASET` | `<service name>.log` | with `LOGFIX_SCHEMA=ecs`: `event.dataset` |
 //! | `LOGFIX_FILE_ENABLED` | `true` | `true`, `false` (also `1/0`, `yes/no`, `on/off`): `false` with `LOGFIX_CONSOLE=stdout` for containers |
 //! | `LOGFIX_DIR` | `logs` under the working directory | a directory; created at start-up. If it cannot be created or written: `<temp dir>/logfix-<uid>` (mode `0700`, refused unless it is the user's own directory), then stderr |
 //! | `LOGFIX_FILE` | `app.log` | a file name without a directory |
@@ -325,6 +330,7 @@ pub mod redact;
 #[cfg(feature = "tracing")]
 mod relay;
 mod render;
+mod schema;
 #[cfg(feature = "signal")]
 mod signal;
 mod sink;
@@ -340,7 +346,7 @@ pub mod __private;
 pub use crate::metrics::{LevelCounts, MetricsSnapshot, MAX_COMPONENTS, OTHER_COMPONENTS};
 pub use audit::AuditError;
 pub use config::{
-    AuditKey, Compression, Config, ConfigIssue, Console, Environment, Overflow, Settings,
+    AuditKey, Compression, Config, ConfigIssue, Console, Environment, Overflow, Schema, Settings,
     DEFAULT_AUDIT_FILE, DEFAULT_DIR, DEFAULT_FILE, DEFAULT_FILE_MODE, DEFAULT_FLUSH_INTERVAL,
     DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LINE, DEFAULT_QUEUE_CAPACITY,
     DEFAULT_RETRY_AFTER,
@@ -354,6 +360,8 @@ pub use event::{
 pub use filter::{Filter, FilterError};
 pub use global::init;
 pub use guard::Guard;
+/// The Elastic Common Schema form of a line (`LOGFIX_SCHEMA=ecs`): its fields and their types.
+pub use logfix_core::ecs;
 pub use rate::{Rate, RateLimits};
 pub use render::{Format, Value, ValueWriter, Written};
 #[cfg(feature = "signal")]

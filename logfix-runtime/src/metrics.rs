@@ -43,6 +43,11 @@ pub(crate) struct Metrics {
     pub(crate) truncated_lines: AtomicU64,
     /// Events suppressed by a rate limit.
     pub(crate) suppressed: AtomicU64,
+    /// Lines written in the logfix schema because they could not be converted to
+    /// `LOGFIX_SCHEMA`'s.
+    pub(crate) schema_failures: AtomicU64,
+    /// The part of `schema_failures` already reported in a `schema_conversion_failed` line.
+    pub(crate) reported_schema_failures: AtomicU64,
 }
 
 impl Metrics {
@@ -85,6 +90,8 @@ impl Metrics {
             &self.queue_high_water,
             &self.truncated_lines,
             &self.suppressed,
+            &self.schema_failures,
+            &self.reported_schema_failures,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
@@ -99,6 +106,7 @@ impl Metrics {
             queue_high_water: get(&self.queue_high_water),
             truncated_lines: get(&self.truncated_lines),
             suppressed: get(&self.suppressed),
+            schema_failures: get(&self.schema_failures),
             lines_written: get(&self.lines_written),
             bytes_written: get(&self.bytes_written),
             dropped: get(&self.dropped),
@@ -142,6 +150,10 @@ pub struct MetricsSnapshot {
     pub truncated_lines: u64,
     /// Events suppressed by a rate limit (`LOGFIX_RATE_LIMIT`).
     pub suppressed: u64,
+    /// Lines written in the logfix schema because they could not be converted to the one of
+    /// `LOGFIX_SCHEMA` (`ecs`); each is still written, and a `schema_conversion_failed` line
+    /// reports them. Expected to stay 0.
+    pub schema_failures: u64,
     /// Lines written to the file, or to the console when there is no file.
     pub lines_written: u64,
     /// Bytes of those lines.

@@ -10,7 +10,7 @@ use crate::metrics::MetricsSnapshot;
 type Total = (&'static str, &'static str, fn(&MetricsSnapshot) -> u64);
 
 /// The counters without labels.
-const TOTALS: [Total; 12] = [
+const TOTALS: [Total; 13] = [
     ("logfix_written_lines_total", "lines written to the file (or the console without one)", |m| {
         m.lines_written
     }),
@@ -43,6 +43,11 @@ const TOTALS: [Total; 12] = [
         |m| m.compression_failures,
     ),
     ("logfix_files_deleted_total", "rotated files deleted by retention", |m| m.files_deleted),
+    (
+        "logfix_schema_failures_total",
+        "lines written in the logfix schema because they could not be converted to LOGFIX_SCHEMA's",
+        |m| m.schema_failures,
+    ),
 ];
 
 impl MetricsSnapshot {
@@ -61,6 +66,7 @@ impl MetricsSnapshot {
     /// | `logfix_write_errors_total`, `logfix_stderr_lines_total` | counter | failed writes to the file, lines sent to stderr instead |
     /// | `logfix_render_failures_total`, `logfix_format_errors_total` | counter | panicking and failing `Display`/`Debug` impls |
     /// | `logfix_rotations_total`, `logfix_compressions_total`, `logfix_compression_failures_total`, `logfix_files_deleted_total` | counter | rotation, compression and retention |
+    /// | `logfix_schema_failures_total` | counter | lines that could not be converted to `LOGFIX_SCHEMA=ecs` (written in the logfix schema; expected to stay 0) |
     /// | `logfix_queue_high_water_batches` | gauge | the most batches (up to 64 events each) the queue held at once |
     ///
     /// # Examples

@@ -23,6 +23,7 @@ use crate::event::Derived;
 use crate::handoff::{parts, Batch, Hub, Message, WriterEnd, HANDSHAKE_TIMEOUT};
 use crate::metrics::Metrics;
 use crate::render::{self, Format, Output};
+use crate::schema::{Converted, Converter};
 use crate::sink::{stderr, FileSink, Placement};
 
 /// The name of the writer thread.
@@ -79,6 +80,8 @@ struct Writer {
     /// When the buffers are next written out, if they hold a line.
     write_at: Option<Instant>,
     notice_out: Output,
+    /// Lines to `LOGFIX_SCHEMA`'s form, on their way into the buffers.
+    converter: Converter,
 }
 
 impl Writer {
@@ -93,6 +96,7 @@ impl Writer {
             settings.file_enabled && file.is_none() && settings.console != Console::Stderr;
         Self {
             notice_out: Output::new(Format::Json, false),
+            converter: Converter::new(&settings),
             settings,
             metrics,
             file,
@@ -263,19 +267,39 @@ impl Writer {
         }
     }
 
-    /// Adds whole lines to the buffers: their bytes for the file and for the console.
+    /// Adds whole lines to the buffers: their bytes for the file and for the console, the JSON
+    /// ones in `LOGFIX_SCHEMA`'s form.
     fn push_lines(&mut self, file: &[u8], console: &[u8], lines: u64) {
         if self.write_at.is_none() {
             self.write_at = Some(Instant::now() + self.settings.flush_interval);
         }
-        if self.file.is_some() || self.file_to_stderr {
-            self.file_buf.extend_from_slice(file);
+        let start = self.file_buf.len();
+        let to_file = self.file.is_some() || self.file_to_stderr;
+        if to_file {
+            let converted = self.converter.convert(file, &mut self.file_buf);
+            self.count(converted);
             self.file_lines += lines;
         }
         if self.settings.console != Console::Off {
-            self.console_buf.extend_from_slice(console);
+            if self.converter.is_identity() || self.settings.format == Format::Pretty {
+                self.console_buf.extend_from_slice(console);
+            } else if to_file && file == console {
+                // The JSON console shows the file's lines: converted once.
+                let converted = self.file_buf.get(start..).unwrap_or_default();
+                self.console_buf.extend_from_slice(converted);
+            } else {
+                let converted = self.converter.convert(console, &mut self.console_buf);
+                self.count(converted);
+            }
             self.console_lines += lines;
         }
+    }
+
+    /// Counts what a conversion did; the first lines that failed it are reported (see
+    /// [`Writer::report_drops`]).
+    fn count(&self, converted: Converted) {
+        Metrics::add(&self.metrics.truncated_lines, converted.shortened);
+        Metrics::add(&self.metrics.schema_failures, converted.failed);
     }
 
     /// Renders one of logfix's own events into the buffers.
@@ -313,6 +337,21 @@ impl Writer {
                 .field("variable", "LOGFIX_REDACT_KEY")
                 .field("value", "")
                 .field("used", logfix_core::REDACTED),
+            );
+        }
+        let failed = self.metrics.schema_failures.load(Ordering::Relaxed);
+        // Once: a line that cannot be converted is a bug in logfix, not news at every write.
+        if failed > 0 && self.metrics.reported_schema_failures.swap(failed, Ordering::Relaxed) == 0
+        {
+            self.notice(
+                &Notice::new(
+                    &notice::SCHEMA_CONVERSION_FAILED,
+                    format!(
+                        "{failed} lines could not be converted to LOGFIX_SCHEMA={} and were written in the logfix schema (metrics().schema_failures counts them)",
+                        self.settings.schema
+                    ),
+                )
+                .field("count", failed),
             );
         }
         let dropped = self.metrics.dropped.load(Ordering::Relaxed);

@@ -9,7 +9,10 @@
 //!   down; [`assert_logged!`] and [`assert_not_logged!`] assert on it and print the captured lines
 //!   when they fail.
 //! - [`validate_line`] and [`validate_file`] (plain or `.gz`) check lines against [`SCHEMA`] and
-//!   the rules a schema cannot express (one object per line, no duplicate keys, key order).
+//!   the rules a schema cannot express (one object per line, no duplicate keys, key order);
+//!   [`validate_line_as`] and [`validate_file_as`] do the same for either schema, logfix's or its
+//!   Elastic Common Schema form ([`ECS_SCHEMA`], `LOGFIX_SCHEMA=ecs`), given or detected with
+//!   [`LineSchema::detect`].
 //!
 //! Every captured line goes through [`validate_line`]: a line that breaks the format makes the
 //! capture panic, so a test fails loudly on a schema violation.
@@ -48,7 +51,10 @@ mod capture;
 mod schema;
 
 pub use capture::{capture, capture_all, Capture, Captured};
-pub use schema::{validate_file, validate_line, SchemaError, SchemaErrorKind, SCHEMA};
+pub use schema::{
+    validate_file, validate_file_as, validate_line, validate_line_as, LineSchema, SchemaError,
+    SchemaErrorKind, ECS_SCHEMA, SCHEMA,
+};
 
 /// Items used by the code that the assertion macros generate.
 ///

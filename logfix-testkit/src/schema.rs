@@ -1,7 +1,8 @@
-//! Validating lines and files against the published JSON schema,
-//! `schema/logfix-event.schema.json`, plus the rules a JSON Schema cannot express: one object per
-//! line, no duplicate keys, the mandatory keys first and in order, and a timestamp that names a
-//! real day.
+//! Validating lines and files against the published JSON schemas, logfix's own
+//! (`schema/logfix-event.schema.json`) and its Elastic Common Schema form
+//! (`schema/ecs-event.schema.json`, `LOGFIX_SCHEMA=ecs`), plus the rules a JSON Schema cannot
+//! express: one object per line, no duplicate keys, the mandatory keys first and in order, and a
+//! timestamp that names a real day.
 
 use core::cell::RefCell;
 use core::fmt;
@@ -28,8 +29,73 @@ use serde_json::{Map, Number, Value};
 /// ```
 pub const SCHEMA: &str = include_str!("../schema/logfix-event.schema.json");
 
+/// The published JSON schema of a line in the Elastic Common Schema form (`LOGFIX_SCHEMA=ecs`,
+/// draft 2020-12), as text: `schema/ecs-event.schema.json`, embedded like [`SCHEMA`].
+///
+/// # Examples
+/// ```
+/// let schema: serde_json::Value = serde_json::from_str(logfix_testkit::ECS_SCHEMA).unwrap();
+/// assert_eq!(schema["required"][0], "@timestamp");
+/// ```
+pub const ECS_SCHEMA: &str = include_str!("../schema/ecs-event.schema.json");
+
 /// The keys every line starts with, in this order.
 const MANDATORY_KEYS: [&str; 5] = ["timestamp", "level", "component", "event", "message"];
+
+/// The keys every ECS line starts with, in this order (the ECS logging specification's).
+const ECS_FIRST_KEYS: [&str; 3] = ["@timestamp", "log.level", "message"];
+
+/// The schema a line is checked against.
+///
+/// # Examples
+/// ```
+/// use logfix_testkit::LineSchema;
+///
+/// assert_eq!(LineSchema::detect(r#"{"@timestamp":"2026-11-28T04:39:13.123456Z"}"#), LineSchema::Ecs);
+/// assert_eq!(LineSchema::detect(r#"{"timestamp":"2026-11-28T04:39:13.123456Z"}"#), LineSchema::Logfix);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LineSchema {
+    /// logfix's own schema, [`SCHEMA`] (`LOGFIX_SCHEMA=logfix`, the default).
+    Logfix,
+    /// The Elastic Common Schema form, [`ECS_SCHEMA`] (`LOGFIX_SCHEMA=ecs`).
+    Ecs,
+}
+
+impl LineSchema {
+    /// The schema a line was written in, from its first key: `@timestamp` for ECS, anything
+    /// else for logfix (whose checks then say what is wrong).
+    #[must_use]
+    pub fn detect(line: &str) -> Self {
+        if line.trim_start().starts_with(r#"{"@timestamp""#) {
+            Self::Ecs
+        } else {
+            Self::Logfix
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Self::Logfix => SCHEMA,
+            Self::Ecs => ECS_SCHEMA,
+        }
+    }
+
+    fn first_keys(self) -> &'static [&'static str] {
+        match self {
+            Self::Logfix => &MANDATORY_KEYS,
+            Self::Ecs => &ECS_FIRST_KEYS,
+        }
+    }
+
+    fn timestamp_key(self) -> &'static str {
+        match self {
+            Self::Logfix => "timestamp",
+            Self::Ecs => "@timestamp",
+        }
+    }
+}
 
 /// The keys an audit record ends with, in this order.
 const AUDIT_KEYS: [&str; 2] = ["audit_seq", "audit_chain"];
@@ -183,13 +249,19 @@ impl fmt::Display for SchemaErrorKind {
                 write!(f, "duplicate key `{pointer}`: no key may appear twice in an object")
             }
             Self::Schema { errors } => {
-                write!(f, "does not match the logfix schema: {}", errors.join("; "))
+                write!(f, "does not match the schema: {}", errors.join("; "))
             }
-            Self::KeyOrder { position, expected, found } => write!(
-                f,
-                "key {position} is `{found}`, expected `{expected}`: a line starts with \
-                 `timestamp`, `level`, `component`, `event`, `message` in this order"
-            ),
+            Self::KeyOrder { position, expected, found } => {
+                let first = if ECS_FIRST_KEYS.contains(expected) {
+                    "an ECS line starts with `@timestamp`, `log.level`, `message`"
+                } else {
+                    "a line starts with `timestamp`, `level`, `component`, `event`, `message`"
+                };
+                write!(
+                    f,
+                    "key {position} is `{found}`, expected `{expected}`: {first} in this order"
+                )
+            }
             Self::NoSuchDay { timestamp } => {
                 write!(f, "`timestamp` {timestamp:?} names a day that does not exist")
             }
@@ -199,7 +271,7 @@ impl fmt::Display for SchemaErrorKind {
                  ends with {found:?}"
             ),
             Self::InvalidSchema(e) => {
-                write!(f, "the embedded logfix schema does not compile (a logfix-testkit bug): {e}")
+                write!(f, "an embedded schema does not compile (a logfix-testkit bug): {e}")
             }
         }
     }
@@ -247,6 +319,31 @@ impl From<SchemaErrorKind> for SchemaError {
 /// assert!(err.to_string().contains("timestamp"));
 /// ```
 pub fn validate_line(line: &str) -> Result<Map<String, Value>, SchemaError> {
+    validate_line_as(line, LineSchema::Logfix)
+}
+
+/// Checks one line against `schema`, as [`validate_line`] does for logfix's: for
+/// [`LineSchema::Ecs`], against [`ECS_SCHEMA`], with `@timestamp`, `log.level` and `message` as
+/// the first keys in this order, no duplicate key and a `@timestamp` that names a day that
+/// exists. Use [`LineSchema::detect`] when either schema may be in use.
+///
+/// # Errors
+///
+/// A [`SchemaError`] saying what is wrong, as for [`validate_line`].
+///
+/// # Examples
+/// ```
+/// use logfix_testkit::{validate_line_as, LineSchema};
+///
+/// let line = r#"{"@timestamp":"2026-11-28T04:39:13.123456Z","log.level":"info","message":"hi","ecs.version":"8.11.0","service.name":"shop","event.dataset":"shop.log","log.logger":"auth","event.action":"user_login","logfix":{"fields":{"user":"ann"}}}"#;
+/// let event = validate_line_as(line, LineSchema::detect(line)).unwrap();
+/// assert_eq!(event["logfix"]["fields"]["user"], "ann");
+///
+/// // An application field at the top level could conflict with an ECS field: refused.
+/// let bad = line.replace(r#""logfix":{"fields":{"user":"ann"}}"#, r#""user":"ann""#);
+/// assert!(validate_line_as(&bad, LineSchema::Ecs).is_err());
+/// ```
+pub fn validate_line_as(line: &str, schema: LineSchema) -> Result<Map<String, Value>, SchemaError> {
     let text = line.strip_suffix('\n').unwrap_or(line);
     if let Some(column) = text.chars().position(|c| c == '\n' || c == '\r') {
         return Err(SchemaErrorKind::LineBreak { column: column + 1 }.into());
@@ -260,12 +357,13 @@ pub fn validate_line(line: &str) -> Result<Map<String, Value>, SchemaError> {
         return Err(SchemaErrorKind::NotAnObject { found: describe(&value) }.into());
     }
 
-    let (schemas, index) = compiled().map_err(|e| SchemaErrorKind::InvalidSchema(e.clone()))?;
+    let (schemas, index) =
+        compiled(schema).map_err(|e| SchemaErrorKind::InvalidSchema(e.clone()))?;
     if let Err(e) = schemas.validate(&value, *index) {
         return Err(SchemaErrorKind::Schema { errors: schema_messages(&e) }.into());
     }
 
-    for (position, (expected, found)) in MANDATORY_KEYS.iter().zip(&top_keys).enumerate() {
+    for (position, (expected, found)) in schema.first_keys().iter().zip(&top_keys).enumerate() {
         if expected != found {
             let found = found.clone();
             return Err(
@@ -274,14 +372,14 @@ pub fn validate_line(line: &str) -> Result<Map<String, Value>, SchemaError> {
         }
     }
 
-    if AUDIT_KEYS.iter().any(|k| top_keys.iter().any(|t| t == k)) {
+    if schema == LineSchema::Logfix && AUDIT_KEYS.iter().any(|k| top_keys.iter().any(|t| t == k)) {
         let tail = top_keys.get(top_keys.len().saturating_sub(2)..).unwrap_or_default();
         if tail != AUDIT_KEYS {
             return Err(SchemaErrorKind::AuditKeys { found: tail.to_vec() }.into());
         }
     }
 
-    if let Some(Value::String(timestamp)) = value.get("timestamp") {
+    if let Some(Value::String(timestamp)) = value.get(schema.timestamp_key()) {
         if !day_exists(timestamp) {
             return Err(SchemaErrorKind::NoSuchDay { timestamp: timestamp.clone() }.into());
         }
@@ -316,6 +414,16 @@ pub fn validate_line(line: &str) -> Result<Map<String, Value>, SchemaError> {
 /// # std::fs::remove_file(&path).unwrap();
 /// ```
 pub fn validate_file(path: impl AsRef<Path>) -> Result<usize, SchemaError> {
+    validate_file_as(path, LineSchema::Logfix)
+}
+
+/// Checks every line of a file with [`validate_line_as`] and `schema`, as [`validate_file`]
+/// does for logfix's schema.
+///
+/// # Errors
+///
+/// The first problem found, as for [`validate_file`].
+pub fn validate_file_as(path: impl AsRef<Path>, schema: LineSchema) -> Result<usize, SchemaError> {
     let path = path.as_ref();
     let at = |line: Option<usize>, kind: SchemaErrorKind| SchemaError {
         path: Some(path.to_owned()),
@@ -347,18 +455,24 @@ pub fn validate_file(path: impl AsRef<Path>) -> Result<usize, SchemaError> {
         let line = core::str::from_utf8(&buf).map_err(|e| {
             at(Some(number), SchemaErrorKind::NotUtf8 { valid_up_to: e.valid_up_to() })
         })?;
-        validate_line(line).map_err(|e| at(Some(number), e.kind))?;
+        validate_line_as(line, schema).map_err(|e| at(Some(number), e.kind))?;
     }
 }
 
-/// The embedded schema, compiled once per process.
-fn compiled() -> Result<&'static (Schemas, SchemaIndex), &'static String> {
-    static COMPILED: OnceLock<Result<(Schemas, SchemaIndex), String>> = OnceLock::new();
-    COMPILED.get_or_init(compile).as_ref()
+/// An embedded schema, compiled once per process.
+fn compiled(schema: LineSchema) -> Result<&'static (Schemas, SchemaIndex), &'static String> {
+    type Compiled = OnceLock<Result<(Schemas, SchemaIndex), String>>;
+    static LOGFIX: Compiled = OnceLock::new();
+    static ECS: Compiled = OnceLock::new();
+    let cell = match schema {
+        LineSchema::Logfix => &LOGFIX,
+        LineSchema::Ecs => &ECS,
+    };
+    cell.get_or_init(|| compile(schema.text())).as_ref()
 }
 
-fn compile() -> Result<(Schemas, SchemaIndex), String> {
-    let schema: Value = serde_json::from_str(SCHEMA).map_err(|e| e.to_string())?;
+fn compile(text: &str) -> Result<(Schemas, SchemaIndex), String> {
+    let schema: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let id = schema.get("$id").and_then(Value::as_str).ok_or("the schema has no `$id`")?.to_owned();
     let mut compiler = Compiler::new();
     compiler.add_resource(&id, schema).map_err(|e| format!("{e:#}"))?;
@@ -559,8 +673,9 @@ mod tests {
     }
 
     #[test]
-    fn the_embedded_schema_compiles() {
-        compiled().unwrap();
+    fn the_embedded_schemas_compile() {
+        compiled(LineSchema::Logfix).unwrap();
+        compiled(LineSchema::Ecs).unwrap();
     }
 
     /// The crate embeds a copy of the published schema so that it builds once packaged; the copy
@@ -574,13 +689,17 @@ mod tests {
         if !in_repository {
             return;
         }
-        let published = std::fs::read_to_string(root.join("schema/logfix-event.schema.json"))
-            .expect("schema/logfix-event.schema.json is missing from the repository");
-        assert!(
-            published == SCHEMA,
-            "logfix-testkit/schema/logfix-event.schema.json differs from the published \
-             schema/logfix-event.schema.json: copy the published file over it"
-        );
+        for (name, embedded) in
+            [("logfix-event.schema.json", SCHEMA), ("ecs-event.schema.json", ECS_SCHEMA)]
+        {
+            let published = std::fs::read_to_string(root.join("schema").join(name))
+                .unwrap_or_else(|e| panic!("schema/{name} is missing from the repository: {e}"));
+            assert!(
+                published == embedded,
+                "logfix-testkit/schema/{name} differs from the published schema/{name}: copy \
+                 the published file over it"
+            );
+        }
     }
 
     #[test]

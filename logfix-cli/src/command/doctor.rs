@@ -6,7 +6,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use logfix_runtime::{Config, Console, Format, Settings};
+// The runtime's `Schema` by its path: the CLI's own `schema::Schema` is the one it reads.
+use logfix_runtime::{ecs, Config, Console, Format, Settings};
 
 use crate::error::{Error, PROBLEM, SUCCESS};
 use crate::output::bytes;
@@ -57,6 +58,9 @@ pub(crate) fn run(_: &Args) -> Result<u8, Error> {
             issue.variable, issue.value, issue.reason, issue.used
         ));
     }
+
+    let _ = writeln!(out, "\nschema:");
+    schema(out, &settings);
 
     let _ = writeln!(out, "\nwhere lines go:");
     let file = where_lines_go(out, &settings, &mut problems);
@@ -249,6 +253,40 @@ fn free_space(_: &Path) -> io::Result<u64> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "only measured on Unix"))
 }
 
+/// Prints the schema of the lines written to the file and the JSON console.
+fn schema(out: &mut String, settings: &Settings) {
+    match settings.schema {
+        logfix_runtime::Schema::Logfix => {
+            let _ = writeln!(
+                out,
+                "  logfix (LOGFIX_SCHEMA=logfix, the default): schema/logfix-event.schema.json"
+            );
+        }
+        logfix_runtime::Schema::Ecs => {
+            let name = settings.service_name.as_deref();
+            let dataset = match (&settings.event_dataset, name) {
+                (Some(dataset), _) => dataset.clone(),
+                (None, Some(name)) => format!("{name}.log"),
+                (None, None) => "<executable name>.log".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "  ecs (LOGFIX_SCHEMA=ecs): Elastic Common Schema {}, schema/ecs-event.schema.json",
+                ecs::ECS_VERSION
+            );
+            let _ = writeln!(
+                out,
+                "  service.name={} service.version={} service.environment={} event.dataset={dataset}",
+                name.unwrap_or("<executable name> (LOGFIX_SERVICE_NAME is unset)"),
+                settings.service_version.as_deref().unwrap_or("(unset)"),
+                settings.service_environment.as_deref().unwrap_or("(unset)"),
+            );
+            let _ =
+                writeln!(out, "  the pretty console and the audit trail keep the logfix schema");
+        }
+    }
+}
+
 /// Prints what a shipper should read, and how to parse it.
 fn shipping(
     out: &mut String,
@@ -269,10 +307,30 @@ fn shipping(
         }
         return;
     };
+    let file = file.display();
+    let _ = writeln!(
+        out,
+        "  read {file} only: rotated files are renamed away from it, and shippers follow the rename"
+    );
+    if settings.schema == logfix_runtime::Schema::Ecs {
+        let _ = write!(
+            out,
+            "  time key `@timestamp`: RFC 3339, UTC, microseconds; the fields are ECS's, at the top level
+  Filebeat:   filestream input, paths: [\"{file}\"], parsers: ndjson (target: \"\",
+              overwrite_keys: true, expand_keys: true)
+  Fluent Bit: tail input, Path {file}, a json parser with Time_Key @timestamp,
+              Time_Format %Y-%m-%dT%H:%M:%S.%LZ, Time_Keep On
+  Fluentd:    tail source, path {file}, <parse> @type json, time_key @timestamp,
+              keep_time_key true, time_type string and no time_format
+  Elasticsearch: map logfix.fields as `flattened` (docs/SHIPPING.md)
+  (complete configurations, Vector, rsyslog and syslog-ng too: docs/SHIPPING.md)
+"
+        );
+        return;
+    }
     let _ = write!(
         out,
-        "  read {file} only: rotated files are renamed away from it, and shippers follow the rename
-  time key `timestamp`: RFC 3339, UTC, microseconds (2026-11-28T04:39:13.123456Z)
+        "  time key `timestamp`: RFC 3339, UTC, microseconds (2026-11-28T04:39:13.123456Z)
   Filebeat:   filestream input, paths: [\"{file}\"], parsers: ndjson (target: logfix),
               timestamp processor on logfix.timestamp, layouts: [\"2006-01-02T15:04:05.999999Z\"]
   Fluent Bit: tail input, Path {file}, a json parser with Time_Key timestamp,
@@ -280,7 +338,6 @@ fn shipping(
   Fluentd:    tail source, path {file}, <parse> @type json, time_key timestamp,
               time_type string and no time_format (a literal Z would read local time)
   (complete configurations, rsyslog and syslog-ng too: docs/SHIPPING.md)
-",
-        file = file.display()
+"
     );
 }

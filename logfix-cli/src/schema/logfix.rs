@@ -56,6 +56,29 @@ pub(super) fn validate(line: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// The line rules every schema shares: one JSON object and nothing else, no raw line break, no
+/// key twice in any object, strings and numbers as `serde_json` reads them.
+pub(super) fn check_object(line: &str) -> Result<(), Invalid> {
+    if let Some(column) = line.chars().position(|c| c == '\n' || c == '\r') {
+        return Err(Invalid::LineBreak { column: column + 1 });
+    }
+    if line.is_empty() {
+        return Err(Invalid::Empty);
+    }
+    let duplicate = Cell::new(None);
+    let mut de = serde_json::Deserializer::from_str(line);
+    let shape = Strict { duplicate: &duplicate, top: None }.deserialize(&mut de);
+    if let Some(key) = duplicate.take() {
+        return Err(Invalid::DuplicateKey { key });
+    }
+    let shape = shape.map_err(|e| Invalid::Json(e.to_string()))?;
+    de.end().map_err(|e| Invalid::Json(e.to_string()))?;
+    match shape.kind() {
+        "an object" => Ok(()),
+        found => Err(Invalid::NotAnObject { found }),
+    }
+}
+
 /// Reads the five fields, wherever they are in the line, and keeps every field as written.
 pub(super) fn record(line: &str) -> Result<Record<'_>, Invalid> {
     let Fields(fields) = Fields::parse(line)?;
@@ -97,11 +120,12 @@ impl<'a> Header<'a> {
         });
         let mut next = || strings.next().unwrap_or(Err(Invalid::Missing { key: "message" }));
         let (_, timestamp) = next()?;
-        let timestamp = Timestamp::parse_line_format(&timestamp)
-            .ok_or_else(|| Invalid::Timestamp { value: timestamp.into_owned() })?;
+        let timestamp = Timestamp::parse_line_format(&timestamp).ok_or_else(|| {
+            Invalid::Timestamp { key: "timestamp", value: timestamp.into_owned() }
+        })?;
         let (_, level) = next()?;
-        let level =
-            parse_level(&level).ok_or_else(|| Invalid::Level { value: level.into_owned() })?;
+        let level = parse_level(&level)
+            .ok_or_else(|| Invalid::Level { key: "level", value: level.into_owned() })?;
         let non_empty = |(key, s): (&'static str, Cow<'a, str>)| {
             if s.is_empty() {
                 Err(Invalid::EmptyString { key })
@@ -117,7 +141,7 @@ impl<'a> Header<'a> {
 }
 
 /// The level names of the schema's `enum`, exactly.
-fn parse_level(text: &str) -> Option<Level> {
+pub(super) fn parse_level(text: &str) -> Option<Level> {
     Level::ALL.into_iter().find(|level| level.as_str() == text)
 }
 
@@ -322,7 +346,10 @@ mod tests {
             Invalid::KeyOrder { position: 3, expected: "component", found: "event".into() }
         );
         let line = VALID.replace("\"info\"", "\"INFO\"");
-        assert_eq!(validate(&line).unwrap_err(), Invalid::Level { value: "INFO".into() });
+        assert_eq!(
+            validate(&line).unwrap_err(),
+            Invalid::Level { key: "level", value: "INFO".into() }
+        );
         let line = VALID.replace("2026-11-28", "2026-02-29");
         assert!(matches!(validate(&line).unwrap_err(), Invalid::Timestamp { .. }));
         let line = VALID.replace("\"auth\"", "\"\"");

@@ -1,10 +1,18 @@
 //! The line schemas the CLI reads, detected line by line in one place ([`Schema::detect`]), and
 //! what every command needs from a line whatever its schema: a [`Record`].
 //!
-//! Today there is one schema, logfix's own (`schema/logfix-event.schema.json`). A second one is
-//! a variant of [`Schema`], a module beside `logfix.rs` with its `validate` and `record`, and an
-//! arm in `detect`.
+//! There are two: logfix's own (`schema/logfix-event.schema.json`) and its Elastic Common Schema
+//! form (`schema/ecs-event.schema.json`, `LOGFIX_SCHEMA=ecs`). Another one is a variant of
+//! [`Schema`], a module beside `logfix.rs` with its `validate` and `record`, and an arm in
+//! `detect`.
+//!
+//! A `FIELD=VALUE` filter names a key in either schema's spelling: `user_id` finds `user.id` in an
+//! ECS line and `user.id` finds `user_id` in a logfix line (the names of
+//! `logfix_runtime::ecs::LINE_KEYS`); in an ECS line, logfix's own fields and the application's
+//! (under `logfix` and `logfix.fields`) are found by their own names (`order_id`) as well as by
+//! their full path (`logfix.fields.order_id`).
 
+mod ecs;
 mod logfix;
 
 use core::fmt;
@@ -22,22 +30,31 @@ pub(crate) enum Schema {
     /// `schema/logfix-event.schema.json`: `timestamp`, `level`, `component`, `event`, `message`
     /// first.
     Logfix,
+    /// `schema/ecs-event.schema.json`: `@timestamp`, `log.level`, `message` first.
+    Ecs,
 }
 
 impl Schema {
     /// Every schema, in the order `check` reports them.
-    pub(crate) const ALL: [Schema; 1] = [Schema::Logfix];
+    pub(crate) const ALL: [Schema; 2] = [Schema::Logfix, Schema::Ecs];
 
-    /// The schema `line` is written in. A line that follows none is read as a logfix line, so
-    /// that it gets the logfix schema's account of what is wrong with it.
-    pub(crate) fn detect(_line: &[u8]) -> Schema {
-        Schema::Logfix
+    /// The schema `line` is written in: ECS when its first key is `@timestamp` (the ECS logging
+    /// specification's first key), as `logfix_testkit::LineSchema::detect` decides. A line that
+    /// follows none is read as a logfix line, so that it gets the logfix schema's account of
+    /// what is wrong with it.
+    pub(crate) fn detect(line: &[u8]) -> Schema {
+        if line.trim_ascii_start().starts_with(br#"{"@timestamp""#) {
+            Schema::Ecs
+        } else {
+            Schema::Logfix
+        }
     }
 
     /// Its name, as `check` reports it.
     pub(crate) fn name(self) -> &'static str {
         match self {
             Schema::Logfix => "logfix",
+            Schema::Ecs => "ecs",
         }
     }
 
@@ -46,6 +63,7 @@ impl Schema {
     pub(crate) fn validate(self, line: &str) -> Result<(), Invalid> {
         match self {
             Schema::Logfix => logfix::validate(line),
+            Schema::Ecs => ecs::validate(line),
         }
     }
 
@@ -54,6 +72,7 @@ impl Schema {
     pub(crate) fn record(self, line: &str) -> Result<Record<'_>, Invalid> {
         match self {
             Schema::Logfix => logfix::record(line),
+            Schema::Ecs => ecs::record(line),
         }
     }
 
@@ -63,6 +82,7 @@ impl Schema {
     pub(crate) fn header(self, line: &[u8]) -> Option<(Timestamp, Level)> {
         match self {
             Schema::Logfix => logfix::header(line),
+            Schema::Ecs => ecs::header(line),
         }
     }
 
@@ -70,13 +90,28 @@ impl Schema {
     pub(crate) fn request_id_key(self) -> &'static str {
         match self {
             Schema::Logfix => "request_id",
+            Schema::Ecs => "http.request.id",
         }
     }
 
-    /// The keys the pretty format shows at the start of the line rather than as `key=value`.
+    /// The keys the pretty format does not show as `key=value`: those it shows at the start of
+    /// the line, and for ECS those that are the same on every line of a service.
     pub(crate) fn header_keys(self) -> &'static [&'static str] {
         match self {
             Schema::Logfix => &logfix::MANDATORY_KEYS,
+            Schema::Ecs => &ecs::HEADER_KEYS,
+        }
+    }
+
+    /// The other schema's spelling of `key`, for `FIELD=VALUE` filters (see the module's
+    /// documentation).
+    fn alias(self, key: &str) -> Option<&str> {
+        match self {
+            Schema::Logfix => logfix_runtime::ecs::LINE_KEYS
+                .iter()
+                .find(|(_, ecs)| *ecs == key)
+                .map(|(logfix, _)| *logfix),
+            Schema::Ecs => ecs::alias(key),
         }
     }
 }
@@ -100,9 +135,11 @@ impl<'a> Record<'a> {
         Schema::detect(line.as_bytes()).record(line)
     }
 
-    /// The first value of `key`, as written.
+    /// The first value of `key`, as written, or else of its other spelling (see the module's
+    /// documentation).
     pub(crate) fn field(&self, key: &str) -> Option<&'a RawValue> {
-        self.fields.iter().find(|(k, _)| k == key).map(|&(_, v)| v)
+        let find = |key: &str| self.fields.iter().find(|(k, _)| k == key).map(|&(_, v)| v);
+        find(key).or_else(|| self.schema.alias(key).and_then(find))
     }
 
     /// The request id, when the line has one.
@@ -164,10 +201,22 @@ pub(crate) enum Invalid {
         key: &'static str,
     },
     Timestamp {
+        key: &'static str,
         value: String,
     },
     Level {
+        key: &'static str,
         value: String,
+    },
+    /// A top-level key the schema does not have (`logfix` or `logfix.fields` is where it goes).
+    UnknownKey {
+        key: String,
+    },
+    /// A value of the right type that the schema does not accept.
+    Value {
+        key: String,
+        value: String,
+        expected: &'static str,
     },
     /// A mandatory key out of place (1-based position).
     KeyOrder {
@@ -200,19 +249,33 @@ impl fmt::Display for Invalid {
                 write!(f, "`{key}` is {found}, expected {expected}")
             }
             Invalid::EmptyString { key } => write!(f, "`{key}` is an empty string"),
-            Invalid::Timestamp { value } => write!(
+            Invalid::Timestamp { key, value } => write!(
                 f,
-                "`timestamp` {value:?} is not a UTC time of the form 2026-11-28T04:39:13.123456Z \
+                "`{key}` {value:?} is not a UTC time of the form 2026-11-28T04:39:13.123456Z \
                  naming a real day"
             ),
-            Invalid::Level { value } => {
-                write!(f, "`level` {value:?} is not one of trace, debug, info, warn, error")
+            Invalid::Level { key, value } => {
+                write!(f, "`{key}` {value:?} is not one of trace, debug, info, warn, error")
             }
-            Invalid::KeyOrder { position, expected, found } => write!(
+            Invalid::UnknownKey { key } => write!(
                 f,
-                "key {position} is `{found}`, expected `{expected}`: a line starts with \
-                 `timestamp`, `level`, `component`, `event`, `message` in this order"
+                "`{key}` is not a field of an ECS line of logfix: an application's field belongs \
+                 under `logfix.fields`"
             ),
+            Invalid::Value { key, value, expected } => {
+                write!(f, "`{key}` is {value}, expected {expected}")
+            }
+            Invalid::KeyOrder { position, expected, found } => {
+                let first = if ecs::FIRST_KEYS.contains(expected) {
+                    "an ECS line starts with `@timestamp`, `log.level`, `message`"
+                } else {
+                    "a line starts with `timestamp`, `level`, `component`, `event`, `message`"
+                };
+                write!(
+                    f,
+                    "key {position} is `{found}`, expected `{expected}`: {first} in this order"
+                )
+            }
         }
     }
 }
@@ -309,7 +372,10 @@ mod tests {
             Invalid::Missing { key: "level" }
         );
         let line = LINE.replace(r#""warn""#, r#""fatal""#);
-        assert_eq!(Record::parse(&line).unwrap_err(), Invalid::Level { value: "fatal".into() });
+        assert_eq!(
+            Record::parse(&line).unwrap_err(),
+            Invalid::Level { key: "level", value: "fatal".into() }
+        );
         let line = LINE.replace(r#""slow""#, "7");
         assert!(matches!(
             Record::parse(&line).unwrap_err(),

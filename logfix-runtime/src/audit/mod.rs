@@ -9,6 +9,9 @@
 //! trail back and reports the first break. What each mode (with or without `LOGFIX_AUDIT_KEY`,
 //! with or without the seal) can and cannot detect is in `docs/AUDIT.md`.
 //!
+//! The trail is always in the logfix schema, whatever `LOGFIX_SCHEMA` says: the chain is a hash
+//! over each line as written, so its lines are never converted (see `crate::schema`).
+//!
 //! # Examples
 //! ```
 //! use logfix_runtime::{Config, LogEvent};

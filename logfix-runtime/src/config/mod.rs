@@ -79,6 +79,27 @@ pub enum Overflow {
     Drop,
 }
 
+/// The form of the JSON lines written to the file, to stderr and to a JSON console
+/// (`LOGFIX_SCHEMA`). The pretty console and the audit trail do not change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Schema {
+    /// logfix's own schema (`schema/logfix-event.schema.json`).
+    #[default]
+    Logfix,
+    /// The Elastic Common Schema, as ECS logging libraries write it
+    /// (`schema/ecs-event.schema.json`, [`logfix_core::ecs`]).
+    Ecs,
+}
+
+impl fmt::Display for Schema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Schema::Logfix => "logfix",
+            Schema::Ecs => "ecs",
+        })
+    }
+}
+
 /// How rotated files are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Compression {
@@ -101,6 +122,18 @@ pub struct Settings {
     pub format: Format,
     /// `LOGFIX_CONSOLE`.
     pub console: Console,
+    /// `LOGFIX_SCHEMA`.
+    pub schema: Schema,
+    /// `LOGFIX_SERVICE_NAME`: the ECS line's `service.name`; `None` means the executable's
+    /// name.
+    pub service_name: Option<String>,
+    /// `LOGFIX_SERVICE_VERSION`: the ECS line's `service.version`, written when set.
+    pub service_version: Option<String>,
+    /// `LOGFIX_SERVICE_ENVIRONMENT`: the ECS line's `service.environment`, written when set.
+    pub service_environment: Option<String>,
+    /// `LOGFIX_EVENT_DATASET`: the ECS line's `event.dataset`; `None` means
+    /// `<service.name>.log`.
+    pub event_dataset: Option<String>,
     /// `LOGFIX_FILE_ENABLED`.
     pub file_enabled: bool,
     /// `LOGFIX_DIR`; `None` means [`DEFAULT_DIR`] under the working directory.
@@ -189,6 +222,11 @@ impl Settings {
             filter: Filter::new(level),
             format,
             console,
+            schema: Schema::Logfix,
+            service_name: None,
+            service_version: None,
+            service_environment: None,
+            event_dataset: None,
             file_enabled: true,
             dir: None,
             file: DEFAULT_FILE.to_owned(),
@@ -267,6 +305,11 @@ struct CodeSettings {
     filter: Option<Filter>,
     format: Option<Format>,
     console: Option<Console>,
+    schema: Option<Schema>,
+    service_name: Option<String>,
+    service_version: Option<String>,
+    service_environment: Option<String>,
+    event_dataset: Option<String>,
     file_enabled: Option<bool>,
     dir: Option<PathBuf>,
     file: Option<String>,
@@ -338,6 +381,16 @@ impl Config {
         format: Format;
         /// Console output (`LOGFIX_CONSOLE`).
         console: Console;
+        /// The schema of JSON lines (`LOGFIX_SCHEMA`).
+        schema: Schema;
+        /// The service's name in ECS lines (`LOGFIX_SERVICE_NAME`).
+        service_name: String;
+        /// The service's version in ECS lines (`LOGFIX_SERVICE_VERSION`).
+        service_version: String;
+        /// The service's environment in ECS lines (`LOGFIX_SERVICE_ENVIRONMENT`).
+        service_environment: String;
+        /// `event.dataset` in ECS lines (`LOGFIX_EVENT_DATASET`).
+        event_dataset: String;
         /// Whether to write the log file (`LOGFIX_FILE_ENABLED`).
         file_enabled: bool;
         /// Log directory (`LOGFIX_DIR`).
@@ -444,6 +497,7 @@ impl Config {
             filter,
             format,
             console,
+            schema,
             file_enabled,
             file,
             file_mode,
@@ -468,6 +522,10 @@ impl Config {
         s.redact_key = code.redact_key;
         s.audit_key = code.audit_key;
         s.audit_max_age = code.audit_max_age;
+        s.service_name = code.service_name;
+        s.service_version = code.service_version;
+        s.service_environment = code.service_environment;
+        s.event_dataset = code.event_dataset;
 
         let level = s.filter.to_string();
         if let Some(v) =
@@ -488,6 +546,29 @@ impl Config {
             })
         }) {
             s.console = v;
+        }
+        let schema = s.schema.to_string();
+        if let Some(v) = env.get("LOGFIX_SCHEMA", &schema, |v| {
+            parse::choice(v, &["logfix", "ecs"]).map(|i| {
+                if i == 0 {
+                    Schema::Logfix
+                } else {
+                    Schema::Ecs
+                }
+            })
+        }) {
+            s.schema = v;
+        }
+        for (name, value, unset) in [
+            ("LOGFIX_SERVICE_NAME", &mut s.service_name, "the executable's name"),
+            ("LOGFIX_SERVICE_VERSION", &mut s.service_version, "none"),
+            ("LOGFIX_SERVICE_ENVIRONMENT", &mut s.service_environment, "none"),
+            ("LOGFIX_EVENT_DATASET", &mut s.event_dataset, "<service name>.log"),
+        ] {
+            let fallback = value.clone().unwrap_or_else(|| unset.to_owned());
+            if let Some(v) = env.get(name, &fallback, parse::label) {
+                *value = Some(v);
+            }
         }
         let enabled = s.file_enabled.to_string();
         if let Some(v) = env.get("LOGFIX_FILE_ENABLED", &enabled, parse::boolean) {
@@ -782,6 +863,20 @@ impl fmt::Display for Settings {
             self.max_line,
             self.flush_interval.as_millis(),
         )?;
+        // Only what differs from the default, so that logfix-schema summaries stay as they were.
+        if self.schema != Schema::Logfix {
+            write!(f, " schema={}", self.schema)?;
+        }
+        for (name, value) in [
+            ("service_name", &self.service_name),
+            ("service_version", &self.service_version),
+            ("service_environment", &self.service_environment),
+            ("event_dataset", &self.event_dataset),
+        ] {
+            if let Some(value) = value {
+                write!(f, " {name}={value}")?;
+            }
+        }
         if let Some(age) = self.max_age {
             write!(f, " max_age={}s", age.as_secs())?;
         }
@@ -840,6 +935,38 @@ mod tests {
         assert_eq!(s.max_files, 10);
         assert_eq!(s.file, "app.log");
         assert_eq!(s.filter.to_string(), "info");
+    }
+
+    #[test]
+    fn the_schema_and_the_service_come_from_the_environment() {
+        let (s, issues) = resolve(&[
+            ("LOGFIX_SCHEMA", "ECS"),
+            ("LOGFIX_SERVICE_NAME", " shop "),
+            ("LOGFIX_SERVICE_VERSION", "1.4.0"),
+            ("LOGFIX_SERVICE_ENVIRONMENT", "prod"),
+            ("LOGFIX_EVENT_DATASET", "shop.access"),
+        ]);
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(s.schema, Schema::Ecs);
+        assert_eq!(s.service_name.as_deref(), Some("shop"));
+        assert_eq!(s.service_version.as_deref(), Some("1.4.0"));
+        assert_eq!(s.service_environment.as_deref(), Some("prod"));
+        assert_eq!(s.event_dataset.as_deref(), Some("shop.access"));
+        assert!(s.to_string().contains(" schema=ecs service_name=shop "), "{s}");
+    }
+
+    #[test]
+    fn a_bad_schema_falls_back_to_logfix_and_says_so() {
+        let (s, issues) = resolve(&[("LOGFIX_SCHEMA", "elastic"), ("LOGFIX_SERVICE_NAME", "")]);
+        assert_eq!(s.schema, Schema::Logfix);
+        assert_eq!(s.service_name, None);
+        let variables: Vec<_> = issues.iter().map(|i| (i.variable, i.used.as_str())).collect();
+        assert_eq!(
+            variables,
+            [("LOGFIX_SCHEMA", "logfix"), ("LOGFIX_SERVICE_NAME", "the executable's name")]
+        );
+        assert_eq!(issues[0].reason, "expected one of `logfix`, `ecs`");
+        assert!(!s.to_string().contains("schema="), "the default is not repeated: {s}");
     }
 
     #[test]

@@ -46,6 +46,18 @@ pub(crate) fn duration(s: &str) -> Result<Duration, String> {
         .ok_or_else(|| "duration too large".to_owned())
 }
 
+/// Parses a name written as it is in a line (a service's name, version or environment): not
+/// empty, at most 256 bytes, no control characters.
+pub(crate) fn label(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 256 || s.chars().any(char::is_control) {
+        return Err(
+            "expected a non-empty name of at most 256 bytes, without control characters".to_owned()
+        );
+    }
+    Ok(s.to_owned())
+}
+
 /// Parses `true | false` (also `1 | 0`, `yes | no`, `on | off`).
 pub(crate) fn boolean(s: &str) -> Result<bool, String> {
     match s.trim().to_ascii_lowercase().as_str() {

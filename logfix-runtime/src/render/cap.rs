@@ -91,44 +91,71 @@ fn boundary_at_most(content: &[u8], limit: usize) -> usize {
 
 /// The byte ranges of the values of the top-level object in `line`, in order.
 fn top_level_values(line: &[u8]) -> Vec<Range<usize>> {
-    let mut values = Vec::new();
+    let mut members = Vec::new();
+    top_level_members(line, &mut members);
+    members.into_iter().map(|m| m.value).collect()
+}
+
+/// A key and its value in a JSON line, as byte ranges of the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Member {
+    /// The key's characters between its quotes, escaped as written.
+    pub(crate) key: Range<usize>,
+    /// The value as written.
+    pub(crate) value: Range<usize>,
+}
+
+/// Sets `members` to the keys and values of the top-level object in `line`, in order; returns
+/// whether the object was read to its closing brace. The line is one that logfix wrote: valid
+/// JSON is assumed, not checked, but a line cut short stops the scan and returns false.
+pub(crate) fn top_level_members(line: &[u8], members: &mut Vec<Member>) -> bool {
+    members.clear();
     let mut at = match line.iter().position(|b| *b == b'{') {
         Some(open) => open + 1,
-        None => return values,
+        None => return false,
     };
+    if line.get(at) == Some(&b'}') {
+        return true;
+    }
     // A key, then `:`, then the value.
     while let Some(key) = line.get(at..).and_then(|rest| rest.iter().position(|b| *b == b'"')) {
-        let key_end = skip_string(line, at + key);
+        let key_start = at + key;
+        let key_end = skip_string(line, key_start);
         let Some(colon) = line.get(key_end..).and_then(|rest| rest.iter().position(|b| *b == b':'))
         else {
             break;
         };
         let start = key_end + colon + 1;
         let end = skip_value(line, start);
-        values.push(start..end);
+        members.push(Member { key: key_start + 1..key_end.saturating_sub(1), value: start..end });
         match line.get(end) {
             Some(b',') => at = end + 1,
+            Some(b'}') => return true,
             _ => break,
         }
     }
-    values
+    false
 }
 
 /// The position after the JSON string starting at `at` (a `"`).
-fn skip_string(line: &[u8], at: usize) -> usize {
+pub(crate) fn skip_string(line: &[u8], at: usize) -> usize {
     let mut i = at + 1;
-    while let Some(b) = line.get(i) {
-        match b {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
+    // The next quote or backslash: the rest of a string is plain text. (A plain search: the
+    // strings of a line are short, shorter than what memchr2 needs to pay off.)
+    while let Some(found) =
+        line.get(i..).and_then(|rest| rest.iter().position(|b| *b == b'"' || *b == b'\\'))
+    {
+        i += found;
+        match line.get(i) {
+            Some(b'\\') => i += 2,
+            _ => return i + 1,
         }
     }
     line.len()
 }
 
 /// The position after the JSON value starting at `at`.
-fn skip_value(line: &[u8], at: usize) -> usize {
+pub(crate) fn skip_value(line: &[u8], at: usize) -> usize {
     match line.get(at) {
         Some(b'"') => skip_string(line, at),
         Some(b'[' | b'{') => {

@@ -27,7 +27,7 @@ use super::compress::{self, GzipCompressor, Outcome, FINISH_TIMEOUT};
 use super::dir::{self, LogDir, Placement};
 use super::rotate::{self, Retention, RotatedSet};
 use super::{OsTime, TimeSource};
-use crate::config::{Compression, Settings};
+use crate::config::{Compression, Schema, Settings};
 use crate::event::notice::{self, Notice};
 use crate::metrics::Metrics;
 use crate::sink::stderr::write_lines as write_stderr_lines;
@@ -67,6 +67,8 @@ pub(crate) struct FileSink {
     /// When the directory is next read again.
     rescan_at: Instant,
     time: Arc<dyn TimeSource>,
+    /// The schema of the lines written, for the mark of a line retried on stderr.
+    schema: Schema,
 }
 
 /// When to try something again, and how long to wait after that if it fails again.
@@ -174,6 +176,7 @@ impl FileSink {
             },
             rotated: RotatedSet::default(),
             first_retry: settings.retry_after,
+            schema: settings.schema,
             compressor,
             outcomes,
             retries: BTreeMap::new(),
@@ -497,7 +500,11 @@ impl FileSink {
         let first_end = bytes.iter().position(|b| *b == b'\n').map_or(bytes.len(), |i| i + 1);
         match bytes.split_at_checked(first_end) {
             Some((first, rest)) if partly_written => {
-                write_stderr_lines(&mark_retry(first), count_lines(first), &self.metrics);
+                let marked = match self.schema {
+                    Schema::Logfix => mark_retry(first),
+                    Schema::Ecs => crate::schema::ecs::mark_retry(first),
+                };
+                write_stderr_lines(&marked, count_lines(first), &self.metrics);
                 write_stderr_lines(rest, count_lines(rest), &self.metrics);
             }
             _ => write_stderr_lines(bytes, lines, &self.metrics),

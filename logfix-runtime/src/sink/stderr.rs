@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use crate::handoff::Batch;
 use crate::metrics::Metrics;
 
 /// Writes `lines` whole lines to stderr, counting them as written there or as lost.
@@ -12,10 +11,4 @@ pub(crate) fn write_lines(bytes: &[u8], lines: u64, metrics: &Metrics) {
     } else {
         Metrics::add(&metrics.lost_lines, lines);
     }
-}
-
-/// Writes a batch to stderr: the console's copy when there is one, else the file's lines.
-pub(crate) fn write_batch(batch: &Batch, metrics: &Metrics) {
-    let bytes = if batch.console.is_empty() { &batch.file } else { &batch.console };
-    write_lines(bytes, batch.lines, metrics);
 }
