@@ -152,9 +152,17 @@ fn plant_everywhere() -> Vec<String> {
         .scope(|| tracing::info!("in a request"));
     forbidden.extend(["ZQXCTX1SEC", "ZQXCTX2SEC"].map(String::from));
     // By name: a sensitive field name hides any value, in any spelling.
-    tracing::info!(password = "ZQXNAME1SEC", apiKey = "ZQXNAME2SEC", pin = 4917, "by name");
+    // (The number is longer than any run of digits a line holds otherwise: a timestamp's
+    // microseconds or a pid could hold a short one.)
+    tracing::info!(
+        password = "ZQXNAME1SEC",
+        apiKey = "ZQXNAME2SEC",
+        pin = 73_914_826_055_u64,
+        "by name"
+    );
     log::info!(client_secret = "ZQXNAME3SEC"; "by name");
-    forbidden.extend(["ZQXNAME1SEC", "ZQXNAME2SEC", "4917", "ZQXNAME3SEC"].map(String::from));
+    forbidden
+        .extend(["ZQXNAME1SEC", "ZQXNAME2SEC", "73914826055", "ZQXNAME3SEC"].map(String::from));
     // Known values: a derived event's redacted and masked fields, quoted by its free text, and
     // a `#[logged]` call's skipped and masked arguments, quoted by its error.
     emit(&SignedIn {
