@@ -154,7 +154,7 @@ enum Class {
 
 impl Class {
     #[inline]
-    fn of(b: u8) -> Self {
+    const fn of(b: u8) -> Self {
         match b {
             b'a'..=b'z' => Class::Lower,
             b'A'..=b'Z' => Class::Upper,
@@ -177,6 +177,7 @@ impl Class {
 /// assert!(!is_sensitive("pinned"));
 /// ```
 #[must_use]
+#[inline]
 pub fn is_sensitive(name: &str) -> bool {
     default_policy().is_sensitive(name)
 }
@@ -196,6 +197,7 @@ pub fn sensitive_entry(name: &str) -> Option<&'static str> {
     default_policy().matching_entry(name)
 }
 
+#[inline]
 fn default_policy() -> &'static Policy {
     static DEFAULT: OnceLock<Policy> = OnceLock::new();
     DEFAULT.get_or_init(Policy::default)
@@ -225,6 +227,87 @@ pub struct Policy {
     entries: Vec<Entry>,
     /// `entries[by_len[n]..by_len[n + 1]]` are the entries whose first word is `n` bytes long.
     by_len: Vec<usize>,
+    /// Which words may be the first word of an entry: a name none of whose words (or their
+    /// singulars) is among them is not sensitive, and most names are turned down by it alone.
+    first_words: Box<FirstWords>,
+}
+
+/// A set of words by their length (modulo 16) and their first, second and last bytes, ignoring
+/// ASCII case, hashed into 16 384 bits: exact enough to turn down nearly every ordinary word in
+/// a few instructions, and never turning down a word it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FirstWords([u64; 256]);
+
+impl FirstWords {
+    /// The bit of `word`. Five bits of each byte are kept (`a` and `A` share them; other bytes
+    /// share them with some letter, which can only let a word through), then mixed
+    /// (Fibonacci hashing) into the top fourteen bits.
+    #[inline]
+    fn bit(word: &[u8]) -> usize {
+        let byte = |at: usize| word.get(at).map_or(0, |&b| u32::from(b & 0x1f));
+        #[allow(clippy::cast_possible_truncation, reason = "four bits of the length are kept")]
+        let len = (word.len() & 15) as u32;
+        let last = word.len().saturating_sub(1);
+        let key = len << 15 | byte(0) << 10 | byte(1) << 5 | byte(last);
+        (key.wrapping_mul(0x9e37_79b1) >> 18) as usize
+    }
+
+    fn insert(&mut self, word: &[u8]) {
+        let bit = Self::bit(word);
+        if let Some(slot) = self.0.get_mut(bit / 64) {
+            *slot |= 1 << (bit % 64);
+        }
+    }
+
+    #[inline]
+    fn holds(&self, word: &[u8]) -> bool {
+        let bit = Self::bit(word);
+        self.0.get(bit / 64).is_some_and(|slot| slot & 1 << (bit % 64) != 0)
+    }
+
+    /// Whether `word` or its singular ([`singular`]) may be the first word of an entry.
+    #[inline]
+    fn may_start(&self, word: &[u8]) -> bool {
+        match word.split_last() {
+            None => false,
+            Some((b's' | b'S', stem)) if !stem.is_empty() => self.holds(word) || self.holds(stem),
+            Some(_) => self.holds(word),
+        }
+    }
+}
+
+/// Whether `name` is one word ([`words`]) from its first byte to its last: no separator, and
+/// not both ASCII cases (a case change is where a word may start).
+#[inline]
+fn is_one_word(name: &[u8]) -> bool {
+    const LOWER: u8 = 1;
+    const UPPER: u8 = 2;
+    const SEPARATOR: u8 = 4;
+    /// What each byte is, as bits: one lookup per byte of every name checked.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "b < 256, in a constant: a wrong index fails the build"
+    )]
+    static KIND: [u8; 256] = {
+        let mut table = [0; 256];
+        let mut b = 0;
+        while b < 256 {
+            #[allow(clippy::cast_possible_truncation, reason = "b < 256")]
+            let byte = b as u8;
+            table[b] = match Class::of(byte) {
+                Class::Lower => LOWER,
+                Class::Upper => UPPER,
+                Class::Separator => SEPARATOR,
+                Class::Other => 0,
+            };
+            b += 1;
+        }
+        table
+    };
+    let kinds = name
+        .iter()
+        .fold(0, |kinds, &b| kinds | KIND.get(usize::from(b)).copied().unwrap_or(SEPARATOR));
+    !name.is_empty() && kinds & SEPARATOR == 0 && kinds & (LOWER | UPPER) != LOWER | UPPER
 }
 
 /// An entry of the vocabulary: its words, lowercase, joined by `_`.
@@ -282,22 +365,46 @@ impl Policy {
         let longest = entries.iter().map(|entry| entry.first_len).max().unwrap_or(0);
         let by_len =
             (0..=longest + 1).map(|n| entries.partition_point(|e| e.first_len < n)).collect();
-        Self { entries, by_len }
+        let mut first_words = Box::new(FirstWords([0; 256]));
+        for entry in &entries {
+            first_words.insert(entry.first_word().as_bytes());
+        }
+        Self { entries, by_len, first_words }
     }
 
     /// Whether `name` is sensitive: whether the words of an entry appear in it one after the
     /// other, with no [measure word](MEASURE_WORDS) right before or after them.
     #[must_use]
+    #[inline]
     pub fn is_sensitive(&self, name: &str) -> bool {
-        self.matching_entry(name).is_some()
+        !self.turns_down(name) && self.entry_in_words(name).is_some()
+    }
+
+    /// Whether `name` is one word that cannot start an entry: most names met in text, turned
+    /// down without being split.
+    #[inline]
+    fn turns_down(&self, name: &str) -> bool {
+        is_one_word(name.as_bytes()) && !self.first_words.may_start(name.as_bytes())
     }
 
     /// The entry that makes `name` sensitive (its words joined by `_`), if any.
     #[must_use]
     pub fn matching_entry(&self, name: &str) -> Option<&str> {
+        if self.turns_down(name) {
+            return None;
+        }
+        self.entry_in_words(name)
+    }
+
+    /// [`Policy::matching_entry`], looking at every word of `name`.
+    fn entry_in_words(&self, name: &str) -> Option<&str> {
         let mut before: Option<&str> = None;
         let mut rest = words(name);
         while let Some(word) = rest.next() {
+            if !self.first_words.may_start(word.as_bytes()) {
+                before = Some(word);
+                continue;
+            }
             let singular = singular(word);
             for first in core::iter::once(word).chain(singular) {
                 for entry in self.starting_with(first) {
@@ -584,6 +691,22 @@ mod tests {
                 .collect();
             let name = spelled(&parts, style);
             prop_assert_eq!(sensitive_entry(&name), Some(entry), "{}", name);
+        }
+
+        /// The quick turn-down of one-word names never turns down an entry: whatever its
+        /// bytes (digits, non-ASCII, one letter), in either case, singular or plural.
+        #[test]
+        fn an_operator_word_is_found_however_it_is_written(
+            word in "[a-z0-9\u{e0}-\u{ff}]{1,20}",
+            upper: bool,
+            plural: bool,
+        ) {
+            let policy = Policy::with_extra([word.as_str()]);
+            let mut name = if upper { word.to_ascii_uppercase() } else { word.clone() };
+            if plural {
+                name.push(if upper { 'S' } else { 's' });
+            }
+            prop_assert!(policy.is_sensitive(&name), "{} as {}", word, name);
         }
 
         #[test]
