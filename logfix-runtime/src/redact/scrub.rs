@@ -377,24 +377,25 @@ fn survey(bytes: &[u8]) -> Survey {
     return survey_words(bytes);
 }
 
-/// Where the first byte at or after `from` that may start a secret is (`is_trigger`, and digits
-/// with `cards`).
+/// Which of the sixteen bytes from `from` may start a secret (`is_trigger`, and digits with
+/// `cards`), as the bits of a mask (bit `k` for the byte at `from + k`; none past the end).
 #[inline]
-fn next_trigger(bytes: &[u8], from: usize, cards: bool) -> Option<usize> {
+fn triggers_from(bytes: &[u8], from: usize, cards: bool) -> u32 {
     #[cfg(target_arch = "x86_64")]
     #[allow(unsafe_code, reason = "a measured gain: see docs/BENCHMARKS.md, Content scrubbing")]
     // SAFETY: as in `survey`.
-    return unsafe { next_trigger_sse2(bytes, from, cards) };
+    return unsafe { triggers_from_sse2(bytes, from, cards) };
     #[cfg(not(target_arch = "x86_64"))]
-    return next_trigger_bytes(bytes, from, cards);
+    return triggers_from_bytes(bytes, from, cards);
 }
 
-/// [`next_trigger`] a byte at a time, for other CPUs.
+/// [`triggers_from`] a byte at a time, for other CPUs.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code, reason = "tested against the SSE2 search"))]
-fn next_trigger_bytes(bytes: &[u8], from: usize, cards: bool) -> Option<usize> {
-    let found =
-        bytes.get(from..)?.iter().position(|&b| is_trigger(b) || cards && b.is_ascii_digit());
-    found.map(|offset| from + offset)
+fn triggers_from_bytes(bytes: &[u8], from: usize, cards: bool) -> u32 {
+    let block = bytes.get(from..).unwrap_or_default().iter().take(16);
+    block.enumerate().fold(0, |mask, (k, &b)| {
+        mask | u32::from(is_trigger(b) || cards && b.is_ascii_digit()) << k
+    })
 }
 
 /// Eight spaces (never looked for), to pad short texts with.
@@ -472,23 +473,16 @@ fn survey_sse2(bytes: &[u8]) -> Survey {
     Survey { triggers: _mm_movemask_epi8(triggers) != 0, digits: low + high }
 }
 
-/// [`next_trigger`] sixteen bytes at a time in SSE2 registers.
+/// [`triggers_from`] in an SSE2 register.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn next_trigger_sse2(bytes: &[u8], from: usize, cards: bool) -> Option<usize> {
+fn triggers_from_sse2(bytes: &[u8], from: usize, cards: bool) -> u32 {
     use core::arch::x86_64::{_mm_movemask_epi8, _mm_or_si128};
-    let mut at = from;
-    while let Some(rest) = bytes.get(at..).filter(|rest| !rest.is_empty()) {
-        // Padding is spaces, never a trigger: the first bit set is a byte of the text.
-        let (triggers, digits) =
-            classify(word_at_most(rest), rest.get(8..).map_or(SPACES, word_at_most));
-        let mask = _mm_movemask_epi8(if cards { _mm_or_si128(triggers, digits) } else { triggers });
-        if mask != 0 {
-            return Some(at + mask.trailing_zeros() as usize);
-        }
-        at += 16;
-    }
-    None
+    let rest = bytes.get(from..).unwrap_or_default();
+    // Padding is spaces, never a trigger.
+    let (triggers, digits) =
+        classify(word_at_most(rest), rest.get(8..).map_or(SPACES, word_at_most));
+    _mm_movemask_epi8(if cards { _mm_or_si128(triggers, digits) } else { triggers }).unsigned_abs()
 }
 
 /// [`survey`] eight bytes at a time in a `u64`, for other CPUs (bit tricks from
@@ -529,8 +523,26 @@ fn is_word(b: u8) -> bool {
 
 /// Whether `b` may be part of a name before `=` or `:` (`user.password`, `--token`,
 /// `user[password]`).
+#[inline]
 fn is_name(b: u8) -> bool {
-    is_word(b) || matches!(b, b'-' | b'.' | b'[' | b']')
+    /// One lookup instead of six comparisons: names are read backwards from every `=` and `:`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "b < 256, in a constant: a wrong index fails the build"
+    )]
+    static NAME: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            #[allow(clippy::cast_possible_truncation, reason = "b < 256")]
+            let byte = b as u8;
+            table[b] =
+                byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b'[' | b']');
+            b += 1;
+        }
+        table
+    };
+    NAME.get(usize::from(b)).copied().unwrap_or(false)
 }
 
 /// The characters of an RFC 6750 `b64token` (a bearer credential) and of base64.
@@ -554,11 +566,21 @@ struct Scan<'s> {
 }
 
 impl Scan<'_> {
-    /// Goes from one byte that may start a secret to the next.
+    /// Goes from one byte that may start a secret to the next, sixteen bytes at a time: each
+    /// block is classified once, however many triggers it holds.
     fn run(mut self) {
-        let mut i = 0;
-        while let Some(at) = next_trigger(self.bytes, i, self.cards) {
-            i = self.secret_at(at).max(at + 1);
+        let mut block = 0;
+        while block < self.bytes.len() {
+            let mut triggers = triggers_from(self.bytes, block, self.cards);
+            let mut next = block + 16;
+            while triggers != 0 {
+                let at = block + triggers.trailing_zeros() as usize;
+                next = self.secret_at(at).max(at + 1);
+                // Only the triggers from `next` on are left.
+                let skip = u32::try_from(next - block).unwrap_or(u32::MAX);
+                triggers &= u32::MAX.checked_shl(skip).unwrap_or(0);
+            }
+            block = next.max(block + 16);
         }
     }
 
@@ -635,17 +657,12 @@ impl Scan<'_> {
             let name = self.text.get(start..end)?;
             return Some((name.strip_suffix('\\').unwrap_or(name), true));
         }
-        let mut start = end;
-        while start > 0 && self.byte(start - 1).is_some_and(is_name) {
-            start -= 1;
-            if end - start > MAX_NAME_LEN {
-                return None;
-            }
-        }
-        if start == end {
+        let window = self.bytes.get(end.saturating_sub(MAX_NAME_LEN + 1)..end)?;
+        let len = window.iter().rev().take_while(|&&b| is_name(b)).count();
+        if len == 0 || len > MAX_NAME_LEN {
             return None;
         }
-        Some((self.text.get(start..end)?, false))
+        Some((self.text.get(end - len..end)?, false))
     }
 
     /// The value after the separator at `at`: a quoted string (without its quotes), else a
@@ -1336,7 +1353,7 @@ mod tests {
             prop_assert_eq!(fast.triggers, portable.triggers);
             prop_assert!(fast.digits >= portable.digits);
             prop_assert!(fast.digits <= 2 * portable.digits);
-            prop_assert_eq!(next_trigger(&text, from, cards), next_trigger_bytes(&text, from, cards));
+            prop_assert_eq!(triggers_from(&text, from, cards), triggers_from_bytes(&text, from, cards));
         }
 
         #[test]
