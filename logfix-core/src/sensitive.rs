@@ -197,8 +197,15 @@ pub fn sensitive_entry(name: &str) -> Option<&'static str> {
     default_policy().matching_entry(name)
 }
 
+/// The default vocabulary ([`SENSITIVE_NAMES`]) as a [`Policy`], built on first use.
+///
+/// # Examples
+/// ```
+/// assert!(logfix_core::sensitive::default_policy().is_sensitive("api_key"));
+/// ```
+#[must_use]
 #[inline]
-fn default_policy() -> &'static Policy {
+pub fn default_policy() -> &'static Policy {
     static DEFAULT: OnceLock<Policy> = OnceLock::new();
     DEFAULT.get_or_init(Policy::default)
 }

@@ -100,7 +100,7 @@ impl Redaction {
     }
 
     pub(crate) fn scrubber(&self) -> Scrubber<'_> {
-        Scrubber::new(&self.policy, &self.patterns)
+        Scrubber::with_policy(&self.policy, &self.patterns)
     }
 }
 

@@ -37,6 +37,8 @@ use regex::Regex;
 
 use logfix_core::REDACTED;
 
+use super::Policy;
+
 /// Decides whether a name (of a field, a header, a query parameter, or before `=` or `:` in a
 /// text) is sensitive. Any `Fn(&str) -> bool` is one, such as
 /// [`is_sensitive_name`](super::is_sensitive_name).
@@ -175,15 +177,25 @@ static NO_PATTERNS: Patterns = Patterns::new();
 /// ```
 #[derive(Clone, Copy)]
 pub struct Scrubber<'a> {
-    names: &'a dyn NamePolicy,
+    names: Names<'a>,
     patterns: &'a Patterns,
 }
 
+/// Who decides which names are sensitive.
+#[derive(Clone, Copy)]
+enum Names<'a> {
+    /// A [`Policy`], called directly: every `=` and `:` of a text asks it, and its quick
+    /// turn-down of ordinary names is then inlined into the scan.
+    Policy(&'a Policy),
+    Other(&'a dyn NamePolicy),
+}
+
 impl Default for Scrubber<'static> {
-    /// The built-in kinds of secrets, with [`is_sensitive_name`](super::is_sensitive_name)
-    /// deciding which names are sensitive, and no pattern.
+    /// The built-in kinds of secrets, with the default vocabulary
+    /// ([`is_sensitive_name`](super::is_sensitive_name)) deciding which names are sensitive,
+    /// and no pattern.
     fn default() -> Self {
-        Scrubber::new(&super::is_sensitive_name, &NO_PATTERNS)
+        Scrubber::with_policy(logfix_core::sensitive::default_policy(), &NO_PATTERNS)
     }
 }
 
@@ -198,7 +210,14 @@ impl<'a> Scrubber<'a> {
     /// match.
     #[must_use]
     pub const fn new(names: &'a dyn NamePolicy, patterns: &'a Patterns) -> Self {
-        Self { names, patterns }
+        Self { names: Names::Other(names), patterns }
+    }
+
+    /// A scrubber whose sensitive names are those of `policy` (the same as
+    /// [`Scrubber::new`] with it, and faster), which also scrubs what `patterns` match.
+    #[must_use]
+    pub const fn with_policy(policy: &'a Policy, patterns: &'a Patterns) -> Self {
+        Self { names: Names::Policy(policy), patterns }
     }
 
     /// This scrubber with `patterns` instead of its own.
@@ -222,8 +241,12 @@ impl<'a> Scrubber<'a> {
     }
 
     /// Whether `name` is sensitive.
+    #[inline]
     pub(super) fn is_sensitive(&self, name: &str) -> bool {
-        self.names.is_sensitive(name)
+        match self.names {
+            Names::Policy(policy) => policy.is_sensitive(name),
+            Names::Other(names) => names.is_sensitive(name),
+        }
     }
 
     /// Adds the spans of the secrets in `text`.
@@ -234,8 +257,8 @@ impl<'a> Scrubber<'a> {
     #[inline(never)]
     fn find_surveyed(&self, text: &str, survey: Survey, spans: &mut Vec<Range<usize>>) {
         if survey.suspect() {
-            let cards = survey.digits >= MIN_CARD_DIGITS;
-            Scan { text, bytes: text.as_bytes(), scrubber: self, spans, cards }.run();
+            let cards = survey.cards();
+            Scan { text, bytes: text.as_bytes(), scrubber: self, spans, cards }.run(survey.end());
         }
         if !self.patterns.is_empty() {
             self.patterns.find(text, spans);
@@ -309,7 +332,8 @@ pub(super) fn redacted(text: &str, mut spans: Vec<Range<usize>>) -> Cow<'_, str>
         return Cow::Borrowed(text);
     }
     spans.sort_unstable_by_key(|span| span.start);
-    let mut out = String::with_capacity(text.len());
+    // Room for the markers too: a short secret is replaced by a longer marker.
+    let mut out = String::with_capacity(text.len() + spans.len() * REDACTED.len());
     let mut copied = 0;
     let mut current: Option<Range<usize>> = None;
     let mut flush = |span: Range<usize>, out: &mut String| {
@@ -350,16 +374,33 @@ fn is_trigger(b: u8) -> bool {
 /// What one quick pass over a text finds.
 #[derive(Clone, Copy)]
 struct Survey {
-    /// Whether a byte that may start a secret other than a card number occurs.
-    triggers: bool,
+    /// Where the last block of sixteen bytes holding a byte that may start a secret other than
+    /// a card number ends, or 0 if none does: the scan stops there.
+    triggers_end: usize,
     /// How many digits there are, or more (see [`survey`]).
     digits: usize,
+    /// How long the text is.
+    len: usize,
 }
 
 impl Survey {
     /// Whether the text needs a closer look.
     fn suspect(self) -> bool {
-        self.triggers || self.digits >= MIN_CARD_DIGITS
+        self.triggers_end > 0 || self.cards()
+    }
+
+    /// Whether there are enough digits for a card number.
+    fn cards(self) -> bool {
+        self.digits >= MIN_CARD_DIGITS
+    }
+
+    /// Where the scan can stop: no secret starts after this.
+    fn end(self) -> usize {
+        if self.cards() {
+            self.len
+        } else {
+            self.triggers_end
+        }
     }
 }
 
@@ -444,33 +485,39 @@ fn classify(low: u64, high: u64) -> (core::arch::x86_64::__m128i, core::arch::x8
 fn survey_sse2(bytes: &[u8]) -> Survey {
     use core::arch::x86_64::{
         _mm_adds_epu8, _mm_and_si128, _mm_cvtsi128_si32, _mm_extract_epi16, _mm_movemask_epi8,
-        _mm_or_si128, _mm_sad_epu8, _mm_set1_epi8, _mm_setzero_si128,
+        _mm_sad_epu8, _mm_set1_epi8, _mm_setzero_si128,
     };
-    let mut triggers = _mm_setzero_si128();
     // Per lane, how many digits it saw (saturating: past 255 there are enough anyway).
     let mut digits = _mm_setzero_si128();
-    let mut look = |low: u64, high: u64| {
+    let mut triggers_end = 0;
+    // Looks at the block that ends at `end`.
+    let mut look = |low: u64, high: u64, end: usize| {
         let (hits, digit) = classify(low, high);
-        triggers = _mm_or_si128(triggers, hits);
+        if _mm_movemask_epi8(hits) != 0 {
+            triggers_end = end;
+        }
         digits = _mm_adds_epu8(digits, _mm_and_si128(digit, _mm_set1_epi8(1)));
     };
-    if bytes.len() <= 16 {
+    let len = bytes.len();
+    if len <= 16 {
         // With 9 to 16 bytes, the two words overlap.
-        look(word_at_most(bytes), if bytes.len() > 8 { last_word(bytes) } else { SPACES });
+        look(word_at_most(bytes), if len > 8 { last_word(bytes) } else { SPACES }, len);
     } else {
         let mut blocks = bytes.chunks_exact(16);
+        let mut end = 0;
         for block in &mut blocks {
-            look(word_at_most(block), last_word(block));
+            end += 16;
+            look(word_at_most(block), last_word(block), end);
         }
         if !blocks.remainder().is_empty() {
-            let tail = bytes.get(bytes.len() - 16..).unwrap_or_default();
-            look(word_at_most(tail), last_word(tail));
+            let tail = bytes.get(len - 16..).unwrap_or_default();
+            look(word_at_most(tail), last_word(tail), len);
         }
     }
     let sums = _mm_sad_epu8(digits, _mm_setzero_si128());
     let low = _mm_cvtsi128_si32(sums).unsigned_abs() as usize;
     let high = _mm_extract_epi16::<4>(sums).unsigned_abs() as usize;
-    Survey { triggers: _mm_movemask_epi8(triggers) != 0, digits: low + high }
+    Survey { triggers_end, digits: low + high, len }
 }
 
 /// [`triggers_from`] in an SSE2 register.
@@ -496,23 +543,28 @@ fn survey_words(bytes: &[u8]) -> Survey {
         let v = word ^ (ONES * b as u64);
         v.wrapping_sub(ONES) & !v & HIGHS
     }
-    let mut survey = Survey { triggers: false, digits: 0 };
-    let mut look = |word: u64| {
+    let mut survey = Survey { triggers_end: 0, digits: 0, len: bytes.len() };
+    // Looks at the word that ends at `end`.
+    let mut look = |word: u64, end: usize| {
         let triggers =
             has(word, b'=') | has(word, b':') | has(word, b'A') | has(word, b'B') | has(word, b'J');
         // A byte is a digit if, xor '0', it is below 10: exact per byte, since setting each
         // byte's high bit before subtracting keeps borrows from crossing bytes.
         let x = word ^ (ONES * u64::from(b'0'));
         let digits = !((x | HIGHS).wrapping_sub(ONES * 10)) & !x & HIGHS;
-        survey.triggers |= triggers != 0;
+        if triggers != 0 {
+            survey.triggers_end = end;
+        }
         // The digits' high bits summed into the top byte.
         survey.digits += ((digits >> 7).wrapping_mul(ONES) >> 56) as usize;
     };
     let mut words = bytes.chunks_exact(8);
+    let mut end = 0;
     for word in &mut words {
-        look(word_at_most(word));
+        end += 8;
+        look(word_at_most(word), end);
     }
-    look(word_at_most(words.remainder()));
+    look(word_at_most(words.remainder()), bytes.len());
     survey
 }
 
@@ -568,9 +620,9 @@ struct Scan<'s> {
 impl Scan<'_> {
     /// Goes from one byte that may start a secret to the next, sixteen bytes at a time: each
     /// block is classified once, however many triggers it holds.
-    fn run(mut self) {
+    fn run(mut self, end: usize) {
         let mut block = 0;
-        while block < self.bytes.len() {
+        while block < end {
             let mut triggers = triggers_from(self.bytes, block, self.cards);
             let mut next = block + 16;
             while triggers != 0 {
@@ -1350,7 +1402,13 @@ mod tests {
             cards: bool,
         ) {
             let (fast, portable) = (survey(&text), survey_words(&text));
-            prop_assert_eq!(fast.triggers, portable.triggers);
+            prop_assert_eq!(fast.triggers_end > 0, portable.triggers_end > 0);
+            for found in [fast, portable] {
+                // The scan stops at `end()`: nothing that may start a secret lies past it.
+                let last = text.iter().rposition(|&b| is_trigger(b) || found.cards() && b.is_ascii_digit());
+                prop_assert!(found.end() <= text.len());
+                prop_assert!(last.is_none_or(|last| last < found.end()), "{:?}", last);
+            }
             prop_assert!(fast.digits >= portable.digits);
             prop_assert!(fast.digits <= 2 * portable.digits);
             prop_assert_eq!(triggers_from(&text, from, cards), triggers_from_bytes(&text, from, cards));
