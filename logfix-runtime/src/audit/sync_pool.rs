@@ -1,12 +1,14 @@
 //! The audit trail's sync threads: they make durable what the writer has written, while the
-//! writer goes on writing, so that several `fdatasync`s can be in flight.
+//! writer goes on writing, so that several `fdatasync`s can be in flight. With one sync at a
+//! time each group waited for the sync before it, and four callers got a third of the
+//! throughput of callers syncing on their own, whose syncs the file system batches
+//! (`docs/BENCHMARKS.md`).
 //!
 //! The writer appends a group of records and hands it over ([`SyncPool::written`]). A free sync
-//! thread takes "written up to record N", syncs and acknowledges every waiting record up to N:
-//! a sync covers what was written before it started, never what came after. Syncs may end in
-//! any order; the seal only moves forward. One sync at a time left a group to wait for the
-//! sync before it: with four callers, groups of 2.5 records and a third of the throughput of
-//! callers syncing on their own (`docs/BENCHMARKS.md`), whose syncs the file system batches.
+//! thread takes "written up to group N", syncs and acknowledges every waiting group up to N: a
+//! sync covers what was written before it started, never what came after. Syncs may end in any
+//! order; the seal only moves forward. Groups are counted rather than compared by record
+//! number, which goes back when someone cuts the trail's end while it is being written.
 //!
 //! Each sync thread syncs through its own open file description of the file, opened before
 //! anything is written to it. Linux (since 4.13) reports a writeback error once to each open
@@ -75,16 +77,18 @@ struct State {
     /// The file being written, one descriptor per sync thread; empty between files.
     files: Vec<Arc<File>>,
     path: PathBuf,
-    /// The last record written to the file, and the last one a sync has started for.
-    written: Option<SealState>,
+    /// Groups written so far (never reset), and their count when the last sync started.
+    writes: u64,
     started: u64,
-    /// Groups written, not yet acknowledged, oldest first, with their last record's number.
+    /// The last record written to the file.
+    last: Option<SealState>,
+    /// Groups written, not yet acknowledged, oldest first, each with its count.
     waiting: VecDeque<(u64, Group)>,
     in_flight: usize,
     /// A sync of the file failed: nothing more is acknowledged until the writer reopens it.
     failure: Option<AuditError>,
     seal: Option<SealFile>,
-    /// The last record the seal names, for this file.
+    /// The count of the group whose last record the seal names.
     sealed: u64,
     stop: bool,
 }
@@ -130,13 +134,9 @@ impl SyncPool {
             files.push(Arc::new(own));
         }
         let mut state = self.shared.lock();
-        *state = State {
-            files,
-            path: path.to_owned(),
-            seal: state.seal.take(),
-            stop: state.stop,
-            ..State::default()
-        };
+        state.files = files;
+        path.clone_into(&mut state.path);
+        state.failure = None;
         Ok(())
     }
 
@@ -150,8 +150,10 @@ impl SyncPool {
         if let Some(error) = &state.failure {
             return answer(group, &Err(error.clone()));
         }
-        state.written = Some(last);
-        state.waiting.push_back((last.seq, group));
+        state.writes += 1;
+        state.last = Some(last);
+        let count = state.writes;
+        state.waiting.push_back((count, group));
         self.shared.work.notify_one();
     }
 
@@ -173,7 +175,7 @@ impl SyncPool {
         self.drain();
         let mut state = self.shared.lock();
         state.files.clear();
-        state.written = None;
+        state.last = None;
         state.failure = None;
     }
 
@@ -204,11 +206,11 @@ impl Shared {
 fn run(shared: &Shared, index: usize) {
     let mut state = shared.lock();
     loop {
-        if let Some((file, last)) = state.next_sync(index) {
+        if let Some((file, count, last)) = state.next_sync(index) {
             drop(state);
             let result = (shared.sync)(&file);
             state = shared.lock();
-            state.synced(last, result, shared);
+            state.synced(count, last, result, shared);
             shared.done.notify_all();
         } else if state.stop {
             return;
@@ -219,18 +221,19 @@ fn run(shared: &Shared, index: usize) {
 }
 
 impl State {
-    /// The descriptor of thread `index` and the last record written, if anything was written
-    /// since the last sync started (and the file has not failed).
-    fn next_sync(&mut self, index: usize) -> Option<(Arc<File>, SealState)> {
-        let last = self.written.filter(|w| w.seq > self.started && self.failure.is_none())?;
+    /// The descriptor of thread `index`, the count of groups written and the last record, if
+    /// anything was written since the last sync started (and the file has not failed).
+    fn next_sync(&mut self, index: usize) -> Option<(Arc<File>, u64, SealState)> {
+        let last = self.last.filter(|_| self.writes > self.started && self.failure.is_none())?;
         let file = Arc::clone(self.files.get(index)?);
-        self.started = last.seq;
+        self.started = self.writes;
         self.in_flight += 1;
-        Some((file, last))
+        Some((file, self.writes, last))
     }
 
-    /// A sync that started once records up to `last` were written has ended with `result`.
-    fn synced(&mut self, last: SealState, result: io::Result<()>, shared: &Shared) {
+    /// A sync that started once `count` groups were written, the last record `last`, has ended
+    /// with `result`.
+    fn synced(&mut self, count: u64, last: SealState, result: io::Result<()>, shared: &Shared) {
         self.in_flight -= 1;
         if self.failure.is_some() {
             // Whatever this sync says, the file's earlier error may have been its own.
@@ -245,13 +248,13 @@ impl State {
             return;
         }
         let mut acknowledged = Vec::new();
-        while self.waiting.front().is_some_and(|(seq, _)| *seq <= last.seq) {
+        while self.waiting.front().is_some_and(|(n, _)| *n <= count) {
             acknowledged.extend(self.waiting.pop_front().map(|(_, group)| group));
         }
         // Under the lock, so that the seal only moves forward whichever sync ends first; before
         // the answers, so that a caller finds the seal's failure reported.
-        if let Some(seal) = self.seal.as_ref().filter(|_| last.seq > self.sealed) {
-            self.sealed = last.seq;
+        if let Some(seal) = self.seal.as_ref().filter(|_| count > self.sealed) {
+            self.sealed = count;
             if let Err(e) = seal.write(last) {
                 Metrics::add(&shared.metrics.write_errors, 1);
                 let failed = seal_failed(seal.path(), &e);
@@ -425,6 +428,20 @@ mod tests {
         f.syncs.recv().unwrap().send(Ok(())).unwrap();
         assert_eq!(fourth.recv().unwrap(), Ok(()));
         assert_eq!((f.seal(), f.counted()), (Some(4), (1, 1)));
+    }
+
+    /// Record numbers that go back (the trail's end cut while it is written, the writer
+    /// starting again from what is left) are synced and acknowledged all the same.
+    #[test]
+    fn records_numbered_again_are_acknowledged() {
+        let f = Fixture::new("renumbered");
+        let first = f.written(5);
+        f.syncs.recv().unwrap().send(Ok(())).unwrap();
+        assert_eq!(first.recv().unwrap(), Ok(()));
+        let again = f.written(3);
+        f.syncs.recv().unwrap().send(Ok(())).unwrap();
+        assert_eq!(again.recv().unwrap(), Ok(()));
+        assert_eq!(f.seal(), Some(3), "the seal follows the trail");
     }
 
     /// A file replaced between the writer's open and the sync threads' is refused: the syncs
