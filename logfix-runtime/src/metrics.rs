@@ -182,7 +182,8 @@ pub struct MetricsSnapshot {
     pub files_deleted: u64,
     /// Audit records written, synced and acknowledged (`audit()` returned `Ok`).
     pub audit_records: u64,
-    /// Group commits of the audit trail: one `fsync` each, for every record that had arrived.
+    /// Group commits of the audit trail: one `fdatasync` each, for every record written before
+    /// it started and not yet acknowledged (several may be in flight).
     pub audit_commits: u64,
     /// `audit()` calls that returned an error: the record was not acknowledged.
     pub audit_failures: u64,

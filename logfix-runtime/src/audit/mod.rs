@@ -5,7 +5,8 @@
 //! derived event like any other (same schema, context and redaction) and hands it to the audit
 //! writer thread, which appends it to its own file (`LOGFIX_AUDIT_FILE`, default `audit.log`, in
 //! the log directory) with two more keys, `audit_seq` and `audit_chain`, syncs it and only then
-//! returns `Ok`. Concurrent callers share one `fdatasync` (group commit). [`verify`] reads the
+//! returns `Ok`. Concurrent callers share an `fdatasync` (group commit), and the next records
+//! are written while it runs, their own sync starting meanwhile. [`verify`] reads the
 //! trail back and reports the first break. What each mode (with or without `LOGFIX_AUDIT_KEY`,
 //! with or without the seal) can and cannot detect is in `docs/AUDIT.md`.
 //!
@@ -38,6 +39,7 @@
 
 mod chain;
 mod seal;
+mod sync_pool;
 mod verify;
 mod writer;
 

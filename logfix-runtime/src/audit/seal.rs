@@ -1,5 +1,5 @@
 //! The seal: the last sequence number and chain value of the trail, in a file of its own
-//! (`audit.log.seal`), updated at each group commit once the records are synced.
+//! (`audit.log.seal`), updated once the records it names are synced, never backwards.
 //!
 //! A record removed from the end of the trail leaves no gap in the chain: only something
 //! outside the trail can tell. The seal holds two slots of [`SLOT`] bytes, written in turn,

@@ -1,5 +1,7 @@
-//! The audit writer: one thread (`logfix-audit`) that takes every record that has arrived,
-//! appends them to the trail, syncs the file once and acknowledges them all (group commit).
+//! The audit writer: one thread (`logfix-audit`) that takes every record that has arrived and
+//! appends them to the trail, then takes the next ones; the sync threads (`sync_pool`) sync
+//! the file meanwhile, each sync acknowledging every record written before it started (group
+//! commit, with several syncs in flight).
 //!
 //! Callers render their record, send it and wait for the answer: `Ok` once the record is
 //! written and `fdatasync`ed, the error otherwise. The channel is bounded and a caller waits for
@@ -7,10 +9,15 @@
 //! order records arrive, so the records of one thread keep its order.
 //!
 //! The trail rotates like the application log (size, numbered files, gzip on a niced thread)
-//! and continues across rotations and restarts from the last record on disk. Each group commit
+//! and continues across rotations and restarts from the last record on disk. Each group's write
 //! holds the lock file's exclusive lock and first checks that the file is as it left it, so
-//! processes sharing the trail continue one chain. Retention deletes only by age, only files
-//! that exist compressed and check out, and only after a record saying so is on disk.
+//! processes sharing the trail continue one chain. Its sync need not hold the lock: it goes
+//! through descriptors of the file the group was written to, whatever another process does
+//! with the name meanwhile, and a process that rotates the file takes the records from the page
+//! cache (and syncs the compressed copy before it removes the original). This process syncs
+//! and acknowledges everything in a file before it rotates it. Retention deletes only by age,
+//! only files that exist compressed and check out, and only after a record saying so is on
+//! disk.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -25,6 +32,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::chain::{self, Chain, Digest, GENESIS};
 use super::seal::{self, SealFile, SealState};
+use super::sync_pool::{seal_failed, Group, Reply, SyncFn, SyncPool};
 use super::verify::{self, check_file};
 use super::AuditError;
 use crate::config::{Compression, Settings};
@@ -53,8 +61,6 @@ const KEYS_LEN: u64 = 120;
 const COMPRESS_BACKLOG: usize = 64;
 /// How long shutdown waits for the writer: its last group, then compressions in progress.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5 + FINISH_TIMEOUT.as_secs());
-
-type Reply = Sender<Result<(), AuditError>>;
 
 enum Request {
     Record(Vec<u8>, Reply),
@@ -159,9 +165,10 @@ impl AuditWriter {
         metrics: &Arc<Metrics>,
         generation: u64,
     ) -> Result<Self, AuditError> {
-        let trail = Trail::open(settings, metrics, Arc::new(OsTime))?;
-        let (sender, receiver) = crossbeam_channel::bounded(CHANNEL);
         let notices = Arc::new(Mutex::new(Vec::new()));
+        let sync: SyncFn = Arc::new(File::sync_data);
+        let trail = Trail::open(settings, metrics, Arc::new(OsTime), Arc::clone(&notices), sync)?;
+        let (sender, receiver) = crossbeam_channel::bounded(CHANNEL);
         let shared = Arc::clone(&notices);
         let thread = thread::Builder::new()
             .name(THREAD_NAME.into())
@@ -199,7 +206,8 @@ impl AuditWriter {
     }
 }
 
-/// The writer thread: a group per turn, everything that has arrived.
+/// The writer thread: a group per turn, everything that has arrived; it does not wait for the
+/// group's sync.
 fn run(mut trail: Trail, receiver: &Receiver<Request>, notices: &Mutex<Vec<Notice>>) {
     let mut group: Vec<Vec<u8>> = Vec::new();
     let mut replies: Vec<Reply> = Vec::new();
@@ -223,20 +231,14 @@ fn run(mut trail: Trail, receiver: &Receiver<Request>, notices: &Mutex<Vec<Notic
             }
         }
         if !group.is_empty() {
-            let result = trail.commit(&group).map_err(|e| AuditError::io(&trail.path, &e));
-            if result.is_ok() {
-                Metrics::add(&trail.metrics.audit_records, group.len() as u64);
-                Metrics::add(&trail.metrics.audit_commits, 1);
-            }
-            for reply in replies.drain(..) {
-                let _ = reply.send(result.clone());
-            }
+            trail.commit(&group, std::mem::take(&mut replies));
             group.clear();
         }
         trail.collect_outcomes();
         trail.retain();
         publish(&mut trail, notices);
     }
+    trail.pool.stop();
     trail.finish();
     publish(&mut trail, notices);
     if let Some(ack) = stop {
@@ -255,14 +257,17 @@ struct Trail {
     dir: LogDir,
     name: String,
     path: PathBuf,
-    /// The active file; `None` after a failure, reopened by the next commit.
+    /// The active file; `None` after a failure, reopened by the next commit. Only
+    /// [`Trail::open_file`] and [`Trail::close_file`] set it: the sync threads follow.
     file: Option<File>,
     /// The active file's device and inode, and its length, as this writer left it.
     identity: Option<(u64, u64)>,
     len: u64,
     lock: Option<Arc<File>>,
-    seal: Option<SealFile>,
-    /// The last record on disk: its number and chain value.
+    /// The seal's path, when it could be opened (the sync threads write it).
+    seal: Option<PathBuf>,
+    pool: SyncPool,
+    /// The last record written: its number and chain value.
     seq: u64,
     prev: Digest,
     chain: Chain,
@@ -289,6 +294,8 @@ impl Trail {
         settings: &Settings,
         metrics: &Arc<Metrics>,
         time: Arc<dyn TimeSource>,
+        notices: Arc<Mutex<Vec<Notice>>>,
+        sync: SyncFn,
     ) -> Result<Self, AuditError> {
         let mut dir = dir::candidates(settings).into_iter().next().ok_or(AuditError::ShutDown)?;
         dir.path = std::path::absolute(&dir.path).unwrap_or(dir.path);
@@ -309,10 +316,13 @@ impl Trail {
             Compression::None => None,
         };
         let seal_path = dir.join(&seal::seal_name(&name));
-        let mut notices = Vec::new();
+        let mut own_notices = Vec::new();
         let seal = SealFile::open(seal_path.clone(), settings.file_mode)
-            .map_err(|e| notices.push(seal_failed(&seal_path, &e)))
+            .map_err(|e| own_notices.push(seal_failed(&seal_path, &e)))
             .ok();
+        let seal_path = seal.is_some().then_some(seal_path);
+        let pool = SyncPool::spawn(seal, sync, metrics, notices).map_err(io)?;
+        pool.attach(&path, &file).map_err(io)?;
         let mut trail = Trail {
             dir,
             name,
@@ -321,7 +331,8 @@ impl Trail {
             identity: None,
             len: 0,
             lock,
-            seal,
+            seal: seal_path,
+            pool,
             seq: 0,
             prev: GENESIS,
             chain: Chain::new(settings.audit_key.as_ref()),
@@ -335,7 +346,7 @@ impl Trail {
             rotation_failed: false,
             time,
             metrics: Arc::clone(metrics),
-            notices,
+            notices: own_notices,
             buf: Vec::new(),
         };
         {
@@ -363,7 +374,7 @@ impl Trail {
     /// by a crash, never acknowledged) is cut off first. Called under the exclusive lock.
     fn recover(&mut self) -> io::Result<()> {
         if self.file.is_none() {
-            self.file = Some(self.dir.open_append(&self.name)?);
+            self.open_file()?;
         }
         let (whole, last) = last_line(&self.path)?;
         let file = self.file.as_ref().ok_or_else(|| io::Error::other("no file"))?;
@@ -408,7 +419,7 @@ impl Trail {
     /// continues from the seal, so that the gap stays visible to `verify`.
     fn check_seal(&mut self) {
         let Some(seal) = &self.seal else { return };
-        if let Ok(Some(sealed)) = seal::read(seal.path()) {
+        if let Ok(Some(sealed)) = seal::read(seal) {
             if sealed.seq > self.seq {
                 self.notices.push(
                     Notice::new(
@@ -427,10 +438,36 @@ impl Trail {
         }
     }
 
-    /// Appends `lines` as the next records, syncs them, then updates the seal. On an error
-    /// nothing is acknowledged and the next commit starts again from what is on disk.
-    fn commit(&mut self, lines: &[Vec<u8>]) -> io::Result<()> {
+    /// Appends `lines` as the next records and hands them to the sync threads, which answer
+    /// `replies` once a sync covers them. On an error the replies get it at once, and the
+    /// next commit starts again from what is on disk.
+    fn commit(&mut self, lines: &[Vec<u8>], replies: Vec<Reply>) {
+        let group = Group { records: lines.len() as u64, replies };
+        match self.append(lines) {
+            Ok(last) => self.pool.written(last, group),
+            Err(e) => {
+                let error = AuditError::io(&self.path, &e);
+                for reply in group.replies {
+                    let _ = reply.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+
+    /// Commits `lines` and waits until they are durable.
+    fn commit_and_wait(&mut self, lines: &[Vec<u8>]) -> Result<(), AuditError> {
+        let (reply, answer) = crossbeam_channel::bounded(1);
+        self.commit(lines, vec![reply]);
+        answer.recv().unwrap_or(Err(AuditError::ShutDown))
+    }
+
+    /// Appends `lines` as the next records (not synced); returns the last one.
+    fn append(&mut self, lines: &[Vec<u8>]) -> io::Result<SealState> {
         let _exclusive = self.lock_exclusive();
+        if self.pool.failed() {
+            // Reopened, so that no later sync of it acknowledges anything.
+            self.close_file();
+        }
         self.reconcile()?;
         let bytes: u64 = lines.iter().map(|l| l.len() as u64 + KEYS_LEN).sum();
         if self.len > 0 && self.len + bytes > self.max_size {
@@ -459,20 +496,27 @@ impl Trail {
             prev = chain::append(&mut self.buf, line, seq, &self.chain, &prev);
         }
         let file = self.file.as_mut().ok_or_else(|| io::Error::other("no file"))?;
-        if let Err(e) = file.write_all(&self.buf).and_then(|()| file.sync_data()) {
-            self.file = None;
+        if let Err(e) = file.write_all(&self.buf) {
+            self.close_file();
             return Err(e);
         }
         self.len += self.buf.len() as u64;
         (self.seq, self.prev) = (seq, prev);
-        if let Some(seal) = &self.seal {
-            if let Err(e) = seal.write(SealState { seq, chain: prev }) {
-                Metrics::add(&self.metrics.write_errors, 1);
-                let failed = seal_failed(seal.path(), &e);
-                self.notices.push(failed);
-            }
-        }
+        Ok(SealState { seq, chain: prev })
+    }
+
+    /// Opens the active file, and the sync threads' descriptors of it.
+    fn open_file(&mut self) -> io::Result<()> {
+        let file = self.dir.open_append(&self.name)?;
+        self.pool.attach(&self.path, &file)?;
+        self.file = Some(file);
         Ok(())
+    }
+
+    /// Lets go of the active file once everything written to it is acknowledged or failed.
+    fn close_file(&mut self) {
+        self.pool.close();
+        self.file = None;
     }
 
     /// Makes sure the active file is open and is as this writer left it; otherwise (another
@@ -486,7 +530,7 @@ impl Trail {
             return Ok(());
         }
         if on_disk.as_ref().and_then(identity) != self.identity {
-            self.file = None;
+            self.close_file();
             self.rotated = RotatedSet::scan(&self.dir.path, &self.name)?;
         }
         self.recover()
@@ -501,19 +545,21 @@ impl Trail {
         }
         let target = self.dir.join(&rotate::rotated_name(&self.name, seq));
         let meta = fs::metadata(&self.path)?;
+        // Every record of the file synced and acknowledged before it goes to the compressor.
+        self.pool.drain();
         fs::rename(&self.path, &target)?;
-        self.file = None;
+        self.close_file();
         if let Some(lock) = &self.lock {
             let _ = rotate::write_counter(lock, seq + 1);
         }
         self.rotated.add(seq, meta.len(), meta.modified().ok(), false);
         Metrics::add(&self.metrics.rotations, 1);
-        let file = self.dir.open_append(&self.name)?;
+        self.open_file()?;
         // The rename and the new file must survive a power cut before records go into it.
         sync_dir(&self.dir.path)?;
-        self.identity = file.metadata().ok().as_ref().and_then(identity);
+        self.identity =
+            self.file.as_ref().and_then(|f| f.metadata().ok()).as_ref().and_then(identity);
         self.len = 0;
-        self.file = Some(file);
         if let Some(compressor) = &self.compressor {
             for (seq, path) in self.failed.drain(..).chain([(seq, target)]) {
                 compressor.submit(seq, path);
@@ -582,13 +628,15 @@ impl Trail {
         .field("files", names.join(" "));
         let mut out = Output::new(Format::Json, false);
         render::render(&mut out, &Derived(&deleted), None, clock::now());
-        if let Err(e) = self.commit(&[out.buf]) {
+        if let Err(e) = self.commit_and_wait(&[out.buf]) {
             let what = "the audit retention record could not be written: no file was deleted";
-            self.notices.push(Notice::failure(&notice::AUDIT_FAILED, what, &self.path, &e));
+            self.notices.push(
+                Notice::new(&notice::AUDIT_FAILED, format!("{what}: {e}"))
+                    .field("path", self.path.display().to_string())
+                    .field("error", e.to_string()),
+            );
             return;
         }
-        Metrics::add(&self.metrics.audit_records, 1);
-        Metrics::add(&self.metrics.audit_commits, 1);
         let _exclusive = self.lock_exclusive();
         for (seq, path) in doomed {
             match self.rotated.delete(&self.dir.path, &self.name, seq) {
@@ -610,11 +658,6 @@ impl Trail {
         }
         self.collect_outcomes();
     }
-}
-
-fn seal_failed(path: &std::path::Path, e: &io::Error) -> Notice {
-    let what = "the audit seal could not be written (truncation of the trail's end goes unnoticed until it is)";
-    Notice::failure(&notice::FILE_WRITE_FAILED, what, path, e)
 }
 
 /// The length of `path` up to its last line end, and its last whole line; read from the end.
@@ -668,6 +711,11 @@ mod tests {
         dir
     }
 
+    fn open(settings: &Settings, metrics: &Arc<Metrics>, time: Arc<dyn TimeSource>) -> Trail {
+        let sync: SyncFn = Arc::new(File::sync_data);
+        Trail::open(settings, metrics, time, Arc::default(), sync).unwrap()
+    }
+
     fn line(n: u64) -> Vec<u8> {
         format!("{{\"timestamp\":\"2026-12-06T00:00:00.000000Z\",\"level\":\"info\",\"component\":\"t\",\"event\":\"e\",\"message\":\"{n}\",\"pad\":\"{}\"}}\n", "x".repeat(200)).into_bytes()
     }
@@ -697,8 +745,8 @@ mod tests {
         let (settings, _) = Config::new().dir(dir.clone()).resolve();
         let metrics = Arc::new(Metrics::default());
         let time: Arc<dyn TimeSource> = Arc::new(OsTime);
-        let mut trail = Trail::open(&settings, &metrics, Arc::clone(&time)).unwrap();
-        trail.commit(&[line(0), line(1), line(2)]).unwrap();
+        let mut trail = open(&settings, &metrics, Arc::clone(&time));
+        trail.commit_and_wait(&[line(0), line(1), line(2)]).unwrap();
         let last = (trail.seq, trail.prev);
         trail.finish();
         drop(trail);
@@ -707,9 +755,9 @@ mod tests {
         compress::compress(&rotated, 0o640, &dir.join(".audit.log.lock")).unwrap().unwrap();
         assert!(!rotated.exists() && rotate::gz(&rotated).exists());
 
-        let mut trail = Trail::open(&settings, &metrics, time).unwrap();
+        let mut trail = open(&settings, &metrics, time);
         assert_eq!((trail.seq, trail.prev), last);
-        trail.commit(&[line(3)]).unwrap();
+        trail.commit_and_wait(&[line(3)]).unwrap();
         trail.finish();
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
         assert!(report.is_intact(), "{report}");
@@ -730,24 +778,50 @@ mod tests {
             .compression(Compression::None)
             .resolve();
         let metrics = Arc::new(Metrics::default());
-        let mut trail = Trail::open(&settings, &metrics, Arc::new(OsTime)).unwrap();
-        trail.commit(&[line(0)]).unwrap();
+        let mut trail = open(&settings, &metrics, Arc::new(OsTime));
+        trail.commit_and_wait(&[line(0)]).unwrap();
         let immutable = Command::new("chattr").arg("+i").arg(&dir).status();
         if !immutable.is_ok_and(|s| s.success()) {
             println!("skipped: chattr +i is not available");
             return fs::remove_dir_all(dir).unwrap();
         }
-        let stuck: Vec<_> = (1..10).map(|n| trail.commit(&[line(n)])).collect();
+        let stuck: Vec<_> = (1..10).map(|n| trail.commit_and_wait(&[line(n)])).collect();
         let _ = Command::new("chattr").arg("-i").arg(&dir).status();
         assert!(stuck.iter().all(Result::is_ok), "{stuck:?}");
         assert!(trail.len > 2 * 1024, "past the limit: {}", trail.len);
         let failed: Vec<_> =
             trail.notices.iter().filter(|n| n.meta.event() == "rotation_failed").collect();
         assert_eq!(failed.len(), 1, "said once");
-        trail.commit(&[line(10)]).unwrap();
+        trail.commit_and_wait(&[line(10)]).unwrap();
         assert_eq!(metrics.rotations.load(Ordering::Relaxed), 1);
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
         assert!(report.is_intact() && report.records == 11, "{report}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A failed sync fails its records; the writer reopens the file, starts again from what is
+    /// on disk (the failed record, written, stays) and the trail goes on, its chain intact.
+    #[test]
+    fn after_a_failed_sync_the_writer_starts_again_from_the_disk() {
+        let dir = scratch("sync-failed");
+        let (settings, _) = Config::new().dir(dir.clone()).resolve();
+        let metrics = Arc::new(Metrics::default());
+        let failing = AtomicBool::new(true);
+        let sync: SyncFn = Arc::new(move |file: &File| {
+            if failing.swap(false, Ordering::Relaxed) {
+                return Err(io::Error::from_raw_os_error(5));
+            }
+            file.sync_data()
+        });
+        let mut trail =
+            Trail::open(&settings, &metrics, Arc::new(OsTime), Arc::default(), sync).unwrap();
+        assert!(matches!(trail.commit_and_wait(&[line(0)]), Err(AuditError::Io { .. })));
+        trail.commit_and_wait(&[line(1), line(2)]).unwrap();
+        assert_eq!(metrics.audit_records.load(Ordering::Relaxed), 2);
+        drop(trail);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        assert_eq!((report.records, report.seal), (3, Some(3)));
         fs::remove_dir_all(dir).unwrap();
     }
 
@@ -764,10 +838,9 @@ mod tests {
             .audit_max_age(Duration::from_secs(3600))
             .resolve();
         let metrics = Arc::new(Metrics::default());
-        let mut trail =
-            Trail::open(&settings, &metrics, Arc::clone(&time) as Arc<dyn TimeSource>).unwrap();
+        let mut trail = open(&settings, &metrics, Arc::clone(&time) as Arc<dyn TimeSource>);
         for n in 0..12 {
-            trail.commit(&[line(n)]).unwrap();
+            trail.commit_and_wait(&[line(n)]).unwrap();
         }
         trail.finish();
         assert!(metrics.rotations.load(Ordering::Relaxed) >= 2);
