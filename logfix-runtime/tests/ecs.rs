@@ -12,7 +12,7 @@ mod common;
 use std::error::Error;
 use std::fmt;
 
-use common::{assert_success, is_child, run_child, Scratch};
+use common::{assert_success, is_child, read_text, run_child, Scratch};
 use logfix_runtime::{ecs, logged, Config, Context, LogEvent};
 use logfix_testkit::{validate_file_as, validate_line_as, LineSchema};
 use serde_json::{json, Map, Value};
@@ -265,6 +265,43 @@ fn lines_before_init_go_to_stderr_in_ecs() {
         .collect();
     assert_eq!(hosts, [json!("before init")], "{stderr}");
     validate_file_as(dir.join("app.log"), LineSchema::Ecs).unwrap();
+}
+
+/// After `shutdown()` the writer is gone: lines go to stderr, converted to ECS as well.
+#[test]
+fn child_after_shutdown() {
+    if !is_child("child_after_shutdown") {
+        return;
+    }
+    let _guard = Config::from_env().init();
+    logfix_runtime::emit(&OrderPlaced { order: 1, user_id: "u-1", host: "before shutdown" });
+    logfix_runtime::shutdown();
+    logfix_runtime::emit(&OrderPlaced { order: 2, user_id: "u-2", host: "after shutdown" });
+}
+
+#[test]
+fn lines_after_shutdown_go_to_stderr_in_ecs() {
+    let dir = Scratch::new("ecs-after-shutdown");
+    let vars = [
+        ("LOGFIX_DIR", dir.path().as_os_str()),
+        ("LOGFIX_SCHEMA", "ecs".as_ref()),
+        ("LOGFIX_SERVICE_NAME", "shop".as_ref()),
+    ];
+    let out = run_child("child_after_shutdown", &vars);
+    assert_success(&out, "the child");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let on_stderr: Vec<Map<String, Value>> = stderr
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| validate_line_as(line, LineSchema::Ecs).unwrap())
+        .collect();
+    let hosts: Vec<&Value> = on_stderr.iter().map(|l| &l["logfix"]["fields"]["host"]).collect();
+    assert_eq!(hosts, [&json!("after shutdown")], "{stderr}");
+    assert_eq!(on_stderr[0]["user.id"], "u-2");
+    assert_eq!(on_stderr[0]["service.name"], "shop");
+    assert_no_mapping_conflict(&on_stderr[0]);
+    validate_file_as(dir.join("app.log"), LineSchema::Ecs).unwrap();
+    assert!(read_text(&dir.join("app.log")).contains(r#""host":"before shutdown""#));
 }
 
 #[cfg(feature = "tower")]
