@@ -6,7 +6,8 @@
 //! writer thread, which appends it to its own file (`LOGFIX_AUDIT_FILE`, default `audit.log`, in
 //! the log directory) with two more keys, `audit_seq` and `audit_chain`, syncs it and only then
 //! returns `Ok`. Concurrent callers share an `fdatasync` (group commit), and the next records
-//! are written while it runs, their own sync starting meanwhile. [`verify`] reads the
+//! are written while it runs, their own sync starting meanwhile; a caller that finds the trail
+//! idle writes and syncs its own record, without waking a thread. [`verify`] reads the
 //! trail back and reports the first break. What each mode (with or without `LOGFIX_AUDIT_KEY`,
 //! with or without the seal) can and cannot detect is in `docs/AUDIT.md`.
 //!

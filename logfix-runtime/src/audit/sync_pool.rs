@@ -10,12 +10,16 @@
 //! order; the seal only moves forward. Groups are counted rather than compared by record
 //! number, which goes back when someone cuts the trail's end while it is being written.
 //!
-//! Each sync thread syncs through its own open file description of the file, opened before
-//! anything is written to it. Linux (since 4.13) reports a writeback error once to each open
-//! file description: through a shared one, a sync could take the error for records that a
-//! concurrent sync then acknowledges. After a failed sync the file is taken as failed: every
-//! waiting record gets the error, nothing more is acknowledged on it, and the writer reopens
-//! the file and starts again from what is on disk.
+//! A caller that wrote its own record while no sync was in flight runs that sync itself
+//! ([`SyncPool::written_here`]): the same sync and the same acknowledgments, without the two
+//! hand-offs between threads that a lone caller would otherwise wait for on top of its sync.
+//!
+//! Each sync, a sync thread's or a caller's, goes through its own open file description of the
+//! file, opened before anything is written to it. Linux (since 4.13) reports a writeback error
+//! once to each open file description: through a shared one, a sync could take the error for
+//! records that a concurrent sync then acknowledges. After a failed sync the file is taken as
+//! failed: every waiting record gets the error, nothing more is acknowledged on it, and the
+//! writer reopens the file and starts again from what is on disk.
 
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
@@ -39,8 +43,12 @@ use crate::sink::file::identity;
 /// depend on the machine.
 pub(super) const SYNC_THREADS: usize = 4;
 
+/// The descriptor of a sync run by a caller ([`SyncPool::written_here`]), after the threads'.
+/// One at a time: a caller runs a sync only while none is in flight.
+const CALLER: usize = SYNC_THREADS;
+
 /// The name of the sync threads.
-const THREAD_NAME: &str = "logfix-audit-sync";
+pub(super) const THREAD_NAME: &str = "logfix-audit-sync";
 
 /// Where a caller's answer goes: `Ok` once its record is durable.
 pub(super) type Reply = Sender<Result<(), AuditError>>;
@@ -74,7 +82,8 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
-    /// The file being written, one descriptor per sync thread; empty between files.
+    /// The file being written, one descriptor per sync thread and one for a caller's sync;
+    /// empty between files.
     files: Vec<Arc<File>>,
     path: PathBuf,
     /// Groups written so far (never reset), and their count when the last sync started.
@@ -121,12 +130,12 @@ impl SyncPool {
         Ok(pool)
     }
 
-    /// Syncs go to `file` (at `path`) from now on, each thread through its own descriptor.
-    /// Called before anything is written to it, after [`close`](Self::close).
+    /// Syncs go to `file` (at `path`) from now on, each through its own descriptor. Called
+    /// before anything is written to it, after [`close`](Self::close).
     pub(super) fn attach(&self, path: &Path, file: &File) -> io::Result<()> {
         let expected = identity(&file.metadata()?);
-        let mut files = Vec::with_capacity(SYNC_THREADS);
-        for _ in 0..SYNC_THREADS {
+        let mut files = Vec::with_capacity(CALLER + 1);
+        for _ in 0..=CALLER {
             let own = OpenOptions::new().append(true).open(path)?;
             if identity(&own.metadata()?) != expected {
                 return Err(io::Error::other("the audit file was replaced while it was opened"));
@@ -143,18 +152,42 @@ impl SyncPool {
     /// Records up to `last` are written: `group` is acknowledged once a sync that starts now
     /// ends; it gets the error at once if the file has failed.
     pub(super) fn written(&self, last: SealState, group: Group) {
+        self.hand_over(last, group, false);
+    }
+
+    /// Like [`written`](Self::written), but when no sync is in flight the sync is the caller's
+    /// to run ([`CallerSync::run`]), once it has let the trail go: the writer goes on writing
+    /// meanwhile, and the sync threads sync what it writes.
+    pub(super) fn written_here(&self, last: SealState, group: Group) -> Option<CallerSync> {
+        self.hand_over(last, group, true)
+    }
+
+    fn hand_over(&self, last: SealState, group: Group, here: bool) -> Option<CallerSync> {
         let mut state = self.shared.lock();
         if state.stop {
-            return answer(group, &Err(AuditError::ShutDown));
+            answer(group, &Err(AuditError::ShutDown));
+            return None;
         }
         if let Some(error) = &state.failure {
-            return answer(group, &Err(error.clone()));
+            answer(group, &Err(error.clone()));
+            return None;
         }
         state.writes += 1;
         state.last = Some(last);
         let count = state.writes;
         state.waiting.push_back((count, group));
+        if here && state.in_flight == 0 {
+            if let Some((file, count, last)) = state.next_sync(CALLER) {
+                return Some(CallerSync { shared: Arc::clone(&self.shared), file, count, last });
+            }
+        }
         self.shared.work.notify_one();
+        None
+    }
+
+    /// Whether no sync is in flight.
+    pub(super) fn idle(&self) -> bool {
+        self.shared.lock().in_flight == 0
     }
 
     /// Whether a sync of the file failed: the writer must reopen it.
@@ -202,6 +235,25 @@ impl Shared {
     }
 }
 
+/// A sync that a caller runs on its own thread (see [`SyncPool::written_here`]).
+pub(super) struct CallerSync {
+    shared: Arc<Shared>,
+    file: Arc<File>,
+    count: u64,
+    last: SealState,
+}
+
+impl CallerSync {
+    /// Syncs and acknowledges every group written before the sync started, the caller's
+    /// included, like a sync thread.
+    pub(super) fn run(self) {
+        let result = (self.shared.sync)(&self.file);
+        let mut state = self.shared.lock();
+        state.synced(self.count, self.last, result, &self.shared);
+        self.shared.done.notify_all();
+    }
+}
+
 /// A sync thread: syncs whatever was written since the last sync started.
 fn run(shared: &Shared, index: usize) {
     let mut state = shared.lock();
@@ -221,8 +273,8 @@ fn run(shared: &Shared, index: usize) {
 }
 
 impl State {
-    /// The descriptor of thread `index`, the count of groups written and the last record, if
-    /// anything was written since the last sync started (and the file has not failed).
+    /// The descriptor `index`, the count of groups written and the last record, if anything
+    /// was written since the last sync started (and the file has not failed).
     fn next_sync(&mut self, index: usize) -> Option<(Arc<File>, u64, SealState)> {
         let last = self.last.filter(|_| self.writes > self.started && self.failure.is_none())?;
         let file = Arc::clone(self.files.get(index)?);
@@ -332,6 +384,14 @@ mod tests {
             answer
         }
 
+        /// Like `written`, for a caller that runs the sync if it is its to run.
+        fn written_here(&self, seq: u64) -> (Receiver<Result<(), AuditError>>, Option<CallerSync>) {
+            let (reply, answer) = bounded(1);
+            let sync =
+                self.pool.written_here(state(seq), Group { records: 1, replies: vec![reply] });
+            (answer, sync)
+        }
+
         fn seal(&self) -> Option<u64> {
             seal::read(&self.dir.join("audit.log.seal")).unwrap().map(|s| s.seq)
         }
@@ -428,6 +488,28 @@ mod tests {
         f.syncs.recv().unwrap().send(Ok(())).unwrap();
         assert_eq!(fourth.recv().unwrap(), Ok(()));
         assert_eq!((f.seal(), f.counted()), (Some(4), (1, 1)));
+    }
+
+    /// A caller runs the sync only while none is in flight; when its sync fails, the records
+    /// a sync thread's sync covers fail too, and that sync's success acknowledges nothing.
+    #[test]
+    fn a_caller_runs_the_sync_only_while_none_is_in_flight_and_its_failure_counts() {
+        let f = Fixture::new("caller");
+        let (first, sync) = f.written_here(1);
+        let caller = thread::spawn(move || sync.map(CallerSync::run).is_some());
+        let caller_sync = f.syncs.recv().unwrap();
+        let (second, none) = f.written_here(2);
+        assert!(none.is_none(), "a sync is in flight: the sync threads take it");
+        let thread_sync = f.syncs.recv().unwrap();
+
+        caller_sync.send(eio()).unwrap();
+        assert!(caller.join().unwrap(), "the first caller ran its sync");
+        assert!(first.recv().unwrap().is_err());
+        assert!(second.recv().unwrap().is_err());
+        thread_sync.send(Ok(())).unwrap();
+        f.pool.drain();
+        assert!(f.pool.failed());
+        assert_eq!((f.seal(), f.counted()), (None, (0, 0)));
     }
 
     /// Record numbers that go back (the trail's end cut while it is written, the writer

@@ -5,8 +5,12 @@
 //!
 //! Callers render their record, send it and wait for the answer: `Ok` once the record is
 //! written and `fdatasync`ed, the error otherwise. The channel is bounded and a caller waits for
-//! room: a record is never dropped. Numbers and chain values are given on the writer, in the
-//! order records arrive, so the records of one thread keep its order.
+//! room: a record is never dropped. Numbers and chain values are given as records are
+//! appended, so the records of one thread keep its order.
+//!
+//! A caller that finds the trail idle (nothing waiting for the writer, no sync in flight)
+//! appends and syncs its record itself: a lone caller pays a write and a sync, as if it wrote
+//! its own file, not two hand-offs between threads on top.
 //!
 //! The trail rotates like the application log (size, numbered files, gzip on a niced thread)
 //! and continues across rotations and restarts from the last record on disk. Each group's write
@@ -23,7 +27,7 @@ use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -32,7 +36,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::chain::{self, Chain, Digest, GENESIS};
 use super::seal::{self, SealFile, SealState};
-use super::sync_pool::{seal_failed, Group, Reply, SyncFn, SyncPool};
+use super::sync_pool::{seal_failed, CallerSync, Group, Reply, SyncFn, SyncPool};
 use super::verify::{self, check_file};
 use super::AuditError;
 use crate::config::{Compression, Settings};
@@ -151,6 +155,8 @@ pub(crate) fn failed(meta: &Metadata, error: &AuditError) -> Notice {
 /// The callers' end of the audit writer.
 pub(crate) struct AuditWriter {
     sender: Sender<Request>,
+    /// Taken by the writer thread for each group, and by a caller that finds it idle.
+    trail: Arc<Mutex<Trail>>,
     /// The `fork::generation` it was started in.
     generation: u64,
     /// What the writer has to say in the application log, taken by the callers.
@@ -165,24 +171,55 @@ impl AuditWriter {
         metrics: &Arc<Metrics>,
         generation: u64,
     ) -> Result<Self, AuditError> {
-        let notices = Arc::new(Mutex::new(Vec::new()));
-        let sync: SyncFn = Arc::new(File::sync_data);
-        let trail = Trail::open(settings, metrics, Arc::new(OsTime), Arc::clone(&notices), sync)?;
-        let (sender, receiver) = crossbeam_channel::bounded(CHANNEL);
-        let shared = Arc::clone(&notices);
-        let thread = thread::Builder::new()
-            .name(THREAD_NAME.into())
-            .spawn(move || run(trail, &receiver, &shared))
-            .map_err(|e| AuditError::io(&settings.audit_file, &e))?;
-        Ok(Self { sender, generation, notices, thread: Mutex::new(Some(thread)) })
+        Self::start_with(settings, metrics, generation, Arc::new(File::sync_data))
     }
 
-    /// Hands `line` (a rendered JSON line) to the writer and waits until it is on disk.
+    /// [`start`](Self::start) with `sync` making the file durable.
+    fn start_with(
+        settings: &Settings,
+        metrics: &Arc<Metrics>,
+        generation: u64,
+        sync: SyncFn,
+    ) -> Result<Self, AuditError> {
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let mut trail =
+            Trail::open(settings, metrics, Arc::new(OsTime), Arc::clone(&notices), sync)?;
+        trail.tend();
+        let trail = Arc::new(Mutex::new(trail));
+        let (sender, receiver) = crossbeam_channel::bounded(CHANNEL);
+        let shared = Arc::clone(&trail);
+        let thread = thread::Builder::new()
+            .name(THREAD_NAME.into())
+            .spawn(move || run(&shared, &receiver))
+            .map_err(|e| AuditError::io(&settings.audit_file, &e))?;
+        Ok(Self { sender, trail, generation, notices, thread: Mutex::new(Some(thread)) })
+    }
+
+    /// Appends `line` (a rendered JSON line) and waits until it is on disk: itself when the
+    /// trail is idle, through the writer otherwise.
     pub(crate) fn commit(&self, line: Vec<u8>) -> Result<(), AuditError> {
         let (reply, answer) = crossbeam_channel::bounded(1);
-        self.sender.send(Request::Record(line, reply)).map_err(|_| AuditError::ShutDown)?;
+        if let Some(mut trail) = self.idle_trail() {
+            let sync = trail.commit_here(std::slice::from_ref(&line), reply);
+            drop(trail);
+            if let Some(sync) = sync {
+                sync.run();
+            }
+        } else {
+            self.sender.send(Request::Record(line, reply)).map_err(|_| AuditError::ShutDown)?;
+        }
         // No answer: the writer has stopped without taking the record.
         answer.recv().unwrap_or(Err(AuditError::ShutDown))
+    }
+
+    /// The trail, if nothing waits for the writer, no one holds it and no sync is in flight.
+    /// Otherwise the record goes through the writer, which takes all that arrived meanwhile as
+    /// one group: callers appending one record each would each start a sync of their own.
+    fn idle_trail(&self) -> Option<MutexGuard<'_, Trail>> {
+        if !self.sender.is_empty() {
+            return None;
+        }
+        self.trail.try_lock().ok().filter(|trail| trail.pool.idle())
     }
 
     /// What the writer reported since the last call: failures of the seal, compression,
@@ -208,11 +245,11 @@ impl AuditWriter {
 
 /// The writer thread: a group per turn, everything that has arrived; it does not wait for the
 /// group's sync.
-fn run(mut trail: Trail, receiver: &Receiver<Request>, notices: &Mutex<Vec<Notice>>) {
+fn run(trail: &Mutex<Trail>, receiver: &Receiver<Request>) {
+    let lock = || trail.lock().unwrap_or_else(PoisonError::into_inner);
     let mut group: Vec<Vec<u8>> = Vec::new();
     let mut replies: Vec<Reply> = Vec::new();
     let mut stop = None;
-    trail.retain();
     while stop.is_none() {
         let Ok(first) = receiver.recv() else { break };
         let mut next = Some(first);
@@ -230,25 +267,21 @@ fn run(mut trail: Trail, receiver: &Receiver<Request>, notices: &Mutex<Vec<Notic
                 next = receiver.try_recv().ok();
             }
         }
+        let mut trail = lock();
         if !group.is_empty() {
-            trail.commit(&group, std::mem::take(&mut replies));
+            trail.commit(&group, std::mem::take(&mut replies), false);
             group.clear();
         }
-        trail.collect_outcomes();
-        trail.retain();
-        publish(&mut trail, notices);
+        trail.tend();
     }
+    let mut trail = lock();
+    trail.stopped = true;
     trail.pool.stop();
     trail.finish();
-    publish(&mut trail, notices);
+    trail.publish();
+    drop(trail);
     if let Some(ack) = stop {
         let _ = ack.send(());
-    }
-}
-
-fn publish(trail: &mut Trail, notices: &Mutex<Vec<Notice>>) {
-    if !trail.notices.is_empty() {
-        notices.lock().unwrap_or_else(PoisonError::into_inner).append(&mut trail.notices);
     }
 }
 
@@ -284,7 +317,11 @@ struct Trail {
     time: Arc<dyn TimeSource>,
     metrics: Arc<Metrics>,
     notices: Vec<Notice>,
+    /// Where [`Trail::publish`] puts them, for the callers to take.
+    published: Arc<Mutex<Vec<Notice>>>,
     buf: Vec<u8>,
+    /// The writer thread has stopped: callers no longer append.
+    stopped: bool,
 }
 
 impl Trail {
@@ -321,7 +358,7 @@ impl Trail {
             .map_err(|e| own_notices.push(seal_failed(&seal_path, &e)))
             .ok();
         let seal_path = seal.is_some().then_some(seal_path);
-        let pool = SyncPool::spawn(seal, sync, metrics, notices).map_err(io)?;
+        let pool = SyncPool::spawn(seal, sync, metrics, Arc::clone(&notices)).map_err(io)?;
         pool.attach(&path, &file).map_err(io)?;
         let mut trail = Trail {
             dir,
@@ -347,7 +384,9 @@ impl Trail {
             time,
             metrics: Arc::clone(metrics),
             notices: own_notices,
+            published: notices,
             buf: Vec::new(),
+            stopped: false,
         };
         {
             let _exclusive = trail.lock_exclusive();
@@ -439,11 +478,13 @@ impl Trail {
     }
 
     /// Appends `lines` as the next records and hands them to the sync threads, which answer
-    /// `replies` once a sync covers them. On an error the replies get it at once, and the
+    /// `replies` once a sync covers them; with `here`, returns the sync if it is the caller's to
+    /// run (see [`SyncPool::written_here`]). On an error the replies get it at once, and the
     /// next commit starts again from what is on disk.
-    fn commit(&mut self, lines: &[Vec<u8>], replies: Vec<Reply>) {
+    fn commit(&mut self, lines: &[Vec<u8>], replies: Vec<Reply>, here: bool) -> Option<CallerSync> {
         let group = Group { records: lines.len() as u64, replies };
         match self.append(lines) {
+            Ok(last) if here => return self.pool.written_here(last, group),
             Ok(last) => self.pool.written(last, group),
             Err(e) => {
                 let error = AuditError::io(&self.path, &e);
@@ -452,12 +493,28 @@ impl Trail {
                 }
             }
         }
+        None
+    }
+
+    /// Appends a caller's records; returns the sync the caller is to run once it has let the
+    /// trail go, if no sync is in flight (see [`SyncPool::written_here`]).
+    fn commit_here(&mut self, lines: &[Vec<u8>], reply: Reply) -> Option<CallerSync> {
+        if self.stopped {
+            let _ = reply.send(Err(AuditError::ShutDown));
+            return None;
+        }
+        // Before the record: retention commits a record of its own and may rotate, which waits
+        // for every sync in flight, the caller's included.
+        self.tend();
+        let sync = self.commit(lines, vec![reply], true);
+        self.publish();
+        sync
     }
 
     /// Commits `lines` and waits until they are durable.
     fn commit_and_wait(&mut self, lines: &[Vec<u8>]) -> Result<(), AuditError> {
         let (reply, answer) = crossbeam_channel::bounded(1);
-        self.commit(lines, vec![reply]);
+        self.commit(lines, vec![reply], false);
         answer.recv().unwrap_or(Err(AuditError::ShutDown))
     }
 
@@ -566,6 +623,21 @@ impl Trail {
             }
         }
         Ok(())
+    }
+
+    /// What is due between groups: the compression thread's reports, retention, notices.
+    fn tend(&mut self) {
+        self.collect_outcomes();
+        self.retain();
+        self.publish();
+    }
+
+    /// Hands the notices over to the callers.
+    fn publish(&mut self) {
+        if !self.notices.is_empty() {
+            let mut published = self.published.lock().unwrap_or_else(PoisonError::into_inner);
+            published.append(&mut self.notices);
+        }
     }
 
     /// Takes the compression thread's reports.
@@ -718,6 +790,58 @@ mod tests {
 
     fn line(n: u64) -> Vec<u8> {
         format!("{{\"timestamp\":\"2026-12-06T00:00:00.000000Z\",\"level\":\"info\",\"component\":\"t\",\"event\":\"e\",\"message\":\"{n}\",\"pad\":\"{}\"}}\n", "x".repeat(200)).into_bytes()
+    }
+
+    /// A sync that has started: the thread running it, and where the test sends its result.
+    type Started = (String, Sender<io::Result<()>>);
+
+    /// A sync function that tells the test which thread runs it and waits for the test's word.
+    fn announced_syncs() -> (SyncFn, Receiver<Started>) {
+        let (started, syncs) = crossbeam_channel::unbounded();
+        let sync: SyncFn = Arc::new(move |file: &File| {
+            let name = thread::current().name().unwrap_or_default().to_owned();
+            let (answer, result) = crossbeam_channel::bounded(1);
+            started.send((name, answer)).map_err(io::Error::other)?;
+            result.recv().map_err(io::Error::other)??;
+            file.sync_data()
+        });
+        (sync, syncs)
+    }
+
+    /// A lone caller writes and syncs its own record on its own thread (no hand-off to the
+    /// writer or a sync thread); a caller arriving while that sync is in flight is synced by a
+    /// sync thread, whose sync also covers the first record.
+    #[test]
+    fn a_lone_caller_syncs_its_own_record_and_the_next_one_joins_the_pipeline() {
+        let dir = scratch("caller-sync");
+        let (settings, _) = Config::new().dir(dir.clone()).resolve();
+        let metrics = Arc::new(Metrics::default());
+        let (sync, syncs) = announced_syncs();
+        let writer = Arc::new(AuditWriter::start_with(&settings, &metrics, 0, sync).unwrap());
+        let commit = |name: &str, n| {
+            let writer = Arc::clone(&writer);
+            thread::Builder::new().name(name.into()).spawn(move || writer.commit(line(n))).unwrap()
+        };
+
+        let first = commit("caller-a", 0);
+        let (a_thread, a_sync) = syncs.recv().unwrap();
+        assert_eq!(a_thread, "caller-a");
+        let second = commit("caller-b", 1);
+        let (b_thread, b_sync) = syncs.recv().unwrap();
+        assert_eq!(b_thread, crate::audit::sync_pool::THREAD_NAME);
+
+        b_sync.send(Ok(())).unwrap();
+        assert_eq!(second.join().unwrap(), Ok(()));
+        assert!(!first.is_finished(), "the first caller is in its own sync");
+        a_sync.send(Ok(())).unwrap();
+        assert_eq!(first.join().unwrap(), Ok(()));
+        writer.stop(STOP_TIMEOUT);
+        let counted = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+        assert_eq!((counted(&metrics.audit_records), counted(&metrics.audit_commits)), (2, 1));
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        assert_eq!((report.records, report.seal), (2, Some(2)));
+        fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
