@@ -403,6 +403,95 @@ fn the_chain_runs_across_restarts_and_rotations() {
     }
 }
 
+/// The first emitter number of a child of `processes_sharing_a_trail_continue_one_chain`.
+const FIRST_ENV: &str = "LOGFIX_TEST_FIRST";
+const SHARED_THREADS: u32 = 4;
+const SHARED_PER_THREAD: u64 = 250;
+
+/// The child of `processes_sharing_a_trail_continue_one_chain`: opens the trail with its first
+/// record, says "ready", waits for the parent's word and audits from four threads.
+#[test]
+fn child_audit_shared_trail() {
+    if !is_child("child_audit_shared_trail") {
+        return;
+    }
+    let dir = PathBuf::from(std::env::var_os(DIR_ENV).unwrap());
+    let first: u32 = std::env::var(FIRST_ENV).unwrap().parse().unwrap();
+    let logger = Config::new().dir(dir).max_file_size(64 * 1024).build();
+    logger.audit(&Seq { thread: first, seq: 0 }).unwrap();
+    println!("ready");
+    std::io::stdout().flush().unwrap();
+    let mut go = String::new();
+    std::io::stdin().read_line(&mut go).unwrap();
+    std::thread::scope(|s| {
+        for t in 0..SHARED_THREADS {
+            let logger = &logger;
+            s.spawn(move || {
+                for seq in u64::from(t == 0)..SHARED_PER_THREAD {
+                    logger.audit(&Seq { thread: first + t, seq }).unwrap();
+                }
+            });
+        }
+    });
+    logger.shutdown();
+    assert_eq!(logger.metrics().audit_failures, 0);
+}
+
+/// Three processes, four threads each, audit into one trail at once (64 KiB rotations, gzip),
+/// each with syncs of its own in flight: every record is in the trail once, in its thread's
+/// order, and the chain runs through all of them.
+#[test]
+fn processes_sharing_a_trail_continue_one_chain() {
+    const PROCESSES: u32 = 3;
+    let scratch = Scratch::new("audit-processes");
+    let mut children: Vec<_> = (0..PROCESSES)
+        .map(|p| {
+            let first = (p * SHARED_THREADS).to_string();
+            let envs = [(DIR_ENV, scratch.path().as_os_str()), (FIRST_ENV, first.as_ref())];
+            child_command("child_audit_shared_trail", &envs)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // Every child has its trail open before any goes on.
+    let mut outputs = Vec::new();
+    for child in &mut children {
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        // libtest's "test child_audit_shared_trail ... " may start the line.
+        while !line.trim_end().ends_with("ready") {
+            line.clear();
+            assert_ne!(reader.read_line(&mut line).unwrap(), 0, "a child ended early");
+        }
+        outputs.push(reader);
+    }
+    for child in &mut children {
+        child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    }
+    for (mut child, mut out) in children.into_iter().zip(outputs) {
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "a child exited with {status}:\n{rest}");
+    }
+
+    let dir = scratch.path();
+    let emitters = (PROCESSES * SHARED_THREADS) as usize;
+    let mut seqs = SeqCheck::new(&vec![SHARED_PER_THREAD; emitters]);
+    for (file, number, line) in trail_lines(dir) {
+        let line = parse_line(&line).unwrap_or_else(|e| panic!("{file}:{number}: {e}"));
+        assert!(seqs.record(&line), "{file}:{number}: not a record of the test: {line:?}");
+    }
+    seqs.assert_complete();
+    let files = file_set(dir, TRAIL);
+    assert!(files.len() > 3, "rotated: {files:?}");
+    let report = verify(dir);
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(report.records, u64::from(PROCESSES * SHARED_THREADS) * SHARED_PER_THREAD);
+}
+
 // ---- tampering, each on a copy of a real trail ----
 
 /// A real trail of 30 records over several files, made once; each test tampers with a copy.
