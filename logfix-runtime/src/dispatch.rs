@@ -743,7 +743,8 @@ pub(crate) fn rate_limited(site: impl FnOnce() -> usize, component: &str, event:
 /// counted, and one let through after suppressed ones is preceded by a `suppressed` line with
 /// their count, on the path the event takes: `logger`, or the global path when it is `None`.
 fn admitted(limiter: &Limiter, component: &str, event: &str, logger: Option<&Logger>) -> bool {
-    match limiter.admit(clock::now()) {
+    let now = crate::rate::now();
+    match limiter.admit(now) {
         crate::rate::Admission::Pass => true,
         crate::rate::Admission::Suppress => {
             if let Some(logger) = logger.or_else(|| GLOBAL.get()) {
@@ -752,7 +753,7 @@ fn admitted(limiter: &Limiter, component: &str, event: &str, logger: Option<&Log
             false
         }
         crate::rate::Admission::PassAfter { count, since_ns } => {
-            let span_ms = clock::now().saturating_sub(since_ns) / 1_000_000;
+            let span_ms = now.saturating_sub(since_ns) / 1_000_000;
             let notice = Notice::new(
                 &notice::SUPPRESSED,
                 format!("{count} events of {component} ({event}) were suppressed by a rate limit over {span_ms} ms"),

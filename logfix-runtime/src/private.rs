@@ -71,6 +71,12 @@ impl core::fmt::Debug for CaptureGuard {
     }
 }
 
+/// Makes the rate limiters on this thread go by `now_ns` (ns since the epoch) instead of the
+/// wall clock, or by the wall clock again with `None`. For `logfix_testkit::RateClock`.
+pub fn set_rate_clock(now_ns: Option<u64>) {
+    crate::rate::set_fake_now(now_ns);
+}
+
 /// What a capture does so that `tracing` and `log` events reach it without `init()`.
 struct Bridges {
     /// The bridge as this thread's `tracing` subscriber while the capture lasts.

@@ -8,6 +8,7 @@
 //! call) counts on its own, in fixed windows of the period: so one chatty line of a library does
 //! not silence the others.
 
+use core::cell::Cell;
 use core::fmt;
 use core::str::FromStr;
 use std::collections::HashMap;
@@ -194,6 +195,23 @@ impl Limiter {
             }
         }
     }
+}
+
+thread_local! {
+    /// A test's time for the limiters on this thread, in ns since the epoch (see
+    /// `logfix_testkit::RateClock`).
+    static FAKE_NOW: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// The time the limiters go by, in ns since the epoch: the wall clock, or the test's.
+pub(crate) fn now() -> u64 {
+    FAKE_NOW.try_with(Cell::get).ok().flatten().unwrap_or_else(crate::clock::now)
+}
+
+/// Makes the limiters on this thread go by `now` (ns since the epoch), or by the wall clock
+/// again with `None`.
+pub(crate) fn set_fake_now(now: Option<u64>) {
+    let _ = FAKE_NOW.try_with(|fake| fake.set(now));
 }
 
 /// The limits in force on the global path, and the limiter of each call site seen.

@@ -13,6 +13,8 @@
 //!   [`validate_line_as`] and [`validate_file_as`] do the same for either schema, logfix's or its
 //!   Elastic Common Schema form ([`ECS_SCHEMA`], `LOGFIX_SCHEMA=ecs`), given or detected with
 //!   [`LineSchema::detect`].
+//! - [`RateClock`] moves the rate limiters' time on the current thread, so that a test of a
+//!   rate-limited event does not depend on when it runs.
 //!
 //! Every captured line goes through [`validate_line`]: a line that breaks the format makes the
 //! capture panic, so a test fails loudly on a schema violation.
@@ -48,9 +50,11 @@
 
 mod assert;
 mod capture;
+mod rate_clock;
 mod schema;
 
 pub use capture::{capture, capture_all, Capture, Captured};
+pub use rate_clock::RateClock;
 pub use schema::{
     validate_file, validate_file_as, validate_line, validate_line_as, LineSchema, SchemaError,
     SchemaErrorKind, ECS_SCHEMA, SCHEMA,
