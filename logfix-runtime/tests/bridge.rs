@@ -43,6 +43,34 @@ fn tracing_events_carry_their_spans_and_the_context() {
     assert_eq!(e["peer"], "10.0.0.1");
 }
 
+/// A call site's names are checked once for all its events; names that need care keep
+/// getting it on every event: a repeated name is written once (the last value), a name that
+/// needs escaping is escaped, and a span field named like the event's is prefixed.
+#[test]
+fn field_names_that_need_care_get_it_on_every_event() {
+    let lines = with_layer(|| {
+        capture(|| {
+            let span = tracing::info_span!("job", n = 0);
+            let _in_span = span.enter();
+            for _ in 0..2 {
+                tracing::info!(n = 1, n = 2, "twice");
+                tracing::info!("say \"hi\"" = "q", "quoted");
+                tracing::info!(n = 3, "plain");
+            }
+        })
+    });
+    assert_eq!(lines.len(), 6);
+    for line in lines.lines() {
+        // No key twice, every line valid: `capture` checks each one.
+        validate_line(line).unwrap();
+    }
+    for events in lines.chunks(3) {
+        assert_eq!(events[0]["n"], 2);
+        assert_eq!(events[1]["say \"hi\""], "q");
+        assert_eq!((events[2]["n"].clone(), events[2]["job.n"].clone()), (3.into(), 0.into()));
+    }
+}
+
 #[test]
 fn an_unnamed_tracing_event_gets_a_stable_event_name() {
     let events =

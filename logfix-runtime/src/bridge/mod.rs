@@ -60,7 +60,12 @@ pub(crate) struct Fields {
     log_target: Option<Range<usize>>,
     /// The keys and string values, one after the other.
     text: String,
-    items: Vec<(Range<usize>, FieldValue)>,
+    /// Each field's key, its value, and whether the key is plain (see [`Fields::plain`]).
+    items: Vec<(Range<usize>, FieldValue, bool)>,
+    /// The fields being added have plain keys: unique, not a mandatory key, and needing no
+    /// escaping, as checked once for their call site. They go in without the checks of
+    /// [`Fields::event_field`], and their keys are written as they are.
+    plain: bool,
 }
 
 impl Fields {
@@ -69,6 +74,13 @@ impl Fields {
         self.log_target = None;
         self.text.clear();
         self.items.clear();
+        self.plain = false;
+    }
+
+    /// The fields added from now on have plain keys (see the field): the call site's names
+    /// were checked once for all its events.
+    pub(crate) fn expect_plain_keys(&mut self) {
+        self.plain = true;
     }
 
     fn key(&self, range: &Range<usize>) -> &str {
@@ -76,7 +88,7 @@ impl Fields {
     }
 
     fn has(&self, key: &str) -> bool {
-        self.items.iter().any(|(k, _)| self.key(k) == key)
+        self.items.iter().any(|(k, ..)| self.key(k) == key)
     }
 
     /// Appends `parts` to the text; returns where they are.
@@ -150,13 +162,16 @@ impl Fields {
     /// that identifier in force (the context's identifiers are authoritative) or when the value
     /// is not a string (a context id is a string in every line: one key, one JSON type).
     pub(crate) fn yield_to_context(&mut self) {
-        if !self.items.iter().any(|(k, _)| CONTEXT_KEYS.contains(&self.key(k))) {
+        if !self.items.iter().any(|(k, ..)| is_context_key(self.key(k))) {
             return;
         }
         Context::with_current(|context| {
             for i in 0..self.items.len() {
-                let Some((key, value)) = self.items.get(i) else { continue };
+                let Some((key, value, _)) = self.items.get(i) else { continue };
                 let key = self.key(key);
+                if !is_context_key(key) {
+                    continue;
+                }
                 let Some(&name) = CONTEXT_KEYS.iter().find(|k| **k == key) else { continue };
                 let taken = context.is_some_and(|c| c.id(name).is_some());
                 if taken || !matches!(value, FieldValue::Str(_)) {
@@ -172,8 +187,13 @@ impl Fields {
     /// An event field; a mandatory key is moved aside to `field.<key>`, and a repeated key
     /// replaces the earlier value.
     pub(crate) fn event_field(&mut self, key: &str, value: FieldValue) {
+        if self.plain {
+            let key = self.add_text(&[key]);
+            self.items.push((key, value, true));
+            return;
+        }
         let reserved = is_reserved(key);
-        let existing = self.items.iter().position(|(k, _)| {
+        let existing = self.items.iter().position(|(k, ..)| {
             let k = self.key(k);
             if reserved {
                 k.strip_prefix("field.") == Some(key)
@@ -186,14 +206,14 @@ impl Fields {
         } else {
             let key =
                 if reserved { self.add_text(&["field.", key]) } else { self.add_text(&[key]) };
-            self.items.push((key, value));
+            self.items.push((key, value, false));
         }
     }
 
     /// Adds the fields of `span`, named `name`; a key already written becomes `<name>.<key>`
     /// (and is left out if that is taken too).
     pub(crate) fn span_fields(&mut self, name: &str, span: &Fields) {
-        for (key, value) in &span.items {
+        for (key, value, _) in &span.items {
             let key = span.key(key);
             let taken = |this: &Self, k: &str| is_reserved(k) || this.has(k);
             let key = if taken(self, key) {
@@ -210,7 +230,7 @@ impl Fields {
                 FieldValue::Str(range) => FieldValue::Str(self.add_text(&[span.key(range)])),
                 other => other.clone(),
             };
-            self.items.push((key, value));
+            self.items.push((key, value, false));
         }
     }
 }
@@ -231,6 +251,18 @@ pub(crate) fn text_site(text: &str) -> usize {
 /// bridged field.
 fn is_reserved(key: &str) -> bool {
     matches!(key.len(), 5 | 7 | 9) && RESERVED_KEYS.contains(&key)
+}
+
+/// Whether `key` is one of [`CONTEXT_KEYS`], decided by its length first.
+fn is_context_key(key: &str) -> bool {
+    matches!(key.len(), 7 | 8 | 10 | 14) && CONTEXT_KEYS.contains(&key)
+}
+
+/// Whether the call site's field `name` can be a plain key (see [`Fields::plain`]), besides
+/// being unique among the call site's names. A context id can: it is moved aside, to a key that
+/// needs no escaping either, after the fields are collected (`yield_to_context`).
+pub(crate) fn plain_key(name: &str) -> bool {
+    !is_reserved(name) && logfix_core::escape::is_clean(name.as_bytes())
 }
 
 thread_local! {
@@ -284,8 +316,13 @@ impl Record for ForeignEvent<'_> {
         line.str(&fields.message, true);
         line.put(b"\"");
         line.context_with(|key| fields.has(key));
-        for (key, value) in &fields.items {
-            line.field_key(fields.key(key));
+        for (key, value, plain) in &fields.items {
+            let key = fields.key(key);
+            if *plain {
+                line.plain_key(key);
+            } else {
+                line.field_key(key);
+            }
             match value {
                 FieldValue::Str(range) => line.str(fields.key(range), false),
                 FieldValue::I64(v) => line.i64(*v),
@@ -313,7 +350,7 @@ impl Parts for ForeignEvent<'_> {
     /// The pretty format's fields (JSON is written by `write_json` directly).
     fn write_fields(&self, w: &mut FieldWriter<'_>) {
         let fields = self.fields;
-        for (key, value) in &fields.items {
+        for (key, value, _) in &fields.items {
             let key = fields.key(key);
             match value {
                 FieldValue::Str(range) => w.value(key, fields.key(range)),
@@ -331,7 +368,7 @@ mod tests {
     use super::*;
 
     fn keys(fields: &Fields) -> Vec<&str> {
-        fields.items.iter().map(|(k, _)| fields.key(k)).collect()
+        fields.items.iter().map(|(k, ..)| fields.key(k)).collect()
     }
 
     #[test]

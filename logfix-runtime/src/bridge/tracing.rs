@@ -143,7 +143,7 @@ where
             return;
         }
         super::with_fields(|fields| {
-            event.record(&mut Visitor::new(fields, meta));
+            event.record(&mut Visitor::for_event(fields, meta));
             if let Some(scope) = ctx.event_scope(event) {
                 for span in scope {
                     if let Some(span_fields) = span.extensions().get::<Fields>() {
@@ -191,13 +191,24 @@ fn is_log_record(metadata: &Metadata<'_>) -> bool {
 struct Visitor<'a> {
     fields: &'a mut Fields,
     log_record: bool,
-    /// Which fields of the call site have sensitive names, by index (see [`sensitive_fields`]).
+    /// Which fields of the call site have sensitive names, by index (see [`site`]).
     sensitive: u64,
 }
 
 impl<'a> Visitor<'a> {
+    /// For a span's fields, which may be recorded again later (`Span::record`).
     fn new(fields: &'a mut Fields, metadata: &'static Metadata<'static>) -> Self {
-        Self { fields, log_record: is_log_record(metadata), sensitive: sensitive_fields(metadata) }
+        Self { fields, log_record: is_log_record(metadata), sensitive: site(metadata).sensitive }
+    }
+
+    /// For an event's fields, each recorded once: when the call site's names are plain, they
+    /// go in without a check per event.
+    fn for_event(fields: &'a mut Fields, metadata: &'static Metadata<'static>) -> Self {
+        let site = site(metadata);
+        if site.plain {
+            fields.expect_plain_keys();
+        }
+        Self { fields, log_record: is_log_record(metadata), sensitive: site.sensitive }
     }
 
     fn is_log_field(&self, field: &Field) -> bool {
@@ -221,25 +232,43 @@ impl<'a> Visitor<'a> {
     }
 }
 
-/// Which of the first 64 fields of a call site have sensitive names, one bit per field index:
-/// decided once per call site and thread, not once per field and event (the name policy's answer
-/// costs hundreds of instructions; this, a look-up in a small table).
-fn sensitive_fields(metadata: &'static Metadata<'static>) -> u64 {
+/// What a call site's field names say, decided once per call site and thread, not once per
+/// field and event (the name policy's answer costs hundreds of instructions; this, a look-up in
+/// a small table).
+#[derive(Clone, Copy)]
+struct Site {
+    /// Which of the first 64 fields have sensitive names, one bit per field index.
+    sensitive: u64,
+    /// Whether every field an event writes (not the message, nor a forwarded `log` record's
+    /// `log.*`) has a plain key: among the first 64, unique, and [`super::plain_key`].
+    plain: bool,
+}
+
+fn site(metadata: &'static Metadata<'static>) -> Site {
     /// Call sites remembered per thread; one with the same slot as another replaces it.
     const SLOTS: usize = 64;
     thread_local! {
         /// (the call site's metadata, the policy, the answer), by the metadata's address.
-        static KNOWN: core::cell::RefCell<[(usize, usize, u64); SLOTS]> =
-            const { core::cell::RefCell::new([(0, 0, 0); SLOTS]) };
+        static KNOWN: core::cell::RefCell<[(usize, usize, Site); SLOTS]> =
+            const { core::cell::RefCell::new([(0, 0, Site { sensitive: 0, plain: false }); SLOTS]) };
     }
     let redaction = crate::redact::global();
     let key = (core::ptr::from_ref(metadata) as usize, core::ptr::from_ref(redaction) as usize);
     let slot = (key.0 >> 4) % SLOTS;
     let ask = || {
-        metadata.fields().iter().take(64).fold(0u64, |mask, field| {
-            let bit = u64::from(redaction.is_sensitive(field.name()));
-            mask | bit.checked_shl(u32::try_from(field.index()).unwrap_or(64)).unwrap_or(0)
-        })
+        let (fields, log_record) = (metadata.fields(), is_log_record(metadata));
+        let mut site = Site { sensitive: 0, plain: true };
+        for field in fields {
+            let (name, index) = (field.name(), field.index());
+            let bit = u64::from(redaction.is_sensitive(name));
+            site.sensitive |= bit.checked_shl(u32::try_from(index).unwrap_or(64)).unwrap_or(0);
+            if name == "message" || log_record && name.starts_with("log.") {
+                continue;
+            }
+            let unique = fields.iter().filter(|other| other.name() == name).count() == 1;
+            site.plain &= index < 64 && unique && super::plain_key(name);
+        }
+        site
     };
     KNOWN
         .try_with(|known| {

@@ -108,6 +108,16 @@ impl<'a> Line<'a> {
         self.put(b"\":");
     }
 
+    /// Appends `,"key":` for a key known to need no escaping.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
+    pub(crate) fn plain_key(&mut self, key: &str) {
+        debug_assert!(escape::is_clean(key.as_bytes()), "{key}");
+        self.put(b",\"");
+        self.put(key.as_bytes());
+        self.put(b"\":");
+    }
+
     /// Appends `true` or `false`.
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
