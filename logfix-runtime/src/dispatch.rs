@@ -158,12 +158,14 @@ impl Logger {
             return;
         }
         if let Some(limiter) = event.__rate_limiter() {
+            // The filter first: a disabled event must not use up the rate.
             let meta = event.metadata();
-            if !self.enabled(meta.component(), level)
-                || !admitted(limiter, meta.component(), meta.event(), Some(self))
+            if self.enabled(meta.component(), level)
+                && admitted(limiter, meta.component(), meta.event(), Some(self))
             {
-                return;
+                self.write(&Derived(event));
             }
+            return;
         }
         self.emit_record(&Derived(event));
     }
@@ -710,12 +712,14 @@ pub fn emit<E: LogEvent + ?Sized>(event: &E) {
     let level = event.__level();
     if event::compiled_in(level) && interest::could_enable(level) {
         if let Some(limiter) = event.__rate_limiter() {
+            // The filter first: a disabled event must not use up the rate.
             let meta = event.metadata();
-            if !enabled(meta.component(), level)
-                || !admitted(limiter, meta.component(), meta.event(), None)
+            if enabled(meta.component(), level)
+                && admitted(limiter, meta.component(), meta.event(), None)
             {
-                return;
+                emit_admitted(&Derived(event));
             }
+            return;
         }
         emit_record(&Derived(event));
     }
@@ -791,6 +795,18 @@ pub(crate) fn emit_record(record: &dyn Record) {
     }
     match GLOBAL.get() {
         Some(logger) => logger.emit_record(record),
+        None => emit_uninitialized(record),
+    }
+}
+
+/// [`emit_record`] for a record that [`enabled`] let through already.
+fn emit_admitted(record: &dyn Record) {
+    if crate::capture::is_active() {
+        crate::capture::emit(record);
+        return;
+    }
+    match GLOBAL.get() {
+        Some(logger) => logger.write(record),
         None => emit_uninitialized(record),
     }
 }

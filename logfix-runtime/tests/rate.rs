@@ -98,3 +98,35 @@ fn a_rate_limited_event_type_lets_so_many_through_per_window() {
     assert_eq!(later[0]["suppressed_event"], "tick");
     assert_eq!(later[1]["n"], 10);
 }
+
+/// `Tick`'s twin, so that the test below has a limiter of its own.
+#[derive(logfix_runtime::LogEvent)]
+#[log(component = "jobs", message = "chime {n}", rate = "3/s")]
+struct Chime {
+    n: u64,
+}
+
+/// Through a logger of its own too; an event the filter turns down does not use up the rate
+/// (nor is it counted as suppressed).
+#[test]
+fn a_rate_limited_event_type_is_filtered_before_it_is_counted() {
+    let dir = Scratch::new("rate-logger");
+    let logger = logfix_runtime::Config::new().dir(dir.path().to_owned()).build();
+    let clock = RateClock::new();
+    logger.set_filter("warn").unwrap();
+    (0..5).for_each(|n| logger.emit(&Chime { n }));
+    logger.set_filter("info").unwrap();
+    (5..10).for_each(|n| logger.emit(&Chime { n }));
+    clock.advance(SECOND);
+    logger.emit(&Chime { n: 10 });
+    logger.shutdown();
+    assert_eq!(logger.metrics().suppressed, 2);
+    let text = read_text(&dir.join("app.log"));
+    let lines: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let chimes: Vec<u64> =
+        lines.iter().filter(|l| l["event"] == "chime").map(|l| l["n"].as_u64().unwrap()).collect();
+    assert_eq!(chimes, [5, 6, 7, 10]);
+    let suppressed: Vec<_> = lines.iter().filter(|l| l["event"] == "suppressed").collect();
+    assert_eq!((suppressed.len(), &suppressed[0]["count"]), (1, &2.into()), "{text}");
+}
