@@ -714,12 +714,11 @@ pub fn emit<E: LogEvent + ?Sized>(event: &E) {
         if let Some(limiter) = event.__rate_limiter() {
             // The filter first: a disabled event must not use up the rate.
             let meta = event.metadata();
-            if enabled(meta.component(), level)
-                && admitted(limiter, meta.component(), meta.event(), None)
+            if !enabled(meta.component(), level)
+                || !admitted(limiter, meta.component(), meta.event(), None)
             {
-                emit_admitted(&Derived(event));
+                return;
             }
-            return;
         }
         emit_record(&Derived(event));
     }
@@ -795,18 +794,6 @@ pub(crate) fn emit_record(record: &dyn Record) {
     }
     match GLOBAL.get() {
         Some(logger) => logger.emit_record(record),
-        None => emit_uninitialized(record),
-    }
-}
-
-/// [`emit_record`] for a record that [`enabled`] let through already.
-fn emit_admitted(record: &dyn Record) {
-    if crate::capture::is_active() {
-        crate::capture::emit(record);
-        return;
-    }
-    match GLOBAL.get() {
-        Some(logger) => logger.write(record),
         None => emit_uninitialized(record),
     }
 }
