@@ -220,8 +220,8 @@ fn is_clean_sse2(bytes: &[u8]) -> bool {
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn covering_word(bytes: &[u8]) -> u64 {
-    let half =
-        |w: &[u8]| u64::from(u32::from_le_bytes(<[u8; 4]>::try_from(w).unwrap_or([b'a'; 4])));
+    // Always four bytes; a zero (which needs escaping) would only make the answer cautious.
+    let half = |w: &[u8]| u64::from(u32::from_le_bytes(<[u8; 4]>::try_from(w).unwrap_or([0; 4])));
     let len = bytes.len();
     match (bytes.get(..4), bytes.get(len.saturating_sub(4)..)) {
         // Four to seven bytes: two halves that overlap.
