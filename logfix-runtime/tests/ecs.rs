@@ -243,27 +243,33 @@ fn child_without_a_writer() {
     drop(Config::from_env().init());
 }
 
-#[test]
-fn lines_before_init_go_to_stderr_in_ecs() {
-    let dir = Scratch::new("ecs-stderr");
+/// Runs the child test `child` with `LOGFIX_SCHEMA=ecs` and its log directory in `dir`; returns
+/// its stderr and the JSON lines on it, each valid against the ECS schema and free of mapping
+/// conflicts.
+fn ecs_child_stderr(child: &str, dir: &Scratch) -> (String, Vec<Map<String, Value>>) {
     let vars = [
         ("LOGFIX_DIR", dir.path().as_os_str()),
         ("LOGFIX_SCHEMA", "ecs".as_ref()),
         ("LOGFIX_SERVICE_NAME", "shop".as_ref()),
     ];
-    let out = run_child("child_without_a_writer", &vars);
+    let out = run_child(child, &vars);
     assert_success(&out, "the child");
     let stderr = String::from_utf8(out.stderr).unwrap();
-    let hosts: Vec<Value> = stderr
+    let lines = stderr
         .lines()
         .filter(|line| line.starts_with('{'))
-        .map(|line| {
-            let map = validate_line_as(line, LineSchema::Ecs).unwrap();
-            assert_no_mapping_conflict(&map);
-            map["logfix"]["fields"]["host"].clone()
-        })
-        .collect();
-    assert_eq!(hosts, [json!("before init")], "{stderr}");
+        .map(|line| validate_line_as(line, LineSchema::Ecs).unwrap())
+        .collect::<Vec<_>>();
+    lines.iter().for_each(assert_no_mapping_conflict);
+    (stderr, lines)
+}
+
+#[test]
+fn lines_before_init_go_to_stderr_in_ecs() {
+    let dir = Scratch::new("ecs-stderr");
+    let (stderr, on_stderr) = ecs_child_stderr("child_without_a_writer", &dir);
+    let hosts: Vec<&Value> = on_stderr.iter().map(|l| &l["logfix"]["fields"]["host"]).collect();
+    assert_eq!(hosts, [&json!("before init")], "{stderr}");
     validate_file_as(dir.join("app.log"), LineSchema::Ecs).unwrap();
 }
 
@@ -282,24 +288,11 @@ fn child_after_shutdown() {
 #[test]
 fn lines_after_shutdown_go_to_stderr_in_ecs() {
     let dir = Scratch::new("ecs-after-shutdown");
-    let vars = [
-        ("LOGFIX_DIR", dir.path().as_os_str()),
-        ("LOGFIX_SCHEMA", "ecs".as_ref()),
-        ("LOGFIX_SERVICE_NAME", "shop".as_ref()),
-    ];
-    let out = run_child("child_after_shutdown", &vars);
-    assert_success(&out, "the child");
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    let on_stderr: Vec<Map<String, Value>> = stderr
-        .lines()
-        .filter(|line| line.starts_with('{'))
-        .map(|line| validate_line_as(line, LineSchema::Ecs).unwrap())
-        .collect();
+    let (stderr, on_stderr) = ecs_child_stderr("child_after_shutdown", &dir);
     let hosts: Vec<&Value> = on_stderr.iter().map(|l| &l["logfix"]["fields"]["host"]).collect();
     assert_eq!(hosts, [&json!("after shutdown")], "{stderr}");
     assert_eq!(on_stderr[0]["user.id"], "u-2");
     assert_eq!(on_stderr[0]["service.name"], "shop");
-    assert_no_mapping_conflict(&on_stderr[0]);
     validate_file_as(dir.join("app.log"), LineSchema::Ecs).unwrap();
     assert!(read_text(&dir.join("app.log")).contains(r#""host":"before shutdown""#));
 }
