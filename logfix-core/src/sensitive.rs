@@ -394,6 +394,18 @@ impl Policy {
         is_one_word(name.as_bytes()) && !self.first_words.may_start(name.as_bytes())
     }
 
+    /// Whether `word`, which the caller has found to be one word (only ASCII letters and
+    /// digits, and not both ASCII cases), may be sensitive: `false` is the quick turn-down of
+    /// [`Policy::is_sensitive`], without classifying the bytes again. For a scanner that reads
+    /// a name's bytes anyway; `true` says nothing (ask [`Policy::is_sensitive`]).
+    #[doc(hidden)]
+    #[must_use]
+    #[inline]
+    pub fn one_word_may_be_sensitive(&self, word: &[u8]) -> bool {
+        debug_assert!(is_one_word(word), "{word:?} is not one word");
+        self.first_words.may_start(word)
+    }
+
     /// The entry that makes `name` sensitive (its words joined by `_`), if any.
     #[must_use]
     pub fn matching_entry(&self, name: &str) -> Option<&str> {

@@ -249,6 +249,19 @@ impl<'a> Scrubber<'a> {
         }
     }
 
+    /// Whether a name read from text is sensitive; a one-word name is mostly turned down
+    /// without its bytes being classified again.
+    #[inline]
+    fn is_sensitive_name(&self, name: Name<'_>) -> bool {
+        match self.names {
+            Names::Policy(policy) if name.one_word => {
+                policy.one_word_may_be_sensitive(name.text.as_bytes())
+                    && policy.is_sensitive(name.text)
+            }
+            _ => self.is_sensitive(name.text),
+        }
+    }
+
     /// Adds the spans of the secrets in `text`.
     pub(super) fn find(&self, text: &str, spans: &mut Vec<Range<usize>>) {
         self.find_surveyed(text, survey(text.as_bytes()), spans);
@@ -572,29 +585,41 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Whether `b` may be part of a name before `=` or `:` (`user.password`, `--token`,
-/// `user[password]`).
+/// What a byte is to a name before `=` or `:` (`user.password`, `--token`, `user[password]`):
+/// 0 if it cannot be part of one, else [`NAME`] and the bits of its case or [`PUNCT`].
 #[inline]
-fn is_name(b: u8) -> bool {
-    /// One lookup instead of six comparisons: names are read backwards from every `=` and `:`.
+fn name_kind(b: u8) -> u8 {
+    /// One lookup instead of a dozen comparisons: names are read backwards from every `=` and
+    /// `:`, and their shape is known on the way.
     #[allow(
         clippy::indexing_slicing,
         reason = "b < 256, in a constant: a wrong index fails the build"
     )]
-    static NAME: [bool; 256] = {
-        let mut table = [false; 256];
+    static KIND: [u8; 256] = {
+        let mut table = [0; 256];
         let mut b = 0;
         while b < 256 {
             #[allow(clippy::cast_possible_truncation, reason = "b < 256")]
             let byte = b as u8;
-            table[b] =
-                byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b'[' | b']');
+            table[b] = match byte {
+                b'a'..=b'z' => NAME | LOWER,
+                b'A'..=b'Z' => NAME | UPPER,
+                b'0'..=b'9' => NAME,
+                b'_' | b'-' | b'.' | b'[' | b']' => NAME | PUNCT,
+                _ => 0,
+            };
             b += 1;
         }
         table
     };
-    NAME.get(usize::from(b)).copied().unwrap_or(false)
+    KIND.get(usize::from(b)).copied().unwrap_or(0)
 }
+
+/// The bits of [`name_kind`]: a byte of a name, a lowercase or uppercase letter, punctuation.
+const NAME: u8 = 1;
+const LOWER: u8 = 2;
+const UPPER: u8 = 4;
+const PUNCT: u8 = 8;
 
 /// The characters of an RFC 6750 `b64token` (a bearer credential) and of base64.
 fn is_token(b: u8) -> bool {
@@ -614,6 +639,16 @@ struct Scan<'s> {
     spans: &'s mut Vec<Range<usize>>,
     /// Whether there are enough digits for a card number.
     cards: bool,
+}
+
+/// A name before `=` or `:`.
+#[derive(Clone, Copy)]
+struct Name<'t> {
+    text: &'t str,
+    /// Whether it was quoted (`"name":`, also `\"name\":` in an escaped string).
+    quoted: bool,
+    /// Whether it is known to be one word: letters and digits, not both ASCII cases.
+    one_word: bool,
 }
 
 impl Scan<'_> {
@@ -675,23 +710,22 @@ impl Scan<'_> {
             self.url(at);
             return at + 3;
         }
-        let Some((name, quoted)) = self.name_before(at) else {
+        let Some(name) = self.name_before(at) else {
             return at + 1;
         };
-        if !self.scrubber.is_sensitive(name) {
+        if !self.scrubber.is_sensitive_name(name) {
             return at + 1;
         }
         // The value may hold a secret of another kind that reaches past it (a PEM block after
         // `key:`): scanning goes on inside it.
-        if let Some(value) = self.value_after(at, quoted) {
+        if let Some(value) = self.value_after(at, name.quoted) {
             self.spans.push(value);
         }
         at + 1
     }
 
-    /// The name before the separator at `at` (spaces allowed between), and whether it was
-    /// quoted (`"name":`, also `\"name\":` in an escaped string).
-    fn name_before(&self, at: usize) -> Option<(&str, bool)> {
+    /// The name before the separator at `at` (spaces allowed between).
+    fn name_before(&self, at: usize) -> Option<Name<'_>> {
         let mut end = at;
         while end > 0 && matches!(self.byte(end - 1), Some(b' ' | b'\t')) {
             end -= 1;
@@ -705,15 +739,25 @@ impl Scan<'_> {
                 .iter()
                 .rposition(|&b| b == quote)?;
             let start = end.saturating_sub(MAX_NAME_LEN) + open + 1;
-            let name = self.text.get(start..end)?;
-            return Some((name.strip_suffix('\\').unwrap_or(name), true));
+            let text = self.text.get(start..end)?;
+            let text = text.strip_suffix('\\').unwrap_or(text);
+            return Some(Name { text, quoted: true, one_word: false });
         }
         let window = self.bytes.get(end.saturating_sub(MAX_NAME_LEN + 1)..end)?;
-        let len = window.iter().rev().take_while(|&&b| is_name(b)).count();
+        let (mut len, mut kinds) = (0, 0);
+        for &b in window.iter().rev() {
+            let kind = name_kind(b);
+            if kind == 0 {
+                break;
+            }
+            kinds |= kind;
+            len += 1;
+        }
         if len == 0 || len > MAX_NAME_LEN {
             return None;
         }
-        Some((self.text.get(end - len..end)?, false))
+        let one_word = kinds & PUNCT == 0 && kinds & (LOWER | UPPER) != LOWER | UPPER;
+        Some(Name { text: self.text.get(end - len..end)?, quoted: false, one_word })
     }
 
     /// The value after the separator at `at`: a quoted string (without its quotes), else a
@@ -1411,6 +1455,25 @@ mod tests {
             prop_assert!(fast.digits >= portable.digits);
             prop_assert!(fast.digits <= 2 * portable.digits);
             prop_assert_eq!(triggers_from(&text, from, cards), triggers_from_bytes(&text, from, cards));
+        }
+
+        /// Names read from text and turned down early (one word, not the start of an entry)
+        /// are exactly those the full policy check turns down, in every spelling.
+        #[test]
+        fn the_quick_turn_down_of_names_agrees_with_the_policy(
+            pairs in prop::collection::vec(
+                ("[a-zA-Z0-9_.-]{0,10}", prop::sample::select(&["password", "Token", "apiKey", "PINs", "key", "id", "SSN", "user"][..]), "[a-zA-Z0-9_.-]{0,10}", prop::sample::select(&["=", ": ", " = ", ":"][..])),
+                1..8,
+            ),
+        ) {
+            let text: String = pairs
+                .iter()
+                .flat_map(|(before, word, after, separator)| [before, *word, after, separator, "v "])
+                .collect();
+            let policy = logfix_core::sensitive::default_policy();
+            let quick = Scrubber::with_policy(policy, &NO_PATTERNS).scrub(&text);
+            let asked = |name: &str| policy.is_sensitive(name);
+            prop_assert_eq!(&quick, &Scrubber::new(&asked, &NO_PATTERNS).scrub(&text));
         }
 
         #[test]
