@@ -81,19 +81,20 @@ struct Visitor<'a>(&'a mut Fields);
 impl<'kvs> VisitSource<'kvs> for Visitor<'_> {
     fn visit_pair(&mut self, key: Key<'kvs>, value: Value<'kvs>) -> Result<(), log::kv::Error> {
         let key = key.as_str();
-        if crate::redact::global().is_sensitive(key) {
-            self.0.redacted(key);
+        let value = if crate::redact::global().is_sensitive(key) {
+            self.0.redacted()
         } else if let Some(v) = value.to_u64() {
-            self.0.event_field(key, FieldValue::U64(v));
+            FieldValue::U64(v)
         } else if let Some(v) = value.to_i64() {
-            self.0.event_field(key, FieldValue::I64(v));
+            FieldValue::I64(v)
         } else if let Some(v) = value.to_f64() {
-            self.0.event_field(key, FieldValue::F64(v));
+            FieldValue::F64(v)
         } else if let Some(v) = value.to_bool() {
-            self.0.event_field(key, FieldValue::Bool(v));
+            FieldValue::Bool(v)
         } else {
-            self.0.fmt(key, format_args!("{value}"));
-        }
+            self.0.fmt(format_args!("{value}"))
+        };
+        self.0.event_field(key, value);
         Ok(())
     }
 }

@@ -52,6 +52,17 @@ pub(crate) enum FieldValue {
     Bool(bool),
 }
 
+/// A field's key.
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    /// A plain name of a `tracing` call site: unique among the call site's names, not a
+    /// mandatory key, and needing no escaping, as checked once for the call site. It goes in
+    /// without the checks of [`Fields::event_field`], and is written as it is.
+    Plain(&'static str),
+    /// Text in [`Fields::text`].
+    Text(Range<usize>),
+}
+
 /// The message and fields of one bridged event (or one span), reused from one to the next.
 #[derive(Debug, Default)]
 pub(crate) struct Fields {
@@ -60,12 +71,8 @@ pub(crate) struct Fields {
     log_target: Option<Range<usize>>,
     /// The keys and string values, one after the other.
     text: String,
-    /// Each field's key, its value, and whether the key is plain (see [`Fields::plain`]).
-    items: Vec<(Range<usize>, FieldValue, bool)>,
-    /// The fields being added have plain keys: unique, not a mandatory key, and needing no
-    /// escaping, as checked once for their call site. They go in without the checks of
-    /// [`Fields::event_field`], and their keys are written as they are.
-    plain: bool,
+    /// Each field's key and value.
+    items: Vec<(Key, FieldValue)>,
 }
 
 impl Fields {
@@ -74,17 +81,17 @@ impl Fields {
         self.log_target = None;
         self.text.clear();
         self.items.clear();
-        self.plain = false;
     }
 
-    /// The fields added from now on have plain keys (see the field): the call site's names
-    /// were checked once for all its events.
-    pub(crate) fn expect_plain_keys(&mut self) {
-        self.plain = true;
-    }
-
-    fn key(&self, range: &Range<usize>) -> &str {
+    fn text(&self, range: &Range<usize>) -> &str {
         self.text.get(range.clone()).unwrap_or_default()
+    }
+
+    fn key<'a>(&'a self, key: &'a Key) -> &'a str {
+        match key {
+            Key::Plain(name) => name,
+            Key::Text(range) => self.text(range),
+        }
     }
 
     fn has(&self, key: &str) -> bool {
@@ -135,47 +142,41 @@ impl Fields {
     }
 
     pub(crate) fn log_target(&self) -> Option<&str> {
-        self.log_target.as_ref().map(|range| self.key(range))
+        self.log_target.as_ref().map(|range| self.text(range))
     }
 
-    /// An event field with a string value, scrubbed.
-    pub(crate) fn str(&mut self, key: &str, value: &str) {
+    /// A string value, scrubbed, for a field about to be added.
+    pub(crate) fn str(&mut self, value: &str) -> FieldValue {
         let value = self.add_text(&[value]);
-        let value = self.scrubbed(value);
-        self.event_field(key, FieldValue::Str(value));
+        FieldValue::Str(self.scrubbed(value))
     }
 
-    /// An event field with a formatted value, scrubbed.
-    pub(crate) fn fmt(&mut self, key: &str, value: fmt::Arguments<'_>) {
+    /// A formatted value, scrubbed, for a field about to be added.
+    pub(crate) fn fmt(&mut self, value: fmt::Arguments<'_>) -> FieldValue {
         let value = self.add_fmt(value);
-        let value = self.scrubbed(value);
-        self.event_field(key, FieldValue::Str(value));
+        FieldValue::Str(self.scrubbed(value))
     }
 
-    /// An event field whose name is sensitive: `[REDACTED]`, whatever its value.
-    pub(crate) fn redacted(&mut self, key: &str) {
-        let value = self.add_text(&[REDACTED]);
-        self.event_field(key, FieldValue::Str(value));
+    /// The value of a field whose name is sensitive: `[REDACTED]`, whatever its value.
+    pub(crate) fn redacted(&mut self) -> FieldValue {
+        FieldValue::Str(self.add_text(&[REDACTED]))
     }
 
     /// Moves the fields named like a context identifier to `field.<key>` when the context has
     /// that identifier in force (the context's identifiers are authoritative) or when the value
     /// is not a string (a context id is a string in every line: one key, one JSON type).
     pub(crate) fn yield_to_context(&mut self) {
-        if !self.items.iter().any(|(k, ..)| is_context_key(self.key(k))) {
+        if !self.items.iter().any(|(k, _)| context_slot(self.key(k)).is_some()) {
             return;
         }
         Context::with_current(|context| {
             for i in 0..self.items.len() {
-                let Some((key, value, _)) = self.items.get(i) else { continue };
-                let key = self.key(key);
-                if !is_context_key(key) {
-                    continue;
-                }
-                let Some(&name) = CONTEXT_KEYS.iter().find(|k| **k == key) else { continue };
-                let taken = context.is_some_and(|c| c.id(name).is_some());
+                let Some((key, value)) = self.items.get(i) else { continue };
+                let Some(slot) = context_slot(self.key(key)) else { continue };
+                let taken = context.and_then(|c| c.ids().get(slot)).is_some_and(Option::is_some);
                 if taken || !matches!(value, FieldValue::Str(_)) {
-                    let moved = self.add_text(&["field.", name]);
+                    let name = CONTEXT_KEYS.get(slot).copied().unwrap_or_default();
+                    let moved = Key::Text(self.add_text(&["field.", name]));
                     if let Some(item) = self.items.get_mut(i) {
                         item.0 = moved;
                     }
@@ -184,14 +185,15 @@ impl Fields {
         });
     }
 
+    /// A field of a call site whose names are plain ([`Key::Plain`]): the call site's names
+    /// were checked once for all its events.
+    pub(crate) fn plain_field(&mut self, key: &'static str, value: FieldValue) {
+        self.items.push((Key::Plain(key), value));
+    }
+
     /// An event field; a mandatory key is moved aside to `field.<key>`, and a repeated key
     /// replaces the earlier value.
     pub(crate) fn event_field(&mut self, key: &str, value: FieldValue) {
-        if self.plain {
-            let key = self.add_text(&[key]);
-            self.items.push((key, value, true));
-            return;
-        }
         let reserved = is_reserved(key);
         let existing = self.items.iter().position(|(k, ..)| {
             let k = self.key(k);
@@ -206,19 +208,19 @@ impl Fields {
         } else {
             let key =
                 if reserved { self.add_text(&["field.", key]) } else { self.add_text(&[key]) };
-            self.items.push((key, value, false));
+            self.items.push((Key::Text(key), value));
         }
     }
 
     /// Adds the fields of `span`, named `name`; a key already written becomes `<name>.<key>`
     /// (and is left out if that is taken too).
     pub(crate) fn span_fields(&mut self, name: &str, span: &Fields) {
-        for (key, value, _) in &span.items {
+        for (key, value) in &span.items {
             let key = span.key(key);
             let taken = |this: &Self, k: &str| is_reserved(k) || this.has(k);
             let key = if taken(self, key) {
                 let prefixed = self.add_text(&[name, ".", key]);
-                if taken(self, self.key(&prefixed)) {
+                if taken(self, self.text(&prefixed)) {
                     self.text.truncate(prefixed.start);
                     continue;
                 }
@@ -227,10 +229,10 @@ impl Fields {
                 self.add_text(&[key])
             };
             let value = match value {
-                FieldValue::Str(range) => FieldValue::Str(self.add_text(&[span.key(range)])),
+                FieldValue::Str(range) => FieldValue::Str(self.add_text(&[span.text(range)])),
                 other => other.clone(),
             };
-            self.items.push((key, value, false));
+            self.items.push((Key::Text(key), value));
         }
     }
 }
@@ -253,9 +255,12 @@ fn is_reserved(key: &str) -> bool {
     matches!(key.len(), 5 | 7 | 9) && RESERVED_KEYS.contains(&key)
 }
 
-/// Whether `key` is one of [`CONTEXT_KEYS`], decided by its length first.
-fn is_context_key(key: &str) -> bool {
-    matches!(key.len(), 7 | 8 | 10 | 14) && CONTEXT_KEYS.contains(&key)
+/// Which of [`CONTEXT_KEYS`] `key` is, decided by its length first.
+fn context_slot(key: &str) -> Option<usize> {
+    if !matches!(key.len(), 7 | 8 | 10 | 14) {
+        return None;
+    }
+    CONTEXT_KEYS.iter().position(|k| *k == key)
 }
 
 /// Whether the call site's field `name` can be a plain key (see [`Fields::plain`]), besides
@@ -316,15 +321,13 @@ impl Record for ForeignEvent<'_> {
         line.str(&fields.message, true);
         line.put(b"\"");
         line.context_with(|key| fields.has(key));
-        for (key, value, plain) in &fields.items {
-            let key = fields.key(key);
-            if *plain {
-                line.plain_key(key);
-            } else {
-                line.field_key(key);
+        for (key, value) in &fields.items {
+            match key {
+                Key::Plain(key) => line.plain_key(key),
+                Key::Text(range) => line.field_key(fields.text(range)),
             }
             match value {
-                FieldValue::Str(range) => line.str(fields.key(range), false),
+                FieldValue::Str(range) => line.str(fields.text(range), false),
                 FieldValue::I64(v) => line.i64(*v),
                 FieldValue::U64(v) => line.u64(*v),
                 FieldValue::F64(v) => line.record(v, false),
@@ -350,10 +353,10 @@ impl Parts for ForeignEvent<'_> {
     /// The pretty format's fields (JSON is written by `write_json` directly).
     fn write_fields(&self, w: &mut FieldWriter<'_>) {
         let fields = self.fields;
-        for (key, value, _) in &fields.items {
+        for (key, value) in &fields.items {
             let key = fields.key(key);
             match value {
-                FieldValue::Str(range) => w.value(key, fields.key(range)),
+                FieldValue::Str(range) => w.value(key, fields.text(range)),
                 FieldValue::I64(v) => w.value(key, v),
                 FieldValue::U64(v) => w.value(key, v),
                 FieldValue::F64(v) => w.value(key, v),
@@ -374,16 +377,19 @@ mod tests {
     #[test]
     fn keys_are_never_written_twice() {
         let mut e = Fields::default();
-        e.str("level", "x");
+        let x = e.str("x");
+        e.event_field("level", x);
         e.event_field("user_id", FieldValue::U64(1));
         e.event_field("user_id", FieldValue::U64(2));
         e.event_field("level", FieldValue::U64(9));
         let mut request = Fields::default();
         request.event_field("user_id", FieldValue::U64(3));
-        request.str("peer", "a");
+        let a = request.str("a");
+        request.event_field("peer", a);
         let mut conn = Fields::default();
         conn.event_field("user_id", FieldValue::U64(4));
-        conn.str("peer", "b");
+        let b = conn.str("b");
+        conn.event_field("peer", b);
         e.span_fields("request", &request);
         e.span_fields("conn", &conn);
         assert_eq!(
@@ -399,8 +405,10 @@ mod tests {
     fn collecting_again_reuses_the_buffers() {
         let collect = |f: &mut Fields| {
             f.message(format_args!("took {}ms", 12));
-            f.str("route", "/items");
-            f.fmt("peer", format_args!("{:?}", "10.0.0.1"));
+            let route = f.str("/items");
+            f.event_field("route", route);
+            let peer = f.fmt(format_args!("{:?}", "10.0.0.1"));
+            f.event_field("peer", peer);
             f.event_field("n", FieldValue::I64(-3));
         };
         let mut f = Fields::default();

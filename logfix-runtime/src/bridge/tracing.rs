@@ -193,22 +193,31 @@ struct Visitor<'a> {
     log_record: bool,
     /// Which fields of the call site have sensitive names, by index (see [`site`]).
     sensitive: u64,
+    /// Whether the fields go in as plain keys (see [`Site::plain`]).
+    plain: bool,
 }
 
 impl<'a> Visitor<'a> {
     /// For a span's fields, which may be recorded again later (`Span::record`).
     fn new(fields: &'a mut Fields, metadata: &'static Metadata<'static>) -> Self {
-        Self { fields, log_record: is_log_record(metadata), sensitive: site(metadata).sensitive }
+        let sensitive = site(metadata).sensitive;
+        Self { fields, log_record: is_log_record(metadata), sensitive, plain: false }
     }
 
     /// For an event's fields, each recorded once: when the call site's names are plain, they
     /// go in without a check per event.
     fn for_event(fields: &'a mut Fields, metadata: &'static Metadata<'static>) -> Self {
-        let site = site(metadata);
-        if site.plain {
-            fields.expect_plain_keys();
+        let Site { sensitive, plain } = site(metadata);
+        Self { fields, log_record: is_log_record(metadata), sensitive, plain }
+    }
+
+    /// Adds the field.
+    fn put(&mut self, field: &Field, value: FieldValue) {
+        if self.plain {
+            self.fields.plain_field(field.name(), value);
+        } else {
+            self.fields.event_field(field.name(), value);
         }
-        Self { fields, log_record: is_log_record(metadata), sensitive: site.sensitive }
     }
 
     fn is_log_field(&self, field: &Field) -> bool {
@@ -224,11 +233,8 @@ impl<'a> Visitor<'a> {
 
     /// A number or a boolean: no text to scrub, but a sensitive name still hides it (`pin = 1234`).
     fn number(&mut self, field: &Field, value: FieldValue) {
-        if self.is_sensitive(field) {
-            self.fields.redacted(field.name());
-        } else {
-            self.fields.event_field(field.name(), value);
-        }
+        let value = if self.is_sensitive(field) { self.fields.redacted() } else { value };
+        self.put(field, value);
     }
 }
 
@@ -292,21 +298,26 @@ impl Visit for Visitor<'_> {
             if field.name() == "log.target" {
                 self.fields.set_log_target(value);
             }
-        } else if self.is_sensitive(field) {
-            self.fields.redacted(field.name());
         } else {
-            self.fields.str(field.name(), value);
+            let value = if self.is_sensitive(field) {
+                self.fields.redacted()
+            } else {
+                self.fields.str(value)
+            };
+            self.put(field, value);
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if field.name() == "message" {
             self.fields.message(format_args!("{value:?}"));
-        } else if self.is_log_field(field) {
-        } else if self.is_sensitive(field) {
-            self.fields.redacted(field.name());
-        } else {
-            self.fields.fmt(field.name(), format_args!("{value:?}"));
+        } else if !self.is_log_field(field) {
+            let value = if self.is_sensitive(field) {
+                self.fields.redacted()
+            } else {
+                self.fields.fmt(format_args!("{value:?}"))
+            };
+            self.put(field, value);
         }
     }
 
@@ -329,11 +340,12 @@ impl Visit for Visitor<'_> {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        if self.is_sensitive(field) {
-            self.fields.redacted(field.name());
+        let value = if self.is_sensitive(field) {
+            self.fields.redacted()
         } else {
-            self.fields.fmt(field.name(), format_args!("{}", ErrorChain(value)));
-        }
+            self.fields.fmt(format_args!("{}", ErrorChain(value)))
+        };
+        self.put(field, value);
     }
 }
 
