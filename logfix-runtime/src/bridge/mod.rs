@@ -263,7 +263,7 @@ fn context_slot(key: &str) -> Option<usize> {
     CONTEXT_KEYS.iter().position(|k| *k == key)
 }
 
-/// Whether the call site's field `name` can be a plain key (see [`Fields::plain`]), besides
+/// Whether the call site's field `name` can be a plain key ([`Key::Plain`]), besides
 /// being unique among the call site's names. A context id can: it is moved aside, to a key that
 /// needs no escaping either, after the fields are collected (`yield_to_context`).
 pub(crate) fn plain_key(name: &str) -> bool {
