@@ -157,17 +157,18 @@ impl Logger {
         if !event::compiled_in(level) {
             return;
         }
-        if let Some(limiter) = event.__rate_limiter() {
-            // The filter first: a disabled event must not use up the rate.
-            let meta = event.metadata();
-            if self.enabled(meta.component(), level)
-                && admitted(limiter, meta.component(), meta.event(), Some(self))
-            {
-                self.write(&Derived(event));
-            }
+        // The filter first: a disabled event must not use up the rate.
+        let meta = event.metadata();
+        if !self.enabled(meta.component(), level) {
             return;
         }
-        self.emit_record(&Derived(event));
+        let admitted = event
+            .__rate_limiter()
+            .is_none_or(|limiter| admitted(limiter, meta.component(), meta.event(), Some(self)));
+        if admitted {
+            // What the line is counted under, known here without asking the record.
+            self.write_as(&Derived(event), level, Component::Static(meta.component()));
+        }
     }
 
     /// Writes `event` to the audit trail and returns once it is on disk (written and synced),
@@ -284,24 +285,33 @@ impl Logger {
     }
 
     pub(crate) fn emit_record(&self, record: &dyn Record) {
-        if self.enabled(record.component(), record.level()) {
-            self.write(record);
+        let (level, component) = facts(record);
+        self.emit_as(record, level, component);
+    }
+
+    /// [`Logger::emit_record`], with the record's level and component given.
+    fn emit_as(&self, record: &dyn Record, level: Level, component: Component<'_>) {
+        if self.enabled(component.text(), level) {
+            self.write_as(record, level, component);
         }
     }
 
     /// Renders `record` and hands it over, without asking the filter.
     fn write(&self, record: &dyn Record) {
+        let (level, component) = facts(record);
+        self.write_as(record, level, component);
+    }
+
+    /// [`Logger::write`], with the record's level and component given: a caller that knows
+    /// them (a derived event's are constants) saves the record's virtual calls.
+    fn write_as(&self, record: &dyn Record, level: Level, component: Component<'_>) {
         let (settings, metrics) = (&self.shared.settings, &*self.shared.metrics);
-        let component = match record.static_component() {
-            Some(c) => Component::Static(c),
-            None => Component::Transient(record.component()),
-        };
         // One access to this thread's state for the line and the slot: the common case.
         let done = LOCAL.try_with(|local| {
             let Ok(mut out) = local.out.try_borrow_mut() else { return false };
             let split = render_into(&mut out, record, settings, metrics);
             let (file, console) = parts(settings, &out.buf, split);
-            let pushed = self.push_line(&local.slots, (file, console), record.level(), component);
+            let pushed = self.push_line(&local.slots, (file, console), level, component);
             self.pushed(pushed, file, console);
             true
         });
@@ -312,9 +322,7 @@ impl Logger {
             let split = render_into(&mut out, record, settings, metrics);
             let (file, console) = parts(settings, &out.buf, split);
             let pushed = LOCAL
-                .try_with(|local| {
-                    self.push_line(&local.slots, (file, console), record.level(), component)
-                })
+                .try_with(|local| self.push_line(&local.slots, (file, console), level, component))
                 .ok()
                 .flatten();
             self.pushed(pushed, file, console);
@@ -720,7 +728,7 @@ pub fn emit<E: LogEvent + ?Sized>(event: &E) {
                 return;
             }
         }
-        emit_record(&Derived(event));
+        emit_as(&Derived(event), level, Component::Static(event.metadata().component()));
     }
 }
 
@@ -785,17 +793,31 @@ pub fn set_filter(directives: &str) -> Result<(), FilterError> {
 
 /// Emits through the capture of a test, else the global logger, else stderr.
 pub(crate) fn emit_record(record: &dyn Record) {
-    if !interest::could_enable(record.level()) {
-        return;
+    let (level, component) = facts(record);
+    if interest::could_enable(level) {
+        emit_as(record, level, component);
     }
+}
+
+/// [`emit_record`], with the record's level and component given.
+fn emit_as(record: &dyn Record, level: Level, component: Component<'_>) {
     if crate::capture::is_active() {
         crate::capture::emit(record);
         return;
     }
     match GLOBAL.get() {
-        Some(logger) => logger.emit_record(record),
+        Some(logger) => logger.emit_as(record, level, component),
         None => emit_uninitialized(record),
     }
+}
+
+/// The level of `record` and the component its line is counted under.
+fn facts(record: &dyn Record) -> (Level, Component<'_>) {
+    let component = match record.static_component() {
+        Some(c) => Component::Static(c),
+        None => Component::Transient(record.component()),
+    };
+    (record.level(), component)
 }
 
 /// Whether an event at `level` from `component` would be written by [`emit`] (always, inside a

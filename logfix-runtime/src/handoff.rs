@@ -158,6 +158,15 @@ pub(crate) enum Component<'a> {
     Transient(&'a str),
 }
 
+impl Component<'_> {
+    /// The component's text.
+    pub(crate) fn text(&self) -> &str {
+        match self {
+            Component::Static(c) | Component::Transient(c) => c,
+        }
+    }
+}
+
 /// See [`SlotState::last_component`].
 #[derive(Debug, Default)]
 struct LastComponent {
