@@ -719,16 +719,16 @@ pub fn emit<E: LogEvent + ?Sized>(event: &E) {
     // A constant for a derived event: above the compile-time ceiling, nothing is left.
     let level = event.__level();
     if event::compiled_in(level) && interest::could_enable(level) {
+        let meta = event.metadata();
         if let Some(limiter) = event.__rate_limiter() {
             // The filter first: a disabled event must not use up the rate.
-            let meta = event.metadata();
             if !enabled(meta.component(), level)
                 || !admitted(limiter, meta.component(), meta.event(), None)
             {
                 return;
             }
         }
-        emit_as(&Derived(event), level, Component::Static(event.metadata().component()));
+        emit_as(&Derived(event), level, Component::Static(meta.component()));
     }
 }
 
