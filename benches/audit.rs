@@ -3,9 +3,16 @@
 //! through `O_APPEND`), measured in the same run, in the same directory, alternating.
 //!
 //! Run: `cargo bench -p logfix-benches --bench audit`. `BENCH_SECS` (default 3) is how long
-//! each measurement runs, `BENCH_REPEAT` (default 1) how many rounds; `BENCH_DIR` the directory
+//! each measurement runs, `BENCH_REPEAT` (default 1) how many rounds, `BENCH_THREADS` (default
+//! `1,4,16`) the numbers of threads; `BENCH_DIR` the directory
 //! (default: the system temp directory, which must be on a real disk for the figures to mean
 //! anything: on tmpfs `fdatasync` does nothing).
+//!
+//! Each row also prints the most any caller that waits for a sync of its own record could reach
+//! with that many threads: every call lasts at least one sync, and no sync in the run was faster
+//! than the baseline's fastest call, so `threads` callers finish at most `threads` calls in that
+//! time. Against a baseline the file system already groups, that ceiling is what "group commit
+//! wins by the number of threads" runs into.
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
     clippy::expect_used,
@@ -47,6 +54,10 @@ impl Run {
 
     fn throughput(&self) -> f64 {
         self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn fastest(&self) -> Duration {
+        self.latencies.iter().min().copied().unwrap_or_default()
     }
 }
 
@@ -118,6 +129,15 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// `BENCH_THREADS` (comma-separated), or 1, 4 and 16.
+fn thread_counts() -> Vec<usize> {
+    std::env::var("BENCH_THREADS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect::<Vec<_>>())
+        .filter(|counts| !counts.is_empty())
+        .unwrap_or_else(|| vec![1, 4, 16])
+}
+
 fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
@@ -134,7 +154,7 @@ fn main() {
         "threads", "what", "p50 µs", "p99 µs", "records/s", "per fsync"
     );
     for _ in 0..rounds {
-        for threads in [1, 4, 16] {
+        for threads in thread_counts() {
             let dir = scratch("audit");
             let (mut ours, commits) = audit(&dir, threads, secs);
             let mut plain = baseline(&dir, threads, secs);
@@ -149,9 +169,14 @@ fn main() {
                     run.throughput()
                 );
             }
+            let fastest = plain.fastest();
+            let ceiling = threads as f64 / fastest.as_secs_f64().max(1e-9);
             println!(
-                "  {threads:<9} throughput audit / write+fsync: {:.2}",
-                ours.throughput() / plain.throughput()
+                "  {threads:<9} throughput audit / write+fsync: {:.2}; ceiling {:.2} \
+                 ({threads} calls per fastest sync, {:.0} µs: {ceiling:.0} records/s)",
+                ours.throughput() / plain.throughput(),
+                ceiling / plain.throughput(),
+                micros(fastest),
             );
             let _ = fs::remove_dir_all(dir);
         }
