@@ -39,6 +39,7 @@
 //! ```
 
 mod chain;
+mod reply;
 mod seal;
 mod sync_pool;
 mod verify;

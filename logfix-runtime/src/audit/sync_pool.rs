@@ -28,8 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 
-use crossbeam_channel::Sender;
-
+use super::reply::Reply;
 use super::seal::{SealFile, SealState};
 use super::AuditError;
 use crate::event::notice::{self, Notice};
@@ -49,9 +48,6 @@ const CALLER: usize = SYNC_THREADS;
 
 /// The name of the sync threads.
 pub(super) const THREAD_NAME: &str = "logfix-audit-sync";
-
-/// Where a caller's answer goes: `Ok` once its record is durable.
-pub(super) type Reply = Sender<Result<(), AuditError>>;
 
 /// How a file is made durable: `File::sync_data`, or a test's stand-in.
 pub(super) type SyncFn = Arc<dyn Fn(&File) -> io::Result<()> + Send + Sync>;
@@ -326,7 +322,7 @@ impl State {
 
 fn answer(group: Group, result: &Result<(), AuditError>) {
     for reply in group.replies {
-        let _ = reply.send(result.clone());
+        reply.send(result.clone());
     }
 }
 
@@ -338,18 +334,20 @@ pub(super) fn seal_failed(path: &Path, e: &io::Error) -> Notice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::reply::{reply, Answer};
     use crate::audit::seal;
-    use crossbeam_channel::{bounded, unbounded, Receiver, TryRecvError};
+    use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
     use std::io::ErrorKind;
     use std::sync::atomic::Ordering;
 
-    type Answer = Sender<io::Result<()>>;
+    /// Where the test sends a sync's result.
+    type Verdict = Sender<io::Result<()>>;
 
     /// A pool syncing a scratch file through a stand-in that waits for the test's word: each
     /// sync, once started, hands the test the sender for its result.
     struct Fixture {
         // Before the pool: a sync the test never answered ends when this goes.
-        syncs: Receiver<Answer>,
+        syncs: Receiver<Verdict>,
         pool: SyncPool,
         dir: PathBuf,
         path: PathBuf,
@@ -378,15 +376,15 @@ mod tests {
         }
 
         /// Says records up to `seq` are written; returns where the caller's answer arrives.
-        fn written(&self, seq: u64) -> Receiver<Result<(), AuditError>> {
-            let (reply, answer) = bounded(1);
+        fn written(&self, seq: u64) -> Answer {
+            let (reply, answer) = reply();
             self.pool.written(state(seq), Group { records: 1, replies: vec![reply] });
             answer
         }
 
         /// Like `written`, for a caller that runs the sync if it is its to run.
-        fn written_here(&self, seq: u64) -> (Receiver<Result<(), AuditError>>, Option<CallerSync>) {
-            let (reply, answer) = bounded(1);
+        fn written_here(&self, seq: u64) -> (Answer, Option<CallerSync>) {
+            let (reply, answer) = reply();
             let sync =
                 self.pool.written_here(state(seq), Group { records: 1, replies: vec![reply] });
             (answer, sync)
@@ -425,17 +423,17 @@ mod tests {
         let sync_1 = f.syncs.recv().unwrap();
         let second = f.written(2);
         let sync_2 = f.syncs.recv().unwrap();
-        assert_eq!(first.try_recv(), Err(TryRecvError::Empty));
-        assert_eq!(second.try_recv(), Err(TryRecvError::Empty));
+        assert_eq!(first.try_take(), None);
+        assert_eq!(second.try_take(), None);
         assert_eq!(f.seal(), None);
 
         sync_1.send(Ok(())).unwrap();
-        assert_eq!(first.recv().unwrap(), Ok(()));
+        assert_eq!(first.wait(), Ok(()));
         assert_eq!(f.seal(), Some(1));
-        assert_eq!(second.try_recv(), Err(TryRecvError::Empty), "its sync is still in flight");
+        assert_eq!(second.try_take(), None, "its sync is still in flight");
 
         sync_2.send(Ok(())).unwrap();
-        assert_eq!(second.recv().unwrap(), Ok(()));
+        assert_eq!(second.wait(), Ok(()));
         assert_eq!(f.seal(), Some(2));
         assert_eq!(f.counted(), (2, 2));
     }
@@ -450,7 +448,7 @@ mod tests {
         let second = f.written(2);
         let sync_2 = f.syncs.recv().unwrap();
         sync_2.send(Ok(())).unwrap();
-        assert_eq!((first.recv().unwrap(), second.recv().unwrap()), (Ok(()), Ok(())));
+        assert_eq!((first.wait(), second.wait()), (Ok(()), Ok(())));
         assert_eq!(f.seal(), Some(2));
         sync_1.send(Ok(())).unwrap();
         f.pool.drain();
@@ -470,12 +468,12 @@ mod tests {
         let sync_2 = f.syncs.recv().unwrap();
         sync_1.send(eio()).unwrap();
         for answer in [first, second] {
-            let error = answer.recv().unwrap().unwrap_err();
+            let error = answer.wait().unwrap_err();
             assert!(matches!(&error, AuditError::Io { path, .. } if *path == f.path), "{error:?}");
         }
         assert!(f.pool.failed());
         let third = f.written(3);
-        assert!(third.recv().unwrap().is_err(), "written to the failed file");
+        assert!(third.wait().is_err(), "written to the failed file");
         sync_2.send(Ok(())).unwrap();
         f.pool.drain();
         assert_eq!((f.seal(), f.counted()), (None, (0, 0)));
@@ -486,7 +484,7 @@ mod tests {
         assert!(!f.pool.failed());
         let fourth = f.written(4);
         f.syncs.recv().unwrap().send(Ok(())).unwrap();
-        assert_eq!(fourth.recv().unwrap(), Ok(()));
+        assert_eq!(fourth.wait(), Ok(()));
         assert_eq!((f.seal(), f.counted()), (Some(4), (1, 1)));
     }
 
@@ -504,8 +502,8 @@ mod tests {
 
         caller_sync.send(eio()).unwrap();
         assert!(caller.join().unwrap(), "the first caller ran its sync");
-        assert!(first.recv().unwrap().is_err());
-        assert!(second.recv().unwrap().is_err());
+        assert!(first.wait().is_err());
+        assert!(second.wait().is_err());
         thread_sync.send(Ok(())).unwrap();
         f.pool.drain();
         assert!(f.pool.failed());
@@ -519,10 +517,10 @@ mod tests {
         let f = Fixture::new("renumbered");
         let first = f.written(5);
         f.syncs.recv().unwrap().send(Ok(())).unwrap();
-        assert_eq!(first.recv().unwrap(), Ok(()));
+        assert_eq!(first.wait(), Ok(()));
         let again = f.written(3);
         f.syncs.recv().unwrap().send(Ok(())).unwrap();
-        assert_eq!(again.recv().unwrap(), Ok(()));
+        assert_eq!(again.wait(), Ok(()));
         assert_eq!(f.seal(), Some(3), "the seal follows the trail");
     }
 
@@ -543,6 +541,6 @@ mod tests {
     fn a_group_after_stop_is_answered() {
         let mut f = Fixture::new("stopped");
         f.pool.stop();
-        assert_eq!(f.written(1).recv().unwrap(), Err(AuditError::ShutDown));
+        assert_eq!(f.written(1).wait(), Err(AuditError::ShutDown));
     }
 }

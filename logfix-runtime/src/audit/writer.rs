@@ -35,8 +35,9 @@ use arc_swap::ArcSwapOption;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::chain::{self, Chain, Digest, GENESIS};
+use super::reply::{reply, Reply};
 use super::seal::{self, SealFile, SealState};
-use super::sync_pool::{seal_failed, CallerSync, Group, Reply, SyncFn, SyncPool};
+use super::sync_pool::{seal_failed, CallerSync, Group, SyncFn, SyncPool};
 use super::verify::{self, check_file};
 use super::AuditError;
 use crate::config::{Compression, Settings};
@@ -198,7 +199,7 @@ impl AuditWriter {
     /// Appends `line` (a rendered JSON line) and waits until it is on disk: itself when the
     /// trail is idle, through the writer otherwise.
     pub(crate) fn commit(&self, line: Vec<u8>) -> Result<(), AuditError> {
-        let (reply, answer) = crossbeam_channel::bounded(1);
+        let (reply, answer) = reply();
         if let Some(mut trail) = self.idle_trail() {
             let sync = trail.commit_here(std::slice::from_ref(&line), reply);
             drop(trail);
@@ -208,8 +209,7 @@ impl AuditWriter {
         } else {
             self.sender.send(Request::Record(line, reply)).map_err(|_| AuditError::ShutDown)?;
         }
-        // No answer: the writer has stopped without taking the record.
-        answer.recv().unwrap_or(Err(AuditError::ShutDown))
+        answer.wait()
     }
 
     /// The trail, if nothing waits for the writer, no one holds it and no sync is in flight.
@@ -489,7 +489,7 @@ impl Trail {
             Err(e) => {
                 let error = AuditError::io(&self.path, &e);
                 for reply in group.replies {
-                    let _ = reply.send(Err(error.clone()));
+                    reply.send(Err(error.clone()));
                 }
             }
         }
@@ -500,7 +500,7 @@ impl Trail {
     /// trail go, if no sync is in flight (see [`SyncPool::written_here`]).
     fn commit_here(&mut self, lines: &[Vec<u8>], reply: Reply) -> Option<CallerSync> {
         if self.stopped {
-            let _ = reply.send(Err(AuditError::ShutDown));
+            reply.send(Err(AuditError::ShutDown));
             return None;
         }
         // Before the record: retention commits a record of its own and may rotate, which waits
@@ -513,9 +513,9 @@ impl Trail {
 
     /// Commits `lines` and waits until they are durable.
     fn commit_and_wait(&mut self, lines: &[Vec<u8>]) -> Result<(), AuditError> {
-        let (reply, answer) = crossbeam_channel::bounded(1);
+        let (reply, answer) = reply();
         self.commit(lines, vec![reply], false);
-        answer.recv().unwrap_or(Err(AuditError::ShutDown))
+        answer.wait()
     }
 
     /// Appends `lines` as the next records (not synced); returns the last one.
