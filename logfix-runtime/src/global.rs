@@ -12,7 +12,13 @@ use crate::worker;
 ///
 /// # Examples
 /// ```
+/// # // The operator's directory: not `./logs` in the source tree while the doctests run.
+/// # let dir = std::env::temp_dir().join(format!("logfix-doc-init-{}", std::process::id()));
+/// # std::env::set_var("LOGFIX_DIR", &dir);
 /// let _guard = logfix_runtime::init(); // writes out every queued line when dropped
+/// # drop(_guard);
+/// # assert!(std::fs::read_to_string(dir.join("app.log")).unwrap().contains("logging_started"));
+/// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn init() -> Guard {
     Config::from_env().init()
