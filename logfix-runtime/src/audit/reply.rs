@@ -13,12 +13,12 @@ use super::AuditError;
 /// A new pair: the reply goes with the record, the answer stays with the caller.
 pub(super) fn reply() -> (Reply, Answer) {
     let shared = Arc::new(Shared { result: Mutex::new(None), ready: Condvar::new() });
-    (Reply(Arc::clone(&shared)), Answer(shared))
+    (Reply(Some(Arc::clone(&shared))), Answer(shared))
 }
 
 /// Where a caller's answer goes: `Ok` once its record is durable. Dropped without an answer (the
 /// writer stopped without taking the record), it answers [`AuditError::ShutDown`].
-pub(super) struct Reply(Arc<Shared>);
+pub(super) struct Reply(Option<Arc<Shared>>);
 
 /// The caller's end of a [`Reply`].
 pub(super) struct Answer(Arc<Shared>);
@@ -29,17 +29,15 @@ struct Shared {
 }
 
 impl Reply {
-    pub(super) fn send(self, result: Result<(), AuditError>) {
+    pub(super) fn send(mut self, result: Result<(), AuditError>) {
         self.answer(result);
     }
 
-    /// Sets the result unless one is set, and wakes the caller.
-    fn answer(&self, result: Result<(), AuditError>) {
-        let mut slot = self.0.result.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(result);
-            drop(slot);
-            self.0.ready.notify_one();
+    /// Sets the result, once, and wakes the caller.
+    fn answer(&mut self, result: Result<(), AuditError>) {
+        if let Some(shared) = self.0.take() {
+            *shared.result.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+            shared.ready.notify_one();
         }
     }
 }
