@@ -192,10 +192,7 @@ fn main() {
 /// Runs one scenario in a child process (so that peak RSS is its own), echoes its report and
 /// returns it.
 fn child(name: &str) -> String {
-    // Each scenario writes ~800 MB: let the kernel write the previous one back first, or its
-    // writeback slows the next one down (seen: +50 % median latency).
-    let _ = Command::new("sync").status();
-    std::thread::sleep(Duration::from_secs(5));
+    settle();
     let exe = std::env::current_exe().expect("the benchmark knows its own path");
     let output = Command::new(exe).arg(name).output().expect("child benchmark runs");
     assert!(output.status.success(), "{name} failed");
@@ -226,6 +223,13 @@ fn single() -> Report {
     report
 }
 
+/// Each scenario writes ~800 MB: lets the kernel write the previous one back first, or its
+/// writeback slows the next one down (seen: +50 % median latency).
+fn settle() {
+    let _ = Command::new("sync").status();
+    std::thread::sleep(Duration::from_secs(5));
+}
+
 /// Runs `call(&mut state, i)` for `i` in `0..per` on this thread with no timer around each
 /// call, then `finish(state)`, which writes everything out; returns the events a second over
 /// both. The other figures' timer costs about a third of a call (`timer`): throughput is
@@ -236,6 +240,7 @@ fn flat_out<S>(
     call: impl Fn(&mut S, usize),
     finish: impl FnOnce(S),
 ) -> f64 {
+    settle();
     let start = Instant::now();
     for i in 0..per {
         call(&mut state, std::hint::black_box(i));
@@ -422,6 +427,7 @@ fn direct() -> Report {
     let latencies = time_loop(per, |i| reference.call(i));
     let bytes = reference.finish();
     let elapsed = start.elapsed();
+    let _ = std::fs::remove_dir_all(&dir);
     let rate = flat_out(per, Reference::new(&dir), Reference::call, |r| {
         r.finish();
     });
@@ -644,9 +650,8 @@ fn print_medians(results: &[(String, Vec<f64>)]) {
     }
 }
 
-/// The p50 of logfix with one producer against the no-queue reference of the same round: the
-/// target (100 ns) was set against the reference's 75 ns, and the machine's slow phases move
-/// both, logfix more (see docs/BENCHMARKS.md).
+/// The p50 of logfix with one producer against the no-queue reference of the same round, and
+/// the rounds within the hand-off issue's target, 1.1 × the reference (see docs/BENCHMARKS.md).
 fn print_p50(results: &[(String, Vec<f64>)]) {
     const P50: usize = 0;
     let pairs: Vec<(f64, f64)> = results
@@ -656,10 +661,10 @@ fn print_p50(results: &[(String, Vec<f64>)]) {
         })
         .collect();
     let rounds: Vec<String> = pairs.iter().map(|(a, b)| format!("{a}/{b}")).collect();
-    let within = pairs.iter().filter(|(a, _)| *a <= 100.0).count();
+    let within = pairs.iter().filter(|(a, b)| *a <= 1.1 * b).count();
     println!("\np50 ns with 1 producer, logfix / the no-queue reference, round by round");
     println!("  rounds           {}", rounds.join(", "));
-    println!("  logfix at 100 ns or less in {within} of {} rounds", pairs.len());
+    println!("  logfix within 1.1 x the reference in {within} of {} rounds", pairs.len());
     println!(
         "  logfix's p50 over the reference's: median {} ns",
         median(pairs.iter().map(|(a, b)| a - b).collect())
