@@ -8,11 +8,11 @@
 //! (default: the system temp directory, which must be on a real disk for the figures to mean
 //! anything: on tmpfs `fdatasync` does nothing).
 //!
-//! Each row also prints the most any caller that waits for a sync of its own record could reach
-//! with that many threads: every call lasts at least one sync, and no sync in the run was faster
-//! than the baseline's fastest call, so `threads` callers finish at most `threads` calls in that
-//! time. Against a baseline the file system already groups, that ceiling is what "group commit
-//! wins by the number of threads" runs into.
+//! Each row also prints a ceiling for callers that each wait for a sync of their own record:
+//! every call lasts at least one sync, and no sync in the run was faster than the baseline's
+//! fastest call, so `threads` callers finish at most `threads` calls in that time. It is loose
+//! (the fastest sync, not the typical one); docs/BENCHMARKS.md says what else bounds a group
+//! commit on one disk.
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
     clippy::expect_used,

@@ -232,7 +232,7 @@ fn settle() {
 
 /// Runs `call(&mut state, i)` for `i` in `0..per` on this thread with no timer around each
 /// call, then `finish(state)`, which writes everything out; returns the events a second over
-/// both. The other figures' timer costs about a third of a call (`timer`): throughput is
+/// both. The other figures' timer costs about a quarter of a call (`timer`): throughput is
 /// measured again without it.
 fn flat_out<S>(
     per: usize,
