@@ -384,35 +384,43 @@ impl Policy {
     #[must_use]
     #[inline]
     pub fn is_sensitive(&self, name: &str) -> bool {
-        !self.turns_down(name) && self.entry_in_words(name).is_some()
+        self.matching_entry(name).is_some()
     }
 
-    /// Whether `name` is one word that cannot start an entry: most names met in text, turned
-    /// down without being split.
-    #[inline]
-    fn turns_down(&self, name: &str) -> bool {
-        is_one_word(name.as_bytes()) && !self.first_words.may_start(name.as_bytes())
-    }
-
-    /// Whether `word`, which the caller has found to be one word (only ASCII letters and
-    /// digits, and not both ASCII cases), may be sensitive: `false` is the quick turn-down of
-    /// [`Policy::is_sensitive`], without classifying the bytes again. For a scanner that reads
-    /// a name's bytes anyway; `true` says nothing (ask [`Policy::is_sensitive`]).
+    /// [`Policy::is_sensitive`] of `word`, which the caller has found to be one word (only ASCII
+    /// letters and digits, and not both ASCII cases): for a scanner that reads a name's bytes
+    /// anyway, without classifying them again. Most words are turned down inline.
     #[doc(hidden)]
     #[must_use]
     #[inline]
-    pub fn one_word_may_be_sensitive(&self, word: &[u8]) -> bool {
-        debug_assert!(is_one_word(word), "{word:?} is not one word");
-        self.first_words.may_start(word)
+    pub fn is_sensitive_word(&self, word: &str) -> bool {
+        debug_assert!(is_one_word(word.as_bytes()), "{word:?} is not one word");
+        self.first_words.may_start(word.as_bytes()) && self.one_word_entry(word).is_some()
     }
 
     /// The entry that makes `name` sensitive (its words joined by `_`), if any.
     #[must_use]
+    #[inline]
     pub fn matching_entry(&self, name: &str) -> Option<&str> {
-        if self.turns_down(name) {
-            return None;
+        if is_one_word(name.as_bytes()) {
+            if !self.first_words.may_start(name.as_bytes()) {
+                return None;
+            }
+            return self.one_word_entry(name);
         }
         self.entry_in_words(name)
+    }
+
+    /// [`Policy::entry_in_words`] for a name that is one word: only an entry of one word can
+    /// match it, and no word stands before or after it to discount the match, so the name is
+    /// not split.
+    fn one_word_entry(&self, word: &str) -> Option<&str> {
+        let of_one_word = |word| {
+            self.starting_with(word)
+                .find(|entry| entry.first_len == entry.text.len())
+                .map(|entry| &*entry.text)
+        };
+        of_one_word(word).or_else(|| singular(word).and_then(of_one_word))
     }
 
     /// [`Policy::matching_entry`], looking at every word of `name`.
@@ -694,6 +702,28 @@ mod tests {
                 name.chars().filter(|c| c.is_ascii_alphanumeric() || !c.is_ascii()).collect();
             prop_assert_eq!(kept, expected);
             prop_assert!(words(&name).all(|word| !word.is_empty()));
+        }
+
+        /// A name of one word is judged without being split, exactly as its split would be:
+        /// words of the vocabulary in any case, with a plural `s` or other letters around them.
+        #[test]
+        fn a_one_word_name_is_judged_as_its_words_would_be(
+            entry in prop::sample::select(SENSITIVE_NAMES),
+            before in "[a-z0-9]{0,2}",
+            after in "(s|S|[a-z0-9]{0,2})",
+            case in 0u8..3,
+            random in "[a-zA-Z0-9]{1,12}",
+        ) {
+            let policy = Policy::with_extra(["tenant_key", "otp2", "pins"]);
+            let word = format!("{before}{}{after}", entry.split('_').next().unwrap_or_default());
+            let word = match case {
+                0 => word,
+                1 => word.to_uppercase(),
+                _ => capitalized(&word),
+            };
+            for name in [&word, &random] {
+                prop_assert_eq!(policy.matching_entry(name), policy.entry_in_words(name), "{}", name);
+            }
         }
 
         #[test]

@@ -254,10 +254,7 @@ impl<'a> Scrubber<'a> {
     #[inline]
     fn is_sensitive_name(&self, name: Name<'_>) -> bool {
         match self.names {
-            Names::Policy(policy) if name.one_word => {
-                policy.one_word_may_be_sensitive(name.text.as_bytes())
-                    && policy.is_sensitive(name.text)
-            }
+            Names::Policy(policy) if name.one_word => policy.is_sensitive_word(name.text),
             _ => self.is_sensitive(name.text),
         }
     }
