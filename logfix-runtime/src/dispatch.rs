@@ -23,7 +23,7 @@ use crate::render::{self, Format, Output, Record};
 use crate::schema::Converter;
 use crate::sink::compress::FINISH_TIMEOUT;
 use crate::sink::stderr;
-use crate::{clock, fork, interest, worker};
+use crate::{clock, fork, interest, oneshot, worker};
 
 /// How long [`Logger::shutdown`] waits for the writer to stop: the queue, then compressions in
 /// progress (which get [`FINISH_TIMEOUT`] for the queue and as much again for the file in hand).
@@ -114,11 +114,11 @@ impl Pipeline {
             return;
         }
         hub.close();
-        let (ack, done) = crossbeam_channel::bounded(1);
+        let (ack, done) = oneshot::channel();
         if !self.handoff.request(Message::Shutdown(ack), HANDSHAKE_TIMEOUT) || !wait {
             return;
         }
-        if done.recv_timeout(SHUTDOWN_TIMEOUT).is_ok() {
+        if done.wait_timeout(SHUTDOWN_TIMEOUT).is_some() {
             let handle = self.worker.lock().ok().and_then(|mut slot| slot.take());
             if let Some(handle) = handle {
                 let _ = handle.join();
@@ -415,9 +415,9 @@ impl Logger {
         if !pipeline.is_current() || pipeline.handoff.hub().is_closed() {
             return;
         }
-        let (ack, done) = crossbeam_channel::bounded(1);
+        let (ack, done) = oneshot::channel();
         if pipeline.handoff.request(Message::Flush(ack), HANDSHAKE_TIMEOUT) {
-            let _ = done.recv_timeout(HANDSHAKE_TIMEOUT);
+            let _ = done.wait_timeout(HANDSHAKE_TIMEOUT);
         }
     }
 

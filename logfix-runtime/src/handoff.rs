@@ -27,6 +27,7 @@ use crossbeam_channel::{Receiver, SendError, Sender, TrySendError};
 use crate::config::{Console, Overflow, Settings};
 use crate::event::Level;
 use crate::metrics::{Components, Metrics, Volume};
+use crate::oneshot;
 
 /// How long a flush or shutdown request waits for room in a full queue, and a flush for the
 /// writer's answer.
@@ -111,9 +112,9 @@ pub(crate) enum Message {
     /// A slot got its first line since the writer's last visit.
     Wake,
     /// Write out everything emitted before this message, then answer.
-    Flush(Sender<()>),
+    Flush(oneshot::Sender<()>),
     /// Write out everything, answer and stop.
-    Shutdown(Sender<()>),
+    Shutdown(oneshot::Sender<()>),
 }
 
 /// The lines one thread has rendered for one logger and not yet handed over.

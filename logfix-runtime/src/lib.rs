@@ -319,6 +319,7 @@ mod guard;
 mod handoff;
 mod interest;
 mod metrics;
+mod oneshot;
 #[cfg(feature = "metrics")]
 mod publish;
 #[cfg_attr(

@@ -22,6 +22,7 @@ use crate::event::notice::{self, Notice};
 use crate::event::Derived;
 use crate::handoff::{parts, Batch, Hub, Message, WriterEnd, HANDSHAKE_TIMEOUT};
 use crate::metrics::Metrics;
+use crate::oneshot;
 use crate::render::{self, Format, Output};
 use crate::schema::{Converted, Converter};
 use crate::sink::{stderr, FileSink, Placement};
@@ -144,7 +145,7 @@ impl Writer {
             match first {
                 Ok(message) => {
                     if let Some(ack) = self.handle(message) {
-                        return self.shutdown(&ack, receiver);
+                        return self.shutdown(ack, receiver);
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -155,7 +156,7 @@ impl Writer {
             // Take what else is queued without waiting.
             while let Ok(message) = receiver.try_recv() {
                 if let Some(ack) = self.handle(message) {
-                    return self.shutdown(&ack, receiver);
+                    return self.shutdown(ack, receiver);
                 }
             }
             let now = Instant::now();
@@ -180,7 +181,7 @@ impl Writer {
     }
 
     /// Handles one message; returns the acknowledgement channel of a shutdown.
-    fn handle(&mut self, message: Message) -> Option<Sender<()>> {
+    fn handle(&mut self, message: Message) -> Option<oneshot::Sender<()>> {
         match message {
             Message::Ready(slot) => {
                 let mut taken = std::mem::take(&mut self.taken);
@@ -198,7 +199,7 @@ impl Writer {
                 self.visit(false);
                 self.report_drops();
                 self.write_out();
-                let _ = ack.send(());
+                ack.send(());
             }
             Message::Shutdown(ack) => return Some(ack),
         }
@@ -232,7 +233,7 @@ impl Writer {
     /// Stops after taking every line: `closed` was set before the request was sent, so callers
     /// that find the logger open are counted until their message is in the channel (see
     /// `Handoff::send`), and the slots are closed by the last visit.
-    fn shutdown(mut self, ack: &Sender<()>, receiver: &Receiver<Message>) {
+    fn shutdown(mut self, ack: oneshot::Sender<()>, receiver: &Receiver<Message>) {
         self.visit(true);
         let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
         loop {
@@ -252,15 +253,13 @@ impl Writer {
             self.late(message);
         }
         self.stop();
-        let _ = ack.send(());
+        ack.send(());
     }
 
     /// Handles a message that arrives during shutdown.
     fn late(&mut self, message: Message) {
         match message {
-            Message::Flush(ack) | Message::Shutdown(ack) => {
-                let _ = ack.send(());
-            }
+            Message::Flush(ack) | Message::Shutdown(ack) => ack.send(()),
             other => {
                 let _ = self.handle(other);
             }

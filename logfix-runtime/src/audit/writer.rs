@@ -45,6 +45,7 @@ use crate::event::notice::{self, Notice};
 use crate::event::Derived;
 use crate::event::Metadata;
 use crate::metrics::Metrics;
+use crate::oneshot;
 use crate::render::{self, Format, Output};
 use crate::sink::compress::{self, GzipCompressor, Outcome, FINISH_TIMEOUT};
 use crate::sink::dir::{self, LogDir};
@@ -69,7 +70,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5 + FINISH_TIMEOUT.as_secs())
 
 enum Request {
     Record(Vec<u8>, Reply),
-    Stop(Sender<()>),
+    Stop(oneshot::Sender<()>),
 }
 
 /// A logger's audit writer: none until the first `audit()`, and a new one in a forked child.
@@ -231,9 +232,9 @@ impl AuditWriter {
     /// Lets the writer commit what it has, finish its compressions and stop; waits at most
     /// `timeout` for it.
     fn stop(&self, timeout: Duration) {
-        let (ack, done) = crossbeam_channel::bounded(1);
+        let (ack, done) = oneshot::channel();
         if self.sender.send_timeout(Request::Stop(ack), timeout).is_ok()
-            && done.recv_timeout(timeout).is_ok()
+            && done.wait_timeout(timeout).is_some()
         {
             let thread = self.thread.lock().ok().and_then(|mut t| t.take());
             if let Some(thread) = thread {
@@ -281,7 +282,7 @@ fn run(trail: &Mutex<Trail>, receiver: &Receiver<Request>) {
     trail.publish();
     drop(trail);
     if let Some(ack) = stop {
-        let _ = ack.send(());
+        ack.send(());
     }
 }
 
