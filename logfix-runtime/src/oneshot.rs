@@ -63,20 +63,16 @@ impl<T> Drop for Sender<T> {
 impl<T> Receiver<T> {
     /// Sleeps until the answer comes; `None` if the sender was dropped without answering.
     pub(crate) fn wait(self) -> Option<T> {
-        let mut state = self.0.lock();
-        loop {
-            match std::mem::replace(&mut *state, State::Waiting) {
-                State::Waiting => {}
-                State::Sent(value) => return Some(value),
-                State::Gone => return None,
-            }
-            state = self.0.ready.wait(state).unwrap_or_else(PoisonError::into_inner);
-        }
+        self.wait_until(None)
     }
 
     /// [`Receiver::wait`] for at most `timeout`: `None` also when it passes first.
     pub(crate) fn wait_timeout(self, timeout: Duration) -> Option<T> {
-        let deadline = Instant::now().checked_add(timeout);
+        // A timeout too long to add to now is as good as none.
+        self.wait_until(Instant::now().checked_add(timeout))
+    }
+
+    fn wait_until(self, deadline: Option<Instant>) -> Option<T> {
         let mut state = self.0.lock();
         loop {
             match std::mem::replace(&mut *state, State::Waiting) {
@@ -84,16 +80,17 @@ impl<T> Receiver<T> {
                 State::Sent(value) => return Some(value),
                 State::Gone => return None,
             }
-            // A timeout too long to add to now is as good as none.
-            let left = match deadline {
-                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
-                None => Duration::MAX,
+            let ready = &self.0.ready;
+            state = match deadline {
+                None => ready.wait(state).unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return None;
+                    }
+                    ready.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0
+                }
             };
-            if left.is_zero() {
-                return None;
-            }
-            state =
-                self.0.ready.wait_timeout(state, left).unwrap_or_else(PoisonError::into_inner).0;
         }
     }
 
