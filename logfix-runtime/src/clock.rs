@@ -10,7 +10,7 @@
 //! preempted and wrote timestamps milliseconds ahead of the wall clock under load: see
 //! docs/BENCHMARKS.md for what reading the system clock costs instead.)
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Now, as nanoseconds since the Unix epoch (0 before 1970, saturating in 2554).
 #[inline]
@@ -54,9 +54,31 @@ pub(crate) fn nanos_since_epoch(time: SystemTime) -> u64 {
     since.as_secs().saturating_mul(1_000_000_000).saturating_add(u64::from(since.subsec_nanos()))
 }
 
+/// `now + wait`, or the latest instant this platform can represent before that: a wait given
+/// in a setting (`Duration::MAX` for "never") must not overflow the deadline and panic.
+pub(crate) fn later(now: Instant, wait: Duration) -> Instant {
+    let mut wait = wait;
+    loop {
+        match now.checked_add(wait) {
+            Some(at) => return at,
+            // Halving reaches zero, which always adds, within 94 turns.
+            None => wait /= 2,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deadline_saturates_instead_of_overflowing() {
+        let now = Instant::now();
+        assert_eq!(later(now, Duration::from_secs(5)), now + Duration::from_secs(5));
+        let never = later(now, Duration::MAX);
+        assert!(never > now + Duration::from_secs(100 * 365 * 86_400), "far in the future");
+        assert!(later(never, Duration::MAX) >= never, "no panic, and never earlier");
+    }
 
     /// Each reading lies between the system clock's readings around it, to the nanosecond: no
     /// slack, because nothing is extrapolated.

@@ -192,7 +192,7 @@ impl Writer {
             Message::Lines(batch) => self.take(&mut vec![batch]),
             Message::Wake => {
                 let interval = self.settings.flush_interval;
-                self.visit_at.get_or_insert_with(|| Instant::now() + interval);
+                self.visit_at.get_or_insert_with(|| clock::later(Instant::now(), interval));
             }
             Message::Flush(ack) => {
                 // Messages sent before the request are handled; the slots hold the rest.
@@ -270,7 +270,7 @@ impl Writer {
     /// ones in `LOGFIX_SCHEMA`'s form.
     fn push_lines(&mut self, file: &[u8], console: &[u8], lines: u64) {
         if self.write_at.is_none() {
-            self.write_at = Some(Instant::now() + self.settings.flush_interval);
+            self.write_at = Some(clock::later(Instant::now(), self.settings.flush_interval));
         }
         let start = self.file_buf.len();
         let to_file = self.file.is_some() || self.file_to_stderr;

@@ -27,6 +27,7 @@ use super::compress::{self, GzipCompressor, Outcome, FINISH_TIMEOUT};
 use super::dir::{self, LogDir, Placement};
 use super::rotate::{self, Retention, RotatedSet};
 use super::{OsTime, TimeSource};
+use crate::clock::later;
 use crate::config::{Compression, Schema, Settings};
 use crate::event::notice::{self, Notice};
 use crate::metrics::Metrics;
@@ -81,7 +82,7 @@ struct Backoff {
 impl Backoff {
     fn first(now: Instant, wait: Duration) -> Self {
         let wait = wait.min(MAX_RETRY);
-        Self { at: now.checked_add(wait).unwrap_or(now), wait }
+        Self { at: later(now, wait), wait }
     }
 
     fn next(self, now: Instant) -> Self {
@@ -528,10 +529,6 @@ impl FileSink {
 
 pub(crate) fn lock_name(file: &str) -> String {
     format!(".{file}.lock")
-}
-
-fn later(now: Instant, wait: Duration) -> Instant {
-    now.checked_add(wait).unwrap_or(now)
 }
 
 /// Holds a lock file's lock until dropped.
