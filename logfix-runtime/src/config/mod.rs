@@ -253,11 +253,13 @@ impl Settings {
     }
 }
 
-/// A `LOGFIX_*` value that was rejected, and what was used instead. Each is reported once, as a
-/// `"component":"logfix","event":"config_invalid"` event, when the logger starts.
+/// A `LOGFIX_*` value, or a value set in code, that was rejected, and what was used instead.
+/// Each is reported once, as a `"component":"logfix","event":"config_invalid"` event, when the
+/// logger starts. A value set in code obeys the same rule as its variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigIssue {
-    /// The variable, e.g. `LOGFIX_MAX_FILE_SIZE`.
+    /// The variable, e.g. `LOGFIX_MAX_FILE_SIZE`, or the builder method that set the value,
+    /// e.g. `Config::queue_capacity`.
     pub variable: &'static str,
     /// The rejected value, as given.
     pub value: String,
@@ -516,6 +518,31 @@ impl Config {
         if code.dir.is_some() {
             s.dir = code.dir;
         }
+        // A value set in code obeys its variable's rule, or the preset's stays.
+        let preset = Settings::preset(environment);
+        env.code("Config::file", &mut s.file, &preset.file, |v| parse::file_name(v));
+        env.code("Config::audit_file", &mut s.audit_file, &preset.audit_file, |v| {
+            parse::file_name(v)
+        });
+        env.code_shown(
+            "Config::file_mode",
+            &mut s.file_mode,
+            &preset.file_mode,
+            |m| format!("{m:04o}"),
+            |m| parse::mode_bits(*m),
+        );
+        env.code("Config::max_file_size", &mut s.max_file_size, &preset.max_file_size, |n| {
+            parse::at_least_kib(*n)
+        });
+        env.code("Config::max_files", &mut s.max_files, &preset.max_files, |n| {
+            parse::within(u64::from(*n), 0, MAX_FILES).map(|_| *n)
+        });
+        env.code("Config::queue_capacity", &mut s.queue_capacity, &preset.queue_capacity, |n| {
+            parse::within(u64::try_from(*n).unwrap_or(u64::MAX), 1, MAX_QUEUE_CAPACITY).map(|_| *n)
+        });
+        env.code("Config::max_line", &mut s.max_line, &preset.max_line, |n| {
+            parse::at_least_kib(u64::try_from(*n).unwrap_or(u64::MAX)).map(|_| *n)
+        });
         s.max_age = code.max_age.or(s.max_age);
         s.max_total_size = code.max_total_size.or(s.max_total_size);
         s.redact_patterns = code.redact_patterns.unwrap_or_default();
@@ -586,20 +613,14 @@ impl Config {
             s.file_mode = v;
         }
         let size = s.max_file_size.to_string();
-        if let Some(v) = env.get("LOGFIX_MAX_FILE_SIZE", &size, |v| {
-            parse::size(v).and_then(|n| {
-                if n >= 1024 {
-                    Ok(n)
-                } else {
-                    Err("must be at least 1KiB".to_owned())
-                }
-            })
-        }) {
+        if let Some(v) =
+            env.get("LOGFIX_MAX_FILE_SIZE", &size, |v| parse::size(v).and_then(parse::at_least_kib))
+        {
             s.max_file_size = v;
         }
         let files = s.max_files.to_string();
         if let Some(v) = env.get("LOGFIX_MAX_FILES", &files, |v| {
-            parse::count(v, 0, 10_000).and_then(|n| u32::try_from(n).map_err(|e| e.to_string()))
+            parse::count(v, 0, MAX_FILES).and_then(|n| u32::try_from(n).map_err(|e| e.to_string()))
         }) {
             s.max_files = v;
         }
@@ -637,16 +658,16 @@ impl Config {
         }
         let capacity = s.queue_capacity.to_string();
         if let Some(v) = env.get("LOGFIX_QUEUE_CAPACITY", &capacity, |v| {
-            parse::count(v, 1, 1 << 24).and_then(|n| usize::try_from(n).map_err(|e| e.to_string()))
+            parse::count(v, 1, MAX_QUEUE_CAPACITY)
+                .and_then(|n| usize::try_from(n).map_err(|e| e.to_string()))
         }) {
             s.queue_capacity = v;
         }
         let max_line = s.max_line.to_string();
         if let Some(v) = env.get("LOGFIX_MAX_LINE", &max_line, |v| {
-            parse::size(v).and_then(|n| match usize::try_from(n) {
-                Ok(n) if n >= 1024 => Ok(n),
-                _ => Err("must be at least 1KiB".to_owned()),
-            })
+            parse::size(v)
+                .and_then(parse::at_least_kib)
+                .and_then(|n| usize::try_from(n).map_err(|e| e.to_string()))
         }) {
             s.max_line = v;
         }
@@ -728,6 +749,11 @@ fn overflow_name(o: Overflow) -> &'static str {
     }
 }
 
+/// The most rotated files kept (`LOGFIX_MAX_FILES`).
+const MAX_FILES: u64 = 10_000;
+/// The largest queue, in events (`LOGFIX_QUEUE_CAPACITY`).
+const MAX_QUEUE_CAPACITY: u64 = 1 << 24;
+
 /// The captured variables, recording each rejected value.
 struct Env<'a> {
     vars: Option<&'a BTreeMap<String, OsString>>,
@@ -758,6 +784,41 @@ impl Env<'_> {
                 });
             })
             .ok()
+    }
+
+    /// Checks a value set in code by `rule`, its variable's: one the rule refuses is recorded as
+    /// an issue under the builder method's `name`, and `fallback` is used instead.
+    fn code<T: Clone + fmt::Display>(
+        &mut self,
+        name: &'static str,
+        value: &mut T,
+        fallback: &T,
+        rule: impl FnOnce(&T) -> Result<T, String>,
+    ) {
+        self.code_shown(name, value, fallback, T::to_string, rule);
+    }
+
+    /// [`code`](Self::code) for a value shown by `show`.
+    fn code_shown<T: Clone>(
+        &mut self,
+        name: &'static str,
+        value: &mut T,
+        fallback: &T,
+        show: impl Fn(&T) -> String,
+        rule: impl FnOnce(&T) -> Result<T, String>,
+    ) {
+        match rule(value) {
+            Ok(checked) => *value = checked,
+            Err(reason) => {
+                self.issues.push(ConfigIssue {
+                    variable: name,
+                    value: show(value),
+                    used: show(fallback),
+                    reason,
+                });
+                *value = fallback.clone();
+            }
+        }
     }
 
     /// Adds each line of `name` that is a valid pattern to `patterns`, and records an issue for
@@ -1126,6 +1187,50 @@ mod tests {
         assert_eq!(s.format, Format::Json, "the variable wins over code");
         assert_eq!(s.console, Console::Stdout, "code wins over the preset");
         assert_eq!(s.filter.to_string(), "debug", "the preset fills the rest");
+    }
+
+    #[test]
+    fn values_set_in_code_obey_their_variables_rules() {
+        let (s, issues) = Config::new()
+            .queue_capacity(usize::MAX)
+            .max_line(10)
+            .max_file_size(0)
+            .max_files(u32::MAX)
+            .file_mode(0o7777)
+            .file("../elsewhere.log".to_owned())
+            .audit_file(String::new())
+            .resolve();
+        let defaults = Settings::preset(Environment::Production);
+        assert_eq!(s.queue_capacity, defaults.queue_capacity);
+        assert_eq!(s.max_line, defaults.max_line);
+        assert_eq!(s.max_file_size, defaults.max_file_size);
+        assert_eq!(s.max_files, defaults.max_files);
+        assert_eq!(s.file_mode, defaults.file_mode);
+        assert_eq!((s.file.as_str(), s.audit_file.as_str()), ("app.log", "audit.log"));
+        let refused: Vec<_> = issues.iter().map(|i| (i.variable, i.value.as_str())).collect();
+        assert_eq!(
+            refused,
+            [
+                ("Config::file", "../elsewhere.log"),
+                ("Config::audit_file", ""),
+                ("Config::file_mode", "7777"),
+                ("Config::max_file_size", "0"),
+                ("Config::max_files", "4294967295"),
+                ("Config::queue_capacity", "18446744073709551615"),
+                ("Config::max_line", "10"),
+            ]
+        );
+        let mode = issues.iter().find(|i| i.variable == "Config::file_mode");
+        assert_eq!(mode.map(|i| i.used.as_str()), Some("0640"));
+
+        let (s, issues) =
+            Config::new().file(" audit-free.log ".to_owned()).max_line(1024).resolve();
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(
+            (s.file.as_str(), s.max_line),
+            ("audit-free.log", 1024),
+            "as a variable's value"
+        );
     }
 
     #[test]

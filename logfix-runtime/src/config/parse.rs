@@ -69,9 +69,32 @@ pub(crate) fn boolean(s: &str) -> Result<bool, String> {
 
 /// Parses a whole number in `min..=max`.
 pub(crate) fn count(s: &str, min: u64, max: u64) -> Result<u64, String> {
-    match s.trim().parse::<u64>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!("expected a whole number from {min} to {max}")),
+    s.trim()
+        .parse::<u64>()
+        .ok()
+        .map_or_else(|| Err(expected_count(min, max)), |n| within(n, min, max))
+}
+
+/// Checks that `n` lies from `min` to `max`.
+pub(crate) fn within(n: u64, min: u64, max: u64) -> Result<u64, String> {
+    if (min..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(expected_count(min, max))
+    }
+}
+
+fn expected_count(min: u64, max: u64) -> String {
+    format!("expected a whole number from {min} to {max}")
+}
+
+/// Checks a size that caps a file or a line: below 1 KiB, nearly every line would rotate the
+/// file or be cut.
+pub(crate) fn at_least_kib(n: u64) -> Result<u64, String> {
+    if n >= 1024 {
+        Ok(n)
+    } else {
+        Err("must be at least 1KiB".to_owned())
     }
 }
 
@@ -87,17 +110,27 @@ pub(crate) fn file_name(s: &str) -> Result<String, String> {
 /// Parses a file mode in octal, `0640` or `640`: at most `0777`, and readable and writable by
 /// the owner, or logfix could not reopen its own file.
 pub(crate) fn file_mode(s: &str) -> Result<u32, String> {
-    const EXPECTED: &str =
-        "expected an octal file mode from 0600 to 0777 that lets the owner read and write, e.g. `0640`";
     let s = s.trim();
     let digits = s.strip_prefix("0o").unwrap_or(s);
     let octal =
         (1..=4).contains(&digits.len()) && digits.bytes().all(|b| (b'0'..=b'7').contains(&b));
     match u32::from_str_radix(digits, 8) {
-        Ok(mode) if octal && mode <= 0o777 && mode & 0o600 == 0o600 => Ok(mode),
-        _ => Err(EXPECTED.to_owned()),
+        Ok(mode) if octal => mode_bits(mode),
+        _ => Err(EXPECTED_MODE.to_owned()),
     }
 }
+
+/// Checks a file mode's bits (see [`file_mode`]).
+pub(crate) fn mode_bits(mode: u32) -> Result<u32, String> {
+    if mode <= 0o777 && mode & 0o600 == 0o600 {
+        Ok(mode)
+    } else {
+        Err(EXPECTED_MODE.to_owned())
+    }
+}
+
+const EXPECTED_MODE: &str =
+    "expected an octal file mode from 0600 to 0777 that lets the owner read and write, e.g. `0640`";
 
 /// Parses one of `choices` (case-insensitive), returning its index.
 pub(crate) fn choice(s: &str, choices: &[&str]) -> Result<usize, String> {
