@@ -594,6 +594,31 @@ fn a_removed_file_is_found() {
     assert_eq!(first_break(trail.path()), (BreakKind::FileRemoved, files[3].name.clone(), 1));
 }
 
+/// Sequence numbers are read from the files: a forged one at the end of the numbers is a break
+/// to report, in `verify` and in a writer that continues the trail, never an overflow (a panic
+/// in a debug build).
+#[test]
+fn a_forged_last_sequence_number_is_reported_not_overflowed() {
+    let trail = trail_copy("audit-last-number");
+    let (_, active) = names(trail.path());
+    for f in file_set(trail.path(), TRAIL).iter().filter(|f| f.name != active) {
+        fs::remove_file(trail.join(&f.name)).unwrap();
+    }
+    fs::remove_file(trail.join(format!("{TRAIL}.seal"))).unwrap();
+    let last = read(trail.path(), &active).pop().unwrap();
+    let seq = parse_line(&last).unwrap()["audit_seq"].as_u64().unwrap();
+    let forged =
+        last.replace(&format!("\"audit_seq\":{seq},"), &format!("\"audit_seq\":{},", u64::MAX));
+    write(trail.path(), &active, &[forged.clone(), forged]);
+    assert_eq!(first_break(trail.path()), (BreakKind::Edited, active.clone(), 2));
+
+    let logger = Config::new().dir(trail.path().to_owned()).build();
+    let continued = logger.audit(&Seq { thread: 1, seq: 0 });
+    logger.shutdown();
+    assert_eq!(continued, Ok(()), "written and synced, its number saturated");
+    assert_eq!(first_break(trail.path()), (BreakKind::Inserted, active, 2));
+}
+
 #[test]
 fn a_truncated_tail_is_found_by_the_seal_only() {
     let trail = trail_copy("audit-truncated");

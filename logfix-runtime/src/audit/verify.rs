@@ -268,7 +268,7 @@ impl<'c> Walk<'c> {
 
     /// The number the next record must have, and the chain value it follows.
     fn expected(&self) -> (u64, Digest) {
-        self.last.map_or((1, GENESIS), |(seq, chain)| (seq + 1, chain))
+        self.last.map_or((1, GENESIS), |(seq, chain)| (seq.saturating_add(1), chain))
     }
 
     /// Whether `line` is record `seq` and follows `prev`.
@@ -493,7 +493,7 @@ pub(crate) fn check_file(path: &Path, chain: &Chain) -> Option<FileSummary> {
     for line in text.strip_suffix(b"\n")?.split(|b| *b == b'\n') {
         let record = chain::parse(line)?;
         if let Some(s) = &summary {
-            if record.seq != s.last_seq + 1
+            if s.last_seq.checked_add(1) != Some(record.seq)
                 || chain.next(&s.last_chain, record.body) != record.chain
             {
                 return None;

@@ -550,7 +550,9 @@ impl Trail {
         self.buf.clear();
         let (mut seq, mut prev) = (self.seq, self.prev);
         for line in lines {
-            seq += 1;
+            // Saturating: only a forged trail gets near the end of the numbers, and `verify`
+            // reports what follows.
+            seq = seq.saturating_add(1);
             prev = chain::append(&mut self.buf, line, seq, &self.chain, &prev);
         }
         let file = self.file.as_mut().ok_or_else(|| io::Error::other("no file"))?;
@@ -597,9 +599,9 @@ impl Trail {
     /// Renames the active file to the next number and starts a new one; the chain goes on.
     fn rotate(&mut self) -> io::Result<()> {
         let counter = self.lock.as_deref().and_then(rotate::read_counter).unwrap_or(1);
-        let mut seq = self.rotated.newest().map_or(1, |s| s + 1).max(counter);
+        let mut seq = self.rotated.newest().map_or(1, |s| s.saturating_add(1)).max(counter);
         while self.rotated.learn(&self.dir.path, &self.name, seq) {
-            seq += 1;
+            seq = seq.checked_add(1).ok_or_else(|| io::Error::other("no file number left"))?;
         }
         let target = self.dir.join(&rotate::rotated_name(&self.name, seq));
         let meta = fs::metadata(&self.path)?;
@@ -608,7 +610,7 @@ impl Trail {
         fs::rename(&self.path, &target)?;
         self.close_file();
         if let Some(lock) = &self.lock {
-            let _ = rotate::write_counter(lock, seq + 1);
+            let _ = rotate::write_counter(lock, seq.saturating_add(1));
         }
         self.rotated.add(seq, meta.len(), meta.modified().ok(), false);
         Metrics::add(&self.metrics.rotations, 1);
@@ -670,8 +672,9 @@ impl Trail {
         let mut last: Option<(u64, Digest)> = None;
         for seq in self.rotated.expired_compressed(max_age, self.time.wall()) {
             let path = rotate::gz(&self.dir.join(&rotate::rotated_name(&self.name, seq)));
-            let summary = check_file(&path, &self.chain)
-                .filter(|s| last.is_none_or(|(last_seq, _)| s.first_seq == last_seq + 1));
+            let summary = check_file(&path, &self.chain).filter(|s| {
+                last.is_none_or(|(last_seq, _)| last_seq.checked_add(1) == Some(s.first_seq))
+            });
             let Some(summary) = summary else {
                 self.notices.push(
                     Notice::new(
@@ -686,6 +689,7 @@ impl Trail {
             last = Some((summary.last_seq, summary.last_chain));
         }
         let Some((last_seq, last_chain)) = last else { return };
+        let first_seq = last_seq.saturating_add(1);
         let names: Vec<String> = doomed.iter().map(|(_, p)| p.display().to_string()).collect();
         let deleted = Notice::new(
             &notice::AUDIT_FILES_DELETED,
@@ -693,10 +697,10 @@ impl Trail {
                 "{} audit files older than {} s deleted; the trail now starts at record {}",
                 doomed.len(),
                 max_age.as_secs(),
-                last_seq + 1
+                first_seq
             ),
         )
-        .field("first_seq", last_seq + 1)
+        .field("first_seq", first_seq)
         .field("first_prev", chain::hex(&last_chain))
         .field("files", names.join(" "));
         let mut out = Output::new(Format::Json, false);

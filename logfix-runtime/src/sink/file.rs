@@ -399,14 +399,14 @@ impl FileSink {
             // Another process rotated it while we waited for the lock.
             return Ok(());
         }
-        let seq = self.next_seq();
+        let seq = self.next_seq()?;
         let target = self.dir.join(&rotate::rotated_name(&self.name, seq));
         fs::rename(&self.path, &target)?;
         self.file = None;
         if let Some(lock) = &self.lock {
             // Should this fail, the next rotation (of any process) finds the name taken and
             // moves on (see `next_seq`).
-            let _ = rotate::write_counter(lock, seq + 1);
+            let _ = rotate::write_counter(lock, seq.saturating_add(1));
         }
         self.rotated.add(seq, meta.len(), meta.modified().ok(), false);
         Metrics::add(&self.metrics.rotations, 1);
@@ -424,9 +424,9 @@ impl FileSink {
     /// The number of the next rotated file. Other processes' rotations since this one last
     /// looked are learnt on the way: they count towards the policy too. Called under the
     /// exclusive lock.
-    fn next_seq(&mut self) -> u64 {
+    fn next_seq(&mut self) -> io::Result<u64> {
         let counter = self.lock.as_deref().and_then(rotate::read_counter);
-        let known = self.rotated.newest().map_or(1, |seq| seq + 1);
+        let known = self.rotated.newest().map_or(1, |seq| seq.saturating_add(1));
         let mut seq = known;
         if let Some(next) = counter {
             let window = next.saturating_sub(u64::from(self.retention.max_files));
@@ -438,9 +438,10 @@ impl FileSink {
         // A lost or stale counter (the lock file deleted) must not make a rotation replace a
         // rotated file: `rename` would.
         while self.rotated.learn(&self.dir.path, &self.name, seq) {
-            seq += 1;
+            // Only planted files reach the end of the numbers.
+            seq = seq.checked_add(1).ok_or_else(|| io::Error::other("no file number left"))?;
         }
-        seq
+        Ok(seq)
     }
 
     fn lock(&self, exclusive: bool) -> Option<LockGuard> {
@@ -759,6 +760,26 @@ mod tests {
         let rotations: u64 =
             sinks.iter().map(|s| s.metrics.rotations.load(Ordering::Relaxed)).sum();
         assert_eq!(rotated(&dir).last(), Some(&rotations), "no number used twice");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A rotated file planted with the last number there is: rotation fails and says so, like
+    /// any rotation that cannot happen, instead of overflowing (a panic in a debug build).
+    #[test]
+    fn a_planted_file_with_the_last_number_fails_rotation_cleanly() {
+        let dir = scratch("last-number");
+        let time = Arc::new(FakeTime::new(SystemTime::now()));
+        let config =
+            Config::new().dir(dir.clone()).max_file_size(1024).compression(Compression::None);
+        let mut sink = open(&config, &time);
+        fs::write(dir.join(format!("app.log.{}", u64::MAX)), "planted\n").unwrap();
+        sink.rescan_at = time.monotonic();
+        for n in 0..12 {
+            sink.write(&line(n), 1);
+        }
+        assert_eq!(events(&sink.take_notices()), ["rotation_failed"]);
+        assert_eq!(fs::metadata(dir.join("app.log")).unwrap().len(), 1000, "it stopped growing");
+        assert_eq!(sink.metrics.stderr_lines.load(Ordering::Relaxed), 2, "the rest, counted");
         fs::remove_dir_all(dir).unwrap();
     }
 
