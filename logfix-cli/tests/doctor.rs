@@ -216,3 +216,26 @@ fn the_schema_in_force_and_its_shipper_settings_are_shown() {
         run.stdout
     );
 }
+
+/// `docker exec myapp logfix doctor` shows the variables in force, never the keys among them.
+#[test]
+fn the_keys_are_never_shown() {
+    let dir = Dir::new("doctor-keys");
+    let logs = dir.path().join("logs");
+    let (redact_key, audit_key) = ("KEYMARKER0123456789abcdef0123456789", "AUDITKEYMARKER");
+    let run = doctor(
+        &dir,
+        &[
+            ("LOGFIX_DIR", logs.to_str().unwrap()),
+            ("LOGFIX_REDACT_KEY", redact_key),
+            ("LOGFIX_AUDIT_KEY", audit_key),
+        ],
+    )
+    .expect(0);
+    let out = &run.stdout;
+    assert!(
+        out.contains("LOGFIX_AUDIT_KEY=[REDACTED]") && out.contains("LOGFIX_REDACT_KEY=[REDACTED]"),
+        "{out}"
+    );
+    assert!(!out.contains("KEYMARKER") && !run.stderr.contains("KEYMARKER"), "{out}");
+}

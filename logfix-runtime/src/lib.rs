@@ -350,7 +350,7 @@ pub use config::{
     AuditKey, Compression, Config, ConfigIssue, Console, Environment, Overflow, Schema, Settings,
     DEFAULT_AUDIT_FILE, DEFAULT_DIR, DEFAULT_FILE, DEFAULT_FILE_MODE, DEFAULT_FLUSH_INTERVAL,
     DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LINE, DEFAULT_QUEUE_CAPACITY,
-    DEFAULT_RETRY_AFTER,
+    DEFAULT_RETRY_AFTER, SECRET_VARIABLES,
 };
 pub use context::{Context, ContextValue, Entered, WithContext, WithLogContext};
 pub use dispatch::{audit, emit, flush, global, metrics, set_filter, shutdown, Logger};

@@ -7,7 +7,7 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 // The runtime's `Schema` by its path: the CLI's own `schema::Schema` is the one it reads.
-use logfix_runtime::{ecs, Config, Console, Format, Settings};
+use logfix_runtime::{ecs, Config, Console, Format, Settings, REDACTED, SECRET_VARIABLES};
 
 use crate::error::{Error, PROBLEM, SUCCESS};
 use crate::output::bytes;
@@ -40,7 +40,12 @@ pub(crate) fn run(_: &Args) -> Result<u8, Error> {
     let mut set: Vec<String> = std::env::vars_os()
         .filter_map(|(k, v)| {
             let k = k.into_string().ok()?;
-            k.starts_with("LOGFIX_").then(|| format!("{k}={}", v.to_string_lossy()))
+            let shown = if SECRET_VARIABLES.contains(&k.as_str()) {
+                REDACTED.into()
+            } else {
+                v.to_string_lossy()
+            };
+            k.starts_with("LOGFIX_").then(|| format!("{k}={shown}"))
         })
         .collect();
     set.sort();

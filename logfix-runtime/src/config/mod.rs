@@ -46,6 +46,12 @@ pub const DEFAULT_DIR: &str = "logs";
 /// Default name of the audit trail's active file, in the log directory.
 pub const DEFAULT_AUDIT_FILE: &str = "audit.log";
 
+/// The variables that hold keys: their values are never shown, in a `config_invalid` event, in
+/// `logging_started`, or by `logfix doctor`.
+pub const SECRET_VARIABLES: [&str; 2] = [REDACT_KEY, AUDIT_KEY];
+const REDACT_KEY: &str = "LOGFIX_REDACT_KEY";
+const AUDIT_KEY: &str = "LOGFIX_AUDIT_KEY";
+
 /// Where lines go besides the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Console {
@@ -686,14 +692,14 @@ impl Config {
             s.redact_keys = v;
         }
         env.patterns("LOGFIX_REDACT_PATTERNS", &mut s.redact_patterns);
-        if let Some(key) = env.key("LOGFIX_REDACT_KEY", s.redact_key.is_some()) {
+        if let Some(key) = env.key(REDACT_KEY, s.redact_key.is_some()) {
             s.redact_key = Some(key);
         }
         let audit_file = s.audit_file.clone();
         if let Some(v) = env.get("LOGFIX_AUDIT_FILE", &audit_file, parse::file_name) {
             s.audit_file = v;
         }
-        if let Some(key) = env.secret("LOGFIX_AUDIT_KEY", s.audit_key.is_some()) {
+        if let Some(key) = env.secret(AUDIT_KEY, s.audit_key.is_some()) {
             s.audit_key = Some(AuditKey(key));
         }
         let age = s.audit_max_age.map_or("none".to_owned(), |d| format!("{}s", d.as_secs()));
