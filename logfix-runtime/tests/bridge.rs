@@ -225,7 +225,8 @@ fn bridged_secrets_never_reach_a_line() {
 /// A bridged field named like an identifier the context has in force does not replace it:
 /// it is kept under `field.<key>`. Without that identifier in the context, a string is written
 /// as is; any other value is kept under `field.<key>` too, so that the key is a string in every
-/// line (one key, one type for Elasticsearch).
+/// line (one key, one type for Elasticsearch). A field already named `field.<key>` keeps it,
+/// and the one that would move there is left out: no key is written twice.
 #[test]
 fn the_contexts_identifiers_win_over_bridged_fields() {
     let events = with_layer(|| {
@@ -235,8 +236,17 @@ fn the_contexts_identifiers_win_over_bridged_fields() {
             });
             tracing::info!(request_id = "own", user_id = 7, "outside");
             log::info!(trace_id = 5; "through log");
+            Context::new().request_id("req-2").scope(|| {
+                tracing::info!(field.request_id = "explicit", request_id = "forged", "both");
+            });
+            tracing::info!(field.user_id = "explicit", user_id = 7, "both, no context");
         })
     });
+    for (i, kept) in [(3, "field.request_id"), (4, "field.user_id")] {
+        assert_eq!(events[i][kept], "explicit", "{}", events.lines()[i]);
+    }
+    assert_eq!(events[3]["request_id"], "req-2");
+    assert!(events[4].get("user_id").is_none(), "{}", events.lines()[4]);
     assert_eq!(events[0]["request_id"], "req-1");
     assert_eq!(events[0]["field.request_id"], "forged");
     assert_eq!(events[0]["user_id"], "u-7", "the context has no user_id");

@@ -164,23 +164,36 @@ impl Fields {
 
     /// Moves the fields named like a context identifier to `field.<key>` when the context has
     /// that identifier in force (the context's identifiers are authoritative) or when the value
-    /// is not a string (a context id is a string in every line: one key, one JSON type).
+    /// is not a string (a context id is a string in every line: one key, one JSON type). A
+    /// field already named `field.<key>` keeps that key: the moved one is left out, as a span
+    /// field is when its prefixed key is taken.
     pub(crate) fn yield_to_context(&mut self) {
         if !self.items.iter().any(|(k, _)| context_slot(self.key(k)).is_some()) {
             return;
         }
         Context::with_current(|context| {
-            for i in 0..self.items.len() {
-                let Some((key, value)) = self.items.get(i) else { continue };
-                let Some(slot) = context_slot(self.key(key)) else { continue };
-                let taken = context.and_then(|c| c.ids().get(slot)).is_some_and(Option::is_some);
-                if taken || !matches!(value, FieldValue::Str(_)) {
-                    let name = CONTEXT_KEYS.get(slot).copied().unwrap_or_default();
-                    let moved = Key::Text(self.add_text(&["field.", name]));
-                    if let Some(item) = self.items.get_mut(i) {
-                        item.0 = moved;
-                    }
+            let mut i = 0;
+            while let Some((key, value)) = self.items.get(i) {
+                let yields = context_slot(self.key(key)).filter(|&slot| {
+                    let taken =
+                        context.and_then(|c| c.ids().get(slot)).is_some_and(Option::is_some);
+                    taken || !matches!(value, FieldValue::Str(_))
+                });
+                let Some(slot) = yields else {
+                    i += 1;
+                    continue;
+                };
+                let name = CONTEXT_KEYS.get(slot).copied().unwrap_or_default();
+                let moved = self.add_text(&["field.", name]);
+                if self.has(self.text(&moved)) {
+                    self.text.truncate(moved.start);
+                    self.items.remove(i);
+                    continue;
                 }
+                if let Some(item) = self.items.get_mut(i) {
+                    item.0 = Key::Text(moved);
+                }
+                i += 1;
             }
         });
     }
