@@ -193,7 +193,7 @@ impl Logger {
     pub fn audit<E: LogEvent + ?Sized>(&self, event: &E) -> Result<(), AuditError> {
         let shared = &*self.shared;
         let result = shared.audit.writer(&shared.settings, &shared.metrics).and_then(|writer| {
-            let line = self.render_json(&Derived(event)).ok_or(AuditError::Render)?;
+            let line = self.render_record(&Derived(event)).ok_or(AuditError::Render)?;
             let result = writer.commit(line);
             for notice in writer.take_notices() {
                 self.write(&Derived(&notice));
@@ -207,14 +207,16 @@ impl Logger {
         result
     }
 
-    /// `record` as one JSON line, rendered with this thread's context; `None` when a `Display`
-    /// or `Debug` impl panicked.
-    fn render_json(&self, record: &dyn Record) -> Option<Vec<u8>> {
+    /// `record` as one JSON line for the audit trail, rendered with this thread's context and
+    /// never cut (`LOGFIX_MAX_LINE` is for shippers; a record is kept whole); `None` when a
+    /// `Display` or `Debug` impl panicked.
+    fn render_record(&self, record: &dyn Record) -> Option<Vec<u8>> {
         let (settings, metrics) = (&self.shared.settings, &*self.shared.metrics);
         let mut line = None;
         with_output(|out| {
             out.clear();
-            if render_line(out, record, settings, metrics, Format::Json, clock::now()) {
+            let (format, whole) = (Format::Json, usize::MAX);
+            if render_line(out, record, settings, metrics, format, whole, clock::now()) {
                 line = Some(out.buf.clone());
             }
         });
@@ -595,14 +597,28 @@ fn render_into(
     let json = settings.file_enabled || !pretty;
     let rendered = match (json, pretty) {
         // Development mode with a file: JSON first, then the pretty copy.
-        (true, true) => render_line(out, record, settings, metrics, Format::Json, time)
-            .then_some(out.buf.len())
-            .filter(|_| render_line(out, record, settings, metrics, Format::Pretty, time)),
+        (true, true) => {
+            render_line(out, record, settings, metrics, Format::Json, settings.max_line, time)
+                .then_some(out.buf.len())
+                .filter(|_| {
+                    render_line(
+                        out,
+                        record,
+                        settings,
+                        metrics,
+                        Format::Pretty,
+                        settings.max_line,
+                        time,
+                    )
+                })
+        }
         (true, false) => {
-            render_line(out, record, settings, metrics, Format::Json, time).then_some(out.buf.len())
+            render_line(out, record, settings, metrics, Format::Json, settings.max_line, time)
+                .then_some(out.buf.len())
         }
         (false, _) => {
-            render_line(out, record, settings, metrics, Format::Pretty, time).then_some(0)
+            render_line(out, record, settings, metrics, Format::Pretty, settings.max_line, time)
+                .then_some(0)
         }
     };
     rendered.unwrap_or_else(|| {
@@ -612,14 +628,15 @@ fn render_into(
     })
 }
 
-/// Appends `record` as one line in `format` to `out`; returns false (with nothing appended)
-/// when a `Display` or `Debug` impl panicked.
+/// Appends `record` as one line in `format` to `out`, cut to `max_line` bytes; returns false
+/// (with nothing appended) when a `Display` or `Debug` impl panicked.
 fn render_line(
     out: &mut Output,
     record: &dyn Record,
     settings: &Settings,
     metrics: &Metrics,
     format: Format,
+    max_line: usize,
     time: u64,
 ) -> bool {
     let start = out.buf.len();
@@ -637,8 +654,8 @@ fn render_line(
     }
     if !ok {
         out.buf.truncate(start);
-    } else if out.buf.len() - start > settings.max_line {
-        cap_line(&mut out.buf, start, settings.max_line, format);
+    } else if out.buf.len() - start > max_line {
+        cap_line(&mut out.buf, start, max_line, format);
         Metrics::add(&metrics.truncated_lines, 1);
     }
     ok

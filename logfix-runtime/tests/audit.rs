@@ -324,6 +324,23 @@ fn audit_records_are_redacted_and_the_key_is_never_written() {
     );
 }
 
+/// `LOGFIX_MAX_LINE` keeps application lines within what shippers take; an audit record is
+/// kept whole, whatever its length.
+#[test]
+fn audit_records_are_never_cut() {
+    let scratch = Scratch::new("audit-long");
+    let logger = Config::new().dir(scratch.path().to_owned()).max_line(1024).build();
+    let user = "x".repeat(200_000);
+    logger.audit(&PasswordReset { admin: "ann", user: &user, temporary_password: "-" }).unwrap();
+    logger.emit(&PasswordReset { admin: "ann", user: &user, temporary_password: "-" });
+    logger.shutdown();
+    let trail = read_text(&scratch.join(TRAIL));
+    assert!(trail.contains(&format!("\"user\":\"{user}\"")), "the record is whole");
+    assert!(verify(scratch.path()).is_intact());
+    let log = read_text(&scratch.join("app.log"));
+    assert!(log.lines().all(|line| line.len() <= 1024), "the application's line is cut");
+}
+
 /// A `Display` impl that panics.
 struct Panics;
 
