@@ -157,6 +157,7 @@ pub const OWN_FIELDS: [(&str, Kind); 33] = [
     // logfix's notices (`"log.logger":"logfix"`).
     ("config", Kind::Keyword),
     ("count", Kind::Long),
+    ("expected_seq", Kind::Long),
     ("failed_component", Kind::Keyword),
     ("failed_event", Kind::Keyword),
     ("fallback_reason", Kind::Keyword),
@@ -173,7 +174,6 @@ pub const OWN_FIELDS: [(&str, Kind); 33] = [
     ("old", Kind::Keyword),
     ("outage_ms", Kind::Long),
     ("retry_ms", Kind::Long),
-    ("sealed_seq", Kind::Long),
     ("signal", Kind::Keyword),
     ("span_ms", Kind::Long),
     ("suppressed_component", Kind::Keyword),

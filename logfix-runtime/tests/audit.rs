@@ -611,6 +611,40 @@ fn a_removed_file_is_found() {
     assert_eq!(first_break(trail.path()), (BreakKind::FileRemoved, files[3].name.clone(), 1));
 }
 
+/// Records cut from the active file (or the file removed) while the writer runs: the writer
+/// numbers on after the last record it wrote, not after what is left, so the gap shows; the
+/// seal never goes back, and the application log says what happened.
+#[test]
+fn records_removed_while_the_trail_is_written_stay_missing() {
+    let scratch = Scratch::new("audit-cut-live");
+    let dir = scratch.path();
+    for cut in ["truncate", "remove"] {
+        let _ = fs::remove_dir_all(dir);
+        let logger = Config::new().dir(dir.to_owned()).build();
+        for seq in 0..4 {
+            logger.audit(&Seq { thread: 0, seq }).unwrap();
+        }
+        if cut == "truncate" {
+            fs::OpenOptions::new().write(true).open(dir.join(TRAIL)).unwrap().set_len(0).unwrap();
+        } else {
+            fs::remove_file(dir.join(TRAIL)).unwrap();
+        }
+        for seq in 4..6 {
+            logger.audit(&Seq { thread: 0, seq }).unwrap();
+        }
+        logger.shutdown();
+        let seqs: Vec<u64> = trail_lines(dir)
+            .iter()
+            .map(|(_, _, l)| parse_line(l).unwrap()["audit_seq"].as_u64().unwrap())
+            .collect();
+        assert_eq!(seqs, [5, 6], "{cut}: numbered after the records that were cut");
+        assert_eq!(first_break(dir), (BreakKind::FileRemoved, TRAIL.to_owned(), 1), "{cut}");
+        assert_eq!(verify(dir).seal, Some(6), "{cut}");
+        let log = read_text(&dir.join("app.log"));
+        assert!(log.contains("\"event\":\"audit_trail_truncated\""), "{cut}: {log}");
+    }
+}
+
 /// Sequence numbers are read from the files: a forged one at the end of the numbers is a break
 /// to report, in `verify` and in a writer that continues the trail, never an overflow (a panic
 /// in a debug build).

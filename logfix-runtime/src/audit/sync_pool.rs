@@ -7,8 +7,8 @@
 //! The writer appends a group of records and hands it over ([`SyncPool::written`]). A free sync
 //! thread takes "written up to group N", syncs and acknowledges every waiting group up to N: a
 //! sync covers what was written before it started, never what came after. Syncs may end in any
-//! order; the seal only moves forward. Groups are counted rather than compared by record
-//! number, which goes back when someone cuts the trail's end while it is being written.
+//! order; the seal only moves forward. Groups are counted: the sync that ends last need not be
+//! the one that covers the most.
 //!
 //! A caller that wrote its own record while no sync was in flight runs that sync itself
 //! ([`SyncPool::written_here`]): the same sync and the same acknowledgments, without the two

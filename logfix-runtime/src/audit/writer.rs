@@ -460,22 +460,30 @@ impl Trail {
     fn check_seal(&mut self) {
         let Some(seal) = &self.seal else { return };
         if let Ok(Some(sealed)) = seal::read(seal) {
-            if sealed.seq > self.seq {
-                self.notices.push(
-                    Notice::new(
-                        &notice::AUDIT_TRAIL_TRUNCATED,
-                        format!(
-                            "the audit trail ends at record {} but its seal names record {}: records were removed from its end; the trail continues after the seal",
-                            self.seq, sealed.seq
-                        ),
-                    )
-                    .field("path", self.path.display().to_string())
-                    .field("last_seq", self.seq)
-                    .field("sealed_seq", sealed.seq),
-                );
-                (self.seq, self.prev) = (sealed.seq, sealed.chain);
-            }
+            self.continue_after(sealed, "its seal names");
         }
+    }
+
+    /// Continues the chain after `known`, the last record the seal or this writer knows of,
+    /// when the trail on disk ends before it: records were removed from its end. Numbering from
+    /// the disk would hide the gap from `verify` (and move the seal back).
+    fn continue_after(&mut self, known: SealState, source: &str) {
+        if known.seq <= self.seq {
+            return;
+        }
+        self.notices.push(
+            Notice::new(
+                &notice::AUDIT_TRAIL_TRUNCATED,
+                format!(
+                    "the audit trail ends at record {} but {source} record {}: records were removed from its end; the trail continues after them",
+                    self.seq, known.seq
+                ),
+            )
+            .field("path", self.path.display().to_string())
+            .field("last_seq", self.seq)
+            .field("expected_seq", known.seq),
+        );
+        (self.seq, self.prev) = (known.seq, known.chain);
     }
 
     /// Appends `lines` as the next records and hands them to the sync threads, which answer
@@ -580,8 +588,9 @@ impl Trail {
     }
 
     /// Makes sure the active file is open and is as this writer left it; otherwise (another
-    /// process wrote or rotated it, someone removed it, or a failed write left part of a
-    /// group) starts again from what is on disk.
+    /// process wrote or rotated it, or a failed write left part of a group) starts again from
+    /// what is on disk, never from before the last record this writer wrote (someone
+    /// truncated or removed the file).
     fn reconcile(&mut self) -> io::Result<()> {
         let on_disk = fs::symlink_metadata(&self.path).ok();
         let same =
@@ -593,7 +602,10 @@ impl Trail {
             self.close_file();
             self.rotated = RotatedSet::scan(&self.dir.path, &self.name)?;
         }
-        self.recover()
+        let written = SealState { seq: self.seq, chain: self.prev };
+        self.recover()?;
+        self.continue_after(written, "this process wrote up to");
+        Ok(())
     }
 
     /// Renames the active file to the next number and starts a new one; the chain goes on.
