@@ -127,7 +127,7 @@
 //! | `LOGFIX_FILE` | `app.log` | a file name without a directory |
 //! | `LOGFIX_FILE_MODE` | `0640` | octal permissions of the files logfix creates, `0600` to `0777`; directories get execute wherever files get read (`0750`) |
 //! | `LOGFIX_MAX_FILE_SIZE` | `100MB` | a size: `B`, `KB`, `MB`, `GB` (powers of 1000), `KiB`, `MiB`, `GiB` (powers of 1024); at least `1KiB` |
-//! | `LOGFIX_MAX_FILES` | `10` | rotated files kept, `0` to `10000` |
+//! | `LOGFIX_MAX_FILES` | `10` | rotated files kept, `0` to `100000` |
 //! | `LOGFIX_COMPRESS` | `gzip` | `gzip`, `none` |
 //! | `LOGFIX_MAX_AGE` | none | a duration (`ms`, `s`, `m`, `h`, `d`): rotated files older than this are deleted, e.g. `30d` |
 //! | `LOGFIX_MAX_TOTAL_SIZE` | none | a size: the oldest rotated files are deleted while all files together are larger |
@@ -312,6 +312,7 @@ mod config;
 mod context;
 mod dispatch;
 mod event;
+mod file_names;
 mod filter;
 mod fork;
 mod global;

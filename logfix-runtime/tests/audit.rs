@@ -324,6 +324,22 @@ fn audit_records_are_redacted_and_the_key_is_never_written() {
     );
 }
 
+/// A named pipe where the trail should be (planted, or a mistake) would block the open for
+/// ever: `audit()` returns an error instead, and so does the next call.
+#[test]
+fn a_trail_that_is_not_a_regular_file_is_an_error() {
+    let scratch = Scratch::new("audit-fifo");
+    let status = Command::new("mkfifo").arg(scratch.join(TRAIL)).status().unwrap();
+    assert!(status.success());
+    let logger = Config::new().dir(scratch.path().to_owned()).build();
+    for seq in 0..2 {
+        // No reader: the open fails at once (ENXIO) instead of waiting for one.
+        let error = logger.audit(&Seq { thread: 0, seq }).unwrap_err();
+        assert!(error.to_string().contains(TRAIL), "{error}");
+    }
+    logger.shutdown();
+}
+
 /// `LOGFIX_MAX_LINE` keeps application lines within what shippers take; an audit record is
 /// kept whole, whatever its length.
 #[test]
@@ -600,6 +616,32 @@ fn reordered_records_are_found() {
     assert_eq!(first_break(trail.path()), (BreakKind::Reordered, active, 1));
 }
 
+/// A rotated file left beside its compressed copy (a crash before it was removed) is read, and
+/// the copy must say the same: an edit of either shows.
+#[test]
+fn a_compressed_copy_beside_its_file_must_match_it() {
+    let trail = trail_copy("audit-twin");
+    let (gz, _) = names(trail.path());
+    let plain = gz.strip_suffix(".gz").unwrap().to_owned();
+    let mut lines = read(trail.path(), &gz);
+    write(trail.path(), &plain, &lines);
+    assert!(verify(trail.path()).is_intact(), "a crash leftover is no break");
+    lines[1] = lines[1].replace("\"thread\":0", "\"thread\":1");
+    write(trail.path(), &gz, &lines);
+    assert_eq!(first_break(trail.path()), (BreakKind::Edited, gz, 2));
+}
+
+/// A file that cannot be read is an I/O error (exit 2 in the CLI), not a sign of tampering.
+#[test]
+fn an_unreadable_file_is_an_error_not_a_break() {
+    let trail = trail_copy("audit-unreadable");
+    let (gz, _) = names(trail.path());
+    fs::remove_file(trail.join(&gz)).unwrap();
+    fs::create_dir(trail.join(&gz)).unwrap();
+    let error = verify_with(trail.path(), &Config::new()).unwrap_err();
+    assert!(error.to_string().contains(&gz), "{error}");
+}
+
 /// The oldest file, then one in the middle.
 #[test]
 fn a_removed_file_is_found() {
@@ -679,12 +721,21 @@ fn a_truncated_tail_is_found_by_the_seal_only() {
     lines.truncate(kept);
     write(trail.path(), &active, &lines);
     assert_eq!(first_break(trail.path()), (BreakKind::Truncated, active, kept as u64 + 1));
-    fs::remove_file(trail.join(format!("{TRAIL}.seal"))).unwrap();
-    let unsealed = verify(trail.path());
-    assert!(
-        unsealed.is_intact() && unsealed.seal.is_none(),
-        "without the seal it cannot show: {unsealed}"
-    );
+    // Removing the seal too, or damaging it, is what hides a truncation: that shows instead.
+    let seal = format!("{TRAIL}.seal");
+    fs::write(trail.join(&seal), "x".repeat(320)).unwrap();
+    assert_eq!(first_break(trail.path()), (BreakKind::SealMissing, seal.clone(), 1));
+    fs::remove_file(trail.join(&seal)).unwrap();
+    assert_eq!(first_break(trail.path()), (BreakKind::SealMissing, seal.clone(), 1));
+    // With no file of the trail left, only the seal says there was one.
+    for f in file_set(trail.path(), TRAIL) {
+        fs::remove_file(trail.join(&f.name)).unwrap();
+    }
+    fs::write(trail.join(&seal), "x").unwrap();
+    assert_eq!(first_break(trail.path()), (BreakKind::FileRemoved, TRAIL.to_owned(), 1));
+    fs::remove_file(trail.join(&seal)).unwrap();
+    let none = verify_with(trail.path(), &Config::new()).unwrap_err();
+    assert!(none.to_string().contains("no audit trail here"), "{none}");
 }
 
 /// Without the key, a forger who rewrites a record and recomputes every chain value after it
@@ -726,10 +777,21 @@ fn a_rewritten_chain_passes_only_without_a_key_and_without_the_seal() {
             // Only the seal disagrees, at the record it names.
             assert_eq!((found.kind, found.line), (BreakKind::Edited, lines.len() as u64));
             assert!(found.detail.contains("seal"), "{}", found.detail);
-            fs::remove_file(copy.join(format!("{TRAIL}.seal"))).unwrap();
-            assert!(verify(copy.path()).is_intact(), "without key and seal a rewrite passes");
+            // The seal's check detects a torn write, not a forgery: rewritten too, it agrees.
+            let last = parse_line(lines.last().unwrap()).unwrap()["audit_seq"].as_u64().unwrap();
+            forge_seal(copy.path(), last, &prev);
+            assert!(verify(copy.path()).is_intact(), "without a key a full rewrite passes");
         }
     }
+}
+
+/// Writes a seal naming record `seq` with chain value `chain`, as a forger would from the
+/// format in docs/AUDIT.md.
+fn forge_seal(dir: &Path, seq: u64, chain: &[u8; 32]) {
+    let text = format!("logfix-audit-seal v1 seq={seq:020} chain={}", hex(chain));
+    let line = format!("{text} check={}", hex(&sha256(text.as_bytes())[..8]));
+    let slot = format!("{line:<159}\n");
+    fs::write(dir.join(format!("{TRAIL}.seal")), slot).unwrap();
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {

@@ -24,10 +24,7 @@ use crate::sink::dir;
 pub(crate) const SLOT: usize = 160;
 const MAGIC: &str = "logfix-audit-seal v1";
 
-/// The seal file's name for the trail `file`.
-pub(crate) fn seal_name(file: &str) -> String {
-    format!("{file}.seal")
-}
+pub(crate) use crate::file_names::seal_name;
 
 /// What a seal says: the trail's last record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +41,7 @@ pub(crate) struct SealFile {
 
 impl SealFile {
     pub(crate) fn open(path: PathBuf, mode: u32) -> io::Result<Self> {
-        let file = dir::open_read_write(&path, mode)?;
+        let file = dir::open_read_write(&path, mode).and_then(dir::regular)?;
         Ok(Self { file, path })
     }
 

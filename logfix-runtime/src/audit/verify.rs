@@ -37,8 +37,10 @@ pub fn verify(dir: impl AsRef<Path>) -> Result<Report, AuditError> {
 /// `config` resolves to; verify with the key the trail was written with.
 ///
 /// # Errors
-/// [`AuditError::Io`] when the directory or a file cannot be read. A damaged or tampered trail
-/// is not an error: it is a [`Report`] whose [`first_break`](Report::first_break) says where.
+/// [`AuditError::Io`] when the directory or a file cannot be read, or when the directory holds
+/// no trail at all (neither a file of it nor its seal: the wrong directory or file name). A
+/// damaged or tampered trail is not an error: it is a [`Report`] whose
+/// [`first_break`](Report::first_break) says where.
 ///
 /// # Examples
 /// ```
@@ -69,14 +71,18 @@ pub fn verify_with(dir: impl AsRef<Path>, config: &Config) -> Result<Report, Aud
     let chain = Chain::new(settings.audit_key.as_ref());
     let seal_path = dir.join(seal::seal_name(&settings.audit_file));
     let seal = seal::read(&seal_path).map_err(|e| AuditError::io(&seal_path, &e))?;
+    let sealed = seal.is_some() || seal_path.exists();
     let files = trail_files(dir, &settings.audit_file).map_err(|e| AuditError::io(dir, &e))?;
+    if files.is_empty() && !sealed {
+        let none =
+            io::Error::new(io::ErrorKind::NotFound, "no audit trail here: no file of it, no seal");
+        return Err(AuditError::io(dir.join(&settings.audit_file), &none));
+    }
     let mut walk = Walk::new(&chain, seal);
     for (index, path) in files.iter().enumerate() {
         let (text, damage) = match read_file(path) {
             Ok(text) => (text, None),
-            Err(Damaged { text, error }) if path.extension().is_some_and(|e| e == "gz") => {
-                (text, Some(error))
-            }
+            Err(Damaged { text, error, content: true }) => (text, Some(error)),
             Err(Damaged { error, .. }) => return Err(AuditError::io(path, &error)),
         };
         let last = index + 1 == files.len();
@@ -90,11 +96,14 @@ pub fn verify_with(dir: impl AsRef<Path>, config: &Config) -> Result<Report, Aud
                 format!("the file is not valid gzip: {error}"),
             );
         }
+        if walk.first_break.is_none() && !last {
+            walk.twin(path, &text)?;
+        }
         if walk.first_break.is_some() {
             break;
         }
     }
-    let first_break = walk.finish(&files);
+    let first_break = walk.finish(&files, &seal_path, sealed);
     Ok(Report {
         dir: dir.to_owned(),
         records: walk.records,
@@ -207,6 +216,8 @@ pub enum BreakKind {
     FileRemoved,
     /// Records at the end of the trail are missing: the seal names a later record.
     Truncated,
+    /// The seal is missing or damaged: truncation of the tail cannot be ruled out.
+    SealMissing,
 }
 
 impl fmt::Display for BreakKind {
@@ -218,6 +229,7 @@ impl fmt::Display for BreakKind {
             BreakKind::Reordered => "records reordered",
             BreakKind::FileRemoved => "file removed",
             BreakKind::Truncated => "tail truncated",
+            BreakKind::SealMissing => "seal missing",
         })
     }
 }
@@ -260,6 +272,27 @@ impl<'c> Walk<'c> {
             torn_tail: false,
             first_break: None,
         }
+    }
+
+    /// A rotated file left beside its compressed copy (a crash between the copy's completion
+    /// and the file's removal): the copy must say the same, or it was changed.
+    fn twin(&mut self, path: &Path, text: &[u8]) -> Result<(), AuditError> {
+        let gz = rotate::gz(path);
+        if path.extension().is_some_and(|e| e == "gz") || !gz.exists() {
+            return Ok(());
+        }
+        let copy = match read_file(&gz) {
+            Ok(copy) => copy,
+            Err(Damaged { text, content: true, .. }) => text,
+            Err(Damaged { error, .. }) => return Err(AuditError::io(&gz, &error)),
+        };
+        if copy != text {
+            let same = copy.iter().zip(text).take_while(|(a, b)| a == b).count();
+            let line = count_lines(copy.get(..same).unwrap_or_default()) + 1;
+            let detail = "the compressed copy of a rotated file differs from the file".to_owned();
+            self.broke(&gz, line, BreakKind::Edited, detail);
+        }
+        Ok(())
     }
 
     fn broke(&mut self, file: &Path, line: u64, kind: BreakKind, detail: String) {
@@ -378,10 +411,38 @@ impl<'c> Walk<'c> {
     }
 
     /// The first break: one found on the way, else an unexplained start, else the end of the
-    /// trail against the seal.
-    fn finish(&mut self, files: &[PathBuf]) -> Option<Break> {
+    /// trail against the seal (`sealed`: its file exists, at `seal_path`).
+    fn finish(&mut self, files: &[PathBuf], seal_path: &Path, sealed: bool) -> Option<Break> {
         if let Some(found) = self.first_break.take() {
             return Some(found);
+        }
+        if files.is_empty() {
+            return Some(Break {
+                file: seal_path.with_extension(""),
+                line: 1,
+                kind: BreakKind::FileRemoved,
+                detail: self.seal.map_or_else(
+                    || "no file of the trail is left, only its seal".to_owned(),
+                    |s| {
+                        format!("no file of the trail is left, but its seal names record {}", s.seq)
+                    },
+                ),
+            });
+        }
+        if self.seal.is_none() {
+            // The writer keeps a seal beside every trail: without it (or with no valid slot
+            // in it) the end of the trail cannot be checked, which is what removing it is for.
+            let detail = if sealed {
+                "the seal holds no valid slot: truncation of the tail cannot be ruled out"
+            } else {
+                "the trail's seal is gone: truncation of the tail cannot be ruled out"
+            };
+            return Some(Break {
+                file: seal_path.to_owned(),
+                line: 1,
+                kind: BreakKind::SealMissing,
+                detail: detail.to_owned(),
+            });
         }
         if let Some(head) = self.head.as_ref().filter(|h| !h.vouched) {
             return Some(Break {
@@ -459,21 +520,37 @@ pub(crate) fn trail_files(dir: &Path, file: &str) -> io::Result<Vec<PathBuf>> {
 pub(crate) struct Damaged {
     pub(crate) text: Vec<u8>,
     pub(crate) error: io::Error,
+    /// Whether the content is at fault (a `.gz` that does not decompress), not the reading of
+    /// it (a file that cannot be opened or read: an I/O error, not a sign of tampering).
+    pub(crate) content: bool,
 }
 
 /// The content of a trail file, decompressed when its name ends in `.gz`.
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Damaged> {
-    let damaged = |text, error| Damaged { text, error };
-    let mut file = dir::open_read(path).map_err(|e| damaged(Vec::new(), e))?;
+    let unreadable = |text, error| Damaged { text, error, content: false };
+    let mut file = dir::open_read(path).map_err(|e| unreadable(Vec::new(), e))?;
     let mut text = Vec::new();
-    let read = if path.extension().is_some_and(|e| e == "gz") {
+    let gz = path.extension().is_some_and(|e| e == "gz");
+    let read = if gz {
         MultiGzDecoder::new(file).read_to_end(&mut text)
     } else {
         file.read_to_end(&mut text)
     };
     match read {
         Ok(_) => Ok(text),
-        Err(e) => Err(damaged(text, e)),
+        // What the decoder says of bad data; any other kind is the disk's or the system's.
+        Err(e)
+            if gz
+                && matches!(
+                    e.kind(),
+                    io::ErrorKind::InvalidData
+                        | io::ErrorKind::InvalidInput
+                        | io::ErrorKind::UnexpectedEof
+                ) =>
+        {
+            Err(Damaged { text, error: e, content: true })
+        }
+        Err(e) => Err(unreadable(text, e)),
     }
 }
 

@@ -49,7 +49,7 @@ use crate::oneshot;
 use crate::render::{self, Format, Output};
 use crate::sink::compress::{self, GzipCompressor, Outcome, FINISH_TIMEOUT};
 use crate::sink::dir::{self, LogDir};
-use crate::sink::file::{identity, lock_name, LockGuard};
+use crate::sink::file::{identity, leftover_differs, lock_name, LockGuard};
 use crate::sink::rotate::{self, RotatedSet};
 use crate::sink::{OsTime, TimeSource};
 use crate::{clock, fork};
@@ -340,7 +340,7 @@ impl Trail {
         let name = settings.audit_file.clone();
         let path = dir.join(&name);
         let io = |e: io::Error| AuditError::io(&path, &e);
-        let file = dir.open_append(&name).map_err(io)?;
+        let file = dir.open_append(&name).and_then(dir::regular).map_err(io)?;
         let lock = dir.open_lock(&lock_name(&name)).ok().map(Arc::new);
         let (report, outcomes) = crossbeam_channel::unbounded();
         let compressor = match settings.compression {
@@ -392,6 +392,7 @@ impl Trail {
         {
             let _exclusive = trail.lock_exclusive();
             let _ = compress::remove_stale_temps(&trail.dir.path, &trail.name);
+            trail.settle_leftovers();
             trail.rotated = RotatedSet::scan(&trail.dir.path, &trail.name).map_err(io)?;
             trail.recover().map_err(io)?;
             trail.check_seal();
@@ -402,6 +403,14 @@ impl Trail {
             }
         }
         Ok(trail)
+    }
+
+    /// Removes rotated files left beside a compressed copy by a crash (see
+    /// [`compress::settle_leftovers`]); a copy that differs is reported and both are kept, for
+    /// `verify` to point at.
+    fn settle_leftovers(&mut self) {
+        let differ = compress::settle_leftovers(&self.dir.path, &self.name);
+        self.notices.extend(differ.unwrap_or_default().iter().map(|gz| leftover_differs(gz)));
     }
 
     fn lock_exclusive(&self) -> Option<LockGuard> {
@@ -575,7 +584,7 @@ impl Trail {
 
     /// Opens the active file, and the sync threads' descriptors of it.
     fn open_file(&mut self) -> io::Result<()> {
-        let file = self.dir.open_append(&self.name)?;
+        let file = self.dir.open_append(&self.name).and_then(dir::regular)?;
         self.pool.attach(&self.path, &file)?;
         self.file = Some(file);
         Ok(())

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::event::{Level, REDACTED};
+use crate::file_names::shares_files;
 use crate::filter::Filter;
 use crate::rate::RateLimits;
 use crate::redact::pseudonym::{MissingKey, PseudonymKey};
@@ -699,6 +700,21 @@ impl Config {
         if let Some(v) = env.get("LOGFIX_AUDIT_FILE", &audit_file, parse::file_name) {
             s.audit_file = v;
         }
+        if shares_files(&s.file, &s.audit_file) {
+            let used = [DEFAULT_AUDIT_FILE, "logfix-audit.log"]
+                .into_iter()
+                .find(|name| !shares_files(&s.file, name))
+                .unwrap_or(DEFAULT_AUDIT_FILE);
+            env.issues.push(ConfigIssue {
+                variable: "LOGFIX_AUDIT_FILE",
+                value: std::mem::replace(&mut s.audit_file, used.to_owned()),
+                used: used.to_owned(),
+                reason: format!(
+                    "names the application log `{}` or one of its files: the audit trail needs files of its own",
+                    s.file
+                ),
+            });
+        }
         if let Some(key) = env.secret(AUDIT_KEY, s.audit_key.is_some()) {
             s.audit_key = Some(AuditKey(key));
         }
@@ -755,8 +771,9 @@ fn overflow_name(o: Overflow) -> &'static str {
     }
 }
 
-/// The most rotated files kept (`LOGFIX_MAX_FILES`).
-const MAX_FILES: u64 = 10_000;
+/// The most rotated files kept (`LOGFIX_MAX_FILES`): a guard against a slip of the keyboard,
+/// far above what a log needs (the stress test keeps every one of ~2 000 rotations).
+const MAX_FILES: u64 = 100_000;
 /// The largest queue, in events (`LOGFIX_QUEUE_CAPACITY`).
 const MAX_QUEUE_CAPACITY: u64 = 1 << 24;
 
@@ -1237,6 +1254,20 @@ mod tests {
             ("audit-free.log", 1024),
             "as a variable's value"
         );
+    }
+
+    #[test]
+    fn the_audit_trail_never_shares_the_logs_files() {
+        for (vars, used) in [
+            (&[("LOGFIX_AUDIT_FILE", "app.log")][..], "audit.log"),
+            (&[("LOGFIX_AUDIT_FILE", "app.log.00000003")][..], "audit.log"),
+            (&[("LOGFIX_FILE", "audit.log")][..], "logfix-audit.log"),
+        ] {
+            let (s, issues) = resolve(vars);
+            assert_eq!(s.audit_file, used, "{vars:?}");
+            assert_eq!(issues.len(), 1, "{issues:?}");
+            assert_eq!((issues[0].variable, issues[0].used.as_str()), ("LOGFIX_AUDIT_FILE", used));
+        }
     }
 
     #[test]

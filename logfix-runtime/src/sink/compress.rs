@@ -260,6 +260,61 @@ fn temp_path(target: &Path) -> PathBuf {
 
 /// Removes temporary files of compressions that died with their process: a compression in
 /// progress holds a lock on its temporary file, which the OS releases when the process dies.
+/// Removes each rotated file of `file` in `dir` that sits beside a compressed copy saying the
+/// same: a crash between the copy's completion and the file's removal. A copy that says
+/// something else is left, with the file, and returned for the caller to report. Only under
+/// the lock file's exclusive lock: a process finishing a compression meanwhile would take the
+/// file's absence for retention's deletion and remove its copy too.
+pub(crate) fn settle_leftovers(dir: &Path, file: &str) -> io::Result<Vec<PathBuf>> {
+    let mut differ = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let name = entry?.file_name();
+        let Some((_, false)) = name.to_str().and_then(|n| rotate::parse_rotated(file, n)) else {
+            continue;
+        };
+        let plain = dir.join(&name);
+        let gz = rotate::gz(&plain);
+        match same_content(&plain, &gz) {
+            Ok(true) => fs::remove_file(&plain)?,
+            // No copy: the file waits for compression.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            // A copy that says otherwise, or does not decompress, is no complete copy.
+            Ok(false) | Err(_) => differ.push(gz),
+        }
+    }
+    Ok(differ)
+}
+
+/// Whether `gz` decompresses to what `plain` holds, read a block at a time.
+fn same_content(plain: &Path, gz: &Path) -> io::Result<bool> {
+    let mut file = dir::open_read(plain)?;
+    let mut copy = flate2::read::MultiGzDecoder::new(dir::open_read(gz)?);
+    let (mut ours, mut theirs) = (vec![0; 1 << 16], vec![0; 1 << 16]);
+    loop {
+        let (read, unpacked) = (fill(&mut file, &mut ours)?, fill(&mut copy, &mut theirs)?);
+        if ours.get(..read) != theirs.get(..unpacked) {
+            return Ok(false);
+        }
+        if read == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Reads into `buf` until it is full or the input ends; returns how much was read.
+fn fill(input: &mut impl io::Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..).filter(|rest| !rest.is_empty()) {
+        match input.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 pub(crate) fn remove_stale_temps(dir: &Path, file: &str) -> io::Result<u64> {
     let mut removed = 0;
     for entry in fs::read_dir(dir)? {
@@ -352,6 +407,48 @@ mod tests {
         let mut back = String::new();
         GzDecoder::new(File::open(&gz).unwrap()).read_to_string(&mut back).unwrap();
         assert_eq!(back, text);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A crash between a copy's completion and the file's removal leaves both: the file goes
+    /// if the copy says the same, and both stay if it does not (or does not decompress).
+    #[test]
+    fn leftovers_beside_a_complete_copy_are_removed_and_others_kept() {
+        let dir = scratch("leftovers");
+        let write = |n: u32, text: &str, gz: Option<&[u8]>| {
+            let path = dir.join(format!("app.log.{n:08}"));
+            fs::write(&path, text).unwrap();
+            if let Some(gz) = gz {
+                fs::write(rotate::gz(&path), gz).unwrap();
+            }
+        };
+        let gzip = |text: &str| {
+            let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(text.as_bytes()).unwrap();
+            encoder.finish().unwrap()
+        };
+        let text = "{\"n\":1}\n".repeat(20_000);
+        write(1, &text, Some(&gzip(&text)));
+        write(2, &text, Some(&gzip(&text.replace("\"n\":1", "\"n\":2"))));
+        write(3, &text, Some(b"not gzip"));
+        write(4, &text, None);
+        write(5, "", Some(&gzip("")));
+        let differ = settle_leftovers(&dir, "app.log").unwrap();
+        let mut differ: Vec<_> = differ.iter().map(|p| p.file_name().unwrap()).collect();
+        differ.sort();
+        assert_eq!(differ, ["app.log.00000002.gz", "app.log.00000003.gz"]);
+        assert_eq!(
+            names(&dir),
+            [
+                "app.log.00000001.gz",
+                "app.log.00000002",
+                "app.log.00000002.gz",
+                "app.log.00000003",
+                "app.log.00000003.gz",
+                "app.log.00000004",
+                "app.log.00000005.gz"
+            ]
+        );
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -48,7 +48,9 @@ impl LogDir {
     /// number of processes may do at once.
     pub(crate) fn open_append(&self, name: &str) -> io::Result<File> {
         self.create()?;
-        open(&self.join(name), self.file_mode, OpenOptions::new().append(true).create(true))
+        let mut options = OpenOptions::new();
+        options.append(true).create(true);
+        open_written(&self.join(name), self.file_mode, options)
     }
 
     /// Opens (creating it) the lock file `name`, which also holds the rotation counter.
@@ -60,30 +62,56 @@ impl LogDir {
 /// A file (created if needed, never emptied) for reading and writing in place, with the
 /// configured mode.
 pub(crate) fn open_read_write(path: &Path, mode: u32) -> io::Result<File> {
-    open(path, mode, OpenOptions::new().read(true).write(true).create(true).truncate(false))
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    open_written(path, mode, options)
 }
 
 /// A new file (or an emptied one), for writing, with the configured mode.
 pub(crate) fn create(path: &Path, mode: u32) -> io::Result<File> {
-    open(path, mode, OpenOptions::new().write(true).create(true).truncate(true))
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    open_written(path, mode, options)
 }
 
 /// An existing file, for reading.
 pub(crate) fn open_read(path: &Path) -> io::Result<File> {
-    open(path, 0, OpenOptions::new().read(true))
+    let mut options = OpenOptions::new();
+    options.read(true);
+    open(path, 0, options, 0)
+}
+
+/// [`open`] for a file logfix writes, without blocking: a named pipe planted under its name
+/// with no reader would otherwise hold the open (and the thread) for ever. Changes nothing
+/// for a regular file.
+fn open_written(path: &Path, mode: u32, options: OpenOptions) -> io::Result<File> {
+    #[cfg(unix)]
+    return open(path, mode, options, libc::O_NONBLOCK);
+    #[cfg(not(unix))]
+    return open(path, mode, options, 0);
+}
+
+/// `file` if it is a regular file: the audit trail's durability means nothing on a pipe or a
+/// device. (The application log may go to a device, e.g. in tests of a full disk.)
+pub(crate) fn regular(file: File) -> io::Result<File> {
+    if file.metadata()?.is_file() {
+        Ok(file)
+    } else {
+        Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"))
+    }
 }
 
 /// Opens `path` without following a symbolic link in its last component: a link planted where
 /// logfix writes would otherwise make it append to (or, compressing, read) any file the process
 /// may write.
 #[cfg(unix)]
-fn open(path: &Path, mode: u32, options: &mut OpenOptions) -> io::Result<File> {
+fn open(path: &Path, mode: u32, mut options: OpenOptions, flags: i32) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    options.mode(mode).custom_flags(libc::O_NOFOLLOW).open(path)
+    options.mode(mode).custom_flags(libc::O_NOFOLLOW | flags).open(path)
 }
 
 #[cfg(not(unix))]
-fn open(path: &Path, _mode: u32, options: &mut OpenOptions) -> io::Result<File> {
+fn open(path: &Path, _mode: u32, options: OpenOptions, _flags: i32) -> io::Result<File> {
     options.open(path)
 }
 
@@ -194,6 +222,13 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    /// A device opens, but it is no file for an audit trail.
+    #[test]
+    fn a_device_is_not_regular() {
+        let device = open_read_write(Path::new("/dev/null"), 0o640).unwrap();
+        assert_eq!(regular(device).unwrap_err().kind(), io::ErrorKind::InvalidInput);
     }
 
     fn mode(path: &Path) -> u32 {

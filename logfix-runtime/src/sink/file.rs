@@ -195,10 +195,15 @@ impl FileSink {
         &self.path
     }
 
-    /// Start-up clean-up: temporary files of dead compressions are removed, retention is
-    /// enforced, and the rotated files it keeps that are still uncompressed are compressed.
+    /// Start-up clean-up: temporary files of dead compressions are removed, and so are rotated
+    /// files a crash left beside their compressed copy; retention is enforced, and the rotated
+    /// files it keeps that are still uncompressed are compressed.
     fn recover(&mut self) {
         let _ = compress::remove_stale_temps(&self.dir.path, &self.name);
+        if let Some(_exclusive) = self.lock(true) {
+            let differ = compress::settle_leftovers(&self.dir.path, &self.name);
+            self.notices.extend(differ.unwrap_or_default().iter().map(|gz| leftover_differs(gz)));
+        }
         self.rescan();
         if let Some(compressor) = &self.compressor {
             for seq in self.rotated.uncompressed() {
@@ -528,9 +533,13 @@ impl FileSink {
     }
 }
 
-pub(crate) fn lock_name(file: &str) -> String {
-    format!(".{file}.lock")
+/// Says that a crash left a rotated file beside a compressed copy that differs from it.
+pub(crate) fn leftover_differs(gz: &Path) -> Notice {
+    let what = "a rotated file and its compressed copy differ: both are kept (an audit trail: check it with audit::verify)";
+    Notice::new(&notice::ROTATION_FAILED, what).field("path", gz.display().to_string())
 }
+
+pub(crate) use crate::file_names::lock_name;
 
 /// Holds a lock file's lock until dropped.
 pub(crate) struct LockGuard(pub(crate) Arc<File>);

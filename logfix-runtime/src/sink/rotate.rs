@@ -15,11 +15,8 @@
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
-
-/// The width rotated numbers are padded to, so that `ls` lists the files in order.
-const DIGITS: usize = 8;
 
 /// The retention policy for rotated files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,33 +27,7 @@ pub(crate) struct Retention {
     pub(crate) max_total_size: Option<u64>,
 }
 
-/// The name of rotated file number `seq` of `file`: `app.log.00000042`.
-pub(crate) fn rotated_name(file: &str, seq: u64) -> String {
-    format!("{file}.{seq:0DIGITS$}")
-}
-
-/// `path` with `.gz` appended.
-pub(crate) fn gz(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".gz");
-    PathBuf::from(name)
-}
-
-/// If `name` is a rotated file of `file`, its number and whether it is the compressed form.
-/// Only the exact form [`rotated_name`] writes is recognised, so that another tool's
-/// `app.log.1` is never taken for ours (and deleted by retention).
-pub(crate) fn parse_rotated(file: &str, name: &str) -> Option<(u64, bool)> {
-    let (stem, compressed) = match name.strip_suffix(".gz") {
-        Some(stem) => (stem, true),
-        None => (name, false),
-    };
-    let digits = stem.strip_prefix(file)?.strip_prefix('.')?;
-    let canonical = digits.len() == DIGITS || (digits.len() > DIGITS && !digits.starts_with('0'));
-    if !canonical || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some((digits.parse().ok()?, compressed))
-}
+pub(crate) use crate::file_names::{gz, parse_rotated, rotated_name};
 
 /// The number the next rotation takes, as the processes sharing the file keep it in the lock
 /// file; `None` when the lock file holds none (new, or damaged).
@@ -276,6 +247,7 @@ fn remove(path: &Path) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
     use std::time::UNIX_EPOCH;
 
     fn scratch(name: &str) -> PathBuf {
