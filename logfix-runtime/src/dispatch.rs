@@ -4,7 +4,7 @@ use core::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -68,6 +68,9 @@ struct Shared {
     /// The filter's most verbose level (`Level as u8`), with [`HAS_DIRECTIVES`] set when the
     /// level alone does not decide: the first check of every event, without touching `filter`.
     floor: AtomicU8,
+    /// Held while the filter changes: its three copies (`filter`, `floor`, the bridges'
+    /// interest) must come from the same call when two change it at once.
+    changing: Mutex<()>,
     metrics: Arc<Metrics>,
     /// The hand-off and writer of this process (a forked child starts its own: see [`fork`]).
     pipeline: ArcSwap<Pipeline>,
@@ -135,6 +138,7 @@ impl Logger {
         let shared = Shared {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             floor: AtomicU8::new(floor_of(&settings.filter)),
+            changing: Mutex::new(()),
             filter: ArcSwap::from_pointee(settings.filter.clone()),
             settings,
             metrics,
@@ -144,9 +148,15 @@ impl Logger {
         };
         let logger = Logger { shared: Arc::new(shared) };
         for issue in issues {
-            logger.emit(&config_invalid(&issue));
+            logger.notice(&config_invalid(&issue));
         }
         logger
+    }
+
+    /// Writes one of logfix's own events whatever the filter says: a warning about the
+    /// configuration or a rate limit must not be lost to `LOGFIX_LEVEL=error`.
+    pub(crate) fn notice(&self, notice: &Notice) {
+        self.write(&Derived(notice));
     }
 
     /// Renders `event` on this thread and queues it for the writer, if the filter lets it
@@ -270,11 +280,13 @@ impl Logger {
     pub fn set_filter(&self, directives: &str) -> Result<(), FilterError> {
         let new: Filter = directives.parse()?;
         let shared = &*self.shared;
+        let changing = shared.changing.lock().unwrap_or_else(PoisonError::into_inner);
         let old = shared.filter.swap(Arc::new(new.clone()));
         shared.floor.store(floor_of(&new), Ordering::Relaxed);
         if GLOBAL.get().is_some_and(|g| Arc::ptr_eq(&g.shared, &self.shared)) {
             interest::global_filter(&new);
         }
+        drop(changing);
         let changed = Notice::new(
             &notice::FILTER_CHANGED,
             format!("the level directives changed from `{old}` to `{new}`"),
@@ -282,16 +294,11 @@ impl Logger {
         .field("old", old.to_string())
         .field("new", new.to_string());
         // Written whatever the new directives let through: it says why lines appear or stop.
-        self.write(&Derived(&changed));
+        self.notice(&changed);
         Ok(())
     }
 
-    pub(crate) fn emit_record(&self, record: &dyn Record) {
-        let (level, component) = facts(record);
-        self.emit_as(record, level, component);
-    }
-
-    /// [`Logger::emit_record`], with the record's level and component given.
+    /// Writes `record` if the filter lets an event of its level and component through.
     fn emit_as(&self, record: &dyn Record, level: Level, component: Component<'_>) {
         if self.enabled(component.text(), level) {
             self.write_as(record, level, component);
@@ -791,8 +798,8 @@ fn admitted(limiter: &Limiter, component: &str, event: &str, logger: Option<&Log
             .field("count", count)
             .field("span_ms", span_ms);
             match logger {
-                Some(logger) => logger.emit_record(&Derived(&notice)),
-                None => emit_record(&Derived(&notice)),
+                Some(logger) => logger.notice(&notice),
+                None => notice_global(&notice),
             }
             true
         }
@@ -813,6 +820,18 @@ pub(crate) fn emit_record(record: &dyn Record) {
     let (level, component) = facts(record);
     if interest::could_enable(level) {
         emit_as(record, level, component);
+    }
+}
+
+/// [`Logger::notice`] on the global path.
+fn notice_global(notice: &Notice) {
+    if crate::capture::is_active() {
+        crate::capture::emit(&Derived(notice));
+        return;
+    }
+    match GLOBAL.get() {
+        Some(logger) => logger.notice(notice),
+        None => emit_uninitialized(&Derived(notice)),
     }
 }
 

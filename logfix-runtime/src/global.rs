@@ -55,7 +55,7 @@ impl Config {
             flush_at_exit();
             Guard::new(logger.clone())
         } else {
-            logger.emit(&Notice::new(
+            logger.notice(&Notice::new(
                 &notice::ALREADY_INITIALIZED,
                 "init() was called again; the logger installed first stays in force",
             ));
@@ -93,7 +93,7 @@ fn install_bridges(logger: &Logger) {
         ));
     }
     for (framework, error, what_to_do) in refused {
-        logger.emit(
+        logger.notice(
             &Notice::new(
                 &notice::BRIDGE_NOT_INSTALLED,
                 format!("the {framework} bridge was not installed ({error}): {what_to_do}"),

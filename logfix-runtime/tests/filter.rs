@@ -93,6 +93,46 @@ fn filters_change_at_run_time_for_every_framework() {
 }
 
 #[test]
+fn child_changes_the_filter_from_two_threads() {
+    if !is_child("child_changes_the_filter_from_two_threads") {
+        return;
+    }
+    let dir = std::env::var("TEST_DIR").unwrap();
+    let _guard = Config::new().dir(dir.into()).init();
+    let logger = logfix_runtime::global().unwrap();
+    for _ in 0..2_000 {
+        let start = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            for directives in ["warn", "debug"] {
+                let start = &start;
+                s.spawn(move || {
+                    start.wait();
+                    logfix_runtime::set_filter(directives).unwrap();
+                });
+            }
+        });
+        // Whichever call came last, every copy of the filter says the same.
+        let debug = logger.filter().to_string() == "debug";
+        assert_eq!(logger.enabled("web", logfix_runtime::Level::Debug), debug);
+        assert_eq!(log::max_level() == log::LevelFilter::Debug, debug);
+        let current = tracing::level_filters::LevelFilter::current();
+        assert_eq!(current == tracing::level_filters::LevelFilter::DEBUG, debug);
+    }
+}
+
+/// Two changes at once (two admin requests): the filter, its quick check and what `tracing`
+/// and `log` were told all come from the same one.
+#[test]
+fn concurrent_changes_leave_one_filter_in_force() {
+    let dir = Scratch::new("filter-race");
+    let out = run_child(
+        "child_changes_the_filter_from_two_threads",
+        &[("TEST_DIR", dir.path().as_os_str())],
+    );
+    assert_success(&out, "the child");
+}
+
+#[test]
 fn set_filter_without_a_logger_is_an_error() {
     if logfix_runtime::global().is_none() {
         let error = logfix_runtime::set_filter("debug").unwrap_err();

@@ -143,6 +143,23 @@ fn bad_settings_fall_back_to_defaults_and_are_reported_once_each() {
     assert!(events(&lines, "details").is_empty(), "the default level is info");
 }
 
+/// A level that lets only errors through does not hide a warning about the configuration.
+#[test]
+fn bad_settings_are_reported_whatever_the_level() {
+    let dir = Scratch::new("init-bad-env-quiet");
+    let vars = [
+        ("LOGFIX_DIR", dir.path().as_os_str()),
+        ("LOGFIX_LEVEL", "error".as_ref()),
+        ("LOGFIX_OVERFLOW", "sometimes".as_ref()),
+    ];
+    assert_success(&run_child("child_with_bad_settings", &vars), "the child");
+    let lines = lines_of(&dir.join("app.log"));
+    let invalid = events(&lines, "config_invalid");
+    assert_eq!(invalid.len(), 1, "{lines:?}");
+    assert_eq!(invalid[0]["variable"], "LOGFIX_OVERFLOW");
+    assert!(events(&lines, "hello").is_empty(), "the level is in force");
+}
+
 #[test]
 fn child_panics() {
     if !is_child("child_panics") {

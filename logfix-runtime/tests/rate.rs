@@ -50,12 +50,18 @@ fn child_limited() {
     assert!(lines.iter().any(|l| l["message"] == "unlimited"));
 }
 
+/// The `suppressed` line is written whatever the level of logfix's own events: here only
+/// errors, but for the two components the child logs.
 #[test]
 fn a_limited_call_site_is_suppressed_counted_and_summed_up() {
     let dir = Scratch::new("rate-limited");
     let out = run_child(
         "child_limited",
-        &[("TEST_DIR", dir.path().as_os_str()), ("LOGFIX_RATE_LIMIT", "noisy=3/s".as_ref())],
+        &[
+            ("TEST_DIR", dir.path().as_os_str()),
+            ("LOGFIX_RATE_LIMIT", "noisy=3/s".as_ref()),
+            ("LOGFIX_LEVEL", "error,noisy=info,quiet=info".as_ref()),
+        ],
     );
     assert_success(&out, "the child");
 }
