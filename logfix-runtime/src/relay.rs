@@ -519,5 +519,8 @@ mod tests {
 /// depending on the bridge, which depends on the global path.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LogfixLayer {
-    _private: (),
+    /// Whether the layer decides, for the whole subscriber, which call sites are enabled: in
+    /// logfix's own subscriber (`init()`, a test's capture), not in one the program composed,
+    /// whose other layers must see what logfix's filter leaves out.
+    pub(crate) governs: bool,
 }

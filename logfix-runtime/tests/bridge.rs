@@ -10,6 +10,61 @@ use logfix_runtime::Context;
 use logfix_testkit::{capture, validate_line};
 use tracing_subscriber::layer::SubscriberExt;
 
+/// A layer that counts the events it is given.
+struct Counter(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Counter {
+    fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn child_composes_its_own_subscriber() {
+    if !is_child("child_composes_its_own_subscriber") {
+        return;
+    }
+    let dir = std::env::var("TEST_DIR").unwrap();
+    let _guard = logfix_runtime::Config::new()
+        .dir(dir.clone().into())
+        .level(logfix_runtime::Level::Warn)
+        .install_bridges(false)
+        .init();
+    let seen = std::sync::Arc::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(Counter(std::sync::Arc::clone(&seen)))
+        .with(logfix_runtime::bridge::tracing::layer());
+    tracing::subscriber::with_default(subscriber, || {
+        assert!(tracing::enabled!(tracing::Level::DEBUG), "logfix vetoes nothing");
+        let span = tracing::debug_span!("conn", peer = "10.0.0.1");
+        span.in_scope(|| {
+            tracing::debug!("debug");
+            tracing::info!("info");
+            tracing::warn!("warn");
+        });
+    });
+    assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 3, "the other layer saw all");
+    logfix_runtime::flush();
+    let text = std::fs::read_to_string(std::path::Path::new(&dir).join("app.log")).unwrap();
+    let messages: Vec<String> = text
+        .lines()
+        .map(|l| validate_line(l).unwrap())
+        .filter(|l| l["component"] != "logfix")
+        .map(|l| l["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(messages, ["warn"], "logfix wrote what its filter lets through");
+}
+
+/// logfix's layer in a subscriber the program composes filters what logfix writes, not what
+/// the other layers see.
+#[test]
+fn a_composed_subscriber_s_other_layers_see_everything() {
+    let dir = Scratch::new("bridge-other-layers");
+    let out =
+        run_child("child_composes_its_own_subscriber", &[("TEST_DIR", dir.path().as_os_str())]);
+    assert_success(&out, "the child");
+}
+
 fn with_layer<R>(f: impl FnOnce() -> R) -> R {
     let subscriber = tracing_subscriber::registry().with(logfix_runtime::bridge::tracing::layer());
     tracing::subscriber::with_default(subscriber, f)

@@ -30,10 +30,18 @@ use crate::{dispatch, interest};
 
 pub use crate::relay::LogfixLayer;
 
-/// A new [`LogfixLayer`].
+/// A new [`LogfixLayer`], for a subscriber the program composes: it writes what logfix's
+/// filter lets through and leaves every other layer to see all it would see without logfix.
+/// (In the subscriber `init()` installs, where it is the only layer, it also turns disabled
+/// call sites off for `tracing` itself, so that they cost nothing.)
 #[must_use]
 pub fn layer() -> LogfixLayer {
     LogfixLayer::default()
+}
+
+/// The layer of logfix's own subscriber.
+fn governing() -> LogfixLayer {
+    LogfixLayer { governs: true }
 }
 
 /// Installs a registry with the layer as the global `tracing` subscriber.
@@ -42,7 +50,7 @@ pub fn layer() -> LogfixLayer {
 /// When a global subscriber is already installed.
 pub fn install() -> Result<(), String> {
     use tracing_subscriber::layer::SubscriberExt;
-    let subscriber = tracing_subscriber::registry().with(layer());
+    let subscriber = tracing_subscriber::registry().with(governing());
     tracing_core::dispatcher::set_global_default(tracing_core::Dispatch::new(subscriber))
         .map_err(|e| e.to_string())
 }
@@ -51,7 +59,7 @@ pub fn install() -> Result<(), String> {
 /// dropped (for a test's capture).
 pub(crate) fn set_default() -> tracing_core::dispatcher::DefaultGuard {
     use tracing_subscriber::layer::SubscriberExt;
-    let subscriber = tracing_subscriber::registry().with(layer());
+    let subscriber = tracing_subscriber::registry().with(governing());
     tracing_core::dispatcher::set_default(&tracing_core::Dispatch::new(subscriber))
 }
 
@@ -84,6 +92,10 @@ where
     /// asks `tracing` to ask again): a disabled call site then costs `tracing` a load and a
     /// branch, and a span nobody writes is not recorded at all.
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if !self.governs {
+            // No veto: the other layers decide; `on_event` applies logfix's filter.
+            return Interest::always();
+        }
         if is_log_record(metadata) {
             // The record's own target, which the directives apply to, is one of its fields.
             return if interest::could_enable(level(*metadata.level())) {
@@ -100,6 +112,9 @@ where
     }
 
     fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
+        if !self.governs {
+            return true;
+        }
         if is_log_record(metadata) {
             return interest::could_enable(level(*metadata.level()));
         }
@@ -107,6 +122,9 @@ where
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
+        if !self.governs {
+            return None;
+        }
         Some(match interest::max_level() {
             None => LevelFilter::OFF,
             Some(Level::Error) => LevelFilter::ERROR,
@@ -118,6 +136,9 @@ where
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        if !self.governs && !wanted(attrs.metadata()) {
+            return;
+        }
         if let Some(span) = ctx.span(id) {
             let mut fields = Fields::default();
             attrs.record(&mut Visitor::new(&mut fields, attrs.metadata()));
@@ -139,7 +160,10 @@ where
         // with every edit: not a stable event name.
         let name = if meta.name().starts_with("event ") { "tracing" } else { meta.name() };
         let site = core::ptr::from_ref(meta) as usize;
-        if !is_log_record(meta) && !dispatch::rate_limited(|| site, meta.target(), name) {
+        if !is_log_record(meta)
+            && (!self.governs && !wanted(meta)
+                || !dispatch::rate_limited(|| site, meta.target(), name))
+        {
             return;
         }
         super::with_fields(|fields| {
