@@ -25,6 +25,8 @@ pub(crate) enum Error {
     Binary { path: PathBuf, offset: usize },
     /// Writing the output failed (other than the reader going away).
     Output(io::Error),
+    /// Options that each parse but do not make sense together.
+    Usage(String),
 }
 
 impl Error {
@@ -89,6 +91,7 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::Output(e) => write!(f, "cannot write the output: {e}"),
+            Error::Usage(sentence) => f.write_str(sentence),
         }
     }
 }

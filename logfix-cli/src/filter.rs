@@ -3,6 +3,7 @@
 use logfix_runtime::Level;
 use memchr::memmem::Finder;
 
+use crate::error::Error;
 use crate::schema::{text, Record, Schema};
 use crate::time::{parse_moment, Timestamp};
 
@@ -66,6 +67,17 @@ pub(crate) struct FieldMatch {
 }
 
 impl Filter {
+    /// Checks what the options say together: a time range that is empty is a mistake, not a
+    /// question with no answer.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        match (self.since, self.until) {
+            (Some(since), Some(until)) if until <= since => Err(Error::Usage(
+                "--until must come after --since (a duration ago is counted back from now: --since 2h --until 1h)".to_owned(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether `record` matches every option.
     pub(crate) fn matches(&self, record: &Record<'_>) -> bool {
         self.may_match(record.timestamp, record.level)

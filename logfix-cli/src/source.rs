@@ -31,8 +31,15 @@ pub(crate) struct LogFile {
 pub(crate) struct FileName {
     /// The log's file name in the directory; its rotated files are NAME.* [default:
     /// `LOGFIX_FILE`, else app.log]
-    #[arg(long = "file", value_name = "NAME")]
+    #[arg(long = "file", value_name = "NAME", value_parser = file_name)]
     name: Option<String>,
+}
+
+/// A log's file name, by the rule `init()` applies to `LOGFIX_FILE`.
+fn file_name(name: &str) -> Result<String, String> {
+    let (settings, issues) = logfix_runtime::Config::new().file(name.to_owned()).resolve();
+    let refused = issues.into_iter().find(|issue| issue.variable == "Config::file");
+    refused.map_or(Ok(settings.file), |issue| Err(issue.reason))
 }
 
 impl FileName {

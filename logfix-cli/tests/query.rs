@@ -144,6 +144,12 @@ fn each_filter_selects_its_lines() {
     assert!(run.stderr.contains("expected a UTC time"), "{}", run.stderr);
     let run = logfix(&["query", dir.arg(), "status"]).expect(2);
     assert!(run.stderr.contains("`status` is not FIELD=VALUE"), "{}", run.stderr);
+    let run = logfix(&["query", dir.arg(), "--since", "1h", "--until", "2h"]).expect(2);
+    assert!(run.stderr.contains("--until must come after --since"), "{}", run.stderr);
+    for name in ["", "../app.log"] {
+        let run = logfix(&["query", dir.arg(), "--file", name]).expect(2);
+        assert!(run.stderr.contains("expected a file name without a directory"), "{}", run.stderr);
+    }
 }
 
 #[test]

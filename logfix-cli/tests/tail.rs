@@ -129,6 +129,10 @@ fn prints_the_last_lines_in_timestamp_order() {
     );
     let run = logfix(&["tail", "-n", "0", dir.arg()]).expect(0);
     assert_eq!(run.stdout, "");
+    // More than memory could hold in advance: as many as there are.
+    let run =
+        logfix(&["tail", "-n", &u64::MAX.to_string(), "--format", "json", dir.arg()]).expect(0);
+    assert_eq!(run.stdout.lines().count(), 5);
     let file = dir.path().join("app.log");
     let run = logfix(&["tail", "-n", "1", "--format", "json", file.to_str().unwrap()]).expect(0);
     assert_eq!(run.stdout, line(5, "info", "a", "e", "r"), "a file works as well as its directory");

@@ -56,6 +56,7 @@ struct Matches {
 }
 
 pub(crate) fn run(args: &Args) -> Result<u8, Error> {
+    args.filter.check()?;
     let files = source::expand(core::slice::from_ref(&args.path), &args.file.resolve())?;
     let mut output = Output::new(args.output);
     let mut failed = 0;

@@ -164,6 +164,7 @@ fn add(map: &mut HashMap<String, Volume>, key: &str, size: u64) {
 }
 
 pub(crate) fn run(args: &Args) -> Result<u8, Error> {
+    args.filter.check()?;
     let files = source::expand(core::slice::from_ref(&args.path), &args.file.resolve())?;
     let needle = args.filter.needle();
     let progress = Progress::new(&files, true);

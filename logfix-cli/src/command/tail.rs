@@ -55,6 +55,7 @@ pub(crate) struct Args {
 const POLL: Duration = Duration::from_millis(100);
 
 pub(crate) fn run(args: &Args) -> Result<u8, Error> {
+    args.filter.check()?;
     let path = if fs::metadata(&args.path).map_err(|e| Error::path(&args.path, e))?.is_dir() {
         args.path.join(args.file.resolve())
     } else {
@@ -73,7 +74,8 @@ pub(crate) fn run(args: &Args) -> Result<u8, Error> {
         Selected::No | Selected::Invalid => None,
     };
 
-    let mut last: VecDeque<(Timestamp, Box<[u8]>)> = VecDeque::with_capacity(args.lines);
+    // Grown as lines come: `-n` may ask for more lines than memory could hold in advance.
+    let mut last: VecDeque<(Timestamp, Box<[u8]>)> = VecDeque::new();
     follower.read(|line| {
         if let Some(ts) = keep(line) {
             if last.len() == args.lines {
