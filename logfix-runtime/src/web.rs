@@ -586,12 +586,10 @@ where
     }
 }
 
-/// The content scrubber, with the operator's patterns when a logger is installed.
+/// The content scrubber of the global logger: the operator's names (`LOGFIX_REDACT_KEYS`) and
+/// patterns with the built-in ones.
 fn scrubber() -> Scrubber<'static> {
-    match crate::global() {
-        Some(logger) => Scrubber::default().with_patterns(&logger.settings().redact_patterns),
-        None => Scrubber::default(),
-    }
+    crate::redact::global().scrubber()
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {

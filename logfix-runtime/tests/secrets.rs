@@ -250,6 +250,98 @@ fn no_planted_secret_reaches_a_pretty_console() {
     assert_clean("the file", &file, &forbidden);
 }
 
+/// A value holding an operator's sensitive name, nested.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize)]
+struct Tenant {
+    id: u32,
+    tenant_key: &'static str,
+}
+
+#[cfg(feature = "serde")]
+#[derive(LogEvent)]
+#[log(component = "billing", message = "tenant loaded")]
+struct TenantLoaded {
+    #[log(serde)]
+    tenant: Tenant,
+}
+
+#[test]
+fn child_with_operator_names() {
+    if !is_child("child_with_operator_names") {
+        return;
+    }
+    let _guard = logfix_runtime::init();
+    tracing::info!(tenant_key = "OPERATOR1", "bridged");
+    logfix_runtime::Context::new().field("tenant_key", "OPERATOR2").scope(|| {
+        tracing::info!("inside, with tenant_key=OPERATOR3 in the text");
+    });
+    #[cfg(feature = "serde")]
+    emit(&TenantLoaded { tenant: Tenant { id: 1, tenant_key: "OPERATOR4" } });
+    #[cfg(feature = "tower")]
+    access_log_with("/api/items;tenant_key=OPERATOR5?page=1&tenant_key=OPERATOR6&cb=%2Fx%3Ftenant_key%3DOPERATOR7");
+    logfix_runtime::flush();
+}
+
+/// One request through the access log layer, answered at once.
+#[cfg(feature = "tower")]
+fn access_log_with(uri: &str) {
+    use tower_layer::Layer;
+    use tower_service::Service;
+    let handler = tower_service_fn(|_: http::Request<String>| async {
+        Ok::<_, String>(http::Response::new(String::new()))
+    });
+    let mut service = logfix_runtime::web::AccessLogLayer::new().layer(handler);
+    let request = http::Request::get(uri).body(String::new()).unwrap();
+    let mut future = std::pin::pin!(service.call(request));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    while std::future::Future::poll(future.as_mut(), &mut cx).is_pending() {}
+}
+
+#[cfg(feature = "tower")]
+fn tower_service_fn<F>(f: F) -> ServiceFn<F> {
+    ServiceFn(f)
+}
+
+#[cfg(feature = "tower")]
+#[derive(Clone)]
+struct ServiceFn<F>(F);
+
+#[cfg(feature = "tower")]
+impl<F, Fut> tower_service::Service<http::Request<String>> for ServiceFn<F>
+where
+    F: FnMut(http::Request<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<http::Response<String>, String>>,
+{
+    type Response = http::Response<String>;
+    type Error = String;
+    type Future = Fut;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), String>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<String>) -> Fut {
+        (self.0)(request)
+    }
+}
+
+/// `LOGFIX_REDACT_KEYS` applies wherever the built-in names do: bridged fields and text, the
+/// context, nested `#[log(serde)]` values, and the access log's path and query.
+#[test]
+fn operator_names_apply_on_every_path() {
+    let dir = Scratch::new("secrets-operator-names");
+    let vars =
+        [("LOGFIX_DIR", dir.path().as_os_str()), ("LOGFIX_REDACT_KEYS", "tenant_key".as_ref())];
+    assert_success(&run_child("child_with_operator_names", &vars), "the child");
+    let file = std::fs::read_to_string(dir.join("app.log")).unwrap();
+    assert!(file.lines().count() >= 3, "{file}");
+    assert!(!file.contains("OPERATOR"), "{file}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

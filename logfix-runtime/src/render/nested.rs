@@ -125,7 +125,7 @@ impl Formatter for Redacting<'_> {
         CompactFormatter.begin_object_value(writer)?;
         if self.mute.get() {
             self.muted_values += 1;
-        } else if self.key.take().is_some_and(|key| logfix_core::sensitive::is_sensitive(&key)) {
+        } else if self.key.take().is_some_and(|key| crate::redact::global().is_sensitive(&key)) {
             writer.write_all(b"\"")?;
             writer.write_all(REDACTED.as_bytes())?;
             writer.write_all(b"\"")?;
