@@ -727,19 +727,6 @@ impl Scan<'_> {
         while end > 0 && matches!(self.byte(end - 1), Some(b' ' | b'\t')) {
             end -= 1;
         }
-        let quote = self.byte(end.checked_sub(1)?).filter(|b| matches!(b, b'"' | b'\''));
-        if let Some(quote) = quote {
-            end -= 1;
-            let open = self
-                .bytes
-                .get(end.saturating_sub(MAX_NAME_LEN)..end)?
-                .iter()
-                .rposition(|&b| b == quote)?;
-            let start = end.saturating_sub(MAX_NAME_LEN) + open + 1;
-            let text = self.text.get(start..end)?;
-            let text = text.strip_suffix('\\').unwrap_or(text);
-            return Some(Name { text, quoted: true, one_word: false });
-        }
         let window = self.bytes.get(end.saturating_sub(MAX_NAME_LEN + 1)..end)?;
         let (mut len, mut kinds) = (0, 0);
         for &b in window.iter().rev() {
@@ -751,16 +738,39 @@ impl Scan<'_> {
             len += 1;
         }
         if len == 0 || len > MAX_NAME_LEN {
-            return None;
+            return self.quoted_or_long_name(end, len);
         }
         let one_word = kinds & PUNCT == 0 && kinds & (LOWER | UPPER) != LOWER | UPPER;
         Some(Name { text: self.text.get(end - len..end)?, quoted: false, one_word })
+    }
+
+    /// The name that ends at `end` when the run of name bytes there is empty (`len` 0) or
+    /// longer than [`MAX_NAME_LEN`]: a quoted name, or none (a longer run is data). Out of
+    /// line: most names are short runs of name bytes, and the code that reads those stays
+    /// small (inlined, this branch cost each of them instructions).
+    #[inline(never)]
+    fn quoted_or_long_name(&self, end: usize, len: usize) -> Option<Name<'_>> {
+        if len > 0 {
+            return None;
+        }
+        let quote = self.byte(end.checked_sub(1)?).filter(|b| matches!(b, b'"' | b'\''))?;
+        let close = end - 1;
+        let window_start = close.saturating_sub(MAX_NAME_LEN);
+        let open = self.bytes.get(window_start..close)?.iter().rposition(|&b| b == quote)?;
+        let text = self.text.get(window_start + open + 1..close)?;
+        // `\"name\":` in an escaped string: the backslash is not part of the name.
+        let text = text.strip_suffix('\\').unwrap_or(text);
+        Some(Name { text, quoted: true, one_word: false })
     }
 
     /// The value after the separator at `at`: a quoted string (without its quotes), else a
     /// word: up to a space, `&`, `,` or `;` after `=`; to the end of the line or a `,` after
     /// `:`; to a space, `,`, `}` or `]` after a quoted name (JSON). The scheme of
     /// `Authorization: Bearer <token>` is kept.
+    ///
+    /// Out of line, as [`Scan::url`] is: only sensitive names get here, and inlined into the
+    /// scan they made every other pair slower to read.
+    #[inline(never)]
     fn value_after(&self, at: usize, name_quoted: bool) -> Option<Range<usize>> {
         let separator = self.byte(at)?;
         let mut start = self.run_end(at + 1, |b| matches!(b, b' ' | b'\t'));
@@ -780,9 +790,11 @@ impl Scan<'_> {
             }
             _ => {}
         }
-        for scheme in ["bearer ", "basic "] {
-            if self.has_at(start, scheme) {
-                start = self.run_end(start + scheme.len(), |b| b == b' ');
+        if matches!(self.byte(start), Some(b'b' | b'B')) {
+            for scheme in ["bearer ", "basic "] {
+                if self.has_at(start, scheme) {
+                    start = self.run_end(start + scheme.len(), |b| b == b' ');
+                }
             }
         }
         if self.bytes.get(start..).is_some_and(|rest| rest.starts_with(REDACTED.as_bytes())) {
@@ -816,7 +828,8 @@ impl Scan<'_> {
     }
 
     /// At the `:` of `://`: the password of the user info, and the values of secret query
-    /// parameters.
+    /// parameters. Out of line (see [`Scan::value_after`]).
+    #[inline(never)]
     fn url(&mut self, colon: usize) {
         let start = colon + 3;
         let end = self.run_end(start, |b| {
