@@ -754,19 +754,24 @@ impl Scan<'_> {
             return None;
         }
         let quote = self.byte(end.checked_sub(1)?).filter(|b| matches!(b, b'"' | b'\''))?;
-        let close = end - 1;
+        // However often the string was escaped (`\"name\":`, `\\\"name\\\":`), the
+        // backslashes before its closing quote are not part of the name.
+        let mut close = end - 1;
+        while close > 0 && self.byte(close - 1) == Some(b'\\') {
+            close -= 1;
+        }
         let window_start = close.saturating_sub(MAX_NAME_LEN);
         let open = self.bytes.get(window_start..close)?.iter().rposition(|&b| b == quote)?;
         let text = self.text.get(window_start + open + 1..close)?;
-        // `\"name\":` in an escaped string: the backslash is not part of the name.
-        let text = text.strip_suffix('\\').unwrap_or(text);
         Some(Name { text, quoted: true, one_word: false })
     }
 
-    /// The value after the separator at `at`: a quoted string (without its quotes), else a
-    /// word: up to a space, `&`, `,` or `;` after `=`; to the end of the line or a `,` after
-    /// `:`; to a space, `,`, `}` or `]` after a quoted name (JSON). The scheme of
-    /// `Authorization: Bearer <token>` is kept.
+    /// The value after the separator at `at`:
+    /// - a quoted string, without its quotes (also a string escaped once or more inside
+    ///   another: `\"secret\"`, `\\\"secret\\\"`);
+    /// - else a word: up to a space, `&`, `,` or `;` after `=`; to the end of the line or a `,`
+    ///   after `:`; to a space, `,`, `}` or `]` after a quoted name (JSON). The scheme of
+    ///   `Authorization: Bearer <token>` is kept.
     ///
     /// Out of line, as [`Scan::url`] is: only sensitive names get here, and inlined into the
     /// scan they made every other pair slower to read.
@@ -776,17 +781,18 @@ impl Scan<'_> {
         let mut start = self.run_end(at + 1, |b| matches!(b, b' ' | b'\t'));
         match self.byte(start)? {
             quote @ (b'"' | b'\'') => {
-                let end = self.closing_quote(start + 1, quote);
-                return Some(start + 1..end);
+                let end = self.closing_quote(start + 1, quote, 0);
+                return Some(start + 1..end.unwrap_or(self.bytes.len()));
             }
-            b'\\' if self.byte(start + 1) == Some(b'"') => {
-                // `\"secret\"`: a string inside an escaped string.
-                let rest = self.bytes.get(start + 2..)?;
-                let end = rest
-                    .windows(2)
-                    .position(|w| w == b"\\\"")
-                    .map_or(self.bytes.len(), |n| start + 2 + n);
-                return Some(start + 2..end);
+            b'\\' => {
+                let quote = self.run_end(start, |b| b == b'\\');
+                if self.byte(quote) == Some(b'"') {
+                    // The closing quote has as many backslashes before it as the opening one,
+                    // which are not part of the value.
+                    let escapes = quote - start;
+                    let end = self.closing_quote(quote + 1, b'"', escapes);
+                    return Some(quote + 1..end.map_or(self.bytes.len(), |end| end - escapes));
+                }
             }
             _ => {}
         }
@@ -813,18 +819,28 @@ impl Scan<'_> {
         (end > start).then_some(start..end)
     }
 
-    /// The index of the quote that closes a string opened before `from` (skipping
-    /// backslash escapes), or the end of the text.
-    fn closing_quote(&self, from: usize, quote: u8) -> usize {
-        let mut i = from;
-        while let Some(b) = self.byte(i) {
-            match b {
-                b'\\' => i += 2,
-                _ if b == quote => return i,
-                _ => i += 1,
+    /// The index of the quote that closes a string opened before `from`, or `None` if the
+    /// string is not closed. `escapes` is how many backslashes stood before the opening quote:
+    /// 0 for a plain string, 1 for a string inside an escaped string (`\"…\"`), 3 for one
+    /// escaped twice (`\\\"…\\\"`), 2^k − 1 for one escaped k times. Each escaping doubles
+    /// the backslashes and puts one before each quote, so a quote closes the string when the
+    /// run of backslashes before it, modulo `2 × (escapes + 1)`, is `escapes` (a quote inside
+    /// the string has `2 × escapes + 1` before it); the last `escapes` of that run belong to
+    /// the closing delimiter, the others to the string.
+    fn closing_quote(&self, from: usize, quote: u8, escapes: usize) -> Option<usize> {
+        let period = 2 * (escapes + 1);
+        let mut run = 0;
+        for (i, &b) in self.bytes.get(from..)?.iter().enumerate() {
+            if b == b'\\' {
+                run += 1;
+                continue;
             }
+            if b == quote && run % period == escapes {
+                return Some(from + i);
+            }
+            run = 0;
         }
-        self.bytes.len()
+        None
     }
 
     /// At the `:` of `://`: the password of the user info, and the values of secret query
@@ -1112,6 +1128,30 @@ mod tests {
             ("Cookie: theme=dark; sid=abc", "Cookie: [REDACTED]"),
             ("'secret': 'x'", "'secret': '[REDACTED]'"),
             ("password=\"unterminated", "password=\"[REDACTED]"),
+        ]);
+    }
+
+    #[test]
+    fn strings_escaped_more_than_once_lose_their_value() {
+        check(&[
+            (r#"{\"password\":\"S12\"}"#, r#"{\"password\":\"[REDACTED]\"}"#),
+            (r#"{\\\"password\\\":\\\"S13\\\"}"#, r#"{\\\"password\\\":\\\"[REDACTED]\\\"}"#),
+            (
+                r#"{\\\"password\\\": \\\"S13 x\\\", \\\"n\\\": 1}"#,
+                r#"{\\\"password\\\": \\\"[REDACTED]\\\", \\\"n\\\": 1}"#,
+            ),
+            (
+                r#"{\\\\\\\"password\\\\\\\":\\\\\\\"S14\\\\\\\"}"#,
+                r#"{\\\\\\\"password\\\\\\\":\\\\\\\"[REDACTED]\\\\\\\"}"#,
+            ),
+            // An escaped quote inside, one level deeper, does not end the value.
+            (r#"{\"password\":\"a\\\"b\",\"n\":1}"#, r#"{\"password\":\"[REDACTED]\",\"n\":1}"#),
+            (
+                r#"{\\\"password\\\":\\\"a\\\\\\\"b\\\",\\\"n\\\":1}"#,
+                r#"{\\\"password\\\":\\\"[REDACTED]\\\",\\\"n\\\":1}"#,
+            ),
+            // A value that ends in a backslash.
+            (r#"{\"password\":\"a\\\\\",\"n\":1}"#, r#"{\"password\":\"[REDACTED]\",\"n\":1}"#),
         ]);
     }
 
@@ -1408,13 +1448,15 @@ mod tests {
             ][..],
         );
         prop_oneof![
-            (name, marker, 0..5_usize).prop_map(|(name, m, style)| {
+            (name, marker, 0..6_usize).prop_map(|(name, m, style)| {
                 let text = match style {
                     0 => format!("{name}={m}"),
                     1 => format!("{name} = {m}"),
                     2 => format!("{name}: {m}"),
                     3 => format!(r#""{name}":"{m}""#),
-                    _ => format!(r#"Creds {{ user: "ann", {name}: "{m}" }}"#),
+                    4 => format!(r#"Creds {{ user: "ann", {name}: "{m}" }}"#),
+                    // JSON escaped twice: the `Debug` of a string holding escaped JSON.
+                    _ => format!(r#"{{\\\"{name}\\\":\\\"{m} x\\\"}}"#),
                 };
                 (text, m)
             }),
