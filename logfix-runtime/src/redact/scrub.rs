@@ -7,7 +7,8 @@
 //! allocation. What is caught, and what is not, is listed with examples in `docs/REDACTION.md`:
 //!
 //! - the value of a pair whose name is sensitive: `password=hunter2`, `password: hunter2`,
-//!   `"api_key":"k"`, `Creds { user: "ann", password: "x" }` (derived `Debug`);
+//!   `"api_key":"k"`, `Creds { user: "ann", password: "x" }` (derived `Debug`), whole when it is
+//!   bracketed (`password: Some("x")`, `tokens: ["a", "b"]`, also across the lines of `{:#?}`);
 //! - `Bearer` and `Basic` credentials, JWTs, AWS access key ids, the body of PEM private keys,
 //!   card numbers (13 to 19 digits, spaces or dashes between groups, Luhn-valid), the password
 //!   of a URL's user info (`postgres://ann:[REDACTED]@db`) and secret query parameters of URLs;
@@ -25,6 +26,7 @@
 //!     scrub(r#"Creds { user: "ann", password: "hunter2" }"#),
 //!     r#"Creds { user: "ann", password: "[REDACTED]" }"#
 //! );
+//! assert_eq!(scrub(r#"Config { password: Some("hunter2"), retries: 3 }"#), "Config { password: [REDACTED], retries: 3 }");
 //! assert_eq!(scrub("connect postgres://app:s3cr3t@db:5432/orders"), "connect postgres://app:[REDACTED]@db:5432/orders");
 //! assert!(matches!(scrub("GET /api/items 200"), std::borrow::Cow::Borrowed(_)));
 //! ```
@@ -769,6 +771,8 @@ impl Scan<'_> {
     /// The value after the separator at `at`:
     /// - a quoted string, without its quotes (also a string escaped once or more inside
     ///   another: `\"secret\"`, `\\\"secret\\\"`);
+    /// - a bracketed group, whole (`[…]`, `{…}`, `(…)`, or a name right before one: `Some(…)`,
+    ///   `Secret { … }`), as derived `Debug` writes values that are not strings;
     /// - else a word: up to a space, `&`, `,` or `;` after `=`; to the end of the line or a `,`
     ///   after `:`; to a space, `,`, `}` or `]` after a quoted name (JSON). The scheme of
     ///   `Authorization: Bearer <token>` is kept.
@@ -807,16 +811,59 @@ impl Scan<'_> {
             // Scrubbed already: what follows the marker is not part of the value.
             return Some(start..start + REDACTED.len());
         }
+        // A word right before a bracket names a group (`Some(…)`); else it is the start of the
+        // value, which no kind of value ends inside (none ends at a letter, digit or `_`).
+        let word = self.run_end(start, is_word);
+        if let Some(end) = self.group_end(start, word) {
+            return Some(start..end);
+        }
         let end = if name_quoted {
-            self.run_end(start, |b| !(b.is_ascii_whitespace() || matches!(b, b',' | b'}' | b']')))
+            self.run_end(word, |b| !(b.is_ascii_whitespace() || matches!(b, b',' | b'}' | b']')))
         } else if separator == b'=' {
-            self.run_end(start, |b| {
+            self.run_end(word, |b| {
                 !(b.is_ascii_whitespace() || matches!(b, b'&' | b',' | b';' | b'"' | b'\''))
             })
         } else {
-            self.run_end(start, |b| !matches!(b, b'\n' | b'\r' | b',' | b'"'))
+            self.run_end(word, |b| !matches!(b, b'\n' | b'\r' | b',' | b'"'))
         };
         (end > start).then_some(start..end)
+    }
+
+    /// If a bracketed group starts at `start` (`[`, `{` or `(`, or the word `start..word`
+    /// right before `(`, `{` or ` {`): where it ends, after its closing bracket, or at the end
+    /// of the text if it is not closed. Brackets inside quoted strings do not count.
+    fn group_end(&self, start: usize, word: usize) -> Option<usize> {
+        let open = match self.byte(word)? {
+            b'(' | b'{' => word,
+            b'[' if word == start => word,
+            b' ' if word > start && self.byte(word + 1) == Some(b'{') => word + 1,
+            _ => return None,
+        };
+        let (mut depth, mut escapes, mut i) = (0_usize, 0, open);
+        while let Some(b) = self.byte(i) {
+            i += 1;
+            match b {
+                b'\\' => {
+                    escapes += 1;
+                    continue;
+                }
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                // A string, at the level of escaping its opening quote has.
+                b'"' => match self.closing_quote(i, b'"', escapes) {
+                    Some(quote) => i = quote + 1,
+                    None => break,
+                },
+                _ => {}
+            }
+            escapes = 0;
+        }
+        Some(self.bytes.len())
     }
 
     /// The index of the quote that closes a string opened before `from`, or `None` if the
@@ -1132,6 +1179,58 @@ mod tests {
     }
 
     #[test]
+    fn debug_values_that_are_not_strings_lose_the_whole_value() {
+        check(&[
+            (
+                r#"Url { scheme: "postgres", username: "app", password: Some("S400"), host: Some(Domain("db")) }"#,
+                r#"Url { scheme: "postgres", username: "app", password: [REDACTED], host: Some(Domain("db")) }"#,
+            ),
+            (
+                r#"Config { password: Some("x"), user: "u" }"#,
+                r#"Config { password: [REDACTED], user: "u" }"#,
+            ),
+            (
+                r#"Config { password: None, user: "u" }"#,
+                r#"Config { password: [REDACTED], user: "u" }"#,
+            ),
+            (r#"token: Token("x")"#, "token: [REDACTED]"),
+            (r#"api_key: Secret { inner: "x" } ok"#, "api_key: [REDACTED] ok"),
+            (r#"api_key: Secret{ inner: "x" }"#, "api_key: [REDACTED]"),
+            (r#"tokens: ["a", "b"], n: 2"#, "tokens: [REDACTED], n: 2"),
+            (r#"{"token": ["S14a", "S14b"]}"#, r#"{"token": [REDACTED]}"#),
+            (
+                r#"{"password": {"a": "}", "b": [1]}, "n": 2}"#,
+                r#"{"password": [REDACTED], "n": 2}"#,
+            ),
+            // `{:#?}`: the group spans lines.
+            (
+                "Config {\n    password: Some(\n        \"S10\",\n    ),\n    user: \"u\",\n}",
+                "Config {\n    password: [REDACTED],\n    user: \"u\",\n}",
+            ),
+            // serde_json::Value's `Debug`.
+            (
+                "Object {\n    \"password\": String(\n        \"S208\",\n    ),\n}",
+                "Object {\n    \"password\": [REDACTED],\n}",
+            ),
+            (r#"password=Some("x") user=ann"#, "password=[REDACTED] user=ann"),
+            // Brackets and escaped quotes inside strings do not end the group.
+            (r#"password: Some("a)\"]b"), n: 1"#, "password: [REDACTED], n: 1"),
+            // A `Debug` inside an escaped string.
+            (
+                r#"body: "Creds { password: Some(\"x)y\") }""#,
+                r#"body: "Creds { password: [REDACTED] }""#,
+            ),
+            // Not closed: to the end of the text.
+            (r#"password: Some("S1", more"#, "password: [REDACTED]"),
+            (r#"password: Some("S1"#, "password: [REDACTED]"),
+            // The scheme is kept, and a word is a word.
+            ("Authorization: Bearer abc", "Authorization: Bearer [REDACTED]"),
+            ("password: reset (by ann), user: u", "password: [REDACTED], user: u"),
+        ]);
+        unchanged(&[r#"Order { id: Some(7), note: Some("gift"), tags: ["a"] }"#]);
+    }
+
+    #[test]
     fn strings_escaped_more_than_once_lose_their_value() {
         check(&[
             (r#"{\"password\":\"S12\"}"#, r#"{\"password\":\"[REDACTED]\"}"#),
@@ -1152,6 +1251,7 @@ mod tests {
             ),
             // A value that ends in a backslash.
             (r#"{\"password\":\"a\\\\\",\"n\":1}"#, r#"{\"password\":\"[REDACTED]\",\"n\":1}"#),
+            (r#"{\\\"token\\\":[\\\"S15\\\"]}"#, r#"{\\\"token\\\":[REDACTED]}"#),
         ]);
     }
 
@@ -1419,6 +1519,7 @@ mod tests {
                     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
                     "https://example.com/a?page=2&sort=asc",
                     "ssh://git@example.com:22/repo",
+                    r#"Url { host: Some(Domain("db")), port: None, tags: ["a"] }"#,
                     "order 4111111111111112",
                     "A B J = :",
                     "",
@@ -1448,7 +1549,7 @@ mod tests {
             ][..],
         );
         prop_oneof![
-            (name, marker, 0..6_usize).prop_map(|(name, m, style)| {
+            (name, marker, 0..10_usize).prop_map(|(name, m, style)| {
                 let text = match style {
                     0 => format!("{name}={m}"),
                     1 => format!("{name} = {m}"),
@@ -1456,7 +1557,12 @@ mod tests {
                     3 => format!(r#""{name}":"{m}""#),
                     4 => format!(r#"Creds {{ user: "ann", {name}: "{m}" }}"#),
                     // JSON escaped twice: the `Debug` of a string holding escaped JSON.
-                    _ => format!(r#"{{\\\"{name}\\\":\\\"{m} x\\\"}}"#),
+                    5 => format!(r#"{{\\\"{name}\\\":\\\"{m} x\\\"}}"#),
+                    // Derived `Debug` of values that are not strings, also pretty-printed.
+                    6 => format!(r#"Config {{ {name}: Some("{m} x"), n: 1 }}"#),
+                    7 => format!("Config {{\n    {name}: Some(\n        \"{m}\",\n    ),\n}}"),
+                    8 => format!(r#"{{"{name}": ["a b", "{m}"]}}"#),
+                    _ => format!(r#"{name}=Token("{m} x")"#),
                 };
                 (text, m)
             }),
