@@ -584,6 +584,11 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Whether `b` separates the words of a name (`db.password`, `AUTH_PASSWORD`, `user[password]`).
+fn is_separator(b: u8) -> bool {
+    name_kind(b) & PUNCT != 0
+}
+
 /// What a byte is to a name before `=` or `:` (`user.password`, `--token`, `user[password]`):
 /// 0 if it cannot be part of one, else [`NAME`] and the bits of its case or [`PUNCT`].
 #[inline]
@@ -747,13 +752,14 @@ impl Scan<'_> {
     }
 
     /// The name that ends at `end` when the run of name bytes there is empty (`len` 0) or
-    /// longer than [`MAX_NAME_LEN`]: a quoted name, or none (a longer run is data). Out of
+    /// longer than [`MAX_NAME_LEN`]: a quoted name, or the last words of a long one. Out of
     /// line: most names are short runs of name bytes, and the code that reads those stays
     /// small (inlined, this branch cost each of them instructions).
     #[inline(never)]
     fn quoted_or_long_name(&self, end: usize, len: usize) -> Option<Name<'_>> {
         if len > 0 {
-            return None;
+            // `service.primary.….settings.password`: the sensitive word is the last.
+            return self.last_words(end.saturating_sub(MAX_NAME_LEN)..end, is_separator, false);
         }
         let quote = self.byte(end.checked_sub(1)?).filter(|b| matches!(b, b'"' | b'\''))?;
         // However often the string was escaped (`\"name\":`, `\\\"name\\\":`), the
@@ -763,9 +769,28 @@ impl Scan<'_> {
             close -= 1;
         }
         let window_start = close.saturating_sub(MAX_NAME_LEN);
-        let open = self.bytes.get(window_start..close)?.iter().rposition(|&b| b == quote)?;
-        let text = self.text.get(window_start + open + 1..close)?;
-        Some(Name { text, quoted: true, one_word: false })
+        match self.bytes.get(window_start..close)?.iter().rposition(|&b| b == quote) {
+            Some(open) => {
+                let text = self.text.get(window_start + open + 1..close)?;
+                Some(Name { text, quoted: true, one_word: false })
+            }
+            // A longer key: its last words too.
+            None => self.last_words(window_start..close, |b| is_separator(b) || b == b' ', true),
+        }
+    }
+
+    /// The part of `range` after its first byte that `separates` (none: no name), as a name of
+    /// more than one word. A long run of name bytes without a separator near its end is data
+    /// (a hash, base64), not a name.
+    fn last_words(
+        &self,
+        range: Range<usize>,
+        separates: impl Fn(u8) -> bool,
+        quoted: bool,
+    ) -> Option<Name<'_>> {
+        let first = self.bytes.get(range.clone())?.iter().position(|&b| separates(b))?;
+        let text = self.text.get(range.start + first + 1..range.end).filter(|t| !t.is_empty())?;
+        Some(Name { text, quoted, one_word: false })
     }
 
     /// The value after the separator at `at`:
@@ -1256,6 +1281,30 @@ mod tests {
     }
 
     #[test]
+    fn long_names_are_judged_by_their_last_words() {
+        check(&[
+            (
+                "service.primary.database.connection.pool.replica.settings.password=S130 ok",
+                "service.primary.database.connection.pool.replica.settings.password=[REDACTED] ok",
+            ),
+            (
+                "APP_DATABASE_PRIMARY_CONNECTION_POOL_REPLICA_SETTINGS_AUTH_PASSWORD=S132",
+                "APP_DATABASE_PRIMARY_CONNECTION_POOL_REPLICA_SETTINGS_AUTH_PASSWORD=[REDACTED]",
+            ),
+            (
+                r#"{"service.primary.database.connection.pool.replica.settings.password":"S131"}"#,
+                r#"{"service.primary.database.connection.pool.replica.settings.password":"[REDACTED]"}"#,
+            ),
+        ]);
+        unchanged(&[
+            // A long run without a separator near its end is data, whatever it spells.
+            "x.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaapassword=1",
+            "service.primary.database.connection.pool.replica.settings.username=ann",
+            "c2VjcmV0LXRva2VuLXZhbHVlLXRoYXQtaXMtcXVpdGUtbG9uZy1hbmQtZW5jb2RlZA==",
+        ]);
+    }
+
+    #[test]
     fn pairs_with_other_names_and_names_alone_are_kept() {
         unchanged(&[
             "user=ann status=200",
@@ -1549,7 +1598,7 @@ mod tests {
             ][..],
         );
         prop_oneof![
-            (name, marker, 0..10_usize).prop_map(|(name, m, style)| {
+            (name, marker, 0..11_usize).prop_map(|(name, m, style)| {
                 let text = match style {
                     0 => format!("{name}={m}"),
                     1 => format!("{name} = {m}"),
@@ -1562,7 +1611,9 @@ mod tests {
                     6 => format!(r#"Config {{ {name}: Some("{m} x"), n: 1 }}"#),
                     7 => format!("Config {{\n    {name}: Some(\n        \"{m}\",\n    ),\n}}"),
                     8 => format!(r#"{{"{name}": ["a b", "{m}"]}}"#),
-                    _ => format!(r#"{name}=Token("{m} x")"#),
+                    9 => format!(r#"{name}=Token("{m} x")"#),
+                    // A name longer than the longest one read whole.
+                    _ => format!("service.primary.database.connection.pool.replica.settings.override.{name}={m}"),
                 };
                 (text, m)
             }),
