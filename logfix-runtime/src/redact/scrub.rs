@@ -923,7 +923,7 @@ impl Scan<'_> {
         let end = self.run_end(start, |b| {
             !(b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`'))
         });
-        let authority_end = self.run_end(start, |b| !matches!(b, b'/' | b'?' | b'#')).min(end);
+        let mut authority_end = self.run_end(start, |b| !matches!(b, b'/' | b'?' | b'#')).min(end);
         let authority = self.bytes.get(start..authority_end).unwrap_or_default();
         if let Some(at) = authority.iter().rposition(|&b| b == b'@') {
             if let Some(colon) =
@@ -933,6 +933,9 @@ impl Scan<'_> {
                     self.spans.push(start + colon + 1..start + at);
                 }
             }
+        } else if let Some((colon, at)) = self.password_past_authority(start, authority_end, end) {
+            self.spans.push(colon + 1..at);
+            authority_end = self.run_end(at + 1, |b| !matches!(b, b'/' | b'?' | b'#')).min(end);
         }
         let rest = self.bytes.get(authority_end..end).unwrap_or_default();
         if let Some(question) = rest.iter().position(|&b| b == b'?') {
@@ -942,6 +945,27 @@ impl Scan<'_> {
                 super::url::query_secrets(self.scrubber, query, query_start, 0, self.spans);
             }
         }
+    }
+
+    /// A password holding `/`, `?` or `#` (`redis://:a/b@cache`) seems to end the authority
+    /// (`start..authority_end`, without `@`) early: when an `@` follows in the URL (`end`) and
+    /// what follows the authority's first `:` is not a port (digits), the user info runs to
+    /// the last `@`. Returns the positions of that `:` and that `@`. The user name may not hold
+    /// `[` (an IPv6 address: `http://[::1]/a@b` has no password).
+    fn password_past_authority(
+        &self,
+        start: usize,
+        authority_end: usize,
+        end: usize,
+    ) -> Option<(usize, usize)> {
+        let authority = self.bytes.get(start..authority_end)?;
+        let colon = authority.iter().position(|&b| b == b':')?;
+        let (user, port) = (authority.get(..colon)?, authority.get(colon + 1..)?);
+        if user.contains(&b'[') || port.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let at = self.bytes.get(authority_end..end)?.iter().rposition(|&b| b == b'@')?;
+        Some((start + colon, authority_end + at))
     }
 
     /// At a digit: card numbers in the run of digit groups starting here. Returns where the run
@@ -1434,8 +1458,16 @@ mod tests {
                 "GET https://s3/b/o?X-Amz-Credential=[REDACTED]&X-Amz-Signature=[REDACTED]&v=1 failed",
             ),
             ("see https://x/cb?code=abc#frag", "see https://x/cb?code=[REDACTED]#frag"),
+            // Passwords holding `/`, `?` or `#`, which seem to end the authority.
+            ("redis://:S19/x@cache:6379/0", "redis://:[REDACTED]@cache:6379/0"),
+            ("amqp://svc:S20#x@mq", "amqp://svc:[REDACTED]@mq"),
+            ("amqp://svc:S21?x@mq/vh?token=t1 ok", "amqp://svc:[REDACTED]@mq/vh?token=[REDACTED] ok"),
         ]);
         unchanged(&[
+            "https://host:8080/users/ann@example.com",
+            "http://host:/a@b",
+            "http://[::1]/a@b",
+            "https://host/users/ann@example.com",
             "https://ann@example.com/a?page=2",
             "ssh://git@host:22/repo",
             "http://host:8080/",
@@ -1568,6 +1600,7 @@ mod tests {
                     "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
                     "https://example.com/a?page=2&sort=asc",
                     "ssh://git@example.com:22/repo",
+                    "https://example.com:8080/u/ann@example.com",
                     r#"Url { host: Some(Domain("db")), port: None, tags: ["a"] }"#,
                     "order 4111111111111112",
                     "A B J = :",
@@ -1636,6 +1669,8 @@ mod tests {
                 (text.clone(), text)
             }),
             marker.prop_map(|m| (format!("postgres://app:{m}@db:5432/orders"), m)),
+            (marker, prop::sample::select(&["/", "#", "?"][..]))
+                .prop_map(|(m, c)| (format!("redis://:{m}{c}{m}@cache:6379/0"), m)),
         ]
     }
 
