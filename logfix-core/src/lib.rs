@@ -79,6 +79,14 @@ pub const CONTEXT_KEYS: [&str; 5] =
 /// ```
 pub const CALL_KEYS: [&str; 5] = ["duration_us", "outcome", "error", "error_type", "error_sources"];
 
+/// The keys `audit()` appends to an audit record, the chain's; no event field may use them.
+///
+/// # Examples
+/// ```
+/// assert!(logfix_core::AUDIT_KEYS.contains(&"audit_seq"));
+/// ```
+pub const AUDIT_KEYS: [&str; 2] = ["audit_seq", "audit_chain"];
+
 /// What a redacted value is rendered as.
 ///
 /// # Examples

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use logfix_core::sensitive::sensitive_entry;
-use logfix_core::{CALL_KEYS, RESERVED_KEYS};
+use logfix_core::{AUDIT_KEYS, CALL_KEYS, RESERVED_KEYS};
 use proc_macro2::Span;
 use syn::ext::IdentExt as _;
 use syn::{Attribute, Ident, ItemFn, LitStr, ReturnType, Type};
@@ -450,6 +450,8 @@ fn keys(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
         }
         let reserved = if RESERVED_KEYS.contains(&key.as_str()) {
             Some(format!("{} start every line", list(&RESERVED_KEYS)))
+        } else if target == Target::Field && AUDIT_KEYS.contains(&key.as_str()) {
+            Some(format!("audit() appends {} to the record", list(&AUDIT_KEYS)))
         } else if target == Target::Argument && CALL_KEYS.contains(&key.as_str()) {
             Some(format!("#[logged] writes {} after the arguments", list(&CALL_KEYS)))
         } else {

@@ -6,7 +6,7 @@ use core::cell::{Cell, RefCell};
 use core::fmt;
 use std::sync::Arc;
 
-use logfix_core::{CONTEXT_KEYS, RESERVED_KEYS};
+use logfix_core::{AUDIT_KEYS, CONTEXT_KEYS, RESERVED_KEYS};
 
 use crate::redact::Mask;
 
@@ -87,7 +87,7 @@ impl From<String> for ContextValue {
 }
 
 /// Where a custom field whose key is reserved ends up: `ctx.<key>`, so it can neither replace
-/// nor duplicate a mandatory key.
+/// nor duplicate a mandatory key, an identifier or an audit record's chain.
 const RESERVED_PREFIX: &str = "ctx.";
 
 impl Context {
@@ -130,7 +130,8 @@ impl Context {
     /// Adds a custom key/value, replacing an earlier one with the same key.
     ///
     /// A key naming one of the five identifiers sets that identifier (string values only); a key
-    /// naming a mandatory key (`timestamp`, `level`, ...) is written as `ctx.<key>` instead. A
+    /// naming a mandatory key (`timestamp`, `level`, ...) or one of the audit trail's
+    /// (`audit_seq`, `audit_chain`) is written as `ctx.<key>` instead. A
     /// sensitive key (`password`, `api_key`, ... and `LOGFIX_REDACT_KEYS`: see
     /// [`redact`](crate::redact)) keeps `[REDACTED]` instead of its value; to keep something
     /// followable, use [`Context::field_masked`].
@@ -151,11 +152,10 @@ impl Context {
                 return self.with_id(slot, s.into_string());
             }
         }
-        let key: Box<str> = if RESERVED_KEYS.contains(&key) || CONTEXT_KEYS.contains(&key) {
-            format!("{RESERVED_PREFIX}{key}").into_boxed_str()
-        } else {
-            key.into()
-        };
+        let taken =
+            [&RESERVED_KEYS[..], &CONTEXT_KEYS, &AUDIT_KEYS].iter().any(|k| k.contains(&key));
+        let key: Box<str> =
+            if taken { format!("{RESERVED_PREFIX}{key}").into_boxed_str() } else { key.into() };
         let inner = Arc::make_mut(&mut self.inner);
         match inner.fields.iter_mut().find(|(k, _)| *k == key) {
             Some(entry) => entry.1 = value,

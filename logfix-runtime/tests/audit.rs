@@ -340,6 +340,25 @@ fn a_trail_that_is_not_a_regular_file_is_an_error() {
     logger.shutdown();
 }
 
+/// A context field named like the chain's keys cannot forge or duplicate them: it is written
+/// as `ctx.<key>` (and an event field so named does not compile).
+#[test]
+fn the_chain_s_keys_are_the_writer_s_alone() {
+    let scratch = Scratch::new("audit-own-keys");
+    let logger = Config::new().dir(scratch.path().to_owned()).build();
+    logfix_runtime::Context::new()
+        .field("audit_chain", "forged")
+        .field("audit_seq", 7_u64)
+        .scope(|| logger.audit(&Seq { thread: 0, seq: 0 }))
+        .unwrap();
+    logger.shutdown();
+    logfix_testkit::validate_file(scratch.join(TRAIL)).unwrap();
+    let line = parse_line(read_text(&scratch.join(TRAIL)).lines().next().unwrap()).unwrap();
+    assert_eq!((&line["ctx.audit_chain"], &line["ctx.audit_seq"]), (&"forged".into(), &7.into()));
+    assert_eq!(line["audit_seq"], 1);
+    assert!(verify(scratch.path()).is_intact());
+}
+
 /// `LOGFIX_MAX_LINE` keeps application lines within what shippers take; an audit record is
 /// kept whole, whatever its length.
 #[test]
