@@ -3,6 +3,7 @@
 
 use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
 
+use logfix_core::escape::needs_quotes;
 use logfix_runtime::Level;
 use serde_json::value::RawValue;
 
@@ -139,7 +140,7 @@ pub(crate) fn pretty(out: &mut Vec<u8>, record: &Record<'_>, color: bool) {
     for (key, value) in record.fields.iter().filter(|(k, _)| !header.contains(&k.as_ref())) {
         out.push(b' ');
         paint(out, color, DIM, |out| {
-            escape_into(out, key);
+            write_string(out, key);
             out.push(b'=');
         });
         write_value(out, value);
@@ -150,13 +151,20 @@ pub(crate) fn pretty(out: &mut Vec<u8>, record: &Record<'_>, color: bool) {
 /// quoted and escaped; any other value as its JSON text.
 fn write_value(out: &mut Vec<u8>, value: &RawValue) {
     match string(value) {
-        Some(s) if !needs_quotes(&s) => escape_into(out, &s),
-        Some(s) => {
-            out.push(b'"');
-            escape_into(out, &s);
-            out.push(b'"');
-        }
+        Some(s) => write_string(out, &s),
         None => write_raw(out, value.get()),
+    }
+}
+
+/// A key or a string value: bare when nothing in it could be mistaken for the layout, else
+/// quoted and escaped.
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    if needs_quotes(s) {
+        out.push(b'"');
+        escape_into(out, s);
+        out.push(b'"');
+    } else {
+        escape_into(out, s);
     }
 }
 
@@ -166,13 +174,6 @@ fn write_raw(out: &mut Vec<u8>, json: &str) {
     for c in json.chars() {
         write_char(out, c);
     }
-}
-
-/// The runtime's rule (`event/value.rs`): empty, or a space, control character, quote, `=` or
-/// backslash in it.
-fn needs_quotes(s: &str) -> bool {
-    s.is_empty()
-        || s.bytes().any(|b| b <= b' ' || b == b'"' || b == b'=' || b == b'\\' || b == 0x7f)
 }
 
 /// Appends `s` escaped as inside a JSON string, as the runtime escapes every string it writes

@@ -171,6 +171,22 @@ fn pretty_output_is_coloured_only_when_asked_and_never_with_no_color() {
     assert_eq!(fixture::run(no_color).expect(0).stdout, expected);
 }
 
+/// A key or value that could pass for more fields (`user=admin level`) is quoted, as on the
+/// runtime's pretty console.
+#[test]
+fn pretty_output_quotes_ambiguous_keys_and_values() {
+    let dir = Dir::new("query-pretty-quotes");
+    dir.write(
+        "app.log",
+        "{\"timestamp\":\"2026-11-28T04:00:01.000000Z\",\"level\":\"info\",\"component\":\"a\",\"event\":\"e\",\"message\":\"m\",\"user=admin level\":\"x\",\"note\":\"a\\u0085b\"}\n",
+    );
+    let run = logfix(&["query", dir.arg(), "--format", "pretty"]).expect(0);
+    assert_eq!(
+        run.stdout,
+        "2026-11-28T04:00:01.000000Z  INFO a.e: m \"user=admin level\"=x note=\"a\\u0085b\"\n"
+    );
+}
+
 #[test]
 fn unreadable_files_are_reported_and_the_others_still_searched() {
     let dir = Dir::new("query-unreadable");

@@ -120,6 +120,26 @@ fn escape_slow(out: &mut Vec<u8>, bytes: &[u8]) {
     flush(out, bytes, start, bytes.len());
 }
 
+/// Whether a key or value of a pretty (`key=value`) line must be quoted to be read back
+/// unambiguously: empty, or holding a space, `=`, a quote, a backslash, a control character or
+/// a character that ends a line somewhere (U+0085, U+2028, U+2029), any of which would let a
+/// value or a dynamic key (`"a b=c"`) pass for more fields than it is. The runtime's pretty
+/// console and `logfix query --format pretty` both follow it.
+///
+/// # Examples
+/// ```
+/// use logfix_core::escape::needs_quotes;
+///
+/// assert!(!needs_quotes("acme"));
+/// assert!(needs_quotes("user=admin level") && needs_quotes("") && needs_quotes("a\u{2028}b"));
+/// ```
+#[must_use]
+pub fn needs_quotes(s: &str) -> bool {
+    s.is_empty()
+        || s.bytes().any(|b| b <= b' ' || b == b'"' || b == b'=' || b == b'\\' || b == 0x7f)
+        || s.contains(['\u{85}', '\u{2028}', '\u{2029}'])
+}
+
 /// Whether no byte of `bytes` needs escaping, checked sixteen bytes at a time (SSE2) on x86-64,
 /// eight elsewhere.
 ///
