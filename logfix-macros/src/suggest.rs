@@ -10,11 +10,13 @@ pub(crate) fn list(keys: &[&str]) -> String {
 }
 
 /// "did you mean `message`? " for a name one or two typos away from a known one, or that
-/// starts with one (`warning` for `warn`).
+/// starts with one (`warning` for `warn`), the case of its letters aside (`WARN`).
 pub(crate) fn did_you_mean(name: &str, keys: &[&str]) -> String {
+    // `WARN` for `warn`: the case alone is wrong, however far apart the spellings are.
+    let lower = name.to_ascii_lowercase();
     keys.iter()
-        .map(|key| (edit_distance(name, key), key))
-        .filter(|&(distance, key)| distance <= 2 || name.starts_with(key))
+        .map(|key| (edit_distance(&lower, key), key))
+        .filter(|&(distance, key)| distance <= 2 || lower.starts_with(key))
         .min()
         .map(|(_, key)| format!("did you mean `{key}`? "))
         .unwrap_or_default()
@@ -55,6 +57,8 @@ mod tests {
         assert_eq!(did_you_mean("format", &FIELD_KEYS), "");
         assert_eq!(did_you_mean("warning", &["trace", "warn"]), "did you mean `warn`? ");
         assert_eq!(did_you_mean("skipped", &FIELD_KEYS), "did you mean `skip`? ");
+        assert_eq!(did_you_mean("WARN", &["trace", "warn"]), "did you mean `warn`? ");
+        assert_eq!(did_you_mean("Error", &["error", "warn"]), "did you mean `error`? ");
     }
 
     #[test]
