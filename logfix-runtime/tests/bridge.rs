@@ -65,6 +65,84 @@ fn a_composed_subscriber_s_other_layers_see_everything() {
     assert_success(&out, "the child");
 }
 
+/// A `debug` call site of the test's own, to ask a subscriber about.
+struct Probe;
+static PROBE: Probe = Probe;
+static PROBE_META: tracing_core::Metadata<'static> = tracing_core::Metadata::new(
+    "probe",
+    "probe",
+    tracing_core::Level::DEBUG,
+    None,
+    None,
+    None,
+    tracing_core::field::FieldSet::new(&[], tracing_core::identify_callsite!(&PROBE)),
+    tracing_core::metadata::Kind::EVENT,
+);
+
+impl tracing_core::Callsite for Probe {
+    fn set_interest(&self, _: tracing_core::Interest) {}
+
+    fn metadata(&self) -> &tracing_core::Metadata<'_> {
+        &PROBE_META
+    }
+}
+
+#[test]
+fn child_composes_filtered_layers() {
+    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::Layer as _;
+    if !is_child("child_composes_filtered_layers") {
+        return;
+    }
+    let dir = std::env::var("TEST_DIR").unwrap();
+    let _guard = logfix_runtime::Config::new()
+        .dir(dir.clone().into())
+        .level(logfix_runtime::Level::Warn)
+        .install_bridges(false)
+        .init();
+    let seen = std::sync::Arc::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(Counter(std::sync::Arc::clone(&seen)).with_filter(LevelFilter::INFO))
+        .with(
+            logfix_runtime::bridge::tracing::layer()
+                .with_filter(logfix_runtime::bridge::tracing::filter()),
+        );
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let interest = || tracing::dispatcher::get_default(|d| d.register_callsite(&PROBE_META));
+    assert!(interest().is_never(), "no layer wants debug: the call site is off");
+    assert!(!tracing::enabled!(tracing::Level::DEBUG));
+    tracing::debug!("debug, nobody");
+    tracing::info!("info, the other layer");
+    tracing::warn!("warn, both");
+    logfix_runtime::set_filter("debug").unwrap();
+    assert!(!interest().is_never(), "the changed filter turned the call site on");
+    tracing::debug!("debug, logfix");
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::Relaxed),
+        2,
+        "the other layer's filter holds"
+    );
+    logfix_runtime::flush();
+    let text = std::fs::read_to_string(std::path::Path::new(&dir).join("app.log")).unwrap();
+    let messages: Vec<String> = text
+        .lines()
+        .map(|l| validate_line(l).unwrap())
+        .filter(|l| l["component"] != "logfix")
+        .map(|l| l["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(messages, ["warn, both", "debug, logfix"]);
+}
+
+/// With logfix's directives as its layer's per-layer filter, a call site that no layer of a
+/// composed subscriber wants is turned off for `tracing` itself, and a change of the filter
+/// turns it back on.
+#[test]
+fn a_filtered_layer_turns_off_call_sites_no_layer_wants() {
+    let dir = Scratch::new("bridge-filtered-layers");
+    let out = run_child("child_composes_filtered_layers", &[("TEST_DIR", dir.path().as_os_str())]);
+    assert_success(&out, "the child");
+}
+
 fn with_layer<R>(f: impl FnOnce() -> R) -> R {
     let subscriber = tracing_subscriber::registry().with(logfix_runtime::bridge::tracing::layer());
     tracing::subscriber::with_default(subscriber, f)

@@ -14,6 +14,10 @@
 //!     assert_eq!(events[0]["size"], 4);
 //! });
 //! ```
+//!
+//! Next to other layers that each have a per-layer filter (an OpenTelemetry exporter at `info`,
+//! say), give logfix's layer its directives as its own, `layer().with_filter(filter())` (see
+//! [`filter`]): `tracing` then turns off the call sites no layer wants.
 
 use core::fmt;
 
@@ -33,7 +37,8 @@ pub use crate::relay::LogfixLayer;
 /// A new [`LogfixLayer`], for a subscriber the program composes: it writes what logfix's
 /// filter lets through and leaves every other layer to see all it would see without logfix.
 /// (In the subscriber `init()` installs, where it is the only layer, it also turns disabled
-/// call sites off for `tracing` itself, so that they cost nothing.)
+/// call sites off for `tracing` itself, so that they cost nothing; in a composed one, give it
+/// [`filter`] as its per-layer filter for the same.)
 #[must_use]
 pub fn layer() -> LogfixLayer {
     LogfixLayer::default()
@@ -84,55 +89,119 @@ fn wanted(metadata: &Metadata<'_>) -> bool {
     dispatch::enabled(metadata.target(), level(*metadata.level()))
 }
 
+/// logfix's level directives as the interest of a call site: decided once per call site (a
+/// change of the filter or a test's capture asks `tracing` to ask again), so that a disabled
+/// call site costs `tracing` a load and a branch.
+fn callsite_interest(metadata: &'static Metadata<'static>) -> Interest {
+    if is_log_record(metadata) {
+        // The record's own target, which the directives apply to, is one of its fields.
+        return if interest::could_enable(level(*metadata.level())) {
+            Interest::sometimes()
+        } else {
+            Interest::never()
+        };
+    }
+    if wanted(metadata) {
+        Interest::always()
+    } else {
+        Interest::never()
+    }
+}
+
+/// Whether logfix's level directives let `metadata` through (a forwarded `log` record: could
+/// they, before its own target is known).
+fn directives_enable(metadata: &Metadata<'_>) -> bool {
+    if is_log_record(metadata) {
+        return interest::could_enable(level(*metadata.level()));
+    }
+    wanted(metadata)
+}
+
+/// The most verbose level logfix's directives let through.
+fn directives_hint() -> LevelFilter {
+    match interest::max_level() {
+        None => LevelFilter::OFF,
+        Some(Level::Error) => LevelFilter::ERROR,
+        Some(Level::Warn) => LevelFilter::WARN,
+        Some(Level::Info) => LevelFilter::INFO,
+        Some(Level::Debug) => LevelFilter::DEBUG,
+        Some(Level::Trace) => LevelFilter::TRACE,
+    }
+}
+
+/// logfix's level directives (`LOGFIX_LEVEL`, `set_filter`) as a per-layer filter, for a
+/// subscriber the program composes: `layer().with_filter(filter())`. When every layer of the
+/// subscriber has a per-layer filter, `tracing` combines their answers, and a call site none of
+/// them wants costs nothing, as with `init()`'s own subscriber. Without it, [`layer`] answers
+/// "always" so as not to veto the other layers, and a disabled call site is dispatched and
+/// dropped by logfix on each event.
+///
+/// ```
+/// use tracing_subscriber::layer::{Layer as _, SubscriberExt as _};
+/// use tracing_subscriber::filter::LevelFilter;
+/// use logfix_runtime::bridge::tracing::{filter, layer};
+///
+/// # let dir = std::env::temp_dir().join(format!("logfix-filter-doc-{}", std::process::id()));
+/// let _guard = logfix_runtime::Config::new()
+///     .dir(dir.clone())
+///     .level(logfix_runtime::Level::Info)
+///     .install_bridges(false)
+///     .init();
+/// # struct Otel;
+/// # impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Otel {}
+/// let subscriber = tracing_subscriber::registry()
+///     .with(layer().with_filter(filter()))
+///     .with(Otel.with_filter(LevelFilter::INFO));
+/// tracing::subscriber::with_default(subscriber, || {
+///     assert!(!tracing::enabled!(tracing::Level::DEBUG), "no layer wants debug");
+/// });
+/// # drop(_guard);
+/// # let _ = std::fs::remove_dir_all(dir);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogfixFilter;
+
+/// A new [`LogfixFilter`].
+#[must_use]
+pub fn filter() -> LogfixFilter {
+    LogfixFilter
+}
+
+impl<S> tracing_subscriber::layer::Filter<S> for LogfixFilter {
+    fn enabled(&self, metadata: &Metadata<'_>, _cx: &Context<'_, S>) -> bool {
+        directives_enable(metadata)
+    }
+
+    fn callsite_enabled(&self, metadata: &'static Metadata<'static>) -> Interest {
+        callsite_interest(metadata)
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(directives_hint())
+    }
+}
+
 impl<S> Layer<S> for LogfixLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    /// Decided once per call site from the filter (a change of the filter or a test's capture
-    /// asks `tracing` to ask again): a disabled call site then costs `tracing` a load and a
-    /// branch, and a span nobody writes is not recorded at all.
+    /// logfix's own subscriber decides from the filter ([`callsite_interest`]): a span nobody
+    /// writes is not recorded at all. A composed one's layer vetoes nothing.
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if !self.governs {
-            // No veto: the other layers decide; `on_event` applies logfix's filter.
-            return Interest::always();
-        }
-        if is_log_record(metadata) {
-            // The record's own target, which the directives apply to, is one of its fields.
-            return if interest::could_enable(level(*metadata.level())) {
-                Interest::sometimes()
-            } else {
-                Interest::never()
-            };
-        }
-        if wanted(metadata) {
-            Interest::always()
+        if self.governs {
+            callsite_interest(metadata)
         } else {
-            Interest::never()
+            // No veto: the other layers decide; `on_event` applies logfix's filter.
+            Interest::always()
         }
     }
 
     fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        if !self.governs {
-            return true;
-        }
-        if is_log_record(metadata) {
-            return interest::could_enable(level(*metadata.level()));
-        }
-        wanted(metadata)
+        !self.governs || directives_enable(metadata)
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
-        if !self.governs {
-            return None;
-        }
-        Some(match interest::max_level() {
-            None => LevelFilter::OFF,
-            Some(Level::Error) => LevelFilter::ERROR,
-            Some(Level::Warn) => LevelFilter::WARN,
-            Some(Level::Info) => LevelFilter::INFO,
-            Some(Level::Debug) => LevelFilter::DEBUG,
-            Some(Level::Trace) => LevelFilter::TRACE,
-        })
+        self.governs.then(directives_hint)
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
