@@ -383,6 +383,9 @@ impl Handoff {
             // the batch is queued or dropped.
             Overflow::Drop => match self.send(Message::Ready(Arc::clone(slot))) {
                 Ok(()) => state.full.push(batch),
+                // Closed, not full: a shutdown is writing out, and its last visit of the slot
+                // takes the batch, as under `block`.
+                Err(Message::Ready(_)) if self.hub.is_closed() => state.full.push(batch),
                 Err(_) => self.dropped(batch.lines),
             },
         }
@@ -537,6 +540,23 @@ mod tests {
         let mut taken = Vec::new();
         writer.hub.collect(false, &mut taken);
         assert_eq!(taken.iter().map(|b| b.lines).sum::<u64>(), BATCH_LINES as u64);
+    }
+
+    /// Under `drop`, a batch that fills up while a shutdown writes out (the logger is closed,
+    /// the queue empty) is not dropped: the writer's last visit takes it, as under `block`.
+    #[test]
+    fn a_batch_filled_during_shutdown_is_kept_under_drop() {
+        let metrics = Arc::new(Metrics::default());
+        let (handoff, writer) = Handoff::new(1024, Overflow::Drop, Arc::clone(&metrics));
+        let slot = handoff.register();
+        writer.hub.close();
+        for _ in 0..=BATCH_LINES {
+            assert!(push(&handoff, &slot, Some(b"x\n")));
+        }
+        assert_eq!(metrics.snapshot(&Volume::default()).dropped, 0);
+        let mut taken = Vec::new();
+        writer.hub.collect(true, &mut taken);
+        assert_eq!(taken.iter().map(|b| b.lines).sum::<u64>(), BATCH_LINES as u64 + 1);
     }
 
     /// After the writer's last visit at shutdown, a slot refuses lines (they go to stderr), and
