@@ -286,13 +286,13 @@ impl Logger {
         if GLOBAL.get().is_some_and(|g| Arc::ptr_eq(&g.shared, &self.shared)) {
             interest::global_filter(&new);
         }
-        drop(changing);
         let changed = Notice::new(
             &notice::FILTER_CHANGED,
             format!("the level directives changed from `{old}` to `{new}`"),
         )
         .field("old", old.to_string())
         .field("new", new.to_string());
+        drop(changing);
         // Written whatever the new directives let through: it says why lines appear or stop.
         self.notice(&changed);
         Ok(())
@@ -421,7 +421,10 @@ impl Logger {
     /// 5 s).
     pub fn flush(&self) {
         let pipeline = self.shared.pipeline.load();
-        if !pipeline.is_current() || pipeline.handoff.hub().is_closed() {
+        // Asked even while a shutdown is writing out (the logger is closed, the writer still
+        // runs): the writer answers once everything is written. A writer that is gone has
+        // written everything, and the request fails at once.
+        if !pipeline.is_current() {
             return;
         }
         let (ack, done) = oneshot::channel();

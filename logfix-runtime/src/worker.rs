@@ -233,33 +233,38 @@ impl Writer {
     /// Stops after taking every line: `closed` was set before the request was sent, so callers
     /// that find the logger open are counted until their message is in the channel (see
     /// `Handoff::send`), and the slots are closed by the last visit.
+    /// Flush and shutdown requests that arrive meanwhile are answered once everything is
+    /// written, like this one.
     fn shutdown(mut self, ack: oneshot::Sender<()>, receiver: &Receiver<Message>) {
+        let mut acks = vec![ack];
         self.visit(true);
         let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
         loop {
             while let Ok(message) = receiver.try_recv() {
-                self.late(message);
+                self.late(message, &mut acks);
             }
             if !self.hub.has_senders() {
                 break;
             }
             // The last sender sends a wake when it is done.
             match receiver.recv_deadline(deadline) {
-                Ok(message) => self.late(message),
+                Ok(message) => self.late(message, &mut acks),
                 Err(_) => break,
             }
         }
         for message in receiver.try_iter() {
-            self.late(message);
+            self.late(message, &mut acks);
         }
         self.stop();
-        ack.send(());
+        for ack in acks {
+            ack.send(());
+        }
     }
 
-    /// Handles a message that arrives during shutdown.
-    fn late(&mut self, message: Message) {
+    /// Handles a message that arrives during shutdown; a request's answer waits in `acks`.
+    fn late(&mut self, message: Message, acks: &mut Vec<oneshot::Sender<()>>) {
         match message {
-            Message::Flush(ack) | Message::Shutdown(ack) => ack.send(()),
+            Message::Flush(ack) | Message::Shutdown(ack) => acks.push(ack),
             other => {
                 let _ = self.handle(other);
             }

@@ -139,6 +139,37 @@ fn flush_writes_what_every_thread_emitted_before() {
     logger.shutdown();
 }
 
+/// `flush` while another thread shuts the logger down still waits until the lines emitted
+/// before it are written: the shutdown is writing them out, and `flush` waits for it (the panic
+/// hook's flush of a panicking thread while `main` shuts down relies on this). The two calls
+/// meet at a barrier, so each round races them differently; none may see a line missing.
+#[test]
+fn flush_during_a_shutdown_waits_for_the_lines() {
+    const LINES: u64 = 3_000;
+    for round in 0..20 {
+        let scratch = Scratch::new(&format!("handoff-flush-shutdown-{round}"));
+        let logger = logger(&scratch, Duration::from_secs(3_600));
+        let barrier = std::sync::Barrier::new(2);
+        let seen = std::thread::scope(|s| {
+            let flusher = s.spawn(|| {
+                for seq in 0..LINES {
+                    logger.emit(&Seq { thread: 0, seq });
+                }
+                barrier.wait();
+                logger.flush();
+                read_text(&scratch.join("app.log")).matches(r#""event":"seq""#).count()
+            });
+            barrier.wait();
+            logger.shutdown();
+            flusher.join().unwrap()
+        });
+        assert_eq!(
+            seen as u64, LINES,
+            "round {round}: flush() returned before the lines were written"
+        );
+    }
+}
+
 /// One thread logging to two loggers alternately: each file gets its own lines, in order.
 #[test]
 fn two_loggers_on_one_thread_keep_their_lines_apart() {
