@@ -292,9 +292,11 @@ impl Logger {
         )
         .field("old", old.to_string())
         .field("new", new.to_string());
-        drop(changing);
         // Written whatever the new directives let through: it says why lines appear or stop.
+        // Still under the lock, so that the lines' timestamps order the changes as they were
+        // made (a full queue under `block` makes the next change wait, not reorder).
         self.notice(&changed);
+        drop(changing);
         Ok(())
     }
 

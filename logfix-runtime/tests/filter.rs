@@ -132,6 +132,45 @@ fn concurrent_changes_leave_one_filter_in_force() {
     assert_success(&out, "the child");
 }
 
+/// Changes made from several threads at once: the `filter_changed` lines, in the order of
+/// their timestamps, tell the changes as they were made (each line's `old` is the `new` of the
+/// one before), so that the log never claims a filter other than the one in force.
+#[test]
+fn filter_changes_are_timestamped_in_the_order_they_were_made() {
+    const THREADS: usize = 4;
+    const CHANGES: usize = 200;
+    let dir = Scratch::new("filter-chain");
+    let logger = Config::new().dir(dir.path().to_path_buf()).build();
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let logger = &logger;
+            s.spawn(move || {
+                for i in 0..CHANGES {
+                    logger.set_filter(&format!("info,t{t}=debug,n{i}=warn")).unwrap();
+                }
+            });
+        }
+    });
+    logger.shutdown();
+    let changes: std::collections::HashMap<String, (String, String)> =
+        lines(dir.path().to_str().unwrap())
+            .into_iter()
+            .filter(|l| l["event"] == "filter_changed")
+            .map(|l| {
+                let field = |k: &str| l[k].as_str().unwrap().to_owned();
+                (field("old"), (field("new"), field("timestamp")))
+            })
+            .collect();
+    assert_eq!(changes.len(), THREADS * CHANGES, "each change made from a different filter");
+    // Every directive is unique, so the changes form one chain from the first filter.
+    let (mut filter, mut previous) = ("info".to_owned(), String::new());
+    for _ in 0..THREADS * CHANGES {
+        let (new, timestamp) = &changes[&filter];
+        assert!(*timestamp >= previous, "`{filter}` -> `{new}` at {timestamp}, after {previous}");
+        (filter, previous) = (new.clone(), timestamp.clone());
+    }
+}
+
 #[test]
 fn set_filter_without_a_logger_is_an_error() {
     if logfix_runtime::global().is_none() {
