@@ -5,9 +5,6 @@ use core::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::context::Context;
-use crate::render::{self, Format, Output, Record};
-
 /// Receives each captured line: one JSON object, without the trailing newline.
 pub type CaptureSink = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -26,18 +23,17 @@ pub(crate) fn is_active() -> bool {
         || LOCAL.try_with(|l| !l.borrow().is_empty()).unwrap_or(false)
 }
 
-/// Renders `event` as JSON with this thread's context and hands it to the innermost capture of
-/// this thread, else to the innermost global capture. Every level is captured.
-pub(crate) fn emit(record: &dyn Record) {
+/// Hands a rendered JSON line to the innermost capture of this thread, else to the innermost
+/// global capture. Every level is captured; the line is rendered by the dispatcher, as the
+/// logger would write it.
+pub(crate) fn deliver(line: &[u8]) {
     let sink = LOCAL
         .try_with(|l| l.borrow().last().cloned())
         .ok()
         .flatten()
         .or_else(|| GLOBAL.lock().unwrap_or_else(PoisonError::into_inner).last().cloned());
     let Some(sink) = sink else { return };
-    let mut out = Output::new(Format::Json, false);
-    Context::with_current(|ctx| render::render(&mut out, record, ctx, crate::clock::now()));
-    let line = String::from_utf8_lossy(&out.buf);
+    let line = String::from_utf8_lossy(line);
     sink(line.trim_end_matches('\n'));
 }
 

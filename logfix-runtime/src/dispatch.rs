@@ -226,7 +226,7 @@ impl Logger {
         with_output(|out| {
             out.clear();
             let (format, whole) = (Format::Json, usize::MAX);
-            if render_line(out, record, settings, metrics, format, whole, clock::now()) {
+            if render_line(out, record, settings.color, metrics, format, whole, clock::now()) {
                 line = Some(out.buf.clone());
             }
         });
@@ -607,31 +607,16 @@ fn render_into(
     out.clear();
     let pretty = settings.format == Format::Pretty && settings.console != Console::Off;
     let json = settings.file_enabled || !pretty;
+    let line = |out: &mut Output, format| {
+        render_line(out, record, settings.color, metrics, format, settings.max_line, time)
+    };
     let rendered = match (json, pretty) {
         // Development mode with a file: JSON first, then the pretty copy.
         (true, true) => {
-            render_line(out, record, settings, metrics, Format::Json, settings.max_line, time)
-                .then_some(out.buf.len())
-                .filter(|_| {
-                    render_line(
-                        out,
-                        record,
-                        settings,
-                        metrics,
-                        Format::Pretty,
-                        settings.max_line,
-                        time,
-                    )
-                })
+            line(out, Format::Json).then_some(out.buf.len()).filter(|_| line(out, Format::Pretty))
         }
-        (true, false) => {
-            render_line(out, record, settings, metrics, Format::Json, settings.max_line, time)
-                .then_some(out.buf.len())
-        }
-        (false, _) => {
-            render_line(out, record, settings, metrics, Format::Pretty, settings.max_line, time)
-                .then_some(0)
-        }
+        (true, false) => line(out, Format::Json).then_some(out.buf.len()),
+        (false, _) => line(out, Format::Pretty).then_some(0),
     };
     rendered.unwrap_or_else(|| {
         out.clear();
@@ -645,7 +630,7 @@ fn render_into(
 fn render_line(
     out: &mut Output,
     record: &dyn Record,
-    settings: &Settings,
+    color: bool,
     metrics: &Metrics,
     format: Format,
     max_line: usize,
@@ -653,7 +638,7 @@ fn render_line(
 ) -> bool {
     let start = out.buf.len();
     out.format = format;
-    out.color = settings.color;
+    out.color = color;
     out.format_errors = 0;
     // Each format's render names the event's known values again.
     out.known.clear();
@@ -831,7 +816,7 @@ pub(crate) fn emit_record(record: &dyn Record) {
 /// [`Logger::notice`] on the global path.
 fn notice_global(notice: &Notice) {
     if crate::capture::is_active() {
-        crate::capture::emit(&Derived(notice));
+        capture(&Derived(notice));
         return;
     }
     match GLOBAL.get() {
@@ -840,10 +825,28 @@ fn notice_global(notice: &Notice) {
     }
 }
 
+/// Renders `record` for a test's capture as the global logger (else a default one) writes it:
+/// one JSON line with this thread's context, cut to the line cap, a `render_failed` line in its
+/// place when a `Display` or `Debug` impl panics.
+fn capture(record: &dyn Record) {
+    let unlogged = Metrics::default();
+    let (max_line, metrics) = match GLOBAL.get() {
+        Some(logger) => (logger.shared.settings.max_line, &*logger.shared.metrics),
+        None => (crate::config::DEFAULT_MAX_LINE, &unlogged),
+    };
+    let mut out = Output::new(Format::Json, false);
+    let time = clock::now();
+    if !render_line(&mut out, record, false, metrics, Format::Json, max_line, time) {
+        out.clear();
+        render_failed(&mut out, record, metrics, time);
+    }
+    crate::capture::deliver(&out.buf);
+}
+
 /// [`emit_record`], with the record's level and component given.
 fn emit_as(record: &dyn Record, level: Level, component: Component<'_>) {
     if crate::capture::is_active() {
-        crate::capture::emit(record);
+        capture(record);
         return;
     }
     match GLOBAL.get() {

@@ -165,6 +165,23 @@ fn a_panicking_display_impl_is_replaced_by_a_render_failed_event() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A test's capture gets the line the logger would write: a panicking `Display` becomes a
+/// `render_failed` line there too, and a value longer than the line cap is cut.
+#[test]
+fn a_capture_renders_as_the_logger_does() {
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        capture(|| logfix_runtime::emit(&Shows { value: Panics }))
+    }));
+    let events = caught.expect("emit must not propagate the panic inside a capture either");
+    assert_eq!(events[0]["event"], "render_failed");
+    assert_eq!(events[0]["failed_event"], "shows");
+    let long = "x".repeat(2 * logfix_runtime::DEFAULT_MAX_LINE);
+    let events = capture(|| logfix_runtime::emit(&Shows { value: &long }));
+    let value = events[0]["value"].as_str().unwrap();
+    assert!(value.len() < logfix_runtime::DEFAULT_MAX_LINE, "cut to the line cap");
+    assert!(value.ends_with("...[truncated]"), "{}", &value[value.len() - 20..]);
+}
+
 #[derive(LogEvent)]
 #[log(component = "auth", message = "user {account_id} logged in from {origin}")]
 struct Login<'a> {
