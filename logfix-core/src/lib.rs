@@ -1,8 +1,8 @@
 //! What logfix's macros and its runtime must agree on, defined once: [`Level`], the keys of a
 //! line ([`RESERVED_KEYS`], [`CONTEXT_KEYS`], [`CALL_KEYS`]) and its constant head
 //! ([`json_head`]), what a redacted value reads as ([`REDACTED`]), JSON string escaping
-//! ([`escape`]), the sensitive-name policy ([`sensitive`]) and the Elastic Common Schema form of a
-//! line ([`ecs`]).
+//! ([`escape`]), the sensitive-name policy ([`sensitive`]), the Elastic Common Schema form of a
+//! line ([`ecs`]) and how far apart two spellings are ([`suggest`]).
 //!
 //! `logfix-macros` uses these at expansion time (to check field names and to write the constant
 //! parts of a line), `logfix-runtime` on every line. Applications use them through
@@ -50,6 +50,7 @@ pub mod escape;
 mod level;
 pub mod rate;
 pub mod sensitive;
+pub mod suggest;
 
 pub use level::{Level, ParseLevelError};
 
