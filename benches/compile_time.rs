@@ -15,7 +15,7 @@
 //!
 //! and the rlib's size is read. The report gives the median of each figure and the ratio of
 //! logfix to serde. `EVENTS=n` changes the number of structs (default 200); `PROFILE=release`
-//! builds with `--release` instead; `LOGFIX_WORKSPACE=dir` measures the logfix checkout in `dir`
+//! builds with `--release` instead; `BENCH_WORKSPACE=dir` measures the logfix checkout in `dir`
 //! (e.g. `git archive main | tar -x -C dir`, for a before/after comparison) instead of this one.
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
@@ -105,7 +105,7 @@ fn main() {
     let here =
         Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("benches/ is in the workspace");
     let workspace =
-        std::env::var_os("LOGFIX_WORKSPACE").map_or_else(|| here.to_owned(), PathBuf::from);
+        std::env::var_os("BENCH_WORKSPACE").map_or_else(|| here.to_owned(), PathBuf::from);
     let workspace = workspace.as_path();
     let dir = std::env::temp_dir().join(format!("logfix-compile-time-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -6,7 +6,7 @@
 //! curl -i -H 'X-Request-ID: demo-1' 'http://127.0.0.1:3000/api/items?page=1&token=abc'
 //! ```
 //!
-//! It listens on `LOGFIX_ADDR` (default `127.0.0.1:3000`; port 0 picks a free port) and prints
+//! It listens on `WEB_ADDR` (default `127.0.0.1:3000`; port 0 picks a free port) and prints
 //! the address it bound. SIGTERM or Ctrl-C shuts it down gracefully: the requests in progress
 //! finish and every line is written. The routes are in `web_service/app.rs`; see `docs/web.md`.
 #![allow(clippy::print_stdout, reason = "an example: it tells the user where it listens")]
@@ -17,14 +17,14 @@ mod app;
 use std::error::Error;
 use std::net::SocketAddr;
 
-/// The address served when `LOGFIX_ADDR` is not set.
+/// The address served when `WEB_ADDR` is not set.
 const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     // The logger, and the bridges that bring `tracing` and `log` events into it.
     let _guard = logfix_runtime::init();
-    let addr = std::env::var("LOGFIX_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+    let addr = std::env::var("WEB_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on http://{}", listener.local_addr()?);
     // SIGTERM (`docker stop`, Kubernetes) or Ctrl-C: stop accepting, let the requests in

@@ -347,7 +347,7 @@ impl Example {
             command.env_remove(name);
         }
         let mut child = command
-            .env("LOGFIX_ADDR", "127.0.0.1:0")
+            .env("WEB_ADDR", "127.0.0.1:0")
             .env("LOGFIX_DIR", &dir)
             .envs(vars.iter().copied())
             .stdout(Stdio::piped())

@@ -97,6 +97,8 @@ fn a_directory_that_cannot_be_used_falls_back_and_fails() {
     assert!(!run.stdout.contains("\ndisk:"), "{}", run.stdout);
 }
 
+/// Rejected values, names logfix does not read, and a set-up that would write nowhere (which
+/// logfix turns to stderr) are each a problem.
 #[test]
 fn rejected_variables_and_writing_nowhere_are_problems() {
     let dir = Dir::new("doctor-rejected");
@@ -104,23 +106,30 @@ fn rejected_variables_and_writing_nowhere_are_problems() {
         &dir,
         &[
             ("LOGFIX_MAX_FILES", "lots"),
+            ("LOGFIX_LOG_LEVEL", "debug"),
             ("LOGFIX_FILE_ENABLED", "false"),
             ("LOGFIX_CONSOLE", "off"),
         ],
     )
     .expect(1);
     let problems: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("problem: ")).collect();
-    assert_eq!(problems.len(), 2, "{}", run.stdout);
+    assert_eq!(problems.len(), 3, "{}", run.stdout);
     assert!(
         problems[0].starts_with("problem: LOGFIX_MAX_FILES=\"lots\" is rejected ("),
         "{}",
         problems[0]
     );
     assert!(problems[0].ends_with("): 10 is used instead"), "{}", problems[0]);
-    assert_eq!(
-        problems[1],
-        "problem: the file and the console are both off: nothing would be written anywhere"
+    assert!(problems[1].contains("did you mean LOGFIX_LEVEL?"), "{}", problems[1]);
+    assert!(!problems[1].contains("debug"), "the value is not shown: {}", problems[1]);
+    assert!(
+        problems[2]
+            .starts_with("problem: LOGFIX_CONSOLE=\"off\" is rejected (the file is disabled too"),
+        "{}",
+        problems[2]
     );
+    assert!(problems[2].ends_with(": stderr is used instead"), "{}", problems[2]);
+    assert!(run.stdout.contains("the console: stderr"), "{}", run.stdout);
 }
 
 #[test]

@@ -493,7 +493,7 @@ fn config_invalid(issue: &ConfigIssue) -> Notice {
         &notice::CONFIG_INVALID,
         format!("{} is invalid ({}); using {}", issue.variable, issue.reason, issue.used),
     )
-    .field("variable", issue.variable)
+    .field("variable", issue.variable.as_ref())
     .field("value", issue.value.as_str())
     .field("used", issue.used.as_str())
 }
@@ -948,8 +948,9 @@ impl Uninitialized {
         settings.format = Format::Json;
         settings.console = Console::Stderr;
         settings.file_enabled = false;
-        let issues =
-            issues.into_iter().filter(|i| matches!(i.variable, "LOGFIX_LEVEL" | "LOGFIX_ENV"));
+        let issues = issues
+            .into_iter()
+            .filter(|i| matches!(i.variable.as_ref(), "LOGFIX_LEVEL" | "LOGFIX_ENV"));
         Self { settings, metrics: Metrics::default(), issues: issues.collect() }
     }
 

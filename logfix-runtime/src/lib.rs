@@ -115,22 +115,22 @@
 //! |---|---|---|
 //! | `LOGFIX_ENV` | `production` | `development` (level `debug`, `pretty` on stderr, file), `staging` (`debug`, JSON, file only), `production` (`info`, JSON, file only) |
 //! | `LOGFIX_LEVEL` | from the preset | a level (`trace`, `debug`, `info`, `warn`, `error`, `off`) and/or `component=level` directives: `warn,auth=debug,hyper=off`. A directive covers the components below it (`db` covers `db.pool` and the target `db::pool`); the longest match wins |
-//! | `LOGFIX_FORMAT` | from the preset | `json`, `pretty` (the console's format; files are always JSON) |
+//! | `LOGFIX_FORMAT` | from the preset | `json`, `pretty` (the console's format; files are always JSON, so with the console off, as in `staging` and `production`, it changes nothing) |
 //! | `LOGFIX_CONSOLE` | from the preset | `stdout`, `stderr`, `off` |
 //! | `LOGFIX_SCHEMA` | `logfix` | `logfix`, `ecs`: the schema of the JSON lines in the file, on stderr and on a JSON console. `ecs` writes the Elastic Common Schema form ([schema/README.md](schema/README.md)); the pretty console and the audit trail keep the logfix schema |
 //! | `LOGFIX_SERVICE_NAME` | the executable's name | with `LOGFIX_SCHEMA=ecs`: `service.name`, at most 256 bytes |
 //! | `LOGFIX_SERVICE_VERSION` | none | with `LOGFIX_SCHEMA=ecs`: `service.version`, written when set |
 //! | `LOGFIX_SERVICE_ENVIRONMENT` | none | with `LOGFIX_SCHEMA=ecs`: `service.environment`, written when set |
 //! | `LOGFIX_EVENT_DATASET` | `<service name>.log` | with `LOGFIX_SCHEMA=ecs`: `event.dataset` |
-//! | `LOGFIX_FILE_ENABLED` | `true` | `true`, `false` (also `1/0`, `yes/no`, `on/off`): `false` with `LOGFIX_CONSOLE=stdout` for containers |
-//! | `LOGFIX_DIR` | `logs` under the working directory | a directory; created at start-up. If it cannot be created or written: `<temp dir>/logfix-<uid>` (mode `0700`, refused unless it is the user's own directory), then stderr |
+//! | `LOGFIX_FILE_ENABLED` | `true` | `true`, `false` (also `1/0`, `yes/no`, `on/off`): `false` with `LOGFIX_CONSOLE=stdout` for containers. With the console off too, lines go to stderr and a `config_invalid` event says so (to write nothing, set `LOGFIX_LEVEL=off`) |
+//! | `LOGFIX_DIR` | `logs` under the working directory | a directory; created at start-up. `~` is not expanded (systemd, Docker and Kubernetes pass it as it is): a path starting with it is refused. If it cannot be created or written: `<temp dir>/logfix-<uid>` (mode `0700`, refused unless it is the user's own directory), then stderr |
 //! | `LOGFIX_FILE` | `app.log` | a file name without a directory |
 //! | `LOGFIX_FILE_MODE` | `0640` | octal permissions of the files logfix creates, `0600` to `0777`; directories get execute wherever files get read (`0750`) |
 //! | `LOGFIX_MAX_FILE_SIZE` | `100MB` | a size: `B`, `KB`, `MB`, `GB` (powers of 1000), `KiB`, `MiB`, `GiB` (powers of 1024); at least `1KiB` |
 //! | `LOGFIX_MAX_FILES` | `10` | rotated files kept, `0` to `100000` |
 //! | `LOGFIX_COMPRESS` | `gzip` | `gzip`, `none` |
 //! | `LOGFIX_MAX_AGE` | none | a duration (`ms`, `s`, `m`, `h`, `d`): rotated files older than this are deleted, e.g. `30d` |
-//! | `LOGFIX_MAX_TOTAL_SIZE` | none | a size: the oldest rotated files are deleted while all files together are larger |
+//! | `LOGFIX_MAX_TOTAL_SIZE` | none | a size, at least `LOGFIX_MAX_FILE_SIZE`: the oldest rotated files are deleted while they and the active file together are larger, at each rotation; between rotations the active file grows, so the disk holds at most this plus one `LOGFIX_MAX_FILE_SIZE` |
 //! | `LOGFIX_OVERFLOW` | `block` | `block` (a caller waits when the queue is full: nothing is lost), `drop` (the full batch, up to 64 events, is dropped, counted, and reported in an `events_dropped` line) |
 //! | `LOGFIX_QUEUE_CAPACITY` | `16384` | events between the callers and the writer, `1` to `16777216` |
 //! | `LOGFIX_MAX_LINE` | `64KiB` | a size, at least `1KiB`: a longer line has its longest values cut (with `...[truncated]`) until it fits, stays one valid line, and is counted (`metrics().truncated_lines`); keys and the component are kept whole, so a line of very many or very long keys can stay longer; 64 KiB is under what shippers and stores take whole |
@@ -351,7 +351,7 @@ pub use config::{
     AuditKey, Compression, Config, ConfigIssue, Console, Environment, Overflow, Schema, Settings,
     DEFAULT_AUDIT_FILE, DEFAULT_DIR, DEFAULT_FILE, DEFAULT_FILE_MODE, DEFAULT_FLUSH_INTERVAL,
     DEFAULT_MAX_FILES, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LINE, DEFAULT_QUEUE_CAPACITY,
-    DEFAULT_RETRY_AFTER, SECRET_VARIABLES,
+    DEFAULT_RETRY_AFTER, SECRET_VARIABLES, VARIABLES,
 };
 pub use context::{Context, ContextValue, Entered, WithContext, WithLogContext};
 pub use dispatch::{audit, emit, flush, global, metrics, set_filter, shutdown, Logger};

@@ -31,7 +31,7 @@ use logfix_runtime::{AuditError, AuditKey, Compression, Config, LogEvent, Overfl
 
 const TRAIL: &str = "audit.log";
 /// The directory a child writes its trail in.
-const DIR_ENV: &str = "LOGFIX_TEST_DIR";
+const DIR_ENV: &str = "TEST_LOGFIX_DIR";
 
 /// What the application logs meanwhile, to keep its log busy.
 #[derive(LogEvent)]
@@ -456,7 +456,7 @@ fn the_chain_runs_across_restarts_and_rotations() {
 }
 
 /// The first emitter number of a child of `processes_sharing_a_trail_continue_one_chain`.
-const FIRST_ENV: &str = "LOGFIX_TEST_FIRST";
+const FIRST_ENV: &str = "TEST_LOGFIX_FIRST";
 const SHARED_THREADS: u32 = 4;
 const SHARED_PER_THREAD: u64 = 250;
 

@@ -2,7 +2,7 @@
 //! the process exits 0) and where each line ends up when directories, files and devices fail.
 //!
 //! Scenarios whose lines go to stderr run in a child process (this test binary re-executed
-//! with `LOGFIX_TEST_CHILD` naming a child test) so that its stderr can be captured. Scenarios
+//! with `TEST_LOGFIX_CHILD` naming a child test) so that its stderr can be captured. Scenarios
 //! that need root tools (`mknod`, `chattr`) print `skipped: ...` and pass where those fail.
 
 // Helpers outside `#[test]` functions are not covered by clippy.toml's `allow-*-in-tests`: in
@@ -33,7 +33,7 @@ use logfix_runtime::{Compression, Config, Overflow};
 use serde_json::{Map, Value};
 
 /// The directory a child logs to.
-const DIR_ENV: &str = "LOGFIX_TEST_DIR";
+const DIR_ENV: &str = "TEST_LOGFIX_DIR";
 /// Events a child emits.
 const CHILD_EVENTS: u64 = 500;
 

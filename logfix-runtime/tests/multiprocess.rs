@@ -1,5 +1,5 @@
 //! Several processes sharing one log file: this test binary re-executes itself, and a child
-//! test (inert unless `LOGFIX_TEST_CHILD` names it) does the logging.
+//! test (inert unless `TEST_LOGFIX_CHILD` names it) does the logging.
 
 // Helpers outside `#[test]` functions are not covered by clippy.toml's `allow-*-in-tests`: in
 // test code a broken expectation must panic with its message.
@@ -27,22 +27,22 @@ use common::{
 use logfix_runtime::{Compression, Config};
 
 /// The directory a child logs to.
-const DIR_ENV: &str = "LOGFIX_TEST_DIR";
+const DIR_ENV: &str = "TEST_LOGFIX_DIR";
 /// Which emitter a child is: its `thread` field.
-const INDEX_ENV: &str = "LOGFIX_TEST_INDEX";
+const INDEX_ENV: &str = "TEST_LOGFIX_INDEX";
 /// How many events a child emits.
-const EVENTS_ENV: &str = "LOGFIX_TEST_EVENTS";
+const EVENTS_ENV: &str = "TEST_LOGFIX_EVENTS";
 /// The rotation size of a child, in bytes.
-const ROTATE_ENV: &str = "LOGFIX_TEST_ROTATE_AT";
+const ROTATE_ENV: &str = "TEST_LOGFIX_ROTATE_AT";
 /// The rotated files a child keeps.
-const KEEP_ENV: &str = "LOGFIX_TEST_KEEP";
+const KEEP_ENV: &str = "TEST_LOGFIX_KEEP";
 
 fn env_number(name: &str) -> u64 {
     std::env::var(name).unwrap().parse().unwrap()
 }
 
-/// The child: emits `LOGFIX_TEST_EVENTS` events as emitter `LOGFIX_TEST_INDEX` into
-/// `LOGFIX_TEST_DIR/app.log`, shuts down and reports its metrics.
+/// The child: emits `TEST_LOGFIX_EVENTS` events as emitter `TEST_LOGFIX_INDEX` into
+/// `TEST_LOGFIX_DIR/app.log`, shuts down and reports its metrics.
 #[test]
 fn child_writer() {
     if !is_child("child_writer") {

@@ -76,11 +76,11 @@ const DEADLINE: Duration = Duration::from_secs(120);
 const DOCUMENTED_LOG: &str = "/srv/app/logs/app.log";
 
 /// The directory a child logs to.
-const DIR_ENV: &str = "LOGFIX_TEST_DIR";
+const DIR_ENV: &str = "TEST_LOGFIX_DIR";
 /// Which writer a child is: its `thread` field.
-const INDEX_ENV: &str = "LOGFIX_TEST_INDEX";
+const INDEX_ENV: &str = "TEST_LOGFIX_INDEX";
 /// `ecs` when a child writes ECS lines.
-const SCHEMA_ENV: &str = "LOGFIX_TEST_SCHEMA";
+const SCHEMA_ENV: &str = "TEST_LOGFIX_SCHEMA";
 
 /// The event the writers emit: `common::SeqCheck` reads `thread` and `seq`; `pad` makes some
 /// lines long.

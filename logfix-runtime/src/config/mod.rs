@@ -8,6 +8,7 @@
 
 mod parse;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
@@ -46,6 +47,40 @@ pub const DEFAULT_FILE: &str = "app.log";
 pub const DEFAULT_DIR: &str = "logs";
 /// Default name of the audit trail's active file, in the log directory.
 pub const DEFAULT_AUDIT_FILE: &str = "audit.log";
+
+/// Every `LOGFIX_*` variable logfix reads. Another name under the prefix is reported as a
+/// `config_invalid` event (a typo, most likely), with the closest of these when one is close.
+pub const VARIABLES: [&str; 29] = [
+    "LOGFIX_ENV",
+    "LOGFIX_LEVEL",
+    "LOGFIX_FORMAT",
+    "LOGFIX_CONSOLE",
+    "LOGFIX_SCHEMA",
+    "LOGFIX_SERVICE_NAME",
+    "LOGFIX_SERVICE_VERSION",
+    "LOGFIX_SERVICE_ENVIRONMENT",
+    "LOGFIX_EVENT_DATASET",
+    "LOGFIX_FILE_ENABLED",
+    "LOGFIX_DIR",
+    "LOGFIX_FILE",
+    "LOGFIX_FILE_MODE",
+    "LOGFIX_MAX_FILE_SIZE",
+    "LOGFIX_MAX_FILES",
+    "LOGFIX_MAX_AGE",
+    "LOGFIX_MAX_TOTAL_SIZE",
+    "LOGFIX_COMPRESS",
+    "LOGFIX_OVERFLOW",
+    "LOGFIX_QUEUE_CAPACITY",
+    "LOGFIX_MAX_LINE",
+    "LOGFIX_RATE_LIMIT",
+    "LOGFIX_FLUSH_INTERVAL",
+    "LOGFIX_REDACT_KEYS",
+    "LOGFIX_REDACT_PATTERNS",
+    REDACT_KEY,
+    "LOGFIX_AUDIT_FILE",
+    AUDIT_KEY,
+    "LOGFIX_AUDIT_MAX_AGE",
+];
 
 /// The variables that hold keys: their values are never shown, in a `config_invalid` event, in
 /// `logging_started`, or by `logfix doctor`.
@@ -267,7 +302,7 @@ impl Settings {
 pub struct ConfigIssue {
     /// The variable, e.g. `LOGFIX_MAX_FILE_SIZE`, or the builder method that set the value,
     /// e.g. `Config::queue_capacity`.
-    pub variable: &'static str,
+    pub variable: Cow<'static, str>,
     /// The rejected value, as given.
     pub value: String,
     /// The value used instead.
@@ -706,7 +741,7 @@ impl Config {
                 .find(|name| !shares_files(&s.file, name))
                 .unwrap_or(DEFAULT_AUDIT_FILE);
             env.issues.push(ConfigIssue {
-                variable: "LOGFIX_AUDIT_FILE",
+                variable: "LOGFIX_AUDIT_FILE".into(),
                 value: std::mem::replace(&mut s.audit_file, used.to_owned()),
                 used: used.to_owned(),
                 reason: format!(
@@ -721,6 +756,28 @@ impl Config {
         let age = s.audit_max_age.map_or("none".to_owned(), |d| format!("{}s", d.as_secs()));
         if let Some(v) = env.get("LOGFIX_AUDIT_MAX_AGE", &age, parse::duration) {
             s.audit_max_age = Some(v);
+        }
+        env.unknown_variables();
+        if !s.file_enabled && s.console == Console::Off {
+            env.issues.push(ConfigIssue {
+                variable: "LOGFIX_CONSOLE".into(),
+                value: "off".to_owned(),
+                used: "stderr".to_owned(),
+                reason: "the file is disabled too, and lines would go nowhere (to write nothing, set LOGFIX_LEVEL=off)".to_owned(),
+            });
+            s.console = Console::Stderr;
+        }
+        if let Some(total) = s.max_total_size.filter(|total| *total < s.max_file_size) {
+            env.issues.push(ConfigIssue {
+                variable: "LOGFIX_MAX_TOTAL_SIZE".into(),
+                value: total.to_string(),
+                used: s.max_file_size.to_string(),
+                reason: format!(
+                    "below LOGFIX_MAX_FILE_SIZE ({}): every rotated file would be deleted as it is made",
+                    s.max_file_size
+                ),
+            });
+            s.max_total_size = Some(s.max_file_size);
         }
         let no_color = self.env.as_ref().map_or_else(
             || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -800,7 +857,7 @@ impl Env<'_> {
         result
             .map_err(|reason| {
                 self.issues.push(ConfigIssue {
-                    variable: name,
+                    variable: name.into(),
                     value: raw.to_string_lossy().into_owned(),
                     used: fallback.to_owned(),
                     reason,
@@ -834,7 +891,7 @@ impl Env<'_> {
             Ok(checked) => *value = checked,
             Err(reason) => {
                 self.issues.push(ConfigIssue {
-                    variable: name,
+                    variable: name.into(),
                     value: show(value),
                     used: show(fallback),
                     reason,
@@ -850,7 +907,7 @@ impl Env<'_> {
         let Some(raw) = self.vars.and_then(|vars| vars.get(name)) else { return };
         let Some(text) = raw.to_str() else {
             self.issues.push(ConfigIssue {
-                variable: name,
+                variable: name.into(),
                 value: raw.to_string_lossy().into_owned(),
                 used: format!("{} patterns set in code", patterns.len()),
                 reason: "the value is not valid UTF-8".to_owned(),
@@ -860,7 +917,7 @@ impl Env<'_> {
         for line in text.lines().map(str::trim).filter(|line| !line.is_empty()) {
             if let Err(error) = patterns.add(line) {
                 self.issues.push(ConfigIssue {
-                    variable: name,
+                    variable: name.into(),
                     value: line.to_owned(),
                     used: "the other patterns; this one is ignored".to_owned(),
                     reason: error.to_string(),
@@ -879,7 +936,7 @@ impl Env<'_> {
         };
         key.map_err(|reason| {
             self.issues.push(ConfigIssue {
-                variable: name,
+                variable: name.into(),
                 value: REDACTED.to_owned(),
                 used: if fallback_set {
                     "the key set in code"
@@ -898,7 +955,7 @@ impl Env<'_> {
         let raw = self.vars?.get(name)?;
         if raw.is_empty() {
             self.issues.push(ConfigIssue {
-                variable: name,
+                variable: name.into(),
                 value: String::new(),
                 used: if fallback_set { "the key set in code" } else { "no key" }.to_owned(),
                 reason: "expected a non-empty key".to_owned(),
@@ -914,17 +971,55 @@ impl Env<'_> {
 
     fn path(&mut self, name: &'static str, fallback: Option<&PathBuf>) -> Option<PathBuf> {
         let raw = self.vars?.get(name)?;
-        if raw.is_empty() || raw.to_string_lossy().contains('\0') {
-            self.issues.push(ConfigIssue {
-                variable: name,
-                value: raw.to_string_lossy().into_owned(),
-                used: fallback.map_or(DEFAULT_DIR.to_owned(), |p| p.display().to_string()),
-                reason: "expected a directory path".to_owned(),
-            });
-            return None;
-        }
-        Some(PathBuf::from(raw))
+        let text = raw.to_string_lossy();
+        let reason = if text.is_empty() || text.contains('\0') {
+            "expected a directory path"
+        } else if text.starts_with('~') {
+            // Only a shell expands it, and systemd, Docker and Kubernetes pass it as it is.
+            "`~` is not expanded here: give the absolute path"
+        } else {
+            return Some(PathBuf::from(raw));
+        };
+        self.issues.push(ConfigIssue {
+            variable: name.into(),
+            value: text.into_owned(),
+            used: fallback.map_or(DEFAULT_DIR.to_owned(), |p| p.display().to_string()),
+            reason: reason.to_owned(),
+        });
+        None
     }
+
+    /// Reports every `LOGFIX_*` name that is not one of [`VARIABLES`], without its value (it
+    /// may be a key under a misspelt name).
+    fn unknown_variables(&mut self) {
+        let Some(vars) = self.vars else { return };
+        for name in vars.keys().filter(|k| k.starts_with("LOGFIX_")) {
+            if VARIABLES.contains(&name.as_str()) {
+                continue;
+            }
+            let hint = closest_variable(name)
+                .map_or_else(String::new, |known| format!(": did you mean {known}?"));
+            self.issues.push(ConfigIssue {
+                variable: name.clone().into(),
+                value: "(not shown)".to_owned(),
+                used: "nothing: the variable is ignored".to_owned(),
+                reason: format!("not a logfix variable{hint}"),
+            });
+        }
+    }
+}
+
+/// The variable `name` most likely meant: one a typo or two away (`LOGFIX_MAX_FILESIZE`), or
+/// whose own part `name` ends with (`LOGFIX_LOG_LEVEL`).
+fn closest_variable(name: &str) -> Option<&'static str> {
+    let own = |v: &'static str| v.strip_prefix("LOGFIX_").unwrap_or(v);
+    let upper = name.to_ascii_uppercase();
+    VARIABLES
+        .iter()
+        .map(|&v| (logfix_core::suggest::edit_distance(&upper, v), v))
+        .filter(|&(distance, v)| distance <= 2 || upper.ends_with(&format!("_{}", own(v))))
+        .min()
+        .map(|(_, v)| v)
 }
 
 impl fmt::Display for Settings {
@@ -994,7 +1089,7 @@ impl fmt::Display for Settings {
 impl From<MissingKey> for ConfigIssue {
     fn from(missing: MissingKey) -> Self {
         ConfigIssue {
-            variable: "LOGFIX_REDACT_KEY",
+            variable: "LOGFIX_REDACT_KEY".into(),
             value: String::new(),
             used: REDACTED.to_owned(),
             reason: missing.to_string(),
@@ -1044,7 +1139,8 @@ mod tests {
         let (s, issues) = resolve(&[("LOGFIX_SCHEMA", "elastic"), ("LOGFIX_SERVICE_NAME", "")]);
         assert_eq!(s.schema, Schema::Logfix);
         assert_eq!(s.service_name, None);
-        let variables: Vec<_> = issues.iter().map(|i| (i.variable, i.used.as_str())).collect();
+        let variables: Vec<_> =
+            issues.iter().map(|i| (i.variable.as_ref(), i.used.as_str())).collect();
         assert_eq!(
             variables,
             [("LOGFIX_SCHEMA", "logfix"), ("LOGFIX_SERVICE_NAME", "the executable's name")]
@@ -1114,6 +1210,58 @@ mod tests {
         assert_eq!(s.audit_max_age, Some(Duration::from_secs(365 * 86_400)));
     }
 
+    /// A name under logfix's prefix that logfix does not read is a typo until shown otherwise:
+    /// reported, with the variable it most likely meant, and without its value.
+    #[test]
+    fn unknown_variables_are_reported_with_the_closest_name() {
+        let (s, issues) = resolve(&[
+            ("LOGFIX_LOG_LEVEL", "debug"),
+            ("LOGFIX_MAX_FILESIZE", "1MiB"),
+            ("LOGFIX_AUDITKEY", "a-secret-key-of-32-characters!!!"),
+            ("LOGFIX_SHINY", "yes"),
+            ("LOGFIX_LEVEL", "warn"),
+        ]);
+        assert_eq!(s.filter.to_string(), "warn");
+        let reasons: Vec<_> =
+            issues.iter().map(|i| (i.variable.as_ref(), i.reason.as_str())).collect();
+        assert_eq!(
+            reasons,
+            [
+                ("LOGFIX_AUDITKEY", "not a logfix variable: did you mean LOGFIX_AUDIT_KEY?"),
+                ("LOGFIX_LOG_LEVEL", "not a logfix variable: did you mean LOGFIX_LEVEL?"),
+                (
+                    "LOGFIX_MAX_FILESIZE",
+                    "not a logfix variable: did you mean LOGFIX_MAX_FILE_SIZE?"
+                ),
+                ("LOGFIX_SHINY", "not a logfix variable"),
+            ]
+        );
+        assert!(issues.iter().all(|i| i.value == "(not shown)"), "{issues:?}");
+    }
+
+    /// Settings that would throw lines away, or keep no history, without a word.
+    #[test]
+    fn settings_that_would_lose_everything_are_reported() {
+        let (s, issues) = resolve(&[("LOGFIX_FILE_ENABLED", "false")]);
+        assert_eq!(s.console, Console::Stderr, "no file and no console: stderr, not nowhere");
+        assert_eq!(
+            (issues[0].variable.as_ref(), issues[0].used.as_str()),
+            ("LOGFIX_CONSOLE", "stderr")
+        );
+        let (s, issues) =
+            resolve(&[("LOGFIX_FILE_ENABLED", "false"), ("LOGFIX_CONSOLE", "stdout")]);
+        assert_eq!((s.console, issues.len()), (Console::Stdout, 0));
+
+        let (s, issues) =
+            resolve(&[("LOGFIX_MAX_FILE_SIZE", "8KiB"), ("LOGFIX_MAX_TOTAL_SIZE", "2KiB")]);
+        assert_eq!(s.max_total_size, Some(8192), "at least one file");
+        assert_eq!(issues[0].variable, "LOGFIX_MAX_TOTAL_SIZE");
+
+        let (s, issues) = resolve(&[("LOGFIX_DIR", "~/logs")]);
+        assert_eq!(s.dir, None, "the default directory, not one named `~`");
+        assert!(issues[0].reason.contains("`~` is not expanded"), "{issues:?}");
+    }
+
     /// The audit key is in no summary, no `Debug` output and no `config_invalid` issue.
     #[test]
     fn the_audit_key_is_never_shown() {
@@ -1129,7 +1277,10 @@ mod tests {
         }
         let (s, issues) = resolve(&[("LOGFIX_AUDIT_KEY", "")]);
         assert_eq!(s.audit_key, None);
-        assert_eq!((issues[0].variable, issues[0].value.as_str()), ("LOGFIX_AUDIT_KEY", ""));
+        assert_eq!(
+            (issues[0].variable.as_ref(), issues[0].value.as_str()),
+            ("LOGFIX_AUDIT_KEY", "")
+        );
     }
 
     #[test]
@@ -1144,8 +1295,10 @@ mod tests {
             ("LOGFIX_FILE_MODE", "0666x"),
         ]);
         assert_eq!(s, Settings { color: false, ..Settings::preset(Environment::Production) });
-        let summary: Vec<_> =
-            issues.iter().map(|i| (i.variable, i.value.as_str(), i.used.as_str())).collect();
+        let summary: Vec<_> = issues
+            .iter()
+            .map(|i| (i.variable.as_ref(), i.value.as_str(), i.used.as_str()))
+            .collect();
         assert_eq!(
             summary,
             [
@@ -1190,7 +1343,7 @@ mod tests {
 
         let (s, issues) = resolve(&[("LOGFIX_REDACT_KEY", "short-THE-KEY")]);
         assert_eq!(s.redact_key, None);
-        assert_eq!(issues[0].variable, "LOGFIX_REDACT_KEY");
+        assert_eq!(issues[0].variable.as_ref(), "LOGFIX_REDACT_KEY");
         assert_eq!(issues[0].value, "[REDACTED]");
         assert!(!format!("{issues:?}").contains("THE-KEY"));
         let (s, issues) = resolve(&[("LOGFIX_REDACT_KEY", "")]);
@@ -1230,7 +1383,8 @@ mod tests {
         assert_eq!(s.max_files, defaults.max_files);
         assert_eq!(s.file_mode, defaults.file_mode);
         assert_eq!((s.file.as_str(), s.audit_file.as_str()), ("app.log", "audit.log"));
-        let refused: Vec<_> = issues.iter().map(|i| (i.variable, i.value.as_str())).collect();
+        let refused: Vec<_> =
+            issues.iter().map(|i| (i.variable.as_ref(), i.value.as_str())).collect();
         assert_eq!(
             refused,
             [
@@ -1266,7 +1420,10 @@ mod tests {
             let (s, issues) = resolve(vars);
             assert_eq!(s.audit_file, used, "{vars:?}");
             assert_eq!(issues.len(), 1, "{issues:?}");
-            assert_eq!((issues[0].variable, issues[0].used.as_str()), ("LOGFIX_AUDIT_FILE", used));
+            assert_eq!(
+                (issues[0].variable.as_ref(), issues[0].used.as_str()),
+                ("LOGFIX_AUDIT_FILE", used)
+            );
         }
     }
 
@@ -1306,8 +1463,10 @@ mod tests {
         assert!(issues.is_empty() && s.redact_keys.is_empty());
         let (s, issues) = resolve(&[("LOGFIX_REDACT_KEYS", "tenant_key,,")]);
         assert!(s.redact_keys.is_empty());
-        let summary: Vec<_> =
-            issues.iter().map(|i| (i.variable, i.value.as_str(), i.used.as_str())).collect();
+        let summary: Vec<_> = issues
+            .iter()
+            .map(|i| (i.variable.as_ref(), i.value.as_str(), i.used.as_str()))
+            .collect();
         assert_eq!(summary, [("LOGFIX_REDACT_KEYS", "tenant_key,,", "none")]);
     }
 }

@@ -28,7 +28,7 @@ use serde_json::Value;
 pub const MANDATORY_KEYS: [&str; 5] = ["timestamp", "level", "component", "event", "message"];
 
 /// The environment variable that turns a child `#[test]` on; its value names the child.
-pub const CHILD_ENV: &str = "LOGFIX_TEST_CHILD";
+pub const CHILD_ENV: &str = "TEST_LOGFIX_CHILD";
 
 /// The event the tests emit: `thread` says who emitted it (a thread or a process), `seq` counts
 /// from 0 for each emitter.
