@@ -161,7 +161,7 @@ fn display_and_debug_values_lose_secrets_and_the_redacted_fields_they_quote() {
 struct Tripwire;
 
 impl Value for Tripwire {
-    fn record(&self, _: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, _: ValueWriter<'w>) -> Written<'w> {
         panic!("a redacted value was read");
     }
 }

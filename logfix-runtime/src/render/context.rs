@@ -61,7 +61,7 @@ fn write_in_force(out: &mut Output, context: Option<&Context>, event_has: impl F
 }
 
 /// Writes a custom context value (or a notice's field).
-pub(crate) fn write_value(value: &ContextValue, out: ValueWriter<'_>) -> Written {
+pub(crate) fn write_value<'w>(value: &ContextValue, out: ValueWriter<'w>) -> Written<'w> {
     match value {
         ContextValue::Str(s) => out.str(s),
         ContextValue::I64(v) => out.i64(*v),

@@ -113,12 +113,12 @@ pub fn context_id<V: ContextId + ?Sized>(v: &V) -> &V {
 )]
 pub trait SerdeValue {
     /// Writes the value as nested JSON.
-    fn __write(&self, out: ValueWriter<'_>) -> Written;
+    fn __write<'w>(&self, out: ValueWriter<'w>) -> Written<'w>;
 }
 
 #[cfg(feature = "serde")]
 impl<T: serde::Serialize + ?Sized> SerdeValue for T {
-    fn __write(&self, out: ValueWriter<'_>) -> Written {
+    fn __write<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.serde(self)
     }
 }

@@ -78,7 +78,11 @@ impl<'a> FieldWriter<'a> {
     }
 
     /// A field written by `write`: one of the writer's methods, or a value's `record`.
-    pub(crate) fn with(&mut self, key: &str, write: impl FnOnce(ValueWriter<'_>) -> Written) {
+    pub(crate) fn with(
+        &mut self,
+        key: &str,
+        write: impl for<'w> FnOnce(ValueWriter<'w>) -> Written<'w>,
+    ) {
         write_key(self.out, key);
         write_into(self.out, false, write);
     }

@@ -7,6 +7,7 @@
 )]
 
 use core::fmt;
+use core::marker::PhantomData;
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::num::{
@@ -32,7 +33,8 @@ use crate::redact::{self, scrub::scrub_known};
 ///
 /// Whatever an impl does, the line stays valid JSON: `out` is taken by value and each of its
 /// methods consumes it, so one value is written, and the [`Written`] that `record` must return
-/// can only come from that write.
+/// can only come from that write (its lifetime ties it to `out`: a proof kept from another
+/// writer does not fit).
 ///
 /// # Examples
 /// ```
@@ -41,7 +43,7 @@ use crate::redact::{self, scrub::scrub_known};
 /// struct OrderId(u64);
 ///
 /// impl Value for OrderId {
-///     fn record(&self, out: ValueWriter<'_>) -> Written {
+///     fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
 ///         out.u64(self.0)
 ///     }
 /// }
@@ -63,14 +65,15 @@ use crate::redact::{self, scrub::scrub_known};
 )]
 pub trait Value {
     /// Writes the value through `out`, and returns what that write returned.
-    fn record(&self, out: ValueWriter<'_>) -> Written;
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w>;
 }
 
 /// Proof that a value was written: returned by the [`ValueWriter`] method that wrote it, and by
-/// nothing else.
+/// nothing else. `'a` is that writer's, and invariant, so that a proof made by one writer (an
+/// earlier call's, an item's) cannot be returned for another.
 #[must_use = "`Value::record` returns what the writer returned"]
 #[derive(Debug)]
-pub struct Written(());
+pub struct Written<'a>(PhantomData<fn(&'a ()) -> &'a ()>);
 
 /// How a [`ValueWriter`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +99,7 @@ pub struct ValueWriter<'a> {
 pub(crate) fn write_into(
     out: &mut Output,
     in_string: bool,
-    write: impl FnOnce(ValueWriter<'_>) -> Written,
+    write: impl for<'w> FnOnce(ValueWriter<'w>) -> Written<'w>,
 ) {
     let mode = match (in_string, out.format) {
         (true, _) => Mode::InString,
@@ -116,14 +119,14 @@ impl<'a> ValueWriter<'a> {
 
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    fn done() -> Written {
-        Written(())
+    fn done() -> Written<'a> {
+        Written(PhantomData)
     }
 
     /// Writes a string.
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    pub fn str(mut self, s: &str) -> Written {
+    pub fn str(mut self, s: &str) -> Written<'a> {
         match self.mode {
             Mode::Json => self.cursor.str(s, false),
             Mode::InString => self.cursor.str(s, true),
@@ -136,7 +139,7 @@ impl<'a> ValueWriter<'a> {
     /// Writes a boolean.
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    pub fn bool(mut self, v: bool) -> Written {
+    pub fn bool(mut self, v: bool) -> Written<'a> {
         self.cursor.put(if v { b"true" } else { b"false" });
         Self::done()
     }
@@ -144,7 +147,7 @@ impl<'a> ValueWriter<'a> {
     /// Writes a signed integer.
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    pub fn i64(mut self, v: i64) -> Written {
+    pub fn i64(mut self, v: i64) -> Written<'a> {
         self.cursor.i64(v);
         Self::done()
     }
@@ -152,28 +155,28 @@ impl<'a> ValueWriter<'a> {
     /// Writes an unsigned integer.
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    pub fn u64(mut self, v: u64) -> Written {
+    pub fn u64(mut self, v: u64) -> Written<'a> {
         self.cursor.u64(v);
         Self::done()
     }
 
     /// Writes a 128-bit signed integer.
     #[inline]
-    pub fn i128(mut self, v: i128) -> Written {
+    pub fn i128(mut self, v: i128) -> Written<'a> {
         self.cursor.put(itoa::Buffer::new().format(v).as_bytes());
         Self::done()
     }
 
     /// Writes a 128-bit unsigned integer.
     #[inline]
-    pub fn u128(mut self, v: u128) -> Written {
+    pub fn u128(mut self, v: u128) -> Written<'a> {
         self.cursor.put(itoa::Buffer::new().format(v).as_bytes());
         Self::done()
     }
 
     /// Writes a float. JSON has no NaN or infinity, so outside the message those become `null`.
     #[inline]
-    pub fn f64(mut self, v: f64) -> Written {
+    pub fn f64(mut self, v: f64) -> Written<'a> {
         if v.is_finite() {
             self.cursor.put(ryu::Buffer::new().format_finite(v).as_bytes());
         } else if self.mode == Mode::Json {
@@ -193,7 +196,7 @@ impl<'a> ValueWriter<'a> {
     /// Writes a JSON `null` (`null` in the message too).
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    pub fn null(mut self) -> Written {
+    pub fn null(mut self) -> Written<'a> {
         self.cursor.put(b"null");
         Self::done()
     }
@@ -201,26 +204,26 @@ impl<'a> ValueWriter<'a> {
     /// Writes a value through its `Display` impl, as a string, without the secrets the content
     /// scrubber finds (see the [`redact`](crate::redact) module): free text may quote anything.
     #[inline]
-    pub fn display(self, v: &dyn fmt::Display) -> Written {
+    pub fn display(self, v: &dyn fmt::Display) -> Written<'a> {
         self.scrubbed(format_args!("{v}"))
     }
 
     /// Writes a value through its `Debug` impl, as a string, without the secrets the content
     /// scrubber finds: a derived `Debug` of a struct with a `password` field shows it.
     #[inline]
-    pub fn debug(self, v: &dyn fmt::Debug) -> Written {
+    pub fn debug(self, v: &dyn fmt::Debug) -> Written<'a> {
         self.scrubbed(format_args!("{v:?}"))
     }
 
     /// Writes a `Display` value that cannot hold a secret (an address, an id), as it is.
     #[inline]
-    pub(crate) fn display_exact(mut self, v: &dyn fmt::Display) -> Written {
+    pub(crate) fn display_exact(mut self, v: &dyn fmt::Display) -> Written<'a> {
         let quoted = self.mode != Mode::InString;
         self.cursor.with_output(|out| formatted(out, format_args!("{v}"), quoted));
         Self::done()
     }
 
-    fn scrubbed(mut self, args: fmt::Arguments<'_>) -> Written {
+    fn scrubbed(mut self, args: fmt::Arguments<'_>) -> Written<'a> {
         let quoted = self.mode != Mode::InString;
         self.cursor.with_output(|out| scrubbed(out, args, quoted));
         Self::done()
@@ -244,7 +247,7 @@ impl<'a> ValueWriter<'a> {
     /// assert_eq!(events[0]["message"], "stored deadbeef");
     /// ```
     #[inline]
-    pub fn hex(mut self, bytes: &[u8]) -> Written {
+    pub fn hex(mut self, bytes: &[u8]) -> Written<'a> {
         let quoted = self.mode != Mode::InString;
         self.cursor.with_output(|out| encoded(out, bytes, quoted, hex));
         Self::done()
@@ -267,7 +270,7 @@ impl<'a> ValueWriter<'a> {
     /// assert_eq!(events[0]["payload"], "aGkhPw==");
     /// ```
     #[inline]
-    pub fn base64(mut self, bytes: &[u8]) -> Written {
+    pub fn base64(mut self, bytes: &[u8]) -> Written<'a> {
         let quoted = self.mode != Mode::InString;
         self.cursor.with_output(|out| encoded(out, bytes, quoted, base64));
         Self::done()
@@ -306,7 +309,7 @@ impl<'a> ValueWriter<'a> {
     /// );
     /// ```
     #[cfg(feature = "serde")]
-    pub fn serde<T: serde::Serialize + ?Sized>(mut self, v: &T) -> Written {
+    pub fn serde<T: serde::Serialize + ?Sized>(mut self, v: &T) -> Written<'a> {
         let in_string = self.mode == Mode::InString;
         self.cursor.with_output(|out| super::nested::write(out, v, in_string));
         Self::done()
@@ -322,7 +325,7 @@ impl<'a> ValueWriter<'a> {
     /// struct Ports(Vec<u16>);
     ///
     /// impl Value for Ports {
-    ///     fn record(&self, out: ValueWriter<'_>) -> Written {
+    ///     fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
     ///         out.seq(self.0.iter().filter(|port| **port != 0))
     ///     }
     /// }
@@ -338,7 +341,7 @@ impl<'a> ValueWriter<'a> {
     /// });
     /// assert_eq!(events[0]["ports"], serde_json::json!([80, 443]));
     /// ```
-    pub fn seq<I>(mut self, items: I) -> Written
+    pub fn seq<I>(mut self, items: I) -> Written<'a>
     where
         I: IntoIterator,
         I::Item: Value,
@@ -443,7 +446,7 @@ fn base64(buf: &mut Vec<u8>, bytes: &[u8]) {
 impl<T: Value + ?Sized> Value for &T {
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         (**self).record(out)
     }
 }
@@ -451,7 +454,7 @@ impl<T: Value + ?Sized> Value for &T {
 impl<T: Value + ?Sized> Value for &mut T {
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         (**self).record(out)
     }
 }
@@ -461,7 +464,7 @@ macro_rules! forward_smart_pointer {
         impl<T: Value + ?Sized> Value for $ty<T> {
             #[cfg_attr(not(debug_assertions), inline(always))]
             #[cfg_attr(debug_assertions, inline)]
-            fn record(&self, out: ValueWriter<'_>) -> Written {
+            fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
                 (**self).record(out)
             }
         }
@@ -472,7 +475,7 @@ forward_smart_pointer!(Box, Rc, Arc);
 impl Value for str {
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.str(self)
     }
 }
@@ -480,7 +483,7 @@ impl Value for str {
 impl Value for String {
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.str(self)
     }
 }
@@ -488,14 +491,14 @@ impl Value for String {
 impl Value for Cow<'_, str> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.str(self)
     }
 }
 
 impl Value for char {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.str(self.encode_utf8(&mut [0; 4]))
     }
 }
@@ -503,7 +506,7 @@ impl Value for char {
 impl Value for bool {
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.bool(*self)
     }
 }
@@ -513,7 +516,7 @@ macro_rules! integer {
         impl Value for $ty {
             #[cfg_attr(not(debug_assertions), inline(always))]
             #[cfg_attr(debug_assertions, inline)]
-            fn record(&self, out: ValueWriter<'_>) -> Written {
+            fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
                 out.$method(<$wide>::from(*self))
             }
         }
@@ -524,21 +527,21 @@ integer!(u64 as u64: u8, u16, u32, u64);
 
 impl Value for i128 {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.i128(*self)
     }
 }
 
 impl Value for u128 {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.u128(*self)
     }
 }
 
 impl Value for isize {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         // isize is at most 64 bits on every platform Rust supports.
         out.i128(*self as i128)
     }
@@ -546,7 +549,7 @@ impl Value for isize {
 
 impl Value for usize {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.u128(*self as u128)
     }
 }
@@ -555,7 +558,7 @@ macro_rules! non_zero {
     ($($ty:ty),*) => {$(
         impl Value for $ty {
             #[inline]
-            fn record(&self, out: ValueWriter<'_>) -> Written {
+            fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
                 self.get().record(out)
             }
         }
@@ -576,14 +579,14 @@ non_zero!(
 
 impl Value for f32 {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.f64(f64::from(*self))
     }
 }
 
 impl Value for f64 {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.f64(*self)
     }
 }
@@ -591,7 +594,7 @@ impl Value for f64 {
 impl<T: Value> Value for Option<T> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     #[cfg_attr(debug_assertions, inline)]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         match self {
             Some(v) => v.record(out),
             None => out.null(),
@@ -601,21 +604,21 @@ impl<T: Value> Value for Option<T> {
 
 impl<T: Value> Value for [T] {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.seq(self)
     }
 }
 
 impl<T: Value, const N: usize> Value for [T; N] {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.seq(self)
     }
 }
 
 impl<T: Value> Value for Vec<T> {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.seq(self)
     }
 }
@@ -624,7 +627,7 @@ macro_rules! via_display {
     ($($ty:ty),*) => {$(
         impl Value for $ty {
             #[inline]
-            fn record(&self, out: ValueWriter<'_>) -> Written {
+            fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
                 out.display_exact(self)
             }
         }
@@ -635,14 +638,14 @@ via_display!(IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr);
 /// Free text, scrubbed like any `Display` value.
 impl Value for fmt::Arguments<'_> {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.display(self)
     }
 }
 
 impl Value for Path {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.display_exact(&self.display())
     }
 }
@@ -670,14 +673,14 @@ impl Value for Path {
 /// ```
 impl Value for Duration {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.u64(u64::try_from(self.as_micros()).unwrap_or(u64::MAX))
     }
 }
 
 impl Value for PathBuf {
     #[inline]
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         self.as_path().record(out)
     }
 }
@@ -755,7 +758,7 @@ mod tests {
     fn whatever_an_impl_does_it_writes_one_value() {
         struct Forwards(Vec<u8>);
         impl Value for Forwards {
-            fn record(&self, out: ValueWriter<'_>) -> Written {
+            fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
                 match self.0.first() {
                     Some(first) => first.record(out),
                     None => out.seq(self.0.iter().map(|b| u64::from(*b) * 2)),

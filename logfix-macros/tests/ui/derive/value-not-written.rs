@@ -4,7 +4,7 @@ struct Nothing;
 
 // No value where a field needs one would break the line: only a writer's method makes `Written`.
 impl Value for Nothing {
-    fn record(&self, _: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, _: ValueWriter<'w>) -> Written<'w> {
         Written(())
     }
 }

@@ -8,7 +8,7 @@ struct Range {
 // Two values where a field has room for one would break the line: the writer is used up by the
 // first.
 impl Value for Range {
-    fn record(&self, out: ValueWriter<'_>) -> Written {
+    fn record<'w>(&self, out: ValueWriter<'w>) -> Written<'w> {
         out.u64(self.start);
         out.u64(self.end)
     }
