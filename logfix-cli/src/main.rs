@@ -22,6 +22,7 @@
 mod command;
 mod error;
 mod filter;
+mod follow;
 mod merge;
 mod output;
 mod scan;

@@ -4,7 +4,8 @@
 //! A rotated file's name is the active file's name, a dot and a suffix (`app.log.<time>` and, once
 //! compressed, `app.log.<time>.gz`); the suffix's form is the runtime's business and may change,
 //! so nothing here reads it, and nothing orders lines by file name: the commands order them by
-//! their timestamps.
+//! their timestamps. (`tail -f` alone needs to know which files were rotated after the one it
+//! had open: `follow` asks the runtime, whose names they are.)
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read};
@@ -199,6 +200,26 @@ pub(crate) fn each_line(
         line(next);
     }
     Ok(())
+}
+
+/// The first `len` bytes of the content of `path` (fewer if it is shorter), decompressed if it
+/// is gzip.
+///
+/// # Errors
+///
+/// The file cannot be opened or read, or is corrupt gzip.
+pub(crate) fn head(path: &Path, len: usize) -> Result<Vec<u8>, Error> {
+    let (path, file) = open_rotated(path)?;
+    let mut raw = BufReader::new(file);
+    let gzip = raw.fill_buf().map_err(|e| Error::path(&path, e))?.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn Read> =
+        if gzip { Box::new(MultiGzDecoder::new(raw)) } else { Box::new(raw) };
+    let mut head = Vec::with_capacity(len);
+    match reader.take(u64::try_from(len).unwrap_or(u64::MAX)).read_to_end(&mut head) {
+        Ok(_) => Ok(head),
+        Err(source) if gzip => Err(Error::Gzip { path, line: 0, source }),
+        Err(source) => Err(Error::path(&path, source)),
+    }
 }
 
 /// Opens `path`; if it is gone and `path.gz` exists, the compressor finished with it since it was

@@ -90,6 +90,30 @@ fn follows_the_active_file_across_rotations() {
     assert_eq!([follow.next_number(), follow.next_number()], [6, 7]);
 }
 
+/// The review's case: several rotations (one of them compressed) between two looks of
+/// `tail -f`. Whenever the looks fall, every line comes out once, in order.
+#[test]
+fn follows_several_rotations_between_two_looks() {
+    let dir = Dir::new("tail-rotate-several");
+    dir.write("app.log", line(1, "info", "a", "e", "r") + &line(2, "info", "a", "e", "r"));
+    let follow = Follow::start(&["tail", "-f", "--format", "json", dir.arg()]);
+    assert_eq!((follow.next_number(), follow.next_number()), (1, 2), "following");
+
+    let rotated = |seq: u64| dir.path().join(format!("app.log.{seq:08}"));
+    for n in 3..=10 {
+        dir.append("app.log", &line(n, "info", "a", "e", "r"));
+        fs::rename(dir.path().join("app.log"), rotated(n)).unwrap();
+        dir.write("app.log", "");
+        if n % 3 == 0 {
+            dir.write_gz(&format!("app.log.{n:08}.gz"), &fs::read_to_string(rotated(n)).unwrap());
+            fs::remove_file(rotated(n)).unwrap();
+        }
+    }
+    dir.append("app.log", &line(11, "info", "a", "e", "r"));
+    let numbers: Vec<u64> = (3..=11).map(|_| follow.next_number()).collect();
+    assert_eq!(numbers, (3..=11).collect::<Vec<_>>());
+}
+
 #[test]
 fn follows_only_the_lines_the_filter_keeps_pretty_printed() {
     let dir = Dir::new("tail-filter");

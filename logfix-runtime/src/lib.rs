@@ -389,6 +389,26 @@ pub fn log_directories(settings: &Settings) -> Vec<std::path::PathBuf> {
     sink::dir::candidates(settings).into_iter().map(|d| d.path).collect()
 }
 
+/// If `name` is a rotated file of the log (or audit trail) `file`, as the file sink names them
+/// (`app.log.00000042`, and `app.log.00000042.gz` once compressed): its rotation number and
+/// whether it is the compressed form. Rotations are numbered in the order they happened, so the
+/// numbers order a log's files; any other name (another tool's `app.log.1`) is `None`. For
+/// tools that read a log's files in the order they were written (`logfix tail -f`).
+///
+/// # Examples
+/// ```
+/// use logfix_runtime::parse_rotated_name;
+///
+/// assert_eq!(parse_rotated_name("app.log", "app.log.00000042"), Some((42, false)));
+/// assert_eq!(parse_rotated_name("app.log", "app.log.00000042.gz"), Some((42, true)));
+/// assert_eq!(parse_rotated_name("app.log", "app.log.1"), None);
+/// assert_eq!(parse_rotated_name("app.log", "app.log"), None);
+/// ```
+#[must_use]
+pub fn parse_rotated_name(file: &str, name: &str) -> Option<(u64, bool)> {
+    file_names::parse_rotated(file, name)
+}
+
 #[cfg(feature = "macros")]
 #[cfg_attr(all(docsrs, logfix_doc_cfg), doc(cfg(feature = "macros")))]
 pub use logfix_macros::logged;
