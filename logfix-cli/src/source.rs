@@ -110,6 +110,16 @@ pub(crate) fn discover(dir: &Path, file: &str) -> Result<Vec<LogFile>, Error> {
     Ok(found.into_iter().map(|(name, size)| LogFile { path: dir.join(name), size }).collect())
 }
 
+/// Why `dir` has no file `file` to read: what [`discover`] says when the directory holds no file
+/// of that log at all (naming the logs it does hold, for `--file`), else that `file` itself
+/// does not exist (only rotated files of it do), or why the directory cannot be listed.
+pub(crate) fn missing(dir: &Path, file: &str) -> Error {
+    match discover(dir, file) {
+        Err(e) => e,
+        Ok(_) => Error::path(&dir.join(file), io::ErrorKind::NotFound.into()),
+    }
+}
+
 /// A line as read: its 1-based number and its bytes without the newline.
 pub(crate) struct Line<'a> {
     pub(crate) number: u64,

@@ -21,26 +21,34 @@ use fixture::{command, line, logfix, Dir};
 /// Long enough for a loaded CI machine; reaching it is a failure, not a pass.
 const SAFETY: Duration = Duration::from_secs(60);
 
-/// A running `logfix tail -f` and the lines of its stdout.
+/// A running `logfix tail -f` and the lines of its stdout and stderr.
 struct Follow {
     child: Child,
     lines: Receiver<String>,
+    errors: Receiver<String>,
+}
+
+/// The lines of `from`, as they come.
+fn lines_of(from: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
 }
 
 impl Follow {
     fn start(args: &[&str]) -> Follow {
-        let mut child = command(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stdout.lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Follow { child, lines }
+        let mut child =
+            command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let lines = lines_of(child.stdout.take().unwrap());
+        let errors = lines_of(child.stderr.take().unwrap());
+        Follow { child, lines, errors }
     }
 
     /// The next line the child prints.
@@ -48,6 +56,14 @@ impl Follow {
         match self.lines.recv_timeout(SAFETY) {
             Ok(line) => line,
             Err(e) => panic!("no line from `logfix tail -f` within {SAFETY:?}: {e}"),
+        }
+    }
+
+    /// The next line the child prints on stderr.
+    fn next_error(&self) -> String {
+        match self.errors.recv_timeout(SAFETY) {
+            Ok(line) => line,
+            Err(e) => panic!("no stderr line from `logfix tail -f` within {SAFETY:?}: {e}"),
         }
     }
 
@@ -173,9 +189,43 @@ fn a_missing_directory_or_file_is_an_error() {
     let run = logfix(&["tail", dir.arg()]).expect(2);
     assert_eq!(
         run.stderr,
+        format!("logfix: {} holds no app.log and no rotated app.log.* file\n", dir.arg())
+    );
+    // Only rotated files left: the active file is what is missing.
+    dir.write("app.log.00000001", line(1, "info", "a", "e", "r"));
+    let run = logfix(&["tail", dir.arg()]).expect(2);
+    assert_eq!(
+        run.stderr,
         format!("logfix: {} does not exist\n", dir.path().join("app.log").display())
     );
+    fs::remove_file(dir.path().join("app.log.00000001")).unwrap();
     dir.write("app.log", b"\x00binary");
     let run = logfix(&["tail", dir.arg()]).expect(2);
     assert!(run.stderr.contains("is a binary file, not a log"), "{}", run.stderr);
+}
+
+/// As `query` does: a directory whose log has another name (`LOGFIX_FILE=svc.log`) is named, with
+/// the option that reads it, and `-f` says so once while it waits.
+#[test]
+fn a_log_under_another_name_is_named() {
+    let dir = Dir::new("tail-other-name");
+    dir.write("svc.log", line(1, "info", "a", "e", "r"));
+    let hint = format!(
+        "logfix: {} holds no app.log and no rotated app.log.* file, but svc.log: choose one with \
+         --file",
+        dir.arg()
+    );
+    let run = logfix(&["tail", dir.arg()]).expect(2);
+    assert_eq!(run.stderr, format!("{hint}\n"));
+
+    let follow = Follow::start(&["tail", "-f", "--format", "json", dir.arg()]);
+    assert_eq!(
+        follow.next_error(),
+        format!("{hint}; waiting for {} to appear", dir.path().join("app.log").display())
+    );
+    dir.write("app.log", line(2, "info", "a", "e", "r"));
+    assert_eq!(follow.next_number(), 2);
+
+    let run = logfix(&["tail", "--file", "svc.log", "--format", "json", dir.arg()]).expect(0);
+    assert_eq!(run.stdout, line(1, "info", "a", "e", "r"));
 }

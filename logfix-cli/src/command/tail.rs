@@ -12,7 +12,7 @@ use crate::filter::{Filter, Selected};
 use crate::follow::{Follower, Missed, Rotation};
 use crate::merge::Reorder;
 use crate::output::{Output, OutputArgs};
-use crate::source::FileName;
+use crate::source::{self, FileName};
 use crate::time::Timestamp;
 
 /// Print the last lines of a log's active file; with -f, then every new line as it is written,
@@ -57,18 +57,22 @@ const POLL: Duration = Duration::from_millis(100);
 
 pub(crate) fn run(args: &Args) -> Result<u8, Error> {
     args.filter.check()?;
-    let path = if fs::metadata(&args.path).map_err(|e| Error::path(&args.path, e))?.is_dir() {
-        args.path.join(args.file.resolve())
-    } else {
-        args.path.clone()
-    };
+    let dir = fs::metadata(&args.path).map_err(|e| Error::path(&args.path, e))?.is_dir();
+    let name = args.file.resolve();
+    let path = if dir { args.path.join(&name) } else { args.path.clone() };
     let mut output = Output::new(args.output);
     let mut follower = Follower::new(path);
     if !follower.start()? {
+        // In a directory, the hint `query` gives: the logs it holds under other names.
+        let missing = if dir {
+            source::missing(&args.path, &name)
+        } else {
+            Error::path(follower.path(), io::ErrorKind::NotFound.into())
+        };
         if !args.follow {
-            return Err(Error::path(follower.path(), io::ErrorKind::NotFound.into()));
+            return Err(missing);
         }
-        warn(format_args!("waiting for {} to appear", follower.path().display()));
+        warn(format_args!("{missing}; waiting for {} to appear", follower.path().display()));
     }
     let keep = |line: &[u8]| match args.filter.select(line, None) {
         Selected::Yes(record) => Some(record.timestamp),
