@@ -5,7 +5,7 @@
 
 mod fixture;
 
-use fixture::{logfix, Dir};
+use fixture::{command, logfix, run as run_command, Dir};
 use logfix_runtime::{Config, LogEvent};
 
 #[derive(LogEvent)]
@@ -48,4 +48,30 @@ fn an_edited_record_is_reported_with_its_line() {
 fn a_directory_without_a_trail_is_an_error() {
     let dir = Dir::new("audit-missing");
     logfix(&["audit", "verify", &format!("{}/nope", dir.arg())]).expect(2);
+}
+
+/// A trail under another name (`LOGFIX_AUDIT_FILE=trail.log`): the error names its seal and the
+/// option, and `--file` verifies it.
+#[test]
+fn a_trail_under_another_name_is_named_and_verified_with_file() {
+    let dir = Dir::new("audit-other-name");
+    let logger = Config::new().dir(dir.path().to_owned()).audit_file("trail.log".into()).build();
+    logger.audit(&RoleChanged { user: "ann", role: "admin" }).unwrap();
+    logger.shutdown();
+    let run = logfix(&["audit", "verify", dir.arg()]).expect(2);
+    assert!(
+        run.stderr.contains(
+            "no seal; the seals of other trails here: trail.log.seal \
+             (a trail under another name: choose it with --file NAME)"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = logfix(&["audit", "verify", dir.arg(), "--file", "trail.log"]).expect(0);
+    assert!(run.stdout.starts_with("intact: 1 records"), "{}", run.stdout);
+    // The option wins over the variable.
+    let mut verify = command(&["audit", "verify", dir.arg(), "--file", "trail.log"]);
+    verify.env("LOGFIX_AUDIT_FILE", "audit.log");
+    run_command(verify).expect(0);
+    logfix(&["audit", "verify", dir.arg(), "--file", "../x.log"]).expect(2);
 }

@@ -755,6 +755,14 @@ fn a_truncated_tail_is_found_by_the_seal_only() {
     fs::remove_file(trail.join(&seal)).unwrap();
     let none = verify_with(trail.path(), &Config::new()).unwrap_err();
     assert!(none.to_string().contains("no audit trail here"), "{none}");
+    assert!(!none.to_string().contains("seal "), "{none}");
+    // A trail under another name: its seal is named.
+    fs::write(trail.join("trail.log.seal"), "x").unwrap();
+    let other = verify_with(trail.path(), &Config::new()).unwrap_err();
+    assert!(
+        other.to_string().ends_with("no seal; the seals of other trails here: trail.log.seal"),
+        "{other}"
+    );
 }
 
 /// Without the key, a forger who rewrites a record and recomputes every chain value after it

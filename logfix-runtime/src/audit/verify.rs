@@ -74,8 +74,13 @@ pub fn verify_with(dir: impl AsRef<Path>, config: &Config) -> Result<Report, Aud
     let sealed = seal.is_some() || seal_path.exists();
     let files = trail_files(dir, &settings.audit_file).map_err(|e| AuditError::io(dir, &e))?;
     if files.is_empty() && !sealed {
-        let none =
-            io::Error::new(io::ErrorKind::NotFound, "no audit trail here: no file of it, no seal");
+        let mut message = "no audit trail here: no file of it, no seal".to_owned();
+        // The seals of trails under other names (`LOGFIX_AUDIT_FILE`): the likely mistake.
+        let seals = seals(dir);
+        if !seals.is_empty() {
+            message = format!("{message}; the seals of other trails here: {}", seals.join(", "));
+        }
+        let none = io::Error::new(io::ErrorKind::NotFound, message);
         return Err(AuditError::io(dir.join(&settings.audit_file), &none));
     }
     let mut walk = Walk::new(&chain, seal);
@@ -514,6 +519,21 @@ pub(crate) fn trail_files(dir: &Path, file: &str) -> io::Result<Vec<PathBuf>> {
         }
     }
     Ok(rotated.into_values().chain(active).collect())
+}
+
+/// The names of the seal files in `dir` (`trail.log.seal`), sorted; none if it cannot be listed.
+pub(crate) fn seals(dir: &Path) -> Vec<String> {
+    let mut seals: Vec<String> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| {
+            name.strip_suffix(".seal").is_some_and(|trail| seal::seal_name(trail) == *name)
+                && !name.starts_with('.')
+        })
+        .collect();
+    seals.sort();
+    seals
 }
 
 /// A file that could not be read whole: what was read, and why it stopped.
