@@ -6,7 +6,7 @@
 mod fixture;
 
 use fixture::{command, logfix, run as run_command, Dir};
-use logfix_runtime::{Config, LogEvent};
+use logfix_runtime::{AuditKey, Config, LogEvent};
 
 #[derive(LogEvent)]
 #[log(component = "admin", message = "role of {user} changed to {role}")]
@@ -17,7 +17,16 @@ struct RoleChanged<'a> {
 
 /// A real trail of five records in `dir`.
 fn trail(dir: &Dir) {
-    let logger = Config::new().dir(dir.path().to_owned()).build();
+    keyed_trail(dir, None);
+}
+
+/// A real trail of five records in `dir`, chained with `key` if given.
+fn keyed_trail(dir: &Dir, key: Option<&str>) {
+    let mut config = Config::new().dir(dir.path().to_owned());
+    if let Some(key) = key {
+        config = config.audit_key(AuditKey::new(key));
+    }
+    let logger = config.build();
     for user in ["ann", "bob", "cid", "dee", "eve"] {
         logger.audit(&RoleChanged { user, role: "admin" }).unwrap();
     }
@@ -42,6 +51,54 @@ fn an_edited_record_is_reported_with_its_line() {
     let run = logfix(&["audit", "verify", dir.arg()]).expect(1);
     assert!(run.stdout.starts_with("TAMPERED: "), "{}", run.stdout);
     assert!(run.stdout.contains("audit.log:3"), "{}", run.stdout);
+    assert!(run.stdout.ends_with(" (checked with SHA-256, no key)\n"), "{}", run.stdout);
+    assert!(!run.stdout.contains("hint"), "a break after the first record: {}", run.stdout);
+}
+
+const SET_KEY: &str =
+    "hint: if this trail was written with LOGFIX_AUDIT_KEY, set it to the same key and verify again";
+
+/// Verifying a keyed trail without its key, or with another key, breaks at its first record:
+/// the report says which mode it checked with and what else than tampering it can be.
+#[test]
+fn a_keyed_trail_verified_without_its_key_says_so() {
+    let dir = Dir::new("audit-keyed");
+    keyed_trail(&dir, Some("s3cr3t"));
+    let run = logfix(&["audit", "verify", dir.arg()]).expect(1);
+    let lines = run.lines();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert!(lines[0].starts_with("TAMPERED: "), "{}", run.stdout);
+    assert!(lines[0].contains("audit.log:1: record edited"), "{}", run.stdout);
+    assert!(lines[0].ends_with(" (checked with SHA-256, no key)"), "{}", run.stdout);
+    assert_eq!(lines[1], SET_KEY);
+
+    let mut wrong = command(&["audit", "verify", dir.arg()]);
+    wrong.env("LOGFIX_AUDIT_KEY", "another");
+    let run = run_command(wrong).expect(1);
+    assert!(run.stdout.contains(" (checked with HMAC-SHA256, keyed)\n"), "{}", run.stdout);
+    assert!(run.stdout.ends_with(&format!("{SET_KEY}\n")), "{}", run.stdout);
+
+    let mut right = command(&["audit", "verify", dir.arg()]);
+    right.env("LOGFIX_AUDIT_KEY", "s3cr3t");
+    run_command(right).expect(0);
+}
+
+#[test]
+fn an_unkeyed_trail_verified_with_a_key_says_so() {
+    let dir = Dir::new("audit-unkeyed");
+    trail(&dir);
+    let mut keyed = command(&["audit", "verify", dir.arg()]);
+    keyed.env("LOGFIX_AUDIT_KEY", "s3cr3t");
+    let run = run_command(keyed).expect(1);
+    assert!(run.stdout.contains(" (checked with HMAC-SHA256, keyed)\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.ends_with(
+            "hint: the first record checks out with SHA-256 and no key: this trail was written \
+             without LOGFIX_AUDIT_KEY, or rewritten by someone who does not hold the key\n"
+        ),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

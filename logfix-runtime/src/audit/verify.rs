@@ -117,13 +117,15 @@ pub fn verify_with(dir: impl AsRef<Path>, config: &Config) -> Result<Report, Aud
         keyed: chain.is_keyed(),
         seal: seal.map(|s| s.seq),
         torn_tail: walk.torn_tail,
+        key_hint: walk.key_hint.filter(|_| first_break.is_some()),
         files,
         first_break,
     })
 }
 
 /// What [`verify`] found. Its `Display` is one line for an operator: `intact: …` or
-/// `TAMPERED: file:line: kind: …`.
+/// `TAMPERED: file:line: kind: … (checked with <mode>)`, and after a break at the first record's
+/// chain value a second line, the [`key_hint`](Report::key_hint).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Report {
@@ -146,7 +148,18 @@ pub struct Report {
     pub torn_tail: bool,
     /// The first break, `None` when the trail is intact.
     pub first_break: Option<Break>,
+    /// When the first break is the first record's chain value: a sentence on the other
+    /// explanation, verifying with another key than the trail was written with.
+    pub key_hint: Option<&'static str>,
 }
+
+/// The hint when the first record does not check out, with or without a key.
+const HINT_SET_KEY: &str =
+    "hint: if this trail was written with LOGFIX_AUDIT_KEY, set it to the same key and verify again";
+
+/// The hint when the first record does not check out with the key, but does without one.
+const HINT_NO_KEY: &str = "hint: the first record checks out with SHA-256 and no key: this \
+    trail was written without LOGFIX_AUDIT_KEY, or rewritten by someone who does not hold the key";
 
 impl Report {
     /// Whether the trail is intact: no break was found.
@@ -158,15 +171,20 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let algorithm = if self.keyed { "HMAC-SHA256 (keyed)" } else { "SHA-256 (no key)" };
         if let Some(b) = &self.first_break {
-            return write!(f, "TAMPERED: {b}");
+            let mode = if self.keyed { "HMAC-SHA256, keyed" } else { "SHA-256, no key" };
+            write!(f, "TAMPERED: {b} (checked with {mode})")?;
+            if let Some(hint) = self.key_hint {
+                write!(f, "\n{hint}")?;
+            }
+            return Ok(());
         }
         let files = self.files.len();
         write!(f, "intact: {} records", self.records)?;
         if let (Some(first), Some(last)) = (self.first_seq, self.last_seq) {
             write!(f, " ({first} to {last})")?;
         }
-        let algorithm = if self.keyed { "HMAC-SHA256 (keyed)" } else { "SHA-256 (no key)" };
         write!(
             f,
             " in {files} file{}, chained with {algorithm}",
@@ -262,6 +280,8 @@ struct Walk<'c> {
     at_seal: Option<(Digest, PathBuf, u64)>,
     torn_tail: bool,
     first_break: Option<Break>,
+    /// Set when the first record checked against the chain does not check out.
+    key_hint: Option<&'static str>,
 }
 
 impl<'c> Walk<'c> {
@@ -276,6 +296,7 @@ impl<'c> Walk<'c> {
             at_seal: None,
             torn_tail: false,
             first_break: None,
+            key_hint: None,
         }
     }
 
@@ -366,6 +387,17 @@ impl<'c> Walk<'c> {
                 if self.links(next, expected, &prev) {
                     Some((BreakKind::Inserted, found("a copy or forgery of record")))
                 } else {
+                    // Nothing before it was checked against the chain: a wrong key (or none)
+                    // breaks the chain right here too.
+                    let first = self.records == u64::from(self.head.is_some());
+                    if first && self.first_break.is_none() {
+                        let plain = Chain::Plain.next(&prev, record.body) == record.chain;
+                        self.key_hint = Some(if self.chain.is_keyed() && plain {
+                            HINT_NO_KEY
+                        } else {
+                            HINT_SET_KEY
+                        });
+                    }
                     Some((BreakKind::Edited, format!("record {seq}'s chain value does not match its content and the record before it")))
                 }
             } else if seq > expected {
