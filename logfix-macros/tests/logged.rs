@@ -408,6 +408,61 @@ fn boxed_errors_keep_their_sources() {
     );
 }
 
+/// A generic error type: its chain is followed when its bounds say `Error`.
+#[logged(component = "jobs")]
+fn generic_error<E: Error + From<IoError>>(fail: bool) -> Result<u8, E> {
+    if fail {
+        return Err(IoError(DiskFull).into());
+    }
+    Ok(1)
+}
+
+/// A generic error type that is only `Display`: its text, no chain.
+#[logged(component = "jobs")]
+fn generic_display<E: fmt::Display + From<&'static str>>(fail: bool) -> Result<u8, E> {
+    if fail {
+        return Err("no slot".into());
+    }
+    Ok(1)
+}
+
+/// An `impl Error` error type: its hidden type's chain is followed.
+#[logged(component = "jobs")]
+fn opaque_error(fail: bool) -> Result<u8, impl Error> {
+    if fail {
+        return Err(SaveError::from(IoError(DiskFull)));
+    }
+    Ok(1)
+}
+
+#[test]
+fn generic_and_opaque_errors_keep_their_sources_when_they_have_them() {
+    let events = capture(|| {
+        let _ = generic_error::<SaveError>(true);
+        let _ = generic_display::<String>(true);
+        let _ = opaque_error(true);
+    });
+    assert_logged!(
+        events,
+        event = "generic_error",
+        error = "could not save",
+        error_sources = ["write failed", "disk full"],
+    );
+    assert_logged!(
+        events,
+        event = "generic_display",
+        error = "no slot",
+        error_type = "alloc::string::String"
+    );
+    assert!(events[1].get("error_sources").is_none(), "{}", events[1]);
+    assert_logged!(
+        events,
+        event = "opaque_error",
+        error = "could not save",
+        error_sources = ["write failed", "disk full"],
+    );
+}
+
 /// `std::io::Result` is a `Result` too.
 #[logged(component = "fs")]
 fn open(path: &str) -> std::io::Result<u64> {

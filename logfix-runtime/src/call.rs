@@ -110,14 +110,21 @@ impl Call {
     /// The function returned `Err(error)`; `sources` is its `source()` chain. The texts lose
     /// the secrets the content scrubber finds and the text of every argument marked `skip` or
     /// `redact` (an error often quotes what it was given).
-    pub fn err(mut self, error: &dyn fmt::Display, error_type: &str, sources: &[String]) {
+    ///
+    /// The bound is [`LoggedError`] rather than `Display`, so that an error type without
+    /// `Display` is reported with what `#[logged]` needs and what to do about it.
+    pub fn err<E: LoggedError>(self, error: &E, error_type: &str, sources: &[String]) {
+        self.err_text(&error.to_string(), error_type, sources);
+    }
+
+    fn err_text(mut self, error: &str, error_type: &str, sources: &[String]) {
         let known: Vec<&str> =
             self.args.iter().flat_map(|a| &a.known).map(String::as_str).collect();
         let clean = |text: &str| -> String {
             let scrubbed = redact::global().scrub(text);
             scrub_known(&scrubbed, &known).into_owned()
         };
-        let error = clean(&error.to_string());
+        let error = clean(error);
         let sources: Vec<String> = sources.iter().map(|s| clean(s)).collect();
         self.finish(
             self.site.err_level,
@@ -347,6 +354,18 @@ impl Parts for CallRecord<'_> {
     }
 }
 
+/// An error type that a `#[logged]` function may return: one with `Display`, which is the text
+/// its event gives the error. Every `Display` type implements it; it exists for its message when
+/// a type does not. Not a stable API.
+#[diagnostic::on_unimplemented(
+    message = "the error type `{Self}` of a `#[logged]` function must implement `Display`",
+    label = "`{Self}` does not implement `Display`",
+    note = "`#[logged]` writes an `Err` as its `Display` text (and `source()` chain for `std::error::Error` types): implement `Display` for it, or return an error type that has it"
+)]
+pub trait LoggedError: fmt::Display {}
+
+impl<E: fmt::Display + ?Sized> LoggedError for E {}
+
 /// Describes an `Err` value: implemented for every `std::error::Error` (with its `source()`
 /// chain) and, through autoref, for every `Display` type (without). Not a stable API.
 pub struct ErrorRef<'a, E: ?Sized>(pub &'a E);
@@ -375,8 +394,8 @@ pub trait ViaDisplay {
     fn __logfix_sources(&self) -> Vec<String>;
 }
 
-// No `Display` bound: `Call::err` requires it already, and reports a missing one on the error
-// type; a bound here would add a second, less clear error about this method.
+// No `Display` bound: `Call::err` requires it already (as `LoggedError`), and reports a missing
+// one on the error type; a bound here would add a second, less clear error about this method.
 impl<E: ?Sized> ViaDisplay for &ErrorRef<'_, E> {
     fn __logfix_sources(&self) -> Vec<String> {
         Vec::new()

@@ -5,7 +5,8 @@
 //! only because macro-generated code in your crate must be able to name it.
 
 pub use crate::call::{
-    ArgWriter, Call, CallSite, ErrorRef, Known, KnownText, NoText, ViaDisplay, ViaError,
+    ArgWriter, Call, CallSite, ErrorRef, Known, KnownText, LoggedError, NoText, ViaDisplay,
+    ViaError,
 };
 pub use crate::capture::CaptureSink;
 pub use crate::event::{Level, LogEvent, Metadata};
