@@ -8,7 +8,11 @@ use logfix_core::sensitive::sensitive_entry;
 use logfix_core::{AUDIT_KEYS, CALL_KEYS, RESERVED_KEYS};
 use proc_macro2::Span;
 use syn::ext::IdentExt as _;
-use syn::{Attribute, Ident, ItemFn, LitStr, ReturnType, Type};
+use syn::punctuated::Punctuated;
+use syn::{
+    Attribute, Generics, Ident, ItemFn, LitStr, PathArguments, ReturnType, Type, TypeParamBound,
+    WherePredicate,
+};
 
 use crate::attr::{default_event, is_log, Attr, Container, Field, LevelSpec, Logged, Mode, Target};
 use crate::case::snake_case;
@@ -23,6 +27,7 @@ use crate::symbol::{
 pub(crate) fn check(
     errors: &mut Errors,
     ident: &Ident,
+    generics: &Generics,
     container: &Container,
     fields: &[Field<'_>],
 ) {
@@ -39,7 +44,7 @@ pub(crate) fn check(
     message(errors, container, fields);
     keys(errors, fields, Target::Field);
     sensitive(errors, fields, Target::Field);
-    types(errors, fields, Target::Field);
+    types(errors, fields, generics, Target::Field);
 }
 
 /// Applies every rule of `#[logged]` to the function and its arguments.
@@ -69,7 +74,7 @@ pub(crate) fn check_logged(
     }
     keys(errors, arguments, Target::Argument);
     sensitive(errors, arguments, Target::Argument);
-    types(errors, arguments, Target::Argument);
+    types(errors, arguments, &function.sig.generics, Target::Argument);
 }
 
 /// `level = dynamic`: the event's `level` field, taken out of `fields` (it is the line's level,
@@ -107,10 +112,12 @@ pub(crate) fn level_field<'a>(
 }
 
 /// Field types whose values would be written in a way that loses what they mean: bytes (an array
-/// of numbers) and `Option<Option<_>>` (`None` and `Some(None)` both `null`). Read from the type
-/// as written, so an alias escapes it.
-fn types(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
+/// of numbers) and `Option<Option<_>>` (`None` and `Some(None)` both `null`); and functions, which
+/// have no value to write (the type error would suggest calling them, or a bound nobody can meet).
+/// Read from the type as written, so an alias escapes it.
+fn types(errors: &mut Errors, fields: &[Field<'_>], generics: &Generics, target: Target) {
     let noun = target.noun();
+    let function_parameters = function_parameters(generics);
     for field in fields.iter().filter(|field| field.mode == Mode::Serde && field.is_context_id()) {
         errors.error(
             field.ty,
@@ -140,8 +147,79 @@ fn types(errors: &mut Errors, fields: &[Field<'_>], target: Target) {
                      both be logged as `null`: use one `Option`, or an enum that names each case"
                 ),
             );
+        } else if is_function(field.ty, &function_parameters) {
+            errors.error(
+                field.ty,
+                format_args!(
+                    "{noun} `{name}` is a function or closure, which cannot be logged: mark it \
+                     #[log({SKIP})] to leave it out"
+                ),
+            );
         }
     }
+}
+
+/// `fn(..)`, `impl Fn(..)`, `dyn FnMut(..)` (and `FnOnce`), a type parameter bounded by one of
+/// them; behind references, in a `Box`, `Rc`, `Arc` or `Option`.
+fn is_function(ty: &Type, function_parameters: &[&Ident]) -> bool {
+    match ty {
+        Type::BareFn(_) => true,
+        Type::ImplTrait(impl_trait) => has_function_bound(&impl_trait.bounds),
+        Type::TraitObject(object) => has_function_bound(&object.bounds),
+        Type::Reference(reference) => is_function(&reference.elem, function_parameters),
+        Type::Paren(paren) => is_function(&paren.elem, function_parameters),
+        Type::Group(group) => is_function(&group.elem, function_parameters),
+        Type::Path(path) if path.qself.is_none() => {
+            if path.path.get_ident().is_some_and(|ident| function_parameters.contains(&ident)) {
+                return true;
+            }
+            match last_segment(path) {
+                Some((name, Some(arg))) if matches!(&*name, "Box" | "Rc" | "Arc" | "Option") => {
+                    is_function(arg, function_parameters)
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// The type parameters bounded by `Fn(..)`, `FnMut(..)` or `FnOnce(..)`, where they are declared
+/// or in the where clause.
+fn function_parameters(generics: &Generics) -> Vec<&Ident> {
+    let in_where_clause = generics
+        .where_clause
+        .iter()
+        .flat_map(|clause| &clause.predicates)
+        .filter_map(|predicate| match predicate {
+            WherePredicate::Type(predicate) if has_function_bound(&predicate.bounds) => {
+                match &predicate.bounded_ty {
+                    Type::Path(path) if path.qself.is_none() => path.path.get_ident(),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    generics
+        .type_params()
+        .filter(|param| {
+            has_function_bound(&param.bounds) || in_where_clause.contains(&&param.ident)
+        })
+        .map(|param| &param.ident)
+        .collect()
+}
+
+/// Whether one of the bounds is written `Trait(..)`, as only the `Fn` traits may be.
+fn has_function_bound<P>(bounds: &Punctuated<TypeParamBound, P>) -> bool {
+    bounds.iter().any(|bound| match bound {
+        TypeParamBound::Trait(bound) => bound
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| matches!(segment.arguments, PathArguments::Parenthesized(_))),
+        _ => false,
+    })
 }
 
 /// `Vec<u8>`, `[u8]`, `[u8; N]`, `Box<[u8]>`, `Cow<[u8]>`, behind references and in an `Option`.
@@ -186,12 +264,10 @@ fn option_of(ty: &Type) -> Option<&Type> {
 fn last_segment(path: &syn::TypePath) -> Option<(String, Option<&Type>)> {
     let segment = path.path.segments.last()?;
     let arg = match &segment.arguments {
-        syn::PathArguments::AngleBracketed(args) => {
-            args.args.iter().rev().find_map(|arg| match arg {
-                syn::GenericArgument::Type(ty) => Some(ty),
-                _ => None,
-            })
-        }
+        PathArguments::AngleBracketed(args) => args.args.iter().rev().find_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        }),
         _ => None,
     };
     Some((segment.ident.to_string(), arg))
@@ -562,6 +638,36 @@ mod tests {
         assert!(is_key("user@host.domain-1"));
         assert!(!is_key("user id"));
         assert!(!is_key(""));
+    }
+
+    #[test]
+    fn functions_are_recognised_as_written() {
+        let generics: Generics = syn::parse_quote!(<F: Fn(), G, H: Clone>);
+        let mut generics = generics;
+        generics.where_clause = Some(syn::parse_quote!(where G: FnMut(u8) -> u8, H: Send));
+        let parameters = function_parameters(&generics);
+        assert_eq!(parameters, ["F", "G"]);
+        for (ty, is) in [
+            (quote::quote!(fn(u8) -> u8), true),
+            (quote::quote!(extern "C" fn(i32)), true),
+            (quote::quote!(impl Fn() -> bool), true),
+            (quote::quote!(impl FnOnce(String) + Send + 'static), true),
+            (quote::quote!(&dyn Fn(&str)), true),
+            (quote::quote!(&mut dyn FnMut()), true),
+            (quote::quote!(Box<dyn Fn() + Send + Sync>), true),
+            (quote::quote!(Option<std::sync::Arc<dyn Fn()>>), true),
+            (quote::quote!(F), true),
+            (quote::quote!(&G), true),
+            (quote::quote!(H), false),
+            (quote::quote!(impl Display), false),
+            (quote::quote!(Box<dyn Error>), false),
+            (quote::quote!(Vec<F>), false),
+            (quote::quote!(<F as Tr>::Out), false),
+            (quote::quote!(String), false),
+        ] {
+            let parsed: Type = syn::parse2(ty.clone()).unwrap();
+            assert_eq!(is_function(&parsed, &parameters), is, "{ty}");
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
         .as_mut()
         .and_then(|fields| check::level_field(&mut errors, &container, &input.ident, fields));
     if let Some(fields) = &fields {
-        check::check(&mut errors, &input.ident, &container, fields);
+        check::check(&mut errors, &input.ident, &input.generics, &container, fields);
     }
     let krate =
         container.krate.get().cloned().unwrap_or_else(|| syn::parse_quote!(::logfix_runtime));

@@ -50,8 +50,8 @@ use proc_macro::TokenStream;
 /// Mistakes are compile errors: missing keys, placeholders that name no field or a secret one,
 /// reserved or duplicate keys, sensitive-looking names that are neither redacted nor skipped,
 /// field types that cannot be logged, bytes (`Vec<u8>`, `&[u8]`, `[u8; N]`, ...) without `hex` or
-/// `base64`, which would be written as an array of numbers, and `Option<Option<T>>`, whose `None`
-/// and `Some(None)` would both be written `null`.
+/// `base64`, which would be written as an array of numbers, `Option<Option<T>>`, whose `None`
+/// and `Some(None)` would both be written `null`, and functions or closures not marked `skip`.
 ///
 /// # Examples
 /// ```

@@ -40,6 +40,8 @@ struct Paid {
     password: String,
     #[log(skip)]
     api_key: String,
+    #[log(skip)]
+    on_done: Box<dyn Fn() + Send>,
     #[log(rename = "user@host.example-1")]
     odd: bool,
     #[log(redact = "hash")]
@@ -61,12 +63,14 @@ fn main() {
         cookie_policy: "strict",
         password: "hunter2".to_owned(),
         api_key: "k".to_owned(),
+        on_done: Box::new(|| ()),
         odd: true,
         account: Money(4200),
         card_number: "4111 1111 1111 1234".to_owned(),
         email: "ann@example.com",
     };
     let _ = (&paid.internal, &paid.api_key);
+    (paid.on_done)();
     assert_eq!(
         paid.metadata().fields(),
         [

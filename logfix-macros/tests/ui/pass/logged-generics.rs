@@ -25,6 +25,15 @@ where
     Ok(label.to_string())
 }
 
+/// A function argument, skipped: it cannot be logged.
+#[logged(component = "gen")]
+fn retry<F>(attempts: u8, #[log(skip)] operation: &mut F) -> bool
+where
+    F: FnMut() -> bool,
+{
+    (0..attempts).any(|_| operation())
+}
+
 struct Wrapper<T>(T);
 
 impl<T: Clone + Value> Wrapper<T> {
@@ -43,6 +52,11 @@ fn main() {
         labelled::<_, String>("x", String::new()).ok().as_deref(),
         Some("x")
     );
+    let mut calls = 0;
+    assert!(retry(3, &mut || {
+        calls += 1;
+        calls == 2
+    }));
     let mut w = Wrapper(1_u8);
     assert_eq!(w.replace(2, ()), 1);
     let pointer: fn(&mut Wrapper<u8>, u8, ()) -> u8 = Wrapper::replace;
