@@ -208,7 +208,8 @@ pub(crate) struct Hub {
     ended: Mutex<Volume>,
     /// Set by a caller that adds the first line to an empty batch, cleared by the writer before
     /// it visits the slots. Whoever sets it wakes the writer, so a line never waits for a writer
-    /// that is asleep.
+    /// that is asleep; when the channel is full, the wake cannot be sent, and the announced
+    /// batches that fill it stand for it (see [`Hub::is_armed`]).
     armed: AtomicBool,
     /// Set when the logger shuts down (or has no writer): nothing more is sent.
     closed: AtomicBool,
@@ -222,6 +223,12 @@ impl Hub {
     /// [`Handoff::push`]: a line added after the visit re-arms and wakes the writer).
     pub(crate) fn disarm(&self) {
         self.armed.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether a line waits for a visit. The writer asks on each announced batch: a caller
+    /// that armed the hub while the channel was full of them could not send its wake.
+    pub(crate) fn is_armed(&self) -> bool {
+        self.armed.load(Ordering::SeqCst)
     }
 
     pub(crate) fn close(&self) {

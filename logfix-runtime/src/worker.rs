@@ -188,12 +188,14 @@ impl Writer {
                 slot.take_full(&mut taken);
                 self.take(&mut taken);
                 self.taken = taken;
+                if self.hub.is_armed() {
+                    // Maybe a wake that found the channel full of these: a visit is due all
+                    // the same, or a line could wait until the next flush.
+                    self.schedule_visit();
+                }
             }
             Message::Lines(batch) => self.take(&mut vec![batch]),
-            Message::Wake => {
-                let interval = self.settings.flush_interval;
-                self.visit_at.get_or_insert_with(|| clock::later(Instant::now(), interval));
-            }
+            Message::Wake => self.schedule_visit(),
             Message::Flush(ack) => {
                 // Messages sent before the request are handled; the slots hold the rest.
                 self.visit(false);
@@ -204,6 +206,12 @@ impl Writer {
             Message::Shutdown(ack) => return Some(ack),
         }
         None
+    }
+
+    /// Visits the slots a flush interval from now, unless a visit is due already.
+    fn schedule_visit(&mut self) {
+        let interval = self.settings.flush_interval;
+        self.visit_at.get_or_insert_with(|| clock::later(Instant::now(), interval));
     }
 
     /// Takes the lines of every slot; with `close`, the slots refuse lines from then on.
@@ -430,5 +438,33 @@ impl Writer {
         }
         // Compression and retention may have had something to say.
         self.write_out();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Overflow;
+    use crate::event::Level;
+    use crate::handoff::{Component, Handoff};
+
+    /// A first line whose wake found the channel full (here: taken out of it) still gets its
+    /// visit: the writer takes the announced batch that filled the channel for the wake.
+    #[test]
+    fn an_announced_batch_stands_for_a_lost_wake() {
+        let metrics = Arc::new(Metrics::default());
+        let (handoff, end) = Handoff::new(128, Overflow::Block, Arc::clone(&metrics));
+        let (settings, _) =
+            crate::Config::new().file_enabled(false).console(Console::Stdout).resolve();
+        let WriterEnd { receiver, spare, hub } = end;
+        let mut writer = Writer::new(settings, metrics, None, hub, spare);
+        let slot = handoff.register();
+        for _ in 0..crate::handoff::BATCH_LINES {
+            handoff.push(&slot, (Some(b"x\n"), None), Level::Info, Component::Static("t"));
+        }
+        assert!(matches!(receiver.try_recv(), Ok(Message::Wake)), "the first line's wake");
+        let Ok(ready) = receiver.try_recv() else { panic!("the full batch is announced") };
+        assert!(writer.handle(ready).is_none());
+        assert!(writer.visit_at.is_some(), "the lost wake's visit is due");
     }
 }
