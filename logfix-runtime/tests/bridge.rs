@@ -19,17 +19,34 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Counter {
     }
 }
 
+/// A child's global logger at `warn` in `TEST_DIR`, its bridges left to the test.
+fn child_logger_at_warn() -> (String, logfix_runtime::Guard) {
+    let dir = std::env::var("TEST_DIR").unwrap();
+    let guard = logfix_runtime::Config::new()
+        .dir(dir.clone().into())
+        .level(logfix_runtime::Level::Warn)
+        .install_bridges(false)
+        .init();
+    (dir, guard)
+}
+
+/// The messages the global logger wrote to `dir`, its own notices aside.
+fn written_messages(dir: &str) -> Vec<String> {
+    logfix_runtime::flush();
+    let text = std::fs::read_to_string(std::path::Path::new(dir).join("app.log")).unwrap();
+    text.lines()
+        .map(|l| validate_line(l).unwrap())
+        .filter(|l| l["component"] != "logfix")
+        .map(|l| l["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[test]
 fn child_composes_its_own_subscriber() {
     if !is_child("child_composes_its_own_subscriber") {
         return;
     }
-    let dir = std::env::var("TEST_DIR").unwrap();
-    let _guard = logfix_runtime::Config::new()
-        .dir(dir.clone().into())
-        .level(logfix_runtime::Level::Warn)
-        .install_bridges(false)
-        .init();
+    let (dir, _guard) = child_logger_at_warn();
     let seen = std::sync::Arc::default();
     let subscriber = tracing_subscriber::registry()
         .with(Counter(std::sync::Arc::clone(&seen)))
@@ -44,14 +61,7 @@ fn child_composes_its_own_subscriber() {
         });
     });
     assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 3, "the other layer saw all");
-    logfix_runtime::flush();
-    let text = std::fs::read_to_string(std::path::Path::new(&dir).join("app.log")).unwrap();
-    let messages: Vec<String> = text
-        .lines()
-        .map(|l| validate_line(l).unwrap())
-        .filter(|l| l["component"] != "logfix")
-        .map(|l| l["message"].as_str().unwrap().to_owned())
-        .collect();
+    let messages = written_messages(&dir);
     assert_eq!(messages, ["warn"], "logfix wrote what its filter lets through");
 }
 
@@ -94,12 +104,7 @@ fn child_composes_filtered_layers() {
     if !is_child("child_composes_filtered_layers") {
         return;
     }
-    let dir = std::env::var("TEST_DIR").unwrap();
-    let _guard = logfix_runtime::Config::new()
-        .dir(dir.clone().into())
-        .level(logfix_runtime::Level::Warn)
-        .install_bridges(false)
-        .init();
+    let (dir, _guard) = child_logger_at_warn();
     let seen = std::sync::Arc::default();
     let subscriber = tracing_subscriber::registry()
         .with(Counter(std::sync::Arc::clone(&seen)).with_filter(LevelFilter::INFO))
@@ -122,14 +127,7 @@ fn child_composes_filtered_layers() {
         2,
         "the other layer's filter holds"
     );
-    logfix_runtime::flush();
-    let text = std::fs::read_to_string(std::path::Path::new(&dir).join("app.log")).unwrap();
-    let messages: Vec<String> = text
-        .lines()
-        .map(|l| validate_line(l).unwrap())
-        .filter(|l| l["component"] != "logfix")
-        .map(|l| l["message"].as_str().unwrap().to_owned())
-        .collect();
+    let messages = written_messages(&dir);
     assert_eq!(messages, ["warn, both", "debug, logfix"]);
 }
 
