@@ -6,6 +6,8 @@
 //! its own (a process has one global `tracing` subscriber and one `log` logger), several rounds
 //! taking turns; the report gives each figure's median over the rounds and logfix's ratio to the
 //! reference. `-- logfix` or `-- reference` runs one side once; `-- bridged` the enabled event.
+//! The `composed` side is logfix's layer in a subscriber of the program's, with per-layer filters
+//! (`-- composed`).
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
     clippy::expect_used,
@@ -108,6 +110,29 @@ fn logfix_side() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// logfix's layer in a subscriber the program composes, next to another layer, each with its
+/// per-layer filter (`layer().with_filter(filter())`): the set-up that keeps disabled call
+/// sites free outside `init()`'s own subscriber.
+fn composed_side() {
+    use logfix_runtime::bridge::tracing::{filter, layer};
+    use tracing_subscriber::layer::{Layer as _, SubscriberExt as _};
+    let dir = std::env::temp_dir().join(format!("logfix-bench-composed-{}", std::process::id()));
+    let guard = Config::new().dir(dir.clone()).install_bridges(false).init();
+    let subscriber = tracing_subscriber::registry().with(layer().with_filter(filter())).with(
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(std::io::sink)
+            .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+    );
+    tracing::subscriber::set_global_default(subscriber).expect("no subscriber yet");
+    for (name, ns) in disabled_sites(false) {
+        println!("figure\t{name}\t{ns:.3}");
+    }
+    drop(guard);
+    logfix_runtime::shutdown();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 fn reference_side() {
     use tracing_subscriber::layer::SubscriberExt;
     let subscriber = tracing_subscriber::registry()
@@ -188,27 +213,39 @@ fn main() {
     match std::env::args().skip(1).find(|a| !a.starts_with('-')).as_deref() {
         Some("logfix") => return logfix_side(),
         Some("reference") => return reference_side(),
+        Some("composed") => return composed_side(),
         Some("bridged") => return bridged(),
         Some(other) => panic!("unknown scenario {other}"),
         None => {}
     }
     let mut ours: Vec<Vec<(String, f64)>> = Vec::new();
     let mut theirs: Vec<Vec<(String, f64)>> = Vec::new();
+    let mut composed: Vec<Vec<(String, f64)>> = Vec::new();
     for _ in 0..ROUNDS {
         ours.push(child("logfix"));
         theirs.push(child("reference"));
+        composed.push(child("composed"));
     }
     let of = |rounds: &[Vec<(String, f64)>], name: &str| {
         median(rounds.iter().filter_map(|r| r.iter().find(|f| f.0 == name)).map(|f| f.1).collect())
     };
     println!("disabled call sites, ns per call, median of {ROUNDS} rounds taking turns");
-    println!("  {:<24} {:>8} {:>14} {:>7}", "call site", "logfix", "registry+level", "ratio");
+    println!(
+        "  {:<24} {:>8} {:>14} {:>7} {:>9} {:>7}",
+        "call site", "logfix", "registry+level", "ratio", "composed", "ratio"
+    );
     let reference_trace = of(&theirs, "tracing::trace!");
     for (name, _) in &ours[0] {
         let us = of(&ours, name);
         // The derived event has no tracing counterpart: compared with a disabled trace!.
         let them = if name == "derived event" { reference_trace } else { of(&theirs, name) };
-        println!("  {name:<24} {us:>8.3} {them:>14.3} {:>7.2}", us / them);
+        print!("  {name:<24} {us:>8.3} {them:>14.3} {:>7.2}", us / them);
+        if name == "derived event" {
+            println!();
+        } else {
+            let with_filters = of(&composed, name);
+            println!(" {with_filters:>9.3} {:>7.2}", with_filters / them);
+        }
     }
     println!();
     bridged();
