@@ -185,7 +185,7 @@ impl<S> Layer<S> for LogfixLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    /// logfix's own subscriber decides from the filter ([`callsite_interest`]): a span nobody
+    /// logfix's own subscriber decides from the filter (`callsite_interest`): a span nobody
     /// writes is not recorded at all. A composed one's layer vetoes nothing.
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
         if self.governs {
