@@ -132,6 +132,26 @@ fn rejected_variables_and_writing_nowhere_are_problems() {
     assert!(run.stdout.contains("the console: stderr"), "{}", run.stdout);
 }
 
+/// `LOGFIX_FORMAT=pretty` under a preset whose console is off changes nothing: said so.
+#[test]
+fn a_pretty_format_without_a_console_is_pointed_out() {
+    let dir = Dir::new("doctor-pretty-off");
+    let logs = dir.path().join("logs");
+    let run = doctor(&dir, &[("LOGFIX_DIR", logs.to_str().unwrap()), ("LOGFIX_FORMAT", "pretty")])
+        .expect(0);
+    assert!(run.stdout.contains("LOGFIX_FORMAT=pretty changes nothing"), "{}", run.stdout);
+    let run = doctor(
+        &dir,
+        &[
+            ("LOGFIX_DIR", logs.to_str().unwrap()),
+            ("LOGFIX_FORMAT", "pretty"),
+            ("LOGFIX_CONSOLE", "stderr"),
+        ],
+    )
+    .expect(0);
+    assert!(!run.stdout.contains("changes nothing"), "{}", run.stdout);
+}
+
 #[test]
 fn a_container_set_up_ships_stdout_as_json() {
     let dir = Dir::new("doctor-container");
