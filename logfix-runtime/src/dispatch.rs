@@ -829,10 +829,12 @@ fn notice_global(notice: &Notice) {
 /// one JSON line with this thread's context, cut to the line cap, a `render_failed` line in its
 /// place when a `Display` or `Debug` impl panics.
 fn capture(record: &dyn Record) {
-    let unlogged = Metrics::default();
-    let (max_line, metrics) = match GLOBAL.get() {
-        Some(logger) => (logger.shared.settings.max_line, &*logger.shared.metrics),
-        None => (crate::config::DEFAULT_MAX_LINE, &unlogged),
+    let unlogged;
+    let (max_line, metrics) = if let Some(logger) = GLOBAL.get() {
+        (logger.shared.settings.max_line, &*logger.shared.metrics)
+    } else {
+        unlogged = Metrics::default();
+        (crate::config::DEFAULT_MAX_LINE, &unlogged)
     };
     let mut out = Output::new(Format::Json, false);
     let time = clock::now();

@@ -171,7 +171,6 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let algorithm = if self.keyed { "HMAC-SHA256 (keyed)" } else { "SHA-256 (no key)" };
         if let Some(b) = &self.first_break {
             let mode = if self.keyed { "HMAC-SHA256, keyed" } else { "SHA-256, no key" };
             write!(f, "TAMPERED: {b} (checked with {mode})")?;
@@ -180,6 +179,7 @@ impl fmt::Display for Report {
             }
             return Ok(());
         }
+        let algorithm = if self.keyed { "HMAC-SHA256 (keyed)" } else { "SHA-256 (no key)" };
         let files = self.files.len();
         write!(f, "intact: {} records", self.records)?;
         if let (Some(first), Some(last)) = (self.first_seq, self.last_seq) {
