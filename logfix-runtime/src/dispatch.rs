@@ -815,13 +815,19 @@ pub(crate) fn emit_record(record: &dyn Record) {
 
 /// [`Logger::notice`] on the global path.
 fn notice_global(notice: &Notice) {
+    route(&Derived(notice), |logger| logger.notice(notice));
+}
+
+/// Sends `record` where an event goes without a logger named: to a test's capture, else to the
+/// global logger through `write`, else to stderr.
+#[inline]
+fn route(record: &dyn Record, write: impl FnOnce(&Logger)) {
     if crate::capture::is_active() {
-        capture(&Derived(notice));
-        return;
-    }
-    match GLOBAL.get() {
-        Some(logger) => logger.notice(notice),
-        None => emit_uninitialized(&Derived(notice)),
+        capture(record);
+    } else if let Some(logger) = GLOBAL.get() {
+        write(logger);
+    } else {
+        emit_uninitialized(record);
     }
 }
 
@@ -847,14 +853,7 @@ fn capture(record: &dyn Record) {
 
 /// [`emit_record`], with the record's level and component given.
 fn emit_as(record: &dyn Record, level: Level, component: Component<'_>) {
-    if crate::capture::is_active() {
-        capture(record);
-        return;
-    }
-    match GLOBAL.get() {
-        Some(logger) => logger.emit_as(record, level, component),
-        None => emit_uninitialized(record),
-    }
+    route(record, |logger| logger.emit_as(record, level, component));
 }
 
 /// The level of `record` and the component its line is counted under.
