@@ -76,7 +76,7 @@ fn install_bridges(logger: &Logger) {
         if !crate::bridge::tracing::in_global_subscriber() {
             refused.push((
                 "tracing",
-                e,
+                e.to_string(),
                 "tracing events do not reach logfix: add logfix_runtime::bridge::tracing::layer() \
                  to that subscriber, or drop it",
             ));

@@ -21,6 +21,7 @@ use logfix_runtime::{
 fn send_sync<T: Send + Sync>() {}
 fn debug<T: std::fmt::Debug>() {}
 fn error<E: Error + Send + Sync + 'static>() {}
+fn fallible<E: Error + Send + Sync + 'static>(_: fn() -> Result<(), E>) {}
 
 #[test]
 fn handles_and_values_can_be_moved_to_and_shared_between_threads() {
@@ -72,6 +73,8 @@ fn errors_are_errors_that_cross_threads() {
     error::<PatternError>();
     error::<KeyTooShort>();
     error::<MissingKey>();
+    fallible(logfix_runtime::bridge::tracing::install);
+    fallible(logfix_runtime::bridge::log::install);
 }
 
 #[test]

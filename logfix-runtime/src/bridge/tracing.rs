@@ -52,12 +52,12 @@ fn governing() -> LogfixLayer {
 /// Installs a registry with the layer as the global `tracing` subscriber.
 ///
 /// # Errors
-/// When a global subscriber is already installed.
-pub fn install() -> Result<(), String> {
+/// When a global subscriber is already installed: `tracing`'s own error, the one
+/// `tracing::subscriber::set_global_default` returns.
+pub fn install() -> Result<(), tracing_core::dispatcher::SetGlobalDefaultError> {
     use tracing_subscriber::layer::SubscriberExt;
     let subscriber = tracing_subscriber::registry().with(governing());
     tracing_core::dispatcher::set_global_default(tracing_core::Dispatch::new(subscriber))
-        .map_err(|e| e.to_string())
 }
 
 /// Makes a registry with the layer this thread's `tracing` subscriber until the guard is
