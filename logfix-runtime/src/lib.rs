@@ -311,6 +311,7 @@ mod clock;
 mod config;
 mod context;
 mod dispatch;
+mod error;
 mod event;
 mod file_names;
 mod filter;
@@ -355,6 +356,7 @@ pub use config::{
 };
 pub use context::{Context, ContextValue, Entered, WithContext, WithLogContext};
 pub use dispatch::{audit, emit, flush, global, metrics, set_filter, shutdown, Logger};
+pub use error::ParseError;
 pub use event::{
     Level, LogEvent, Metadata, ParseLevelError, CONTEXT_KEYS, REDACTED, RESERVED_KEYS,
     STATIC_MAX_LEVEL,

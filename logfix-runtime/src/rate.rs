@@ -16,6 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
+use crate::error::ParseError;
+
 /// So many events per period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
@@ -24,11 +26,11 @@ pub struct Rate {
 }
 
 impl FromStr for Rate {
-    type Err = String;
+    type Err = ParseError;
 
     /// `50/s`, `600/m`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (events, seconds) = logfix_core::rate::parse(s)?;
+        let (events, seconds) = logfix_core::rate::parse(s).map_err(ParseError::new)?;
         Ok(Rate { events, period: Duration::from_secs(seconds) })
     }
 }
@@ -78,17 +80,19 @@ fn covers(target: &str, component: &str) -> bool {
 }
 
 impl FromStr for RateLimits {
-    type Err = String;
+    type Err = ParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut directives: Vec<(Box<str>, Rate)> = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (target, rate) = part.split_once('=').ok_or_else(|| {
-                format!("directive `{part}` is not COMPONENT=RATE, e.g. hyper=50/s")
+                ParseError::new(format!(
+                    "directive `{part}` is not COMPONENT=RATE, e.g. hyper=50/s"
+                ))
             })?;
             let target = target.trim();
             if target.is_empty() {
-                return Err(format!("directive `{part}` names no component"));
+                return Err(ParseError::new(format!("directive `{part}` names no component")));
             }
             let rate: Rate = rate.parse()?;
             directives.retain(|(t, _)| &**t != target);

@@ -15,7 +15,8 @@ use logfix_runtime::redact::{Mask, Policy};
 use logfix_runtime::{
     AuditError, AuditKey, Compression, Config, ConfigIssue, Console, Context, ContextValue,
     Environment, Filter, FilterError, Format, Guard, Level, LevelCounts, Logger, Metadata,
-    MetricsSnapshot, Overflow, ParseLevelError, Rate, RateLimits, Schema, Settings, WithContext,
+    MetricsSnapshot, Overflow, ParseError, ParseLevelError, Rate, RateLimits, Schema, Settings,
+    WithContext,
 };
 
 fn send_sync<T: Send + Sync>() {}
@@ -70,6 +71,7 @@ fn errors_are_errors_that_cross_threads() {
     error::<AuditError>();
     error::<FilterError>();
     error::<ParseLevelError>();
+    error::<ParseError>();
     error::<PatternError>();
     error::<KeyTooShort>();
     error::<MissingKey>();

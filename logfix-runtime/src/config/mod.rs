@@ -603,7 +603,9 @@ impl Config {
             s.filter = v;
         }
         let format = s.format.to_string();
-        if let Some(v) = env.get("LOGFIX_FORMAT", &format, str::parse::<Format>) {
+        if let Some(v) =
+            env.get("LOGFIX_FORMAT", &format, |v| v.parse::<Format>().map_err(|e| e.to_string()))
+        {
             s.format = v;
         }
         let console = console_name(s.console);
@@ -715,7 +717,9 @@ impl Config {
         }
         let limits =
             if s.rate_limits.is_empty() { "none".to_owned() } else { s.rate_limits.to_string() };
-        if let Some(v) = env.get("LOGFIX_RATE_LIMIT", &limits, str::parse::<RateLimits>) {
+        if let Some(v) = env.get("LOGFIX_RATE_LIMIT", &limits, |v| {
+            v.parse::<RateLimits>().map_err(|e| e.to_string())
+        }) {
             s.rate_limits = v;
         }
         let interval = format!("{}ms", s.flush_interval.as_millis());

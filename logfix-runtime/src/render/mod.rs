@@ -29,6 +29,7 @@ use logfix_core::Level;
 pub use value::{Value, ValueWriter, Written};
 
 use crate::context::Context;
+use crate::error::ParseError;
 use line::Line;
 use parts::Pretty;
 
@@ -51,13 +52,13 @@ pub enum Format {
 }
 
 impl FromStr for Format {
-    type Err = String;
+    type Err = ParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "json" => Ok(Format::Json),
             "pretty" => Ok(Format::Pretty),
-            _ => Err("expected `json` or `pretty`".to_owned()),
+            _ => Err(ParseError::new("expected `json` or `pretty`")),
         }
     }
 }
