@@ -45,6 +45,7 @@ struct Inner {
 
 /// A custom context value.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ContextValue {
     /// A string.
     Str(Box<str>),

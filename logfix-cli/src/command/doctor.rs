@@ -99,6 +99,7 @@ fn where_lines_go(
         Console::Stdout => Some("stdout"),
         Console::Stderr => Some("stderr"),
         Console::Off => None,
+        _ => Some("the console"),
     };
     if let Some(console) = console {
         let _ =
@@ -290,6 +291,9 @@ fn schema(out: &mut String, settings: &Settings) {
             );
             let _ =
                 writeln!(out, "  the pretty console and the audit trail keep the logfix schema");
+        }
+        other => {
+            let _ = writeln!(out, "  {other} (LOGFIX_SCHEMA={other})");
         }
     }
 }

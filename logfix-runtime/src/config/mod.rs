@@ -90,6 +90,7 @@ const AUDIT_KEY: &str = "LOGFIX_AUDIT_KEY";
 
 /// Where lines go besides the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Console {
     /// Standard output: what container platforms collect.
     Stdout,
@@ -101,6 +102,7 @@ pub enum Console {
 
 /// A named set of defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Environment {
     /// `debug`, pretty lines on stderr, and the file.
     Development,
@@ -113,6 +115,7 @@ pub enum Environment {
 
 /// What happens when the writer falls behind and the queue is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Overflow {
     /// The caller waits for room: nothing is lost.
     #[default]
@@ -124,6 +127,7 @@ pub enum Overflow {
 /// The form of the JSON lines written to the file, to stderr and to a JSON console
 /// (`LOGFIX_SCHEMA`). The pretty console and the audit trail do not change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Schema {
     /// logfix's own schema (`schema/logfix-event.schema.json`).
     #[default]
@@ -144,6 +148,7 @@ impl fmt::Display for Schema {
 
 /// How rotated files are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Compression {
     /// gzip, on a background thread.
     #[default]
@@ -299,6 +304,7 @@ impl Settings {
 /// Each is reported once, as a `"component":"logfix","event":"config_invalid"` event, when the
 /// logger starts. A value set in code obeys the same rule as its variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConfigIssue {
     /// The variable, e.g. `LOGFIX_MAX_FILE_SIZE`, or the builder method that set the value,
     /// e.g. `Config::queue_capacity`.

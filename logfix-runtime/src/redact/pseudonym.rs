@@ -112,6 +112,7 @@ impl fmt::Debug for PseudonymKey {
 
 /// A key shorter than [`MIN_KEY_LEN`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KeyTooShort {
     /// Its length in bytes.
     pub len: usize,

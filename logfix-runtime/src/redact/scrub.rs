@@ -147,6 +147,7 @@ impl fmt::Debug for Patterns {
 
 /// A pattern that is not a valid regular expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PatternError {
     /// The pattern, as given.
     pub pattern: String,

@@ -43,6 +43,7 @@ use parts::Pretty;
 /// assert!("xml".parse::<Format>().is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Format {
     /// One JSON object per line: for files, containers and log shippers.
     #[default]
