@@ -112,7 +112,7 @@ fn a_directory_without_a_trail_is_an_error() {
 #[test]
 fn a_trail_under_another_name_is_named_and_verified_with_file() {
     let dir = Dir::new("audit-other-name");
-    let logger = Config::new().dir(dir.path().to_owned()).audit_file("trail.log".into()).build();
+    let logger = Config::new().dir(dir.path().to_owned()).audit_file("trail.log").build();
     logger.audit(&RoleChanged { user: "ann", role: "admin" }).unwrap();
     logger.shutdown();
     let run = logfix(&["audit", "verify", dir.arg()]).expect(2);

@@ -47,7 +47,7 @@ pub(crate) const SHUTDOWN_TIMEOUT: Duration =
 /// }
 ///
 /// let dir = std::env::temp_dir().join(format!("logfix-doc-logger-{}", std::process::id()));
-/// let logger = Config::new().dir(dir.clone()).file("export.log".into()).build();
+/// let logger = Config::new().dir(dir.clone()).file("export.log").build();
 /// logger.emit(&Exported { rows: 3 });
 /// logger.shutdown();
 /// let text = std::fs::read_to_string(dir.join("export.log")).unwrap();

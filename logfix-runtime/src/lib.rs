@@ -381,7 +381,7 @@ pub use signal::shutdown_signal;
 /// ```
 /// use logfix_runtime::{log_directories, Config};
 ///
-/// let (settings, _) = Config::new().dir("/srv/app/logs".into()).resolve();
+/// let (settings, _) = Config::new().dir("/srv/app/logs").resolve();
 /// let dirs = log_directories(&settings);
 /// assert_eq!(dirs[0], std::path::PathBuf::from("/srv/app/logs"));
 /// assert!(dirs[1].starts_with(std::env::temp_dir()));

@@ -23,7 +23,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Counter {
 fn child_logger_at_warn() -> (String, logfix_runtime::Guard) {
     let dir = std::env::var("TEST_DIR").unwrap();
     let guard = logfix_runtime::Config::new()
-        .dir(dir.clone().into())
+        .dir(dir.clone())
         .level(logfix_runtime::Level::Warn)
         .install_bridges(false)
         .init();

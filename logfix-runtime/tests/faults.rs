@@ -255,7 +255,7 @@ fn child_full_device() {
         return;
     }
     let dir = PathBuf::from(std::env::var_os(DIR_ENV).unwrap());
-    let logger = Config::new().dir(dir.clone()).file("full".into()).build();
+    let logger = Config::new().dir(dir.clone()).file("full").build();
     assert_eq!(logger.file_path(), Some(dir.join("full").as_path()));
     emit_seqs(&logger, 0, CHILD_EVENTS);
     logger.shutdown();
@@ -299,7 +299,7 @@ fn child_no_usable_directory() {
         return;
     }
     let dir = PathBuf::from(std::env::var_os(DIR_ENV).unwrap());
-    let logger = Config::new().dir(dir).file("app.log".into()).build();
+    let logger = Config::new().dir(dir).file("app.log").build();
     assert_eq!(logger.file_path(), None);
     emit_seqs(&logger, 0, CHILD_EVENTS);
     logger.shutdown();
@@ -335,7 +335,7 @@ fn a_directory_deleted_while_logging_is_created_again() {
     const AFTER: u64 = 1_000;
     let scratch = Scratch::new("fault-deleted");
     let dir = scratch.join("logs");
-    let logger = Config::new().dir(dir.clone()).file("app.log".into()).build();
+    let logger = Config::new().dir(dir.clone()).file("app.log").build();
     emit_seqs(&logger, 0, BEFORE);
     logger.flush();
     let before = read_back(&dir, "app.log", &[BEFORE]);
@@ -376,7 +376,7 @@ fn leftovers_of_a_crash_are_finished_at_start_up() {
 
     let logger = Config::new()
         .dir(scratch.path().to_owned())
-        .file("app.log".into())
+        .file("app.log")
         .compression(Compression::Gzip)
         .build();
     emit_seqs(&logger, 0, 10);
@@ -401,7 +401,7 @@ fn a_clean_shutdown_writes_every_event() {
     let scratch = Scratch::new("fault-clean-shutdown");
     let logger = Config::new()
         .dir(scratch.path().to_owned())
-        .file("app.log".into())
+        .file("app.log")
         // Only the shutdown handshake can write the lines out: no timer, a queue that blocks.
         .flush_interval(Duration::from_secs(3_600))
         .queue_capacity(64)
@@ -431,7 +431,7 @@ fn child_shutdown_while_emitting() {
         return;
     }
     let dir = PathBuf::from(std::env::var_os(DIR_ENV).unwrap());
-    let logger = Config::new().dir(dir).file("app.log".into()).queue_capacity(16).build();
+    let logger = Config::new().dir(dir).file("app.log").queue_capacity(16).build();
     let (started, starts) = std::sync::mpsc::channel();
     let gate = std::sync::RwLock::new(());
     let closed = gate.write().unwrap();
@@ -504,7 +504,7 @@ fn drops_under_overflow_are_counted_and_reported() {
     let scratch = Scratch::new("fault-drop");
     let logger = Config::new()
         .dir(scratch.path().to_owned())
-        .file("app.log".into())
+        .file("app.log")
         .overflow(Overflow::Drop)
         .queue_capacity(2)
         .build();

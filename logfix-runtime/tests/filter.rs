@@ -29,7 +29,7 @@ fn child_changes_the_filter() {
         return;
     }
     let dir = std::env::var("TEST_DIR").unwrap();
-    let _guard = Config::new().dir(dir.clone().into()).init();
+    let _guard = Config::new().dir(dir.clone()).init();
 
     // `info`: the bridges' call sites below it are off before they reach logfix.
     assert_eq!(log::max_level(), log::LevelFilter::Info);
@@ -98,7 +98,7 @@ fn child_changes_the_filter_from_two_threads() {
         return;
     }
     let dir = std::env::var("TEST_DIR").unwrap();
-    let _guard = Config::new().dir(dir.into()).init();
+    let _guard = Config::new().dir(dir).init();
     let logger = logfix_runtime::global().unwrap();
     for _ in 0..2_000 {
         let start = std::sync::Barrier::new(2);

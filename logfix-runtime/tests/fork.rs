@@ -30,11 +30,8 @@ enum Exit {
 /// `exit` says; the parent waits for it, emits one more line and flushes.
 fn fork_and_log(exit: Exit) {
     let dir = std::env::var("TEST_DIR").unwrap();
-    let guard = Config::new()
-        .dir(dir.into())
-        .flush_interval(Duration::from_secs(3_600))
-        .queue_capacity(64)
-        .init();
+    let guard =
+        Config::new().dir(dir).flush_interval(Duration::from_secs(3_600)).queue_capacity(64).init();
     logfix_runtime::emit(&Seq { thread: 0, seq: 0 });
     // SAFETY (test): the forked process only logs, which is what is being tested, and exits.
     let pid = unsafe { libc::fork() };

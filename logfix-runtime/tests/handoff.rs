@@ -39,7 +39,7 @@ fn wait_for_lines(path: &Path, lines: usize) -> Vec<serde_json::Map<String, serd
 fn logger(scratch: &Scratch, flush_interval: Duration) -> Logger {
     Config::new()
         .dir(scratch.path().to_owned())
-        .file("app.log".into())
+        .file("app.log")
         .flush_interval(flush_interval)
         .build()
 }

@@ -53,7 +53,7 @@ fn child_init_from_many_threads() {
             let dir = dir.clone();
             std::thread::spawn(move || {
                 barrier.wait();
-                Config::new().dir(dir.into()).init()
+                Config::new().dir(dir).init()
             })
         })
         .collect();
@@ -222,11 +222,8 @@ fn a_disabled_event_costs_a_level_check_not_a_render() {
     logger.emit(&Expensive { value: Counted(Arc::clone(&renders)) });
     logger.shutdown();
     assert_eq!(renders.load(Ordering::SeqCst), 0);
-    let debug = Config::new()
-        .dir(dir.path().to_path_buf())
-        .file("debug.log".into())
-        .level(Level::Debug)
-        .build();
+    let debug =
+        Config::new().dir(dir.path().to_path_buf()).file("debug.log").level(Level::Debug).build();
     debug.emit(&Expensive { value: Counted(Arc::clone(&renders)) });
     debug.shutdown();
     // One render, for the file: the value appears in the message and as a field.
@@ -255,7 +252,7 @@ fn child_discards_the_guard() {
     let dir = std::env::var("TEST_DIR").unwrap();
     // The longest flush interval there is (its deadline saturates, never overflows): only the
     // write-out at exit can put the lines in the file.
-    let _ = Config::new().dir(dir.into()).flush_interval(std::time::Duration::MAX).init();
+    let _ = Config::new().dir(dir).flush_interval(std::time::Duration::MAX).init();
     for n in 0..1_000 {
         logfix_runtime::emit(&Hello { n });
     }

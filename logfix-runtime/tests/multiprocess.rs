@@ -52,7 +52,7 @@ fn child_writer() {
     let thread = u32::try_from(env_number(INDEX_ENV)).unwrap();
     let logger = Config::new()
         .dir(dir)
-        .file("app.log".into())
+        .file("app.log")
         .max_file_size(env_number(ROTATE_ENV))
         .max_files(u32::try_from(env_number(KEEP_ENV)).unwrap())
         .compression(Compression::Gzip)

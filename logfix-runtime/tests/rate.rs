@@ -19,7 +19,7 @@ fn child_limited() {
         return;
     }
     let dir = std::env::var("TEST_DIR").unwrap();
-    let _guard = logfix_runtime::Config::from_env().dir(dir.clone().into()).init();
+    let _guard = logfix_runtime::Config::from_env().dir(dir.clone()).init();
     let chatty = |n: u64| tracing::info!(target: "noisy::pool", n, "chatty");
     let clock = RateClock::new();
     // All ten in one window: three through, seven suppressed.

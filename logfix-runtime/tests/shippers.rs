@@ -106,7 +106,7 @@ fn child_paced_writer() {
     let logger = Config::new()
         .schema(if ecs { Schema::Ecs } else { Schema::Logfix })
         .dir(dir)
-        .file("app.log".into())
+        .file("app.log")
         .max_file_size(if ecs { ROTATE_AT_ECS } else { ROTATE_AT })
         .compression(Compression::Gzip)
         .build();

@@ -50,7 +50,7 @@ fn child_waits_for_a_signal() {
         return;
     }
     let dir = std::env::var("TEST_DIR").unwrap();
-    let _guard = Config::new().dir(dir.into()).init();
+    let _guard = Config::new().dir(dir).init();
     let runtime = runtime();
     let signal =
         if std::env::var("TEST_SIGNAL").unwrap() == "TERM" { libc::SIGTERM } else { libc::SIGINT };

@@ -26,7 +26,7 @@ fn four_threads_lose_duplicate_and_corrupt_nothing_across_rotations() {
     let scratch = Scratch::new("stress");
     let logger = Config::new()
         .dir(scratch.path().to_owned())
-        .file("app.log".into())
+        .file("app.log")
         .max_file_size(ROTATE_AT)
         // Far more than the ~2 000 rotations: every line must still be there to be counted.
         .max_files(100_000)
@@ -72,7 +72,7 @@ fn retention_keeps_max_files_all_compressed() {
     let scratch = Scratch::new("stress-retention");
     let logger = Config::new()
         .dir(scratch.path().to_owned())
-        .file("app.log".into())
+        .file("app.log")
         .max_file_size(ROTATE_AT)
         .max_files(MAX_FILES)
         .compression(Compression::Gzip)

@@ -132,7 +132,7 @@ fn child_bridged_events() {
         return;
     }
     let dir = std::env::var("TEST_DIR").unwrap();
-    let _guard = Config::new().dir(dir.clone().into()).init();
+    let _guard = Config::new().dir(dir.clone()).init();
     let brackets = emit_bracketed(|thread, seq| {
         if seq % 2 == 0 {
             tracing::info!(name: "bridged", thread, seq, "from tracing");

@@ -393,6 +393,18 @@ macro_rules! setters {
     )*};
 }
 
+/// Setters of text and paths: they take anything that converts, as `Context`'s do, so that
+/// `.file("app.log")` and `.dir(temp.path())` need no `.into()`.
+macro_rules! into_setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+            self.code.$name = Some(value.into());
+            self
+        }
+    )*};
+}
+
 impl Config {
     /// A configuration from code alone: the environment is not read.
     pub fn new() -> Self {
@@ -433,20 +445,8 @@ impl Config {
         console: Console;
         /// The schema of JSON lines (`LOGFIX_SCHEMA`).
         schema: Schema;
-        /// The service's name in ECS lines (`LOGFIX_SERVICE_NAME`).
-        service_name: String;
-        /// The service's version in ECS lines (`LOGFIX_SERVICE_VERSION`).
-        service_version: String;
-        /// The service's environment in ECS lines (`LOGFIX_SERVICE_ENVIRONMENT`).
-        service_environment: String;
-        /// `event.dataset` in ECS lines (`LOGFIX_EVENT_DATASET`).
-        event_dataset: String;
         /// Whether to write the log file (`LOGFIX_FILE_ENABLED`).
         file_enabled: bool;
-        /// Log directory (`LOGFIX_DIR`).
-        dir: PathBuf;
-        /// File name in the log directory (`LOGFIX_FILE`).
-        file: String;
         /// Permissions of created log files, e.g. `0o640` (`LOGFIX_FILE_MODE`); directories
         /// get execute wherever files get read.
         file_mode: u32;
@@ -483,12 +483,27 @@ impl Config {
         redact_patterns: Patterns;
         /// The key of pseudonyms (`LOGFIX_REDACT_KEY`).
         redact_key: PseudonymKey;
-        /// The audit trail's file name in the log directory (`LOGFIX_AUDIT_FILE`).
-        audit_file: String;
         /// The key of the audit trail's chain (`LOGFIX_AUDIT_KEY`).
         audit_key: AuditKey;
         /// Age after which compressed audit files are deleted (`LOGFIX_AUDIT_MAX_AGE`).
         audit_max_age: Duration;
+    }
+
+    into_setters! {
+        /// The service's name in ECS lines (`LOGFIX_SERVICE_NAME`).
+        service_name: String;
+        /// The service's version in ECS lines (`LOGFIX_SERVICE_VERSION`).
+        service_version: String;
+        /// The service's environment in ECS lines (`LOGFIX_SERVICE_ENVIRONMENT`).
+        service_environment: String;
+        /// `event.dataset` in ECS lines (`LOGFIX_EVENT_DATASET`).
+        event_dataset: String;
+        /// Log directory (`LOGFIX_DIR`).
+        dir: PathBuf;
+        /// File name in the log directory (`LOGFIX_FILE`).
+        file: String;
+        /// The audit trail's file name in the log directory (`LOGFIX_AUDIT_FILE`).
+        audit_file: String;
     }
 
     /// Whether [`init`](Config::init) installs logfix's `tracing` subscriber and `log` logger
