@@ -117,6 +117,7 @@ pub enum SchemaErrorKind {
     /// The file could not be opened or read (including a corrupt `.gz` stream).
     Io(io::Error),
     /// The line is not valid UTF-8; its first `valid_up_to` bytes are.
+    #[non_exhaustive]
     NotUtf8 {
         /// How many bytes at the start of the line are valid UTF-8.
         valid_up_to: usize,
@@ -126,6 +127,7 @@ pub enum SchemaErrorKind {
     /// The line is empty.
     Empty,
     /// A raw `\n` or `\r` inside the line: one event must be exactly one line.
+    #[non_exhaustive]
     LineBreak {
         /// The 1-based column (in characters) of the line break.
         column: usize,
@@ -133,26 +135,31 @@ pub enum SchemaErrorKind {
     /// The line is not valid JSON.
     Json(serde_json::Error),
     /// More text follows the JSON object, e.g. two objects on one line.
+    #[non_exhaustive]
     TrailingCharacters {
         /// The 1-based column (in bytes) where the extra text starts.
         column: usize,
     },
     /// The line is valid JSON but not an object.
+    #[non_exhaustive]
     NotAnObject {
         /// What it is instead: `"an array"`, `"a string"`, ...
         found: &'static str,
     },
     /// An object has the same key twice.
+    #[non_exhaustive]
     DuplicateKey {
         /// A JSON pointer to the repeated key, e.g. `/user_id` or `/payload/id`.
         pointer: String,
     },
     /// The object does not satisfy the published JSON schema.
+    #[non_exhaustive]
     Schema {
         /// One message per failed constraint, each naming the offending key.
         errors: Vec<String>,
     },
     /// The mandatory keys are all present but not first and in order.
+    #[non_exhaustive]
     KeyOrder {
         /// The 1-based position in the object.
         position: usize,
@@ -162,12 +169,14 @@ pub enum SchemaErrorKind {
         found: String,
     },
     /// The timestamp has the right shape but names a day that does not exist (`2026-02-30`).
+    #[non_exhaustive]
     NoSuchDay {
         /// The timestamp as written.
         timestamp: String,
     },
     /// A line has one of the audit keys (`audit_seq`, `audit_chain`) but not both as its last
     /// two keys, in this order.
+    #[non_exhaustive]
     AuditKeys {
         /// The keys the line ends with.
         found: Vec<String>,

@@ -89,7 +89,7 @@ fn rejects_an_ecs_field_of_the_wrong_type() {
         let line = VALID.replace(from, to);
         assert_ne!(line, VALID);
         match reject(&line).kind() {
-            SchemaErrorKind::Schema { errors } => assert!(!errors.is_empty()),
+            SchemaErrorKind::Schema { errors, .. } => assert!(!errors.is_empty()),
             other => panic!("{line}: {other:?}"),
         }
     }
@@ -105,7 +105,7 @@ fn rejects_missing_or_misplaced_first_keys() {
     );
     let err = reject(&swapped);
     match err.kind() {
-        SchemaErrorKind::KeyOrder { position, expected, found } => {
+        SchemaErrorKind::KeyOrder { position, expected, found, .. } => {
             assert_eq!((*position, *expected, found.as_str()), (2, "log.level", "message"));
         }
         other => panic!("{other:?}"),

@@ -68,6 +68,7 @@ pub enum AuditError {
     Render,
     /// A file could not be written, synced or read: a full disk, a read-only file system, a
     /// directory that cannot be created.
+    #[non_exhaustive]
     Io {
         /// The file or directory.
         path: PathBuf,
