@@ -75,7 +75,7 @@ impl Kind {
 /// What the keys of a logfix line are called in an ECS line: the five mandatory keys and the
 /// context's five identifiers. ECS has no correlation id: it goes to `labels`, ECS's object of
 /// keyword values for exactly such ids.
-pub const LINE_KEYS: [(&str, &str); 10] = [
+pub const LINE_KEYS: &[(&str, &str)] = &[
     ("timestamp", "@timestamp"),
     ("level", "log.level"),
     ("component", "log.logger"),
@@ -97,7 +97,7 @@ pub fn ecs_key(logfix_key: &str) -> Option<&'static str> {
 /// Every top-level key an ECS line of logfix may hold besides [`NAMESPACE`], with its type, in
 /// the order a line writes them. The first three start every line, in this order; `ecs.version`
 /// is on every line too.
-pub const FIELDS: [(&str, Kind); 34] = [
+pub const FIELDS: &[(&str, Kind)] = &[
     ("@timestamp", Kind::Date),
     ("log.level", Kind::Keyword),
     ("message", Kind::Text),
@@ -143,7 +143,7 @@ pub fn kind(key: &str) -> Option<Kind> {
 /// The keys under [`NAMESPACE`] besides [`APP_FIELDS`]: the fields of logfix's own events that
 /// ECS has no field for (a `#[logged]` call's precise outcome, the access event's route and
 /// flags, the fields of logfix's notices), each with the one type it always has.
-pub const OWN_FIELDS: [(&str, Kind); 33] = [
+pub const OWN_FIELDS: &[(&str, Kind)] = &[
     // A `#[logged]` call: `ok`, `error`, `cancelled`, `panicked`.
     ("outcome", Kind::Keyword),
     // A line written whole to stderr after part of it reached the file.
@@ -225,13 +225,13 @@ mod tests {
     /// dotted prefix of another (`a` and `a.b` cannot both be written).
     #[test]
     fn the_top_level_keys_are_consistent() {
-        for (_, ecs) in LINE_KEYS {
+        for &(_, ecs) in LINE_KEYS {
             assert!(kind(ecs).is_some(), "{ecs}");
         }
-        for (a, _) in FIELDS {
+        for &(a, _) in FIELDS {
             assert!(is_field_name(a), "{a}");
             assert!(!a.starts_with(NAMESPACE), "{a}");
-            for (b, _) in FIELDS {
+            for &(b, _) in FIELDS {
                 assert!(a == b || !b.starts_with(&format!("{a}.")), "{a} is a prefix of {b}");
             }
         }

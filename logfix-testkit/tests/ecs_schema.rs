@@ -27,7 +27,7 @@ fn json_type(kind: Kind) -> Value {
 fn the_json_schema_and_the_tables_agree() {
     let schema = schema();
     let properties = schema["properties"].as_object().unwrap();
-    for (key, kind) in ecs::FIELDS {
+    for &(key, kind) in ecs::FIELDS {
         assert_eq!(properties[key]["type"], json_type(kind), "{key}");
     }
     let mut keys: Vec<&str> = properties.keys().map(String::as_str).collect();
@@ -41,7 +41,7 @@ fn the_json_schema_and_the_tables_agree() {
     let own = &properties[ecs::NAMESPACE];
     assert_eq!(own["additionalProperties"], false);
     let own_properties = own["properties"].as_object().unwrap();
-    for (key, kind) in ecs::OWN_FIELDS {
+    for &(key, kind) in ecs::OWN_FIELDS {
         assert_eq!(own_properties[key]["type"], json_type(kind), "logfix.{key}");
     }
     assert_eq!(own_properties[ecs::APP_FIELDS]["type"], "object");
@@ -55,7 +55,7 @@ fn the_json_schema_and_the_tables_agree() {
         assert!(ecs::kind(key).is_some(), "{key}");
     }
     // The ECS names of a logfix line's keys are fields of the schema.
-    for (_, name) in ecs::LINE_KEYS {
+    for &(_, name) in ecs::LINE_KEYS {
         assert!(properties.contains_key(name), "{name}");
     }
 }

@@ -50,7 +50,7 @@ pub const DEFAULT_AUDIT_FILE: &str = "audit.log";
 
 /// Every `LOGFIX_*` variable logfix reads. Another name under the prefix is reported as a
 /// `config_invalid` event (a typo, most likely), with the closest of these when one is close.
-pub const VARIABLES: [&str; 29] = [
+pub const VARIABLES: &[&str] = &[
     "LOGFIX_ENV",
     "LOGFIX_LEVEL",
     "LOGFIX_FORMAT",
@@ -84,7 +84,7 @@ pub const VARIABLES: [&str; 29] = [
 
 /// The variables that hold keys: their values are never shown, in a `config_invalid` event, in
 /// `logging_started`, or by `logfix doctor`.
-pub const SECRET_VARIABLES: [&str; 2] = [REDACT_KEY, AUDIT_KEY];
+pub const SECRET_VARIABLES: &[&str] = &[REDACT_KEY, AUDIT_KEY];
 const REDACT_KEY: &str = "LOGFIX_REDACT_KEY";
 const AUDIT_KEY: &str = "LOGFIX_AUDIT_KEY";
 
