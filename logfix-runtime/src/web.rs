@@ -508,6 +508,7 @@ fn truncated_user_agent(value: &HeaderValue) -> String {
 pin_project_lite::pin_project! {
     /// The response future of [`AccessLog`]: runs the inner future with the request's
     /// [`Context`] in force, catches its panic, and emits the access event.
+    #[must_use = "futures do nothing unless polled"]
     pub struct AccessLogFuture<F> {
         #[pin]
         inner: Inner<F>,

@@ -103,3 +103,11 @@ fn the_tower_layer_and_its_service_can_be_shared() {
     send_sync::<AccessLog<()>>();
     send_sync::<AccessLogFuture<std::future::Ready<()>>>();
 }
+
+#[cfg(feature = "signal")]
+#[test]
+fn the_shutdown_signal_can_be_awaited_in_a_spawned_task() {
+    fn spawnable<F: std::future::Future + Send + 'static>(_: F) {}
+    // Only made, never polled: no runtime is needed.
+    spawnable(logfix_runtime::shutdown_signal());
+}

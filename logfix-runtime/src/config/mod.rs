@@ -525,9 +525,10 @@ impl Config {
         self.filter(Filter::new(level))
     }
 
-    /// Fixes whether the console counts as a terminal (for colour), instead of asking the OS.
-    #[doc(hidden)]
-    pub fn terminal(mut self, is_terminal: bool) -> Self {
+    /// Fixes whether the console counts as a terminal (for colour), instead of asking the OS:
+    /// for this module's tests.
+    #[cfg(test)]
+    pub(crate) fn terminal(mut self, is_terminal: bool) -> Self {
         self.terminal = Some(is_terminal);
         self
     }
