@@ -33,6 +33,8 @@
 //! | `signal` | no | `shutdown_signal()`: SIGTERM and SIGINT for a graceful shutdown (Tokio) |
 //! | `metrics` | no | `MetricsSnapshot::publish()`: the logger's counters through the `metrics` facade |
 //! | `opentelemetry` | no | `trace_id`/`span_id` from the current OpenTelemetry span |
+//! | `serde` | no | `#[log(serde)]`: `serde::Serialize` fields as nested JSON |
+//! | `max_level_*`, `release_max_level_*` | no | compile-time level ceilings, as in `log` and `tracing`: see [`STATIC_MAX_LEVEL`] |
 //!
 //! # 2. Define events
 //!

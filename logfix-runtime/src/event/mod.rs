@@ -186,7 +186,10 @@ impl<E: LogEvent + ?Sized> LogEvent for &E {
 /// of `logfix-runtime` (the latter in builds without debug assertions): `None` with
 /// `max_level_off`, `Some(Level::Trace)` without any. Derived events and `#[logged]` functions
 /// below it compile to nothing: they are neither rendered nor checked against the filter, even
-/// inside a test's capture. When several of these features are on, the most restrictive wins.
+/// inside a test's capture. When several `max_level_*` (or several `release_max_level_*`)
+/// features are on, the most restrictive wins; in a build without debug assertions, a
+/// `release_max_level_*` feature takes precedence over every `max_level_*` one, as in `log` and
+/// `tracing`.
 ///
 /// # Examples
 /// ```
