@@ -24,6 +24,14 @@ fn debug<T: std::fmt::Debug>() {}
 fn error<E: Error + Send + Sync + 'static>() {}
 fn fallible<E: Error + Send + Sync + 'static>(_: fn() -> Result<(), E>) {}
 
+/// Compiles only for a type that is not `Send`: for a `Send` type both impls apply and the
+/// `_` below is ambiguous (the `static_assertions::assert_not_impl_any!` technique).
+trait AmbiguousIfSend<A> {
+    fn check() {}
+}
+impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
+
 #[test]
 fn handles_and_values_can_be_moved_to_and_shared_between_threads() {
     // A logger in an `Arc`, a guard kept in a struct that moves to another thread, settings in
@@ -64,6 +72,13 @@ fn handles_and_values_can_be_moved_to_and_shared_between_threads() {
     send_sync::<LogBridge>();
     // A future wrapped in a context stays `Send` (tokio::spawn) when the future is.
     send_sync::<WithContext<std::future::Ready<()>>>();
+}
+
+#[test]
+fn the_context_guard_stays_on_its_thread() {
+    // `Entered` restores a thread-local when dropped: dropped on another thread, it would
+    // restore that thread's context instead.
+    <logfix_runtime::Entered as AmbiguousIfSend<_>>::check();
 }
 
 #[test]
