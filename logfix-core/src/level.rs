@@ -6,6 +6,8 @@ use core::str::FromStr;
 /// How severe an event is, from the most verbose (`Trace`) to the most severe (`Error`).
 ///
 /// Rendered lowercase in the `level` key. Ordered by severity: `Trace < Debug < Info < Warn < Error`.
+/// This is the reverse of `log::Level` and `tracing::Level`, which order by verbosity
+/// (`ERROR < TRACE`): code ported from them that compares levels must flip the comparison.
 ///
 /// # Examples
 /// ```
