@@ -464,7 +464,9 @@ fn word_at_most(bytes: &[u8]) -> u64 {
     }
 }
 
-/// The last eight bytes of `bytes` (at most).
+/// The last eight bytes of `bytes` (at most). Only the SSE2 survey assembles a block from two
+/// words; the portable one reads one word at a time.
+#[cfg(target_arch = "x86_64")]
 #[inline]
 fn last_word(bytes: &[u8]) -> u64 {
     word_at_most(bytes.get(bytes.len().saturating_sub(8)..).unwrap_or_default())
