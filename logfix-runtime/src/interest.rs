@@ -13,6 +13,7 @@
 )]
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use crate::event::Level;
 use crate::filter::Filter;
@@ -27,6 +28,10 @@ static LOGGER: AtomicU8 = AtomicU8::new(Level::Trace as u8);
 static CAPTURES: AtomicUsize = AtomicUsize::new(0);
 /// Whether logfix's `log` bridge is the `log` crate's logger.
 static LOG_BRIDGE: AtomicBool = AtomicBool::new(false);
+/// Held while `FLOOR` is worked out and passed on. Without it, a filter change that read "no
+/// capture" could store its floor after a capture that started meanwhile stored "every level",
+/// and the capture would miss the events its test emits.
+static UPDATING: Mutex<()> = Mutex::new(());
 
 /// Whether an event at `level` could be written through the global path: the first check of
 /// every call site. Relaxed: a change made on another thread is seen by the next events there.
@@ -68,6 +73,7 @@ pub(crate) fn log_bridge_installed() {
 }
 
 fn update() {
+    let _updating = UPDATING.lock().unwrap_or_else(PoisonError::into_inner);
     let floor = if capturing() { Level::Trace as u8 } else { LOGGER.load(Ordering::Relaxed) };
     FLOOR.store(floor, Ordering::Relaxed);
     #[cfg(feature = "log")]

@@ -8,6 +8,8 @@
 mod common;
 
 use common::{assert_success, is_child, read_text, run_child, Scratch};
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use logfix_runtime::{Config, LogEvent};
 
 #[derive(LogEvent)]
@@ -169,6 +171,57 @@ fn filter_changes_are_timestamped_in_the_order_they_were_made() {
         assert!(*timestamp >= previous, "`{filter}` -> `{new}` at {timestamp}, after {previous}");
         (filter, previous) = (new.clone(), timestamp.clone());
     }
+}
+
+/// Sets its flag when dropped, by a failed assertion too: a thread that loops until the flag is
+/// set then stops, and a scope waiting for it lets the panic go on.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn child_captures_while_the_filter_changes() {
+    if !is_child("child_captures_while_the_filter_changes") {
+        return;
+    }
+    let dir = std::env::var("TEST_DIR").unwrap();
+    let _guard = Config::new().dir(dir).init();
+    logfix_runtime::set_filter("error").unwrap();
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        // An admin route changing the filter over and over, as a test captures.
+        s.spawn(|| {
+            for i in 0.. {
+                if done.load(Ordering::Relaxed) {
+                    break;
+                }
+                logfix_runtime::set_filter(if i % 2 == 0 { "warn" } else { "error" }).unwrap();
+            }
+        });
+        let _stop = StopOnDrop(&done);
+        for n in 0..20_000 {
+            let capture = logfix_testkit::Capture::start();
+            logfix_runtime::emit(&Query { n });
+            let events = capture.finish();
+            assert!(events.find("db", "query").is_some(), "capture {n} missed its debug event");
+        }
+    });
+}
+
+/// A capture wants every level whatever the filter says: a filter change racing the start of a
+/// capture must not leave the quick level check at the filter's level while the capture runs.
+#[test]
+fn a_capture_sees_every_level_while_the_filter_changes() {
+    let dir = Scratch::new("filter-capture");
+    let out = run_child(
+        "child_captures_while_the_filter_changes",
+        &[("TEST_DIR", dir.path().as_os_str())],
+    );
+    assert_success(&out, "the child");
 }
 
 #[test]
