@@ -353,6 +353,28 @@ fn bridged_secrets_never_reach_a_line() {
     assert_eq!(events[1]["secret"], "[REDACTED]");
 }
 
+/// An error recorded as one (`field = &error as &dyn Error`) under a sensitive name is hidden
+/// like any other value of that name: its text is no safer than a string's.
+#[test]
+fn a_bridged_error_under_a_sensitive_name_is_redacted() {
+    #[derive(Debug)]
+    struct Refused;
+    impl std::fmt::Display for Refused {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("refused for ann")
+        }
+    }
+    impl std::error::Error for Refused {}
+    let events = with_layer(|| {
+        capture(|| {
+            tracing::warn!(token = &Refused as &dyn std::error::Error, "token check");
+            tracing::warn!(cause = &Refused as &dyn std::error::Error, "plain name");
+        })
+    });
+    assert_eq!(events[0]["token"], "[REDACTED]", "{}", events.lines()[0]);
+    assert_eq!(events[1]["cause"], "refused for ann", "an error under a plain name is written");
+}
+
 /// A bridged field named like an identifier the context has in force does not replace it:
 /// it is kept under `field.<key>`. Without that identifier in the context, a string is written
 /// as is; any other value is kept under `field.<key>` too, so that the key is a string in every
