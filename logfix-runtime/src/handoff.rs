@@ -549,6 +549,30 @@ mod tests {
         assert_eq!(taken.iter().map(|b| b.lines).sum::<u64>(), BATCH_LINES as u64);
     }
 
+    /// Under `drop`, the lines of an exiting thread (handed over without a slot) that find the
+    /// channel full are dropped and counted like a full batch: `metrics().dropped` and the
+    /// `events_dropped` line must account for every line lost.
+    #[test]
+    fn an_exiting_threads_lines_that_find_the_channel_full_are_dropped_and_counted() {
+        let metrics = Arc::new(Metrics::default());
+        let (handoff, writer) = Handoff::new(1, Overflow::Drop, Arc::clone(&metrics));
+        let slot = handoff.register();
+        // The first line's wake and one announced batch fill the channel.
+        for _ in 0..BATCH_LINES {
+            push(&handoff, &slot, Some(b"x\n"));
+        }
+        assert_eq!(metrics.snapshot(&Volume::default()).dropped, 0, "both fitted");
+        let mut batch = Batch::default();
+        for _ in 0..3 {
+            batch.push(Some(b"y\n"), None);
+        }
+        assert!(handoff.send_lines(batch).is_ok(), "dropped, not handed back for stderr");
+        assert_eq!(metrics.snapshot(&Volume::default()).dropped, 3);
+        assert!(matches!(writer.receiver.try_recv(), Ok(Message::Wake)));
+        assert!(matches!(writer.receiver.try_recv(), Ok(Message::Ready(_))));
+        assert!(writer.receiver.try_recv().is_err(), "the lines never reached the channel");
+    }
+
     /// Under `drop`, a batch that fills up while a shutdown writes out (the logger is closed,
     /// the queue empty) is not dropped: the writer's last visit takes it, as under `block`.
     #[test]
