@@ -229,6 +229,29 @@ mod tests {
         assert_eq!((v["event"].as_str(), v["message"].as_str()), (Some("e"), Some("m")));
     }
 
+    /// The timestamp, level, component and event stay whole however long they are, even when
+    /// they are the longest values: only the values after them are cut.
+    #[test]
+    fn the_mandatory_values_are_never_cut() {
+        let (component, event) = ("c".repeat(3_000), "e".repeat(2_500));
+        let mut l = format!(
+            "{{\"timestamp\":\"2026-12-06T00:00:00.000000Z\",\"level\":\"info\",\
+             \"component\":\"{component}\",\"event\":\"{event}\",\"message\":\"{}\",\"n\":\"{}\"}}\n",
+            "m".repeat(2_000),
+            "x".repeat(1_000)
+        )
+        .into_bytes();
+        assert!(shorten_json(&mut l, 1_024));
+        let v = parsed(&l);
+        assert_eq!(v["timestamp"], "2026-12-06T00:00:00.000000Z");
+        assert_eq!(v["level"], "info");
+        assert_eq!(v["component"].as_str(), Some(component.as_str()));
+        assert_eq!(v["event"].as_str(), Some(event.as_str()));
+        for cut in ["message", "n"] {
+            assert!(v[cut].as_str().unwrap().ends_with(MARKER), "{cut}: {}", v[cut]);
+        }
+    }
+
     #[test]
     fn an_array_that_must_go_is_replaced_by_a_string() {
         let array = format!("[{}]", vec!["1"; 3_000].join(","));
