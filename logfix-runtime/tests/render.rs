@@ -113,6 +113,24 @@ fn an_event_field_wins_over_the_context_and_appears_once() {
     );
 }
 
+#[derive(LogEvent)]
+#[log(component = "billing", message = "invoiced")]
+struct Invoiced {
+    tenant: &'static str,
+}
+
+/// A custom context key that the event sets too is written once, with the event's value: a
+/// line never holds a key twice (JSON readers keep one of the two, each its own choice).
+#[test]
+fn an_event_field_wins_over_a_custom_context_key_and_appears_once() {
+    let ctx = Context::new().field("tenant", "from-context").field("region", "eu");
+    let events = capture(|| ctx.scope(|| logfix_runtime::emit(&Invoiced { tenant: "from-event" })));
+    let line = &events.lines()[0];
+    assert_eq!(line.matches("\"tenant\"").count(), 1, "{line}");
+    assert_eq!(events[0]["tenant"], "from-event");
+    assert_eq!(events[0]["region"], "eu", "the context's other keys are written");
+}
+
 struct Panics;
 
 impl fmt::Display for Panics {
