@@ -748,6 +748,28 @@ mod tests {
         fs::remove_dir_all(dir).unwrap();
     }
 
+    /// A line longer than the limit is written whole into the active file, and only a file
+    /// that holds something is rotated for it: an empty one is never renamed into an empty
+    /// rotated file (which would push a file with lines out of `max_files`).
+    #[test]
+    fn a_line_longer_than_the_limit_rotates_no_empty_file() {
+        let dir = scratch("long-line");
+        let time = Arc::new(FakeTime::new(SystemTime::now()));
+        let config =
+            Config::new().dir(dir.clone()).max_file_size(1024).compression(Compression::None);
+        let mut sink = open(&config, &time);
+        let long = format!("{{\"pad\":\"{}\"}}\n", "x".repeat(3_000));
+        sink.write(long.as_bytes(), 1);
+        assert_eq!(rotated(&dir), Vec::<u64>::new(), "the empty file took the line");
+        assert_eq!(fs::read_to_string(dir.join("app.log")).unwrap(), long);
+        sink.write(&line(0), 1);
+        assert_eq!(rotated(&dir), [1]);
+        assert_eq!(fs::read_to_string(dir.join("app.log.00000001")).unwrap(), long);
+        assert_eq!(fs::read(dir.join("app.log")).unwrap(), line(0));
+        assert_eq!(sink.metrics.rotations.load(Ordering::Relaxed), 1);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
     /// Two sinks on one directory behave like two processes: each learns the other's
     /// rotations from the counter in the lock file, and together they keep `max_files`.
     #[test]
