@@ -456,6 +456,28 @@ mod tests {
         assert_eq!(f.counted(), (2, 1));
     }
 
+    /// A sync ending after two later ones never takes the seal back, also when the slot it
+    /// would write is the one holding the newest seal (the two slots take turns by the
+    /// record's parity, so reading the higher slot alone does not protect it).
+    #[test]
+    fn a_sync_ending_last_never_overwrites_a_newer_seal() {
+        let f = Fixture::new("late-slot");
+        let first = f.written(1);
+        let sync_1 = f.syncs.recv().unwrap();
+        let second = f.written(2);
+        let sync_2 = f.syncs.recv().unwrap();
+        sync_2.send(Ok(())).unwrap();
+        assert_eq!((first.wait(), second.wait()), (Ok(()), Ok(())));
+        let third = f.written(3);
+        let sync_3 = f.syncs.recv().unwrap();
+        sync_3.send(Ok(())).unwrap();
+        assert_eq!(third.wait(), Ok(()));
+        assert_eq!(f.seal(), Some(3));
+        sync_1.send(Ok(())).unwrap();
+        f.pool.drain();
+        assert_eq!(f.seal(), Some(3), "record 1's sync, ending last, wrote no seal");
+    }
+
     /// A failed sync fails every record waiting, also one a sync still in flight covers; that
     /// sync's success afterwards acknowledges nothing, nor does anything written meanwhile,
     /// until the file is opened again.
