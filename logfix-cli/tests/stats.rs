@@ -6,7 +6,7 @@
 
 mod fixture;
 
-use fixture::{line, logfix, Dir};
+use fixture::{gzip, line, logfix, Dir};
 
 const MINUTE: u64 = 60_000_000;
 
@@ -72,4 +72,32 @@ fn an_empty_selection_says_so() {
     dir.write("app.log", "");
     let run = logfix(&["stats", dir.arg()]).expect(0);
     assert_eq!(run.stdout, "0 lines, 0 B in 1 files\n");
+}
+
+/// A file that cannot be read to its end (corrupt gzip, a binary file) is reported, the others
+/// are still counted, and the exit code is 2: a report that left out part of the input must
+/// not pass for a complete one in a script.
+#[test]
+fn unreadable_files_are_reported_the_others_counted_and_the_exit_code_is_2() {
+    let dir = Dir::new("stats-unreadable");
+    dir.write("app.log", line(3, "error", "db", "query_failed", "r"));
+    let mut corrupt = gzip(&line(1, "info", "a", "e", "r").repeat(2000));
+    corrupt.truncate(corrupt.len() / 2);
+    let corrupt = dir.write("app.log.1.gz", &corrupt);
+    let binary = dir.write("app.log.2", b"\x00\x01\x02");
+    let run = logfix(&["stats", dir.arg()]).expect(2);
+    assert!(
+        run.stderr.contains(&format!("logfix: {} is corrupt gzip after line ", corrupt.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "logfix: {} is a binary file, not a log (a NUL byte at offset 0)",
+            binary.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("db.query_failed"), "app.log is still counted: {}", run.stdout);
 }
