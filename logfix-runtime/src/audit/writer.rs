@@ -1014,4 +1014,86 @@ mod tests {
         assert!(report.first_seq.unwrap() > 1);
         fs::remove_dir_all(dir).unwrap();
     }
+
+    /// A trail of twelve records whose rotated files are all compressed, with audit retention
+    /// at an hour; the clock is the test's.
+    fn expiring_trail(name: &str) -> (PathBuf, Arc<FakeTime>, Trail) {
+        let dir = scratch(name);
+        let time = Arc::new(FakeTime::new(SystemTime::now()));
+        let (settings, _) = Config::new()
+            .dir(dir.clone())
+            .max_file_size(1024)
+            .compression(Compression::Gzip)
+            .audit_max_age(Duration::from_secs(3600))
+            .resolve();
+        let metrics = Arc::new(Metrics::default());
+        let mut trail = open(&settings, &metrics, Arc::clone(&time) as Arc<dyn TimeSource>);
+        for n in 0..12 {
+            trail.commit_and_wait(&[line(n)]).unwrap();
+        }
+        trail.finish();
+        assert!(trail.rotated.newest().unwrap() >= 3, "at least three rotated files");
+        assert!(trail.rotated.uncompressed().next().is_none(), "all compressed");
+        (dir, time, trail)
+    }
+
+    /// Rewrites the records of compressed rotated file `seq` as `edit` makes them.
+    fn rewrite_gz(dir: &std::path::Path, seq: u64, edit: impl FnOnce(Vec<&str>) -> Vec<String>) {
+        let path = rotate::gz(&dir.join(rotate::rotated_name("audit.log", seq)));
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(File::open(&path).unwrap()).read_to_string(&mut text).unwrap();
+        let lines = edit(text.lines().collect());
+        let mut gz = flate2::write::GzEncoder::new(
+            File::create(&path).unwrap(),
+            flate2::Compression::default(),
+        );
+        gz.write_all(format!("{}\n", lines.join("\n")).as_bytes()).unwrap();
+        gz.finish().unwrap();
+    }
+
+    fn events(trail: &Trail) -> Vec<&str> {
+        trail.notices.iter().map(|n| n.meta.event()).collect()
+    }
+
+    /// An expired file whose records do not chain (one edited after its first) is evidence,
+    /// not history: retention deletes nothing from it on and says why.
+    #[test]
+    fn retention_keeps_an_expired_file_whose_records_do_not_check_out() {
+        let (dir, time, mut trail) = expiring_trail("retain-edited");
+        rewrite_gz(&dir, 1, |lines| {
+            assert!(lines.len() >= 2, "{lines:?}");
+            let last = lines.len() - 1;
+            let edited = |(i, l): (usize, &&str)| {
+                if i == last {
+                    l.replacen("xxx", "xxy", 1)
+                } else {
+                    (*l).to_owned()
+                }
+            };
+            lines.iter().enumerate().map(edited).collect()
+        });
+        let before = verify::trail_files(&dir, "audit.log").unwrap();
+        time.advance(Duration::from_secs(7200));
+        trail.retention_due = true;
+        trail.retain();
+        assert_eq!(verify::trail_files(&dir, "audit.log").unwrap(), before, "nothing deleted");
+        assert_eq!(events(&trail), ["rotation_failed"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Expired files are deleted only while each follows the one before: a file whose first
+    /// record is gone is kept, with every file after it.
+    #[test]
+    fn retention_stops_at_an_expired_file_that_does_not_follow_the_one_before() {
+        let (dir, time, mut trail) = expiring_trail("retain-gap");
+        rewrite_gz(&dir, 2, |lines| lines[1..].iter().map(|l| (*l).to_owned()).collect());
+        time.advance(Duration::from_secs(7200));
+        trail.retention_due = true;
+        trail.retain();
+        let gz = |seq| rotate::gz(&dir.join(rotate::rotated_name("audit.log", seq)));
+        assert!(!gz(1).exists(), "file 1 checks out and goes");
+        assert!(gz(2).exists() && gz(3).exists(), "file 2 does not follow file 1: it stays");
+        assert_eq!(events(&trail), ["rotation_failed", "audit_files_deleted"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
 }
