@@ -1036,6 +1036,22 @@ mod tests {
         value: Probe,
     }
 
+    /// A pretty line over the cap loses its end between characters, never inside one: what
+    /// stays is valid UTF-8 (a console or journald shows no broken character), fits the cap
+    /// and ends with the marker. The line before it in the buffer is left alone.
+    #[test]
+    fn a_pretty_line_over_the_cap_is_cut_between_characters() {
+        for max in 1024..1030 {
+            let mut buf = b"before\n".to_vec();
+            buf.extend_from_slice(format!("{}\n", "\u{20ac}".repeat(2_000)).as_bytes());
+            cap_line(&mut buf, 7, max, Format::Pretty);
+            let text = String::from_utf8(buf).unwrap_or_else(|e| panic!("cap {max}: {e}"));
+            let line = text.strip_prefix("before\n").unwrap();
+            assert!(line.len() <= max, "cap {max}: {} bytes", line.len());
+            assert!(line.ends_with("\u{20ac}...[truncated]\n"), "cap {max}: {line}");
+        }
+    }
+
     /// The panic hook skips its flush while the panicking thread renders an event: `rendering`
     /// must say so, and only then.
     #[test]
