@@ -271,3 +271,35 @@ fn discarding_the_guard_loses_nothing() {
     assert_eq!(hellos, (0..1_000).collect::<Vec<_>>());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("\"event\":\"hello\""), "not on stderr");
 }
+
+#[test]
+fn child_drops_the_guard() {
+    if !is_child("child_drops_the_guard") {
+        return;
+    }
+    let dir = std::env::var("TEST_DIR").unwrap();
+    // The longest flush interval there is: before the process exits, only the guard's
+    // write-out can put the lines in the file.
+    let guard =
+        Config::new().dir(dir.clone().into()).flush_interval(std::time::Duration::MAX).init();
+    for n in 0..100 {
+        logfix_runtime::emit(&Hello { n });
+    }
+    drop(guard);
+    let lines = lines_of(&std::path::Path::new(&dir).join("app.log"));
+    assert_eq!(events(&lines, "hello").len(), 100, "written when the guard was dropped");
+    // Logging goes on after the guard: this one is written out at exit.
+    logfix_runtime::emit(&Hello { n: 100 });
+}
+
+/// Dropping the guard writes out every queued line before it returns (not at some later
+/// flush), and the logger stays in force.
+#[test]
+fn dropping_the_guard_writes_out_every_queued_line() {
+    let dir = Scratch::new("init-drop-guard");
+    let out = run_child("child_drops_the_guard", &[("TEST_DIR", dir.path().as_os_str())]);
+    assert_success(&out, "the child");
+    let lines = lines_of(&dir.join("app.log"));
+    let hellos: Vec<_> = events(&lines, "hello").iter().map(|l| l["n"].as_u64().unwrap()).collect();
+    assert_eq!(hellos, (0..=100).collect::<Vec<_>>());
+}
