@@ -280,8 +280,7 @@ fn child_drops_the_guard() {
     let dir = std::env::var("TEST_DIR").unwrap();
     // The longest flush interval there is: before the process exits, only the guard's
     // write-out can put the lines in the file.
-    let guard =
-        Config::new().dir(dir.clone().into()).flush_interval(std::time::Duration::MAX).init();
+    let guard = Config::new().dir(dir.clone()).flush_interval(std::time::Duration::MAX).init();
     for n in 0..100 {
         logfix_runtime::emit(&Hello { n });
     }
