@@ -14,8 +14,8 @@ pub const OTHER_COMPONENTS: &str = "other";
 
 /// Counters of one logger. Every counter only grows.
 ///
-/// All updates are `Relaxed`: the counters are independent statistics; no other memory is
-/// published through them.
+/// Updates are `Relaxed`, the counters being independent statistics, except `dropped`, which
+/// publishes the time of the drop it counts (`record_drop`).
 #[derive(Debug, Default)]
 pub(crate) struct Metrics {
     pub(crate) lines_written: AtomicU64,
@@ -37,6 +37,8 @@ pub(crate) struct Metrics {
     pub(crate) reported_drops: AtomicU64,
     /// Microseconds since the epoch of the first drop not yet reported, or 0.
     pub(crate) first_drop_us: AtomicU64,
+    /// The `first_drop_us` of the last report of drops.
+    last_first_drop_us: AtomicU64,
     /// The most batches waiting in the queue at once (counted when a batch is sent).
     pub(crate) queue_high_water: AtomicU64,
     /// Lines cut to `LOGFIX_MAX_LINE`.
@@ -57,14 +59,35 @@ impl Metrics {
 
     /// Counts `lines` dropped because the queue was full; the writer reports them.
     pub(crate) fn record_drop(&self, lines: u64) {
-        Self::add(&self.dropped, lines);
-        // Relaxed: only the value matters, and the writer reads it after the counter.
+        // The time before the count, which publishes it (Release): a report that sees the count
+        // sees a time with it, or one that an earlier report took (see `take_drops`).
         let _ = self.first_drop_us.compare_exchange(
             0,
             crate::clock::now_micros(),
             Ordering::Relaxed,
             Ordering::Relaxed,
         );
+        self.dropped.fetch_add(lines, Ordering::Release);
+    }
+
+    /// The drops not reported yet and when the first of them happened (µs since the epoch), for
+    /// the writer's `events_dropped` line; `None` when there are none. Called by the writer only.
+    pub(crate) fn take_drops(&self) -> Option<(u64, u64)> {
+        let dropped = self.dropped.load(Ordering::Acquire);
+        let reported = self.reported_drops.swap(dropped, Ordering::Relaxed);
+        if dropped == reported {
+            return None;
+        }
+        // No time: the drop's time went in before the report before this one read the count,
+        // and its count after, so that report took the time. It is the best known here.
+        let first = match self.first_drop_us.swap(0, Ordering::Relaxed) {
+            0 => self.last_first_drop_us.load(Ordering::Relaxed),
+            first => {
+                self.last_first_drop_us.store(first, Ordering::Relaxed);
+                first
+            }
+        };
+        Some((dropped.saturating_sub(reported), first))
     }
 
     /// Sets every counter back to zero: a forked child starts counting its own lines.
@@ -87,6 +110,7 @@ impl Metrics {
             &self.audit_failures,
             &self.reported_drops,
             &self.first_drop_us,
+            &self.last_first_drop_us,
             &self.queue_high_water,
             &self.truncated_lines,
             &self.suppressed,
@@ -316,5 +340,35 @@ impl Components {
 
     pub(crate) fn names(&self) -> Vec<Box<str>> {
         self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_of_drops_says_when_the_first_happened() {
+        let metrics = Metrics::default();
+        assert_eq!(metrics.take_drops(), None);
+        let before = crate::clock::now_micros();
+        metrics.record_drop(3);
+        metrics.record_drop(2);
+        let (count, first) = metrics.take_drops().unwrap();
+        assert_eq!(count, 5);
+        assert!((before..=crate::clock::now_micros()).contains(&first), "{first}");
+        assert_eq!(metrics.take_drops(), None, "reported once");
+    }
+
+    #[test]
+    fn drops_whose_time_an_earlier_report_took_are_given_that_time_not_zero() {
+        // `record_drop` on two threads, interleaved with a report: one drop's time goes in and
+        // the other's count; the report takes both; the first drop's count comes after it.
+        let metrics = Metrics::default();
+        metrics.first_drop_us.store(7_000, Ordering::Relaxed);
+        metrics.dropped.fetch_add(1, Ordering::Release);
+        assert_eq!(metrics.take_drops(), Some((1, 7_000)));
+        metrics.dropped.fetch_add(2, Ordering::Release);
+        assert_eq!(metrics.take_drops(), Some((2, 7_000)), "not 0, which read as 1970");
     }
 }

@@ -140,6 +140,8 @@ pub struct Limiter {
     suppressed: AtomicU64,
     /// When the first event of `suppressed` was suppressed (ns since the epoch), or 0.
     since_ns: AtomicU64,
+    /// The `since_ns` of the last report of suppressed events.
+    reported_since_ns: AtomicU64,
 }
 
 impl Limiter {
@@ -149,6 +151,7 @@ impl Limiter {
             window: AtomicU64::new(0),
             suppressed: AtomicU64::new(0),
             since_ns: AtomicU64::new(0),
+            reported_since_ns: AtomicU64::new(0),
         }
     }
 
@@ -166,16 +169,23 @@ impl Limiter {
         // Truncated to 32 bits: only whether it changed matters.
         #[allow(clippy::cast_possible_truncation)]
         let window = (now_ns / period) as u32;
-        // Relaxed throughout: the counts are statistics; no other memory is published by them.
+        // Relaxed but for `suppressed`: the counts are statistics.
         let mut current = self.window.load(Ordering::Relaxed);
         loop {
             #[allow(clippy::cast_possible_truncation)]
             let (seen, count) = ((current >> 32) as u32, current as u32);
             let next = if seen == window {
                 if count >= self.rate.events {
-                    if self.suppressed.fetch_add(1, Ordering::Relaxed) == 0 {
-                        self.since_ns.store(now_ns, Ordering::Relaxed);
-                    }
+                    // The time before the count, which publishes it (Release): the event let
+                    // through that takes the count finds a time with it, or one that the
+                    // event before it took (see below).
+                    let _ = self.since_ns.compare_exchange(
+                        0,
+                        now_ns,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    );
+                    self.suppressed.fetch_add(1, Ordering::Release);
                     return Admission::Suppress;
                 }
                 (u64::from(window) << 32) | u64::from(count + 1)
@@ -192,10 +202,19 @@ impl Limiter {
                 Err(actual) => current = actual,
             }
         }
-        match self.suppressed.swap(0, Ordering::Relaxed) {
+        match self.suppressed.swap(0, Ordering::Acquire) {
             0 => Admission::Pass,
             count => {
-                Admission::PassAfter { count, since_ns: self.since_ns.load(Ordering::Relaxed) }
+                // No time: the suppression's time went in before the last report read the
+                // count, and its count after, so that report took the time.
+                let since_ns = match self.since_ns.swap(0, Ordering::Relaxed) {
+                    0 => self.reported_since_ns.load(Ordering::Relaxed),
+                    since => {
+                        self.reported_since_ns.store(since, Ordering::Relaxed);
+                        since
+                    }
+                };
+                Admission::PassAfter { count, since_ns }
             }
         }
     }
@@ -276,6 +295,24 @@ mod tests {
         assert_eq!(&admitted[3..], &[Admission::Suppress; 2]);
         assert_eq!(limiter.admit(t + SECOND), Admission::PassAfter { count: 2, since_ns: t + 3 });
         assert_eq!(limiter.admit(t + SECOND + 1), Admission::Pass);
+    }
+
+    /// A suppression on another thread whose time went in before a report and its count after:
+    /// the next report says the time the one before took, never 0 (1970, and a span of decades).
+    #[test]
+    fn a_late_count_is_reported_with_the_time_taken_before_it() {
+        let limiter = Limiter::new("1/s".parse().unwrap());
+        let t = 1_700_000_000 * SECOND;
+        assert_eq!(limiter.admit(t), Admission::Pass);
+        assert_eq!(limiter.admit(t + 1), Admission::Suppress);
+        assert_eq!(limiter.admit(t + SECOND), Admission::PassAfter { count: 1, since_ns: t + 1 });
+        // The count of a suppression whose time the report above took (a thread preempted
+        // between the two) lands now.
+        limiter.suppressed.fetch_add(1, Ordering::Release);
+        assert_eq!(
+            limiter.admit(t + 2 * SECOND),
+            Admission::PassAfter { count: 1, since_ns: t + 1 }
+        );
     }
 
     /// Threads racing for one window let exactly N through.

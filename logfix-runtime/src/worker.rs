@@ -366,14 +366,7 @@ impl Writer {
                 .field("count", failed),
             );
         }
-        let dropped = self.metrics.dropped.load(Ordering::Relaxed);
-        let reported = self.metrics.reported_drops.load(Ordering::Relaxed);
-        if dropped == reported {
-            return;
-        }
-        self.metrics.reported_drops.store(dropped, Ordering::Relaxed);
-        let first_us = self.metrics.first_drop_us.swap(0, Ordering::Relaxed);
-        let count = dropped - reported;
+        let Some((count, first_us)) = self.metrics.take_drops() else { return };
         let notice = Notice::new(
             &notice::EVENTS_DROPPED,
             format!("{count} events were dropped because the queue was full"),
