@@ -979,23 +979,8 @@ mod tests {
     /// the new start is committed; the trail still verifies.
     #[test]
     fn retention_deletes_old_compressed_files_after_recording_it() {
-        let dir = scratch("retain");
-        let time = Arc::new(FakeTime::new(SystemTime::now()));
-        let (settings, _) = Config::new()
-            .dir(dir.clone())
-            .max_file_size(1024)
-            .compression(Compression::Gzip)
-            .audit_max_age(Duration::from_secs(3600))
-            .resolve();
-        let metrics = Arc::new(Metrics::default());
-        let mut trail = open(&settings, &metrics, Arc::clone(&time) as Arc<dyn TimeSource>);
-        for n in 0..12 {
-            trail.commit_and_wait(&[line(n)]).unwrap();
-        }
-        trail.finish();
-        assert!(metrics.rotations.load(Ordering::Relaxed) >= 2);
+        let (dir, time, mut trail) = expiring_trail("retain");
         let rotated = trail.rotated.newest().unwrap();
-        assert!(trail.rotated.uncompressed().next().is_none(), "all compressed");
         // Not old yet: nothing goes.
         trail.retention_due = true;
         trail.retain();
