@@ -658,6 +658,9 @@ fn render_line(
     ok
 }
 
+/// The byte that starts a terminal's colour code (`ESC [ ... m`).
+const ESC: u8 = 0x1b;
+
 /// Cuts the line from `start` on to at most `max` bytes (see [`render::cap`]).
 #[cold]
 fn cap_line(buf: &mut Vec<u8>, start: usize, max: usize, format: Format) {
@@ -666,13 +669,24 @@ fn cap_line(buf: &mut Vec<u8>, start: usize, max: usize, format: Format) {
         Format::Json => {
             render::cap::shorten_json(&mut line, max);
         }
-        // A line for a person's eyes: its end goes.
+        // A line for a person's eyes: its end goes, between characters and outside colour
+        // codes, and a coloured line gets a reset (room for both: 19 bytes).
         Format::Pretty => {
-            let mut cut = max.saturating_sub(16);
+            let mut cut = max.saturating_sub(20);
             while cut > 0 && line.get(cut).is_some_and(|b| b & 0xC0 == 0x80) {
                 cut -= 1;
             }
+            let kept = line.get(..cut).unwrap_or_default();
+            if let Some(esc) = kept.iter().rposition(|&b| b == ESC) {
+                if !kept.get(esc..).unwrap_or_default().contains(&b'm') {
+                    cut = esc;
+                }
+            }
+            let coloured = line.get(..cut).unwrap_or_default().contains(&ESC);
             line.truncate(cut);
+            if coloured {
+                line.extend_from_slice(b"\x1b[0m");
+            }
             line.extend_from_slice(b"...[truncated]\n");
         }
     }
@@ -1049,6 +1063,28 @@ mod tests {
             let line = text.strip_prefix("before\n").unwrap();
             assert!(line.len() <= max, "cap {max}: {} bytes", line.len());
             assert!(line.ends_with("\u{20ac}...[truncated]\n"), "cap {max}: {line}");
+        }
+    }
+
+    /// A coloured pretty line over the cap is not cut inside a colour code, and ends with a
+    /// reset: a terminal after it is not left red.
+    #[test]
+    fn a_coloured_pretty_line_over_the_cap_ends_outside_colour() {
+        let coloured = "\x1b[31mred\x1b[0m \x1b[1;36mkey\x1b[0m=value ".repeat(100);
+        for max in 1024..1060 {
+            let mut buf = format!("{coloured}\n").into_bytes();
+            cap_line(&mut buf, 0, max, Format::Pretty);
+            let line = String::from_utf8(buf).unwrap();
+            assert!(line.len() <= max, "cap {max}: {} bytes", line.len());
+            let kept = line.strip_suffix("\x1b[0m...[truncated]\n").unwrap_or_else(|| {
+                panic!("cap {max}: no reset before the marker: {line:?}");
+            });
+            assert!(coloured.starts_with(kept), "cap {max}: {kept:?}");
+            // Every colour code kept is whole.
+            for code in kept.split('\x1b').skip(1) {
+                let end = code.find('m').unwrap_or_else(|| panic!("cap {max}: {code:?} cut"));
+                assert!(code[..end].starts_with('['), "cap {max}: {code:?}");
+            }
         }
     }
 
