@@ -6,7 +6,7 @@
 
 mod fixture;
 
-use fixture::{gzip, line, logfix, Dir};
+use fixture::{line, logfix, Dir};
 
 const MINUTE: u64 = 60_000_000;
 
@@ -81,23 +81,8 @@ fn an_empty_selection_says_so() {
 fn unreadable_files_are_reported_the_others_counted_and_the_exit_code_is_2() {
     let dir = Dir::new("stats-unreadable");
     dir.write("app.log", line(3, "error", "db", "query_failed", "r"));
-    let mut corrupt = gzip(&line(1, "info", "a", "e", "r").repeat(2000));
-    corrupt.truncate(corrupt.len() / 2);
-    let corrupt = dir.write("app.log.1.gz", &corrupt);
-    let binary = dir.write("app.log.2", b"\x00\x01\x02");
+    let unreadable = dir.plant_unreadable("r");
     let run = logfix(&["stats", dir.arg()]).expect(2);
-    assert!(
-        run.stderr.contains(&format!("logfix: {} is corrupt gzip after line ", corrupt.display())),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains(&format!(
-            "logfix: {} is a binary file, not a log (a NUL byte at offset 0)",
-            binary.display()
-        )),
-        "{}",
-        run.stderr
-    );
+    unreadable.assert_reported(&run.stderr);
     assert!(run.stdout.contains("db.query_failed"), "app.log is still counted: {}", run.stdout);
 }
