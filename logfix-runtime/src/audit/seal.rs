@@ -19,6 +19,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::chain::{self, Digest};
 use crate::sink::dir;
+use crate::sink::file::identity;
 
 /// The size of one slot.
 pub(crate) const SLOT: usize = 160;
@@ -47,6 +48,13 @@ impl SealFile {
 
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the seal's path no longer names this file (removed, or replaced by another).
+    pub(crate) fn replaced(&self) -> bool {
+        let Ok(on_disk) = std::fs::symlink_metadata(&self.path) else { return true };
+        let open = self.file.metadata().ok();
+        identity(&on_disk) != open.as_ref().and_then(identity)
     }
 
     /// Writes `state` into the slot of its number's parity. Not synced: the seal is written

@@ -145,6 +145,26 @@ impl SyncPool {
         Ok(())
     }
 
+    /// Opens the seal again when its file was removed or replaced (its directory removed and
+    /// made again, say) or could not be opened before: a seal written through a descriptor of
+    /// a removed file reaches no reader. Losing a seal that worked is reported.
+    pub(super) fn renew_seal(&self, path: &Path, mode: u32) {
+        let mut state = self.shared.lock();
+        if state.seal.as_ref().is_some_and(|seal| !seal.replaced()) {
+            return;
+        }
+        match SealFile::open(path.to_path_buf(), mode) {
+            Ok(seal) => state.seal = Some(seal),
+            Err(e) => {
+                if state.seal.take().is_some() {
+                    Metrics::add(&self.shared.metrics.write_errors, 1);
+                    let failed = seal_failed(path, &e);
+                    self.shared.notices.lock().unwrap_or_else(PoisonError::into_inner).push(failed);
+                }
+            }
+        }
+    }
+
     /// Records up to `last` are written: `group` is acknowledged once a sync that starts now
     /// ends; it gets the error at once if the file has failed.
     pub(super) fn written(&self, last: SealState, group: Group) {

@@ -298,8 +298,9 @@ struct Trail {
     identity: Option<(u64, u64)>,
     len: u64,
     lock: Option<Arc<File>>,
-    /// The seal's path, when it could be opened (the sync threads write it).
-    seal: Option<PathBuf>,
+    /// The seal's path (the sync threads write it) and the files' mode.
+    seal: PathBuf,
+    file_mode: u32,
     pool: SyncPool,
     /// The last record written: its number and chain value.
     seq: u64,
@@ -358,7 +359,6 @@ impl Trail {
         let seal = SealFile::open(seal_path.clone(), settings.file_mode)
             .map_err(|e| own_notices.push(seal_failed(&seal_path, &e)))
             .ok();
-        let seal_path = seal.is_some().then_some(seal_path);
         let pool = SyncPool::spawn(seal, sync, metrics, Arc::clone(&notices)).map_err(io)?;
         pool.attach(&path, &file).map_err(io)?;
         let mut trail = Trail {
@@ -370,6 +370,7 @@ impl Trail {
             len: 0,
             lock,
             seal: seal_path,
+            file_mode: settings.file_mode,
             pool,
             seq: 0,
             prev: GENESIS,
@@ -467,8 +468,7 @@ impl Trail {
     /// A seal ahead of the trail means its end was cut off while no writer ran: the chain
     /// continues from the seal, so that the gap stays visible to `verify`.
     fn check_seal(&mut self) {
-        let Some(seal) = &self.seal else { return };
-        if let Ok(Some(sealed)) = seal::read(seal) {
+        if let Ok(Some(sealed)) = seal::read(&self.seal) {
             self.continue_after(sealed, "its seal names");
         }
     }
@@ -586,6 +586,7 @@ impl Trail {
     fn open_file(&mut self) -> io::Result<()> {
         let file = self.dir.open_append(&self.name).and_then(dir::regular)?;
         self.pool.attach(&self.path, &file)?;
+        self.pool.renew_seal(&self.seal, self.file_mode);
         self.file = Some(file);
         Ok(())
     }
@@ -972,6 +973,52 @@ mod tests {
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
         assert!(report.is_intact(), "{report}");
         assert_eq!((report.records, report.seal), (3, Some(3)));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// The directory removed under an open trail: commits fail while it is gone; once it is
+    /// made again the trail goes on in a new file, with a new seal beside it (the old seal's
+    /// descriptor names a removed file that `verify` never reads).
+    #[test]
+    fn a_trail_whose_directory_was_removed_goes_on_with_a_new_seal() {
+        let dir = scratch("dir-removed");
+        let (settings, _) = Config::new().dir(dir.clone()).resolve();
+        let metrics = Arc::new(Metrics::default());
+        let mut trail = open(&settings, &metrics, Arc::new(OsTime));
+        trail.commit_and_wait(&[line(0), line(1)]).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        assert!(matches!(trail.commit_and_wait(&[line(2)]), Err(AuditError::Io { .. })));
+        fs::create_dir_all(&dir).unwrap();
+        trail.commit_and_wait(&[line(3)]).unwrap();
+        drop(trail);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert_eq!((report.first_seq, report.last_seq), (Some(3), Some(3)), "{report}");
+        assert_eq!(report.seal, Some(3), "{report}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A seal removed while the trail is written is made again at the next rotation, naming the
+    /// trail's last record.
+    #[test]
+    fn a_removed_seal_is_made_again_at_the_next_rotation() {
+        let dir = scratch("seal-removed");
+        let (settings, _) = Config::new()
+            .dir(dir.clone())
+            .max_file_size(1024)
+            .compression(Compression::None)
+            .resolve();
+        let metrics = Arc::new(Metrics::default());
+        let mut trail = open(&settings, &metrics, Arc::new(OsTime));
+        trail.commit_and_wait(&[line(0)]).unwrap();
+        fs::remove_file(dir.join(seal::seal_name("audit.log"))).unwrap();
+        for n in 1..6 {
+            trail.commit_and_wait(&[line(n)]).unwrap();
+        }
+        assert!(metrics.rotations.load(Ordering::Relaxed) >= 1);
+        drop(trail);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        assert_eq!((report.records, report.seal), (6, Some(6)));
         fs::remove_dir_all(dir).unwrap();
     }
 
