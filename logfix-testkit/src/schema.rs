@@ -102,7 +102,8 @@ const AUDIT_KEYS: [&str; 2] = ["audit_seq", "audit_chain"];
 
 /// Why a line or a file does not follow the logfix line format, and where.
 ///
-/// Its `Display` reads `path:line: reason` for a file, `reason` for a single line.
+/// Its `Display` reads `path:line: reason` for a file, `reason` for a single line; the reason
+/// includes the text of the I/O or JSON error behind it, if any.
 #[derive(Debug)]
 pub struct SchemaError {
     path: Option<PathBuf>,
@@ -286,15 +287,10 @@ impl fmt::Display for SchemaErrorKind {
     }
 }
 
-impl std::error::Error for SchemaError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            SchemaErrorKind::Io(e) => Some(e),
-            SchemaErrorKind::Json(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// No `source()`: the `Display` already ends with the I/O or JSON error's own text, and a
+/// reporter that prints the chain would print it twice. [`SchemaError::kind`] gives the error
+/// itself.
+impl std::error::Error for SchemaError {}
 
 impl From<SchemaErrorKind> for SchemaError {
     fn from(kind: SchemaErrorKind) -> Self {
@@ -709,6 +705,21 @@ mod tests {
                  the published file over it"
             );
         }
+    }
+
+    /// A reporter that prints an error and its `source()` chain (anyhow, eyre) prints the JSON
+    /// parser's message once.
+    #[test]
+    fn an_error_chain_holds_the_parser_s_message_once() {
+        let error = validate_line("{\"timestamp\":").unwrap_err();
+        let mut chain = Vec::new();
+        let mut next: Option<&dyn std::error::Error> = Some(&error);
+        while let Some(e) = next {
+            chain.push(e.to_string());
+            next = e.source();
+        }
+        let text = chain.join(": ");
+        assert_eq!(text.matches("EOF while parsing").count(), 1, "{text}");
     }
 
     #[test]
