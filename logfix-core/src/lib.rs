@@ -5,8 +5,11 @@
 //! line ([`ecs`]) and how far apart two spellings are ([`suggest`]).
 //!
 //! `logfix-macros` uses these at expansion time (to check field names and to write the constant
-//! parts of a line), `logfix-runtime` on every line. Applications use them through
-//! `logfix-runtime`, which re-exports them; this crate has no dependencies.
+//! parts of a line), `logfix-runtime` on every line; this crate has no dependencies.
+//! Applications use what `logfix-runtime` re-exports (`Level`, `REDACTED`, the reserved and
+//! context keys, the sensitive-name policy under `redact`, `ecs`): only those are a stable API.
+//! The rest of this crate (escaping, `json_head`, `suggest`, `rate`) is shared plumbing that may
+//! change in any release; do not depend on `logfix-core` directly.
 //!
 //! # Sensitive names
 //!
