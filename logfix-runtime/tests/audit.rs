@@ -340,6 +340,53 @@ fn a_trail_that_is_not_a_regular_file_is_an_error() {
     logger.shutdown();
 }
 
+/// Runs `f` with a named pipe planted at `fifo`. A reader that opens it blocking would wait for
+/// a writer for ever: a thread stands by as that writer, so that such a reader gets an empty
+/// file instead of hanging the test, and is released at the end by a non-blocking reader.
+fn with_planted_pipe<T>(fifo: &Path, f: impl FnOnce() -> T) -> T {
+    use std::os::unix::fs::OpenOptionsExt;
+    let status = Command::new("mkfifo").arg(fifo).status().unwrap();
+    assert!(status.success());
+    let writer = {
+        let fifo = fifo.to_owned();
+        std::thread::spawn(move || drop(fs::OpenOptions::new().write(true).open(fifo)))
+    };
+    let result = f();
+    let release = fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(fifo);
+    writer.join().unwrap();
+    drop(release);
+    result
+}
+
+/// A named pipe planted as a rotated file or as the seal: `verify` reports an I/O error (exit 2
+/// in the CLI) and `audit()` an error, rather than wait for a writer of the pipe for ever.
+#[test]
+fn a_planted_pipe_is_an_error_not_a_hang() {
+    let trail = trail_copy("audit-pipe");
+    let (gz, active) = names(trail.path());
+    let moved = trail.join("moved");
+    fs::rename(trail.join(&gz), &moved).unwrap();
+    let error = with_planted_pipe(&trail.join(&gz), || verify_with(trail.path(), &Config::new()));
+    assert!(error.is_err(), "{error:?}");
+    fs::remove_file(trail.join(&gz)).unwrap();
+    fs::rename(&moved, trail.join(&gz)).unwrap();
+
+    let seal = trail.join(format!("{TRAIL}.seal"));
+    fs::rename(&seal, &moved).unwrap();
+    let error = with_planted_pipe(&seal, || verify_with(trail.path(), &Config::new()));
+    assert!(error.is_err(), "{error:?}");
+    fs::remove_file(&seal).unwrap();
+    fs::rename(&moved, &seal).unwrap();
+
+    // The active file empty (just rotated): the writer starts from the newest rotated file.
+    fs::write(trail.join(&active), "").unwrap();
+    let newest = trail.join("audit.log.00000099");
+    let logger = Config::new().dir(trail.path().to_owned()).build();
+    let result = with_planted_pipe(&newest, || logger.audit(&Seq { thread: 1, seq: 0 }));
+    logger.shutdown();
+    assert!(matches!(result, Err(AuditError::Io { .. })), "{result:?}");
+}
+
 /// A context field named like the chain's keys cannot forge or duplicate them: it is written
 /// as `ctx.<key>` (and an event field so named does not compile).
 #[test]

@@ -12,7 +12,7 @@
 //! it detects a torn write, not a forgery (see docs/AUDIT.md).
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
@@ -68,11 +68,12 @@ impl SealFile {
 
 /// Reads the seal at `path`: `Ok(None)` when there is no seal file or no valid slot in it.
 pub(crate) fn read(path: &Path) -> io::Result<Option<SealState>> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+    let mut bytes = Vec::new();
+    match dir::open_read_regular(path).and_then(|mut file| file.read_to_end(&mut bytes)) {
+        Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
-    };
+    }
     Ok(bytes.chunks(SLOT).filter_map(parse_slot).max_by_key(|s| s.seq))
 }
 

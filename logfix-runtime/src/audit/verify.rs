@@ -580,7 +580,7 @@ pub(crate) struct Damaged {
 /// The content of a trail file, decompressed when its name ends in `.gz`.
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Damaged> {
     let unreadable = |text, error| Damaged { text, error, content: false };
-    let mut file = dir::open_read(path).map_err(|e| unreadable(Vec::new(), e))?;
+    let mut file = dir::open_read_regular(path).map_err(|e| unreadable(Vec::new(), e))?;
     let mut text = Vec::new();
     let gz = path.extension().is_some_and(|e| e == "gz");
     let read = if gz {

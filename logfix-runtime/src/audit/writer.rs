@@ -761,7 +761,7 @@ impl Trail {
 
 /// The length of `path` up to its last line end, and its last whole line; read from the end.
 fn last_line(path: &std::path::Path) -> io::Result<(u64, Option<Vec<u8>>)> {
-    let mut file = dir::open_read(path)?;
+    let mut file = dir::open_read_regular(path)?;
     let len = file.metadata()?.len();
     let mut window: u64 = 64 * 1024;
     loop {

@@ -287,8 +287,8 @@ pub(crate) fn settle_leftovers(dir: &Path, file: &str) -> io::Result<Vec<PathBuf
 
 /// Whether `gz` decompresses to what `plain` holds, read a block at a time.
 fn same_content(plain: &Path, gz: &Path) -> io::Result<bool> {
-    let mut file = dir::open_read(plain)?;
-    let mut copy = flate2::read::MultiGzDecoder::new(dir::open_read(gz)?);
+    let mut file = dir::open_read_regular(plain)?;
+    let mut copy = flate2::read::MultiGzDecoder::new(dir::open_read_regular(gz)?);
     let (mut ours, mut theirs) = (vec![0; 1 << 16], vec![0; 1 << 16]);
     loop {
         let (read, unpacked) = (fill(&mut file, &mut ours)?, fill(&mut copy, &mut theirs)?);

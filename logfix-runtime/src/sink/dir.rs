@@ -81,6 +81,19 @@ pub(crate) fn open_read(path: &Path) -> io::Result<File> {
     open(path, 0, options, 0)
 }
 
+/// An existing regular file, for reading: opened without blocking and refused unless it is a
+/// regular file. For the files of the audit trail, which a named pipe planted under their name
+/// (a rotated file, the seal) would otherwise stop for ever: the open waits for a writer.
+pub(crate) fn open_read_regular(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    let file = open(path, 0, options, libc::O_NONBLOCK)?;
+    #[cfg(not(unix))]
+    let file = open(path, 0, options, 0)?;
+    regular(file)
+}
+
 /// [`open`] for a file logfix writes, without blocking: a named pipe planted under its name
 /// with no reader would otherwise hold the open (and the thread) for ever. Changes nothing
 /// for a regular file.
