@@ -812,6 +812,19 @@ fn a_truncated_tail_is_found_by_the_seal_only() {
     );
 }
 
+/// A seal that names no record of the trail (record 0, which the writer never seals) vouches
+/// for no end: the records cut from the end under it must not pass as an intact trail.
+#[test]
+fn a_seal_naming_no_record_of_the_trail_is_no_seal() {
+    let trail = trail_copy("audit-seal-zero");
+    let (_, active) = names(trail.path());
+    let mut lines = read(trail.path(), &active);
+    lines.truncate(lines.len() - 2);
+    write(trail.path(), &active, &lines);
+    forge_seal(trail.path(), 0, &[0; 32]);
+    assert_eq!(first_break(trail.path()), (BreakKind::SealMissing, format!("{TRAIL}.seal"), 1));
+}
+
 /// Without the key, a forger who rewrites a record and recomputes every chain value after it
 /// with plain SHA-256 passes the chain: the seal still catches it unless it is forged too. With
 /// a key the rewritten chain does not verify at all.

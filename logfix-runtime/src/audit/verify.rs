@@ -511,8 +511,18 @@ impl<'c> Walk<'c> {
                 kind: BreakKind::Edited,
                 detail: format!("record {}'s chain value is not the one the seal holds: the trail was rewritten from there on", seal.seq),
             }),
-            // The seal names a record older than the first one present.
-            None => None,
+            // The seal names a record that is not in the trail: record 0 (never sealed) or one
+            // before the first present. It cannot be checked, so it vouches for no end.
+            None => Some(Break {
+                file: seal_path.to_owned(),
+                line: 1,
+                kind: BreakKind::SealMissing,
+                detail: format!(
+                    "the seal names record {}, which is not in the trail (it starts at record {}): truncation of the tail cannot be ruled out",
+                    seal.seq,
+                    self.first_seq.unwrap_or(0)
+                ),
+            }),
         }
     }
 }
