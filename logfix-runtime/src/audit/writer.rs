@@ -302,6 +302,8 @@ struct Trail {
     seal: PathBuf,
     file_mode: u32,
     pool: SyncPool,
+    /// Makes the directory's entries durable: `File::sync_all` of the directory, or a test's.
+    sync_dir: SyncFn,
     /// The last record written: its number and chain value.
     seq: u64,
     prev: Digest,
@@ -372,6 +374,7 @@ impl Trail {
             seal: seal_path,
             file_mode: settings.file_mode,
             pool,
+            sync_dir: Arc::new(File::sync_all),
             seq: 0,
             prev: GENESIS,
             chain: Chain::new(settings.audit_key.as_ref()),
@@ -390,6 +393,9 @@ impl Trail {
             buf: Vec::new(),
             stopped: false,
         };
+        // The active file may have just been made: its entry must survive a power cut before
+        // records go into it.
+        trail.sync_dir().map_err(io)?;
         {
             let _exclusive = trail.lock_exclusive();
             let _ = compress::remove_stale_temps(&trail.dir.path, &trail.name);
@@ -582,13 +588,27 @@ impl Trail {
         Ok(SealState { seq, chain: prev })
     }
 
-    /// Opens the active file, and the sync threads' descriptors of it.
+    /// Opens (or makes) the active file, and the sync threads' descriptors of it; made durable
+    /// in the directory, with any rename before it, before records go into it.
     fn open_file(&mut self) -> io::Result<()> {
         let file = self.dir.open_append(&self.name).and_then(dir::regular)?;
+        self.sync_dir()?;
         self.pool.attach(&self.path, &file)?;
         self.pool.renew_seal(&self.seal, self.file_mode);
         self.file = Some(file);
         Ok(())
+    }
+
+    /// Makes the directory's entries (a new file, a rename) durable.
+    fn sync_dir(&self) -> io::Result<()> {
+        #[cfg(unix)]
+        {
+            (self.sync_dir)(&File::open(&self.dir.path)?)
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(())
+        }
     }
 
     /// Lets go of the active file once everything written to it is acknowledged or failed.
@@ -636,9 +656,9 @@ impl Trail {
         }
         self.rotated.add(seq, meta.len(), meta.modified().ok(), false);
         Metrics::add(&self.metrics.rotations, 1);
+        // Syncs the directory: the rename and the new file survive a power cut before records
+        // go into it.
         self.open_file()?;
-        // The rename and the new file must survive a power cut before records go into it.
-        sync_dir(&self.dir.path)?;
         self.identity =
             self.file.as_ref().and_then(|f| f.metadata().ok()).as_ref().and_then(identity);
         self.len = 0;
@@ -782,18 +802,6 @@ fn last_line(path: &std::path::Path) -> io::Result<(u64, Option<Vec<u8>>)> {
             (None, _) if start == 0 => return Ok((0, None)),
             _ => window = window.saturating_mul(2),
         }
-    }
-}
-
-fn sync_dir(path: &std::path::Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(path)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        Ok(())
     }
 }
 
@@ -994,6 +1002,36 @@ mod tests {
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
         assert_eq!((report.first_seq, report.last_seq), (Some(3), Some(3)), "{report}");
         assert_eq!(report.seal, Some(3), "{report}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A new active file (here the old one was removed under the writer) is made durable in its
+    /// directory before a record in it is acknowledged: an `fdatasync` of the file alone does
+    /// not make its directory entry survive a power cut.
+    #[test]
+    fn a_new_active_file_is_synced_in_its_directory_before_records_go_into_it() {
+        let dir = scratch("dir-sync");
+        let (settings, _) = Config::new().dir(dir.clone()).resolve();
+        let metrics = Arc::new(Metrics::default());
+        let syncs = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&syncs);
+        let sync: SyncFn = Arc::new(move |file: &File| {
+            seen.lock().unwrap().push("file");
+            file.sync_data()
+        });
+        let mut trail =
+            Trail::open(&settings, &metrics, Arc::new(OsTime), Arc::default(), sync).unwrap();
+        let seen = Arc::clone(&syncs);
+        trail.sync_dir = Arc::new(move |dir: &File| {
+            seen.lock().unwrap().push("dir");
+            dir.sync_all()
+        });
+        trail.commit_and_wait(&[line(0)]).unwrap();
+        syncs.lock().unwrap().clear();
+        fs::remove_file(dir.join("audit.log")).unwrap();
+        trail.commit_and_wait(&[line(1)]).unwrap();
+        assert_eq!(*syncs.lock().unwrap(), ["dir", "file"]);
+        drop(trail);
         fs::remove_dir_all(dir).unwrap();
     }
 
