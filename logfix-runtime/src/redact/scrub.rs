@@ -1095,8 +1095,11 @@ impl Scan<'_> {
         let credential = self.bytes.get(start..end).unwrap_or_default();
         if !credential.is_empty() && (!basic || is_basic_credential(credential)) {
             self.spans.push(start..end);
+            return end;
         }
-        end
+        // Not a credential (`Basic password=…`): the word is text, and may hold a secret of
+        // another kind.
+        start
     }
 
     /// After `-----BEGIN`: if the label says `PRIVATE KEY`, the body up to `-----END` (or the
@@ -1374,6 +1377,12 @@ mod tests {
             ("sent BEARER t0k3n upstream", "sent BEARER [REDACTED] upstream"),
             ("retry with Basic dXNlcjpwYXNz now", "retry with Basic [REDACTED] now"),
             ("Basic YTpi", "Basic [REDACTED]"),
+            // A word after `Basic` that is no credential is text like any other.
+            ("rejected Basic password=S16 for ann", "rejected Basic password=[REDACTED] for ann"),
+            (
+                "auth Basic --db.password=S17 --verbose",
+                "auth Basic --db.password=[REDACTED] --verbose",
+            ),
         ]);
         unchanged(&[
             "Basic auth failed",
