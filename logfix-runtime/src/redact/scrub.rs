@@ -809,8 +809,14 @@ impl Scan<'_> {
     /// scan they made every other pair slower to read.
     #[inline(never)]
     fn value_after(&self, at: usize, name_quoted: bool) -> Option<Range<usize>> {
-        let separator = self.byte(at)?;
+        let mut separator = self.byte(at)?;
         let mut start = self.run_end(at + 1, |b| matches!(b, b' ' | b'\t'));
+        // `=>` (Ruby's, PHP's and Perl's hashes) and `:=` separate a name from its value too,
+        // as `=` does.
+        if matches!((separator, self.byte(start)), (b'=', Some(b'>')) | (b':', Some(b'='))) {
+            separator = b'=';
+            start = self.run_end(start + 1, |b| matches!(b, b' ' | b'\t'));
+        }
         match self.byte(start)? {
             quote @ (b'"' | b'\'') => {
                 let end = self.closing_quote(start + 1, quote, 0);
@@ -1230,6 +1236,13 @@ mod tests {
             ("Cookie: theme=dark; sid=abc", "Cookie: [REDACTED]"),
             ("'secret': 'x'", "'secret': '[REDACTED]'"),
             ("password=\"unterminated", "password=\"[REDACTED]"),
+            // `=>` and `:=` separate a pair as well.
+            (r#"{"password" => "S18 x", "n" => 1}"#, r#"{"password" => "[REDACTED]", "n" => 1}"#),
+            (r#"{"password"=>"S19"}"#, r#"{"password"=>"[REDACTED]"}"#),
+            ("'api_key' => 'S20', 'n' => 1", "'api_key' => '[REDACTED]', 'n' => 1"),
+            (r#"{:password => "S21"}"#, r#"{:password => "[REDACTED]"}"#),
+            (r#"password := "S22""#, r#"password := "[REDACTED]""#),
+            ("token:=S23 ok", "token:=[REDACTED] ok"),
         ]);
     }
 
