@@ -14,7 +14,7 @@ use logfix_core::CALL_KEYS;
 
 use crate::dispatch;
 use crate::event::Level;
-use crate::redact::{self, scrub::scrub_known, Mask};
+use crate::redact::{self, Mask};
 use crate::render::event_writer::{MaskedValue, SerdeValue};
 use crate::render::line::Line;
 use crate::render::parts::{self, FieldWriter, MessageWriter, Parts, Pretty};
@@ -120,10 +120,7 @@ impl Call {
     fn err_text(mut self, error: &str, error_type: &str, sources: &[String]) {
         let known: Vec<&str> =
             self.args.iter().flat_map(|a| &a.known).map(String::as_str).collect();
-        let clean = |text: &str| -> String {
-            let scrubbed = redact::global().scrub(text);
-            scrub_known(&scrubbed, &known).into_owned()
-        };
+        let clean = |text: &str| redact::global().scrub_with_known(text, &known).into_owned();
         let error = clean(error);
         let sources: Vec<String> = sources.iter().map(|s| clean(s)).collect();
         self.finish(

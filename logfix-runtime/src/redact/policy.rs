@@ -99,6 +99,16 @@ impl Redaction {
         self.scrubber().scrub(text)
     }
 
+    /// `text` without the secrets the content scrubber finds and without the known `values`
+    /// (see [`Scrubber::scrub_with_known`]).
+    pub(crate) fn scrub_with_known<'t, V: AsRef<str>>(
+        &self,
+        text: &'t str,
+        values: &[V],
+    ) -> Cow<'t, str> {
+        self.scrubber().scrub_with_known(text, values)
+    }
+
     pub(crate) fn scrubber(&self) -> Scrubber<'_> {
         Scrubber::with_policy(&self.policy, &self.patterns)
     }

@@ -243,6 +243,29 @@ impl<'a> Scrubber<'a> {
         redacted(text, spans)
     }
 
+    /// [`scrub`](Self::scrub) and [`scrub_known`] at once: `text` without the secrets found and
+    /// without the known `values`, both looked for in the text as given, so that a value part
+    /// of which is a secret of a known kind (`AKIA…:secret`) still goes whole.
+    ///
+    /// # Examples
+    /// ```
+    /// use logfix_runtime::redact::scrub::Scrubber;
+    ///
+    /// let pair = "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI";
+    /// let text = format!("rejected {pair} for password=x");
+    /// assert_eq!(
+    ///     Scrubber::default().scrub_with_known(&text, &[pair]),
+    ///     "rejected [REDACTED] for password=[REDACTED]"
+    /// );
+    /// ```
+    #[must_use]
+    pub fn scrub_with_known<'t, V: AsRef<str>>(&self, text: &'t str, values: &[V]) -> Cow<'t, str> {
+        let mut spans = Vec::new();
+        self.find(text, &mut spans);
+        known_spans(text, values, &mut spans);
+        redacted(text, spans)
+    }
+
     /// Whether `name` is sensitive.
     #[inline]
     pub(super) fn is_sensitive(&self, name: &str) -> bool {
@@ -315,6 +338,12 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
 #[must_use]
 pub fn scrub_known<'t, V: AsRef<str>>(text: &'t str, values: &[V]) -> Cow<'t, str> {
     let mut spans = Vec::new();
+    known_spans(text, values, &mut spans);
+    redacted(text, spans)
+}
+
+/// Adds the spans of the occurrences of `values` in `text` (see [`scrub_known`]).
+fn known_spans<V: AsRef<str>>(text: &str, values: &[V], spans: &mut Vec<Range<usize>>) {
     for value in values.iter().map(AsRef::as_ref).filter(|value| !value.is_empty()) {
         let whole_word = value.len() < KNOWN_ANYWHERE;
         spans.extend(
@@ -323,7 +352,6 @@ pub fn scrub_known<'t, V: AsRef<str>>(text: &'t str, values: &[V]) -> Cow<'t, st
                 .filter(|span| !whole_word || stands_alone(text, span)),
         );
     }
-    redacted(text, spans)
 }
 
 /// The length from which a known value is removed wherever it occurs, even inside a word.
