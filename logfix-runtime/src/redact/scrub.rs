@@ -410,7 +410,7 @@ const MAX_NAME_LEN: usize = 64;
 /// Whether `b` may start a secret other than a card number.
 #[inline]
 fn is_trigger(b: u8) -> bool {
-    matches!(b, b'=' | b':' | b'A' | b'B' | b'J')
+    matches!(b, b'=' | b':' | b'(' | b'A' | b'B' | b'J')
 }
 
 /// What one quick pass over a text finds.
@@ -514,7 +514,8 @@ fn classify(low: u64, high: u64) -> (core::arch::x86_64::__m128i, core::arch::x8
         (_mm_set_epi64x(high as i64, low as i64), |byte: u8| _mm_set1_epi8(byte as i8));
     let is = |byte: u8| _mm_cmpeq_epi8(block, splat(byte));
     let letters = _mm_or_si128(_mm_or_si128(is(b'A'), is(b'B')), is(b'J'));
-    let triggers = _mm_or_si128(_mm_or_si128(is(b'='), is(b':')), letters);
+    let pairs = _mm_or_si128(_mm_or_si128(is(b'='), is(b':')), is(b'('));
+    let triggers = _mm_or_si128(pairs, letters);
     // A digit is below 10 once `'0'` is subtracted (wrapping, compared unsigned).
     let offset = _mm_sub_epi8(block, splat(b'0'));
     (triggers, _mm_cmpeq_epi8(_mm_min_epu8(offset, splat(9)), offset))
@@ -588,8 +589,12 @@ fn survey_words(bytes: &[u8]) -> Survey {
     let mut survey = Survey { triggers_end: 0, digits: 0 };
     // Looks at the word that ends at `end`.
     let mut look = |word: u64, end: usize| {
-        let triggers =
-            has(word, b'=') | has(word, b':') | has(word, b'A') | has(word, b'B') | has(word, b'J');
+        let triggers = has(word, b'=')
+            | has(word, b':')
+            | has(word, b'(')
+            | has(word, b'A')
+            | has(word, b'B')
+            | has(word, b'J');
         // A byte is a digit if, xor '0', it is below 10: exact per byte, since setting each
         // byte's high bit before subtracting keeps borrows from crossing bytes.
         let x = word ^ (ONES * u64::from(b'0'));
@@ -709,6 +714,7 @@ impl Scan<'_> {
     fn secret_at(&mut self, i: usize) -> usize {
         match self.byte(i) {
             Some(b'=' | b':') => self.pair(i),
+            Some(b'(') => self.tuple(i),
             Some(b'0'..=b'9') => self.number(i),
             Some(b'A') => self.aws_key(i),
             Some(b'B') => self.scheme_or_pem(i),
@@ -757,6 +763,52 @@ impl Scan<'_> {
             self.spans.push(value);
         }
         at + 1
+    }
+
+    /// At `(`: a tuple of a quoted sensitive name and a value, as `Debug` writes the items of a
+    /// form (`("password", "x")`, also across lines with `{:#?}` and escaped inside a string):
+    /// the value, as after a quoted name. Out of line (see [`Scan::value_after`]).
+    #[inline(never)]
+    fn tuple(&mut self, open: usize) -> usize {
+        let next = open + 1;
+        let quote = self.run_end(next, |b| b.is_ascii_whitespace());
+        let name_start = self.run_end(quote, |b| b == b'\\');
+        if self.byte(name_start) != Some(b'"') {
+            return next;
+        }
+        let escapes = name_start - quote;
+        let Some(close) = self.closing_quote(name_start + 1, b'"', escapes) else {
+            return next;
+        };
+        let name_end = close - escapes;
+        let comma = close + 1;
+        if name_end.saturating_sub(name_start + 1) > MAX_NAME_LEN || self.byte(comma) != Some(b',')
+        {
+            return next;
+        }
+        let Some(name) = self.text.get(name_start + 1..name_end) else {
+            return next;
+        };
+        if !self.scrubber.is_sensitive(name) {
+            return comma;
+        }
+        let start = self.run_end(comma + 1, |b| b.is_ascii_whitespace());
+        let word = self.run_end(start, is_word);
+        let value = if matches!(self.byte(start), Some(b'"' | b'\\' | b'[' | b'{' | b'('))
+            || matches!(self.byte(word), Some(b'(' | b'{'))
+        {
+            // A string or a group: as after a quoted name; `start - 1` is the comma or a space.
+            self.value_after(start - 1, true)
+        } else {
+            // A word (a number, `None`): up to the tuple's end or the next item.
+            let end =
+                self.run_end(start, |b| !(b.is_ascii_whitespace() || matches!(b, b',' | b')')));
+            (end > start).then_some(start..end)
+        };
+        if let Some(value) = value {
+            self.spans.push(value);
+        }
+        comma
     }
 
     /// The name before the separator at `at` (spaces allowed between).
@@ -1324,6 +1376,26 @@ mod tests {
             ("password: reset (by ann), user: u", "password: [REDACTED], user: u"),
         ]);
         unchanged(&[r#"Order { id: Some(7), note: Some("gift"), tags: ["a"] }"#]);
+    }
+
+    /// The `Debug` of name-value tuples (a form's `Vec<(&str, &str)>`): a sensitive name's value
+    /// goes, as after `name: `.
+    #[test]
+    fn tuples_of_a_sensitive_name_and_a_value_lose_the_value() {
+        check(&[
+            (
+                r#"[("grant_type", "password"), ("username", "ann"), ("password", "S24 x")]"#,
+                r#"[("grant_type", "password"), ("username", "ann"), ("password", "[REDACTED]")]"#,
+            ),
+            (r#"[("pin", 1234), ("n", 2)]"#, r#"[("pin", [REDACTED]), ("n", 2)]"#),
+            (r#"("api_key", Some("S25")), n"#, r#"("api_key", [REDACTED]), n"#),
+            (
+                "[\n    (\n        \"password\",\n        \"S26\",\n    ),\n]",
+                "[\n    (\n        \"password\",\n        \"[REDACTED]\",\n    ),\n]",
+            ),
+            (r#"form: "[(\"token\", \"S27\")]""#, r#"form: "[(\"token\", \"[REDACTED]\")]""#),
+        ]);
+        unchanged(&[r#"Some("password")"#, r#"[("user", "ann")]"#, "f(x, y)", r#"("password""#]);
     }
 
     #[test]
