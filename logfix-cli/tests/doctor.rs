@@ -268,3 +268,27 @@ fn the_keys_are_never_shown() {
     );
     assert!(!out.contains("KEYMARKER") && !run.stderr.contains("KEYMARKER"), "{out}");
 }
+
+/// A key under a misspelt name is no less a key, and a pattern may spell out what it hides:
+/// the runtime shows neither (`config_invalid` says "(not shown)", `logging_started` counts the
+/// patterns), and neither does the doctor.
+#[test]
+fn misspelt_keys_and_patterns_are_never_shown() {
+    let dir = Dir::new("doctor-misspelt-keys");
+    let logs = dir.path().join("logs");
+    let run = doctor(
+        &dir,
+        &[
+            ("LOGFIX_DIR", logs.to_str().unwrap()),
+            ("LOGFIX_AUDITKEY", "MISSPELTKEYMARKER"),
+            ("LOGFIX_REDACT_PATTERNS", r"PATTERNMARKER-\d+"),
+        ],
+    )
+    .expect(1);
+    let out = &run.stdout;
+    assert!(out.contains("LOGFIX_AUDITKEY"), "the variable is named: {out}");
+    assert!(out.contains("redact_patterns=1"), "the patterns are counted: {out}");
+    for marker in ["MISSPELTKEYMARKER", "PATTERNMARKER"] {
+        assert!(!out.contains(marker) && !run.stderr.contains(marker), "{marker}: {out}");
+    }
+}

@@ -7,7 +7,9 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 // The runtime's `Schema` by its path: the CLI's own `schema::Schema` is the one it reads.
-use logfix_runtime::{ecs, Config, Console, Format, Settings, REDACTED, SECRET_VARIABLES};
+use logfix_runtime::{
+    ecs, Config, Console, Format, Settings, REDACTED, SECRET_VARIABLES, VARIABLES,
+};
 
 use crate::error::{Error, PROBLEM, SUCCESS};
 use crate::output::bytes;
@@ -40,8 +42,12 @@ pub(crate) fn run(_: &Args) -> Result<u8, Error> {
     let mut set: Vec<String> = std::env::vars_os()
         .filter_map(|(k, v)| {
             let k = k.into_string().ok()?;
+            // As the runtime: a key never, nor a variable logfix does not read (it may be a key
+            // under a misspelt name), nor the patterns (they may spell out what they hide).
             let shown = if SECRET_VARIABLES.contains(&k.as_str()) {
                 REDACTED.into()
+            } else if k == "LOGFIX_REDACT_PATTERNS" || !VARIABLES.contains(&k.as_str()) {
+                "(not shown)".into()
             } else {
                 v.to_string_lossy()
             };
