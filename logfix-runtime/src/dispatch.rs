@@ -19,6 +19,7 @@ use crate::filter::{Filter, FilterError};
 use crate::handoff::{parts, Batch, Component, Handoff, Message, Slot, HANDSHAKE_TIMEOUT};
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::rate::Limiter;
+use crate::redact::{self, Redaction};
 use crate::render::{self, Format, Output, Record};
 use crate::schema::Converter;
 use crate::sink::compress::FINISH_TIMEOUT;
@@ -72,6 +73,8 @@ struct Shared {
     /// interest) must come from the same call when two change it at once.
     changing: Mutex<()>,
     metrics: Arc<Metrics>,
+    /// Its redaction when it is not the global path's (see [`redact::own`]).
+    redaction: Option<Arc<Redaction>>,
     /// The hand-off and writer of this process (a forked child starts its own: see [`fork`]).
     pipeline: ArcSwap<Pipeline>,
     /// The log file in use, `None` when lines go to the console or stderr.
@@ -140,6 +143,7 @@ impl Logger {
             floor: AtomicU8::new(floor_of(&settings.filter)),
             changing: Mutex::new(()),
             filter: ArcSwap::from_pointee(settings.filter.clone()),
+            redaction: redact::own(&settings),
             settings,
             metrics,
             pipeline: ArcSwap::from_pointee(pipeline),
@@ -225,6 +229,7 @@ impl Logger {
         let mut line = None;
         with_output(|out| {
             out.clear();
+            out.own_redaction.clone_from(&self.shared.redaction);
             let (format, whole) = (Format::Json, usize::MAX);
             if render_line(out, record, settings.color, metrics, format, whole, clock::now()) {
                 line = Some(out.buf.clone());
@@ -320,6 +325,7 @@ impl Logger {
         // One access to this thread's state for the line and the slot: the common case.
         let done = LOCAL.try_with(|local| {
             let Ok(mut out) = local.out.try_borrow_mut() else { return false };
+            out.own_redaction.clone_from(&self.shared.redaction);
             let split = render_into(&mut out, record, settings, metrics);
             let (file, console) = parts(settings, &out.buf, split);
             let pushed = self.push_line(&local.slots, (file, console), level, component);
@@ -330,6 +336,7 @@ impl Logger {
             // An event emitted from inside a `Display` impl of another (the buffer is in use),
             // or while the thread exits: a fresh buffer.
             let mut out = Output::default();
+            out.own_redaction.clone_from(&self.shared.redaction);
             let split = render_into(&mut out, record, settings, metrics);
             let (file, console) = parts(settings, &out.buf, split);
             let pushed = LOCAL
@@ -712,6 +719,11 @@ static GLOBAL: OnceLock<Logger> = OnceLock::new();
 
 impl Config {
     /// Starts a logger with this configuration without installing it globally.
+    ///
+    /// Its `emit` and `audit` lines are redacted with this configuration's redaction settings
+    /// (`redact_keys`, `redact_patterns`, `redact_key`); what goes through the global path
+    /// (the bridges, the `Context`'s fields, `#[logged]` calls) uses those of the logger
+    /// [`init`](Config::init) installed.
     #[must_use]
     pub fn build(self) -> Logger {
         let (settings, issues) = self.resolve();

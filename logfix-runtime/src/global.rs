@@ -39,14 +39,13 @@ impl Config {
     /// else synchronously to stderr as JSON at `info` and above (or at `LOGFIX_LEVEL`).
     pub fn init(self) -> Guard {
         let bridges = self.installs_bridges();
-        let (logger, installed) = dispatch::install_global(|| self.build());
+        let (logger, installed) = dispatch::install_global(|| {
+            let (settings, issues) = self.resolve();
+            // Before the logger starts, so that it renders with the global path's redaction.
+            crate::redact::set_global(&settings);
+            Logger::start(settings, issues)
+        });
         if installed {
-            let settings = logger.settings();
-            crate::redact::set_global(
-                &settings.redact_keys,
-                &settings.redact_patterns,
-                settings.redact_key.as_ref(),
-            );
             crate::rate::set_global(&logger.settings().rate_limits);
             install_panic_hook();
             if bridges {

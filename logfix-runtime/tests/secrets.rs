@@ -403,3 +403,41 @@ proptest! {
         }
     }
 }
+
+#[derive(LogEvent)]
+#[log(component = "secrets", message = "closed")]
+struct Closed {
+    #[log(display)]
+    note: String,
+    #[log(redact = "hash")]
+    account: String,
+}
+
+/// A logger from `Config::build()` redacts its lines with its own settings: its operator words,
+/// its patterns and its pseudonym key, not only the defaults of a process without `init()`.
+#[test]
+fn a_built_logger_redacts_with_its_own_settings() {
+    use logfix_runtime::redact::{pseudonym::PseudonymKey, scrub::Patterns};
+    use logfix_runtime::Config;
+
+    let scratch = Scratch::new("secrets-built");
+    let mut patterns = Patterns::new();
+    patterns.add(r"ticket-\d+").unwrap();
+    let logger = Config::new()
+        .dir(scratch.path())
+        .redact_keys(vec!["tenant_key".to_owned()])
+        .redact_patterns(patterns)
+        .redact_key(PseudonymKey::new(b"0123456789abcdef0123456789abcdef").unwrap())
+        .build();
+    logger.emit(&Closed {
+        note: "closed ticket-123456 tenant_key=ZQXTENANT".to_owned(),
+        account: "acct-77".to_owned(),
+    });
+    logger.shutdown();
+    let text = common::read_text(&scratch.join("app.log"));
+    assert!(!text.contains("123456") && !text.contains("ZQXTENANT"), "{text}");
+    let line = text.lines().find(|l| l.contains(r#""event":"closed""#)).unwrap();
+    let closed = common::parse_line(line).unwrap();
+    assert_eq!(closed["note"], "closed [REDACTED] tenant_key=[REDACTED]");
+    assert!(closed["account"].as_str().unwrap().starts_with("hmac:"), "{line}");
+}

@@ -2,7 +2,7 @@
 //! path (bridges, `Context`, the panic hook) uses.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -11,6 +11,7 @@ use logfix_core::REDACTED;
 use super::pseudonym::{email, last4, PseudonymKey};
 use super::scrub::{NamePolicy, Patterns, Scrubber};
 use super::Policy;
+use crate::config::Settings;
 
 impl NamePolicy for Policy {
     fn is_sensitive(&self, name: &str) -> bool {
@@ -57,6 +58,8 @@ pub enum Mask {
 #[derive(Debug, Default)]
 pub(crate) struct Redaction {
     policy: Policy,
+    /// The operator's words the policy was built with.
+    keys: Vec<String>,
     patterns: Patterns,
     key: Option<PseudonymKey>,
 }
@@ -68,7 +71,24 @@ impl Redaction {
     /// The policy with the operator's words `keys` (`LOGFIX_REDACT_KEYS`), `patterns` and the
     /// pseudonym `key`.
     pub(crate) fn new(keys: &[String], patterns: &Patterns, key: Option<&PseudonymKey>) -> Self {
-        Self { policy: Policy::with_extra(keys), patterns: patterns.clone(), key: key.cloned() }
+        Self {
+            policy: Policy::with_extra(keys),
+            keys: keys.to_vec(),
+            patterns: patterns.clone(),
+            key: key.cloned(),
+        }
+    }
+
+    /// The redaction `settings` ask for.
+    pub(crate) fn of(settings: &Settings) -> Self {
+        Self::new(&settings.redact_keys, &settings.redact_patterns, settings.redact_key.as_ref())
+    }
+
+    /// Whether this is the redaction `settings` ask for.
+    pub(crate) fn is_of(&self, settings: &Settings) -> bool {
+        self.keys == settings.redact_keys
+            && self.patterns.same_as(&settings.redact_patterns)
+            && self.key == settings.redact_key
     }
 
     /// `value` as `mask` writes it.
@@ -122,9 +142,16 @@ pub(crate) fn global() -> &'static Redaction {
     GLOBAL.get().unwrap_or_else(|| DEFAULT.get_or_init(Redaction::default))
 }
 
-/// Makes this redaction the global path's, once (the first `init()` wins, as the logger does).
-pub(crate) fn set_global(keys: &[String], patterns: &Patterns, key: Option<&PseudonymKey>) {
-    let _ = GLOBAL.set(Redaction::new(keys, patterns, key));
+/// Makes the redaction of `settings` the global path's, once (the first `init()` wins, as the
+/// logger does).
+pub(crate) fn set_global(settings: &Settings) {
+    let _ = GLOBAL.set(Redaction::of(settings));
+}
+
+/// The redaction a logger with `settings` renders with when it is not the global path's
+/// (`None`: the global path's, the common case, at no cost per line).
+pub(crate) fn own(settings: &Settings) -> Option<Arc<Redaction>> {
+    (!global().is_of(settings)).then(|| Arc::new(Redaction::of(settings)))
 }
 
 /// Whether a pseudonym was asked for without a key since the last call (and never reported):

@@ -114,6 +114,11 @@ impl Patterns {
         self.regexes.is_empty()
     }
 
+    /// Whether both hold the same patterns, in the same order.
+    pub(crate) fn same_as(&self, other: &Self) -> bool {
+        self.regexes.iter().map(Regex::as_str).eq(other.regexes.iter().map(Regex::as_str))
+    }
+
     /// Adds the spans of what the patterns match in `text`. Empty matches are left out: a
     /// pattern that can match nothing (`a*`) must not put markers between all characters.
     fn find(&self, text: &str, spans: &mut Vec<Range<usize>>) {

@@ -11,7 +11,7 @@ use core::fmt;
 
 use logfix_core::REDACTED;
 
-use crate::redact::{self, Mask};
+use crate::redact::Mask;
 
 use super::line::Line;
 use super::parts::Pretty;
@@ -167,7 +167,8 @@ impl EventWriter for Pretty<'_> {
     }
 
     fn masked<V: MaskedValue + ?Sized>(&mut self, v: &V, mask: Mask) {
-        write_into(self.out, false, |w| w.str(&redact::global().mask(&v.__text(), mask)));
+        let masked = self.out.redaction().mask(&v.__text(), mask);
+        write_into(self.out, false, |w| w.str(&masked));
     }
 
     fn known(&mut self, text: Option<String>) {
@@ -231,7 +232,9 @@ impl EventWriter for Line<'_> {
     }
 
     fn masked<V: MaskedValue + ?Sized>(&mut self, v: &V, mask: Mask) {
-        let _ = self.value_writer(false).str(&redact::global().mask(&v.__text(), mask));
+        let mut masked = String::new();
+        self.with_output(|out| masked = out.redaction().mask(&v.__text(), mask));
+        let _ = self.value_writer(false).str(&masked);
     }
 
     fn known(&mut self, text: Option<String>) {

@@ -28,8 +28,11 @@ use logfix_core::Level;
 
 pub use value::{Value, ValueWriter, Written};
 
+use std::sync::Arc;
+
 use crate::context::Context;
 use crate::error::ParseError;
+use crate::redact::Redaction;
 use line::Line;
 use parts::Pretty;
 
@@ -86,6 +89,9 @@ pub(crate) struct Output {
     pub(crate) text: String,
     /// The text of the event's redacted fields: removed from its `Display`/`Debug` values.
     pub(crate) known: Vec<String>,
+    /// The redaction of the logger rendering the line when it is not the global path's (a
+    /// logger from `Config::build()` with settings of its own); see [`Output::redaction`].
+    pub(crate) own_redaction: Option<Arc<Redaction>>,
     stamp: time::Stamp,
 }
 
@@ -98,7 +104,16 @@ impl Output {
             format_errors: 0,
             text: String::new(),
             known: Vec::new(),
+            own_redaction: None,
             stamp: time::Stamp::default(),
+        }
+    }
+
+    /// What this line is redacted with: its logger's, or the global path's.
+    pub(crate) fn redaction(&self) -> &Redaction {
+        match self.own_redaction.as_deref() {
+            Some(own) => own,
+            None => crate::redact::global(),
         }
     }
 

@@ -13,14 +13,20 @@ use logfix_core::REDACTED;
 use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
 
 use super::Output;
+use crate::redact::Redaction;
 
 /// Appends `value` as JSON to `out` (as the text of a JSON string when `in_string`); `null`, and
 /// one more format error, when it cannot be written as JSON.
 pub(super) fn write<T: serde::Serialize + ?Sized>(out: &mut Output, value: &T, in_string: bool) {
     let mut json = Vec::new();
+    // The field, not `Output::redaction`, so that the buffer can be borrowed beside it.
+    let redaction = match out.own_redaction.as_deref() {
+        Some(own) => own,
+        None => crate::redact::global(),
+    };
     let target = if in_string { &mut json } else { &mut out.buf };
     let start = target.len();
-    if serialize(target, value).is_err() {
+    if serialize(target, value, redaction).is_err() {
         target.truncate(start);
         target.extend_from_slice(b"null");
         out.format_errors += 1;
@@ -31,10 +37,14 @@ pub(super) fn write<T: serde::Serialize + ?Sized>(out: &mut Output, value: &T, i
     }
 }
 
-fn serialize<T: serde::Serialize + ?Sized>(buf: &mut Vec<u8>, value: &T) -> serde_json::Result<()> {
+fn serialize<T: serde::Serialize + ?Sized>(
+    buf: &mut Vec<u8>,
+    value: &T,
+    redaction: &Redaction,
+) -> serde_json::Result<()> {
     let mute = Cell::new(false);
     let writer = Muted { buf, mute: &mute };
-    let formatter = Redacting { mute: &mute, key: None, muted_values: 0 };
+    let formatter = Redacting { redaction, mute: &mute, key: None, muted_values: 0 };
     value.serialize(&mut serde_json::Serializer::with_formatter(writer, formatter))
 }
 
@@ -59,6 +69,8 @@ impl io::Write for Muted<'_> {
 
 /// `serde_json`'s compact output, escaped as logfix escapes, with sensitive keys' values muted.
 struct Redacting<'a> {
+    /// Whose names are sensitive.
+    redaction: &'a Redaction,
     mute: &'a Cell<bool>,
     /// The object key being written, collected from its string.
     key: Option<String>,
@@ -125,7 +137,7 @@ impl Formatter for Redacting<'_> {
         CompactFormatter.begin_object_value(writer)?;
         if self.mute.get() {
             self.muted_values += 1;
-        } else if self.key.take().is_some_and(|key| crate::redact::global().is_sensitive(&key)) {
+        } else if self.key.take().is_some_and(|key| self.redaction.is_sensitive(&key)) {
             writer.write_all(b"\"")?;
             writer.write_all(REDACTED.as_bytes())?;
             writer.write_all(b"\"")?;

@@ -22,7 +22,6 @@ use std::time::Duration;
 use super::escape::{escape_into, needs_quotes, EscapeWriter};
 use super::line::{Cursor, Line};
 use super::{Format, Output};
-use crate::redact;
 
 /// A type that can be logged as a field: strings become JSON strings, numbers JSON numbers,
 /// `bool` a JSON boolean, `None` `null`, and slices and vectors JSON arrays.
@@ -390,7 +389,7 @@ fn scrubbed(out: &mut Output, args: fmt::Arguments<'_>, quoted: bool) {
     if fmt::write(&mut text, args).is_err() {
         out.format_errors += 1;
     }
-    let clean = redact::global().scrub_with_known(&text, &out.known);
+    let clean = out.redaction().scrub_with_known(&text, &out.known);
     if quoted {
         out.buf.push(b'"');
     }
