@@ -669,7 +669,13 @@ fn a_deleted_record_is_found() {
     let mut lines = read(trail.path(), &gz);
     lines.remove(1);
     write(trail.path(), &gz, &lines);
-    assert_eq!(first_break(trail.path()), (BreakKind::Deleted, gz, 2));
+    assert_eq!(first_break(trail.path()), (BreakKind::Deleted, gz.clone(), 2));
+    let report = verify(trail.path()).to_string();
+    assert!(report.contains(": record 6 is missing ("), "{report}");
+    lines.remove(1);
+    write(trail.path(), &gz, &lines);
+    let report = verify(trail.path()).to_string();
+    assert!(report.contains(": records 6 to 7 are missing ("), "{report}");
 }
 
 #[test]

@@ -408,15 +408,11 @@ impl<'c> Walk<'c> {
                 if later {
                     Some((BreakKind::Reordered, found("record")))
                 } else if number == 1 && index > 0 {
-                    Some((BreakKind::FileRemoved, format!("the file starts at record {seq}, the file before it ends at record {}: records {expected} to {} are missing", expected - 1, seq - 1)))
+                    Some((BreakKind::FileRemoved, format!("the file starts at record {seq}, the file before it ends at record {}: {}", expected - 1, missing(expected, seq - 1))))
                 } else {
                     Some((
                         BreakKind::Deleted,
-                        format!(
-                            "{}: records {expected} to {} are missing",
-                            found("record"),
-                            seq - 1
-                        ),
+                        format!("{}: {}", found("record"), missing(expected, seq - 1)),
                     ))
                 }
             } else if self.links(next, expected, &prev) {
@@ -486,7 +482,7 @@ impl<'c> Walk<'c> {
                 file: head.file.clone(),
                 line: head.line,
                 kind: BreakKind::FileRemoved,
-                detail: format!("the trail starts at record {}: records 1 to {} are missing and no audit_files_deleted record accounts for them", head.seq, head.seq - 1),
+                detail: format!("the trail starts at record {}: {} and no audit_files_deleted record accounts for them", head.seq, missing(1, head.seq - 1)),
             });
         }
         let seal = self.seal?;
@@ -642,4 +638,13 @@ pub(crate) fn check_file(path: &Path, chain: &Chain) -> Option<FileSummary> {
         summary = Some(FileSummary { first_seq, last_seq: record.seq, last_chain: record.chain });
     }
     summary
+}
+
+/// "record 8 is missing", "records 8 to 9 are missing".
+fn missing(first: u64, last: u64) -> String {
+    if first == last {
+        format!("record {first} is missing")
+    } else {
+        format!("records {first} to {last} are missing")
+    }
 }
