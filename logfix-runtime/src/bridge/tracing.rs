@@ -305,6 +305,7 @@ impl<'a> Visitor<'a> {
     }
 
     /// Adds the field.
+    #[inline]
     fn put(&mut self, field: &Field, value: FieldValue) {
         if self.plain {
             self.fields.plain_field(field.name(), value);
