@@ -827,6 +827,20 @@ mod tests {
         format!("{{\"timestamp\":\"2026-12-06T00:00:00.000000Z\",\"level\":\"info\",\"component\":\"t\",\"event\":\"e\",\"message\":\"{n}\",\"pad\":\"{}\"}}\n", "x".repeat(200)).into_bytes()
     }
 
+    /// A trail in a new directory `name`, rotated at 1 KiB, not compressed, with one record.
+    fn small_trail(name: &str) -> (PathBuf, Arc<Metrics>, Trail) {
+        let dir = scratch(name);
+        let (settings, _) = Config::new()
+            .dir(dir.clone())
+            .max_file_size(1024)
+            .compression(Compression::None)
+            .resolve();
+        let metrics = Arc::new(Metrics::default());
+        let mut trail = open(&settings, &metrics, Arc::new(OsTime));
+        trail.commit_and_wait(&[line(0)]).unwrap();
+        (dir, metrics, trail)
+    }
+
     /// A sync that has started: the thread running it, and where the test sends its result.
     type Started = (String, Sender<io::Result<()>>);
 
@@ -930,15 +944,7 @@ mod tests {
     #[test]
     fn a_trail_that_cannot_be_rotated_takes_the_records_all_the_same() {
         use std::process::Command;
-        let dir = scratch("stuck");
-        let (settings, _) = Config::new()
-            .dir(dir.clone())
-            .max_file_size(1024)
-            .compression(Compression::None)
-            .resolve();
-        let metrics = Arc::new(Metrics::default());
-        let mut trail = open(&settings, &metrics, Arc::new(OsTime));
-        trail.commit_and_wait(&[line(0)]).unwrap();
+        let (dir, metrics, mut trail) = small_trail("stuck");
         let immutable = Command::new("chattr").arg("+i").arg(&dir).status();
         if !immutable.is_ok_and(|s| s.success()) {
             println!("skipped: chattr +i is not available");
@@ -1039,15 +1045,7 @@ mod tests {
     /// trail's last record.
     #[test]
     fn a_removed_seal_is_made_again_at_the_next_rotation() {
-        let dir = scratch("seal-removed");
-        let (settings, _) = Config::new()
-            .dir(dir.clone())
-            .max_file_size(1024)
-            .compression(Compression::None)
-            .resolve();
-        let metrics = Arc::new(Metrics::default());
-        let mut trail = open(&settings, &metrics, Arc::new(OsTime));
-        trail.commit_and_wait(&[line(0)]).unwrap();
+        let (dir, metrics, mut trail) = small_trail("seal-removed");
         fs::remove_file(dir.join(seal::seal_name("audit.log"))).unwrap();
         for n in 1..6 {
             trail.commit_and_wait(&[line(n)]).unwrap();
