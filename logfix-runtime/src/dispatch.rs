@@ -580,11 +580,13 @@ thread_local! {
 
 /// Runs `f` on this thread's reusable output buffer, or on a fresh one when the buffer is
 /// already in use (an event emitted from inside a `Display` impl of another event) or gone
-/// (thread exit).
+/// (thread exit). The buffer comes with the global path's redaction: a built logger's, left by
+/// its last line, is not for `f`.
 fn with_output(f: impl FnOnce(&mut Output)) {
     let mut f = Some(f);
     let _ = LOCAL.try_with(|local| {
         if let (Ok(mut out), Some(f)) = (local.out.try_borrow_mut(), f.take()) {
+            out.own_redaction = None;
             f(&mut out);
         }
     });
@@ -1060,6 +1062,18 @@ mod tests {
     struct Probed {
         #[log(display)]
         value: Probe,
+    }
+
+    /// A built logger's redaction, left in this thread's buffer by its last line, does not
+    /// redact what the global path renders in the same buffer next.
+    #[test]
+    fn the_reused_buffer_comes_with_the_global_path_s_redaction() {
+        LOCAL.with(|local| {
+            local.out.borrow_mut().own_redaction = Some(Arc::new(Redaction::default()));
+        });
+        let mut own = None;
+        with_output(|out| own = Some(out.own_redaction.is_some()));
+        assert_eq!(own, Some(false));
     }
 
     /// A pretty line over the cap loses its end between characters, never inside one: what
