@@ -335,7 +335,10 @@ fn reports_unreadable_files() {
     let path = temp_path("missing.log");
     let err = validate_file(&path).unwrap_err();
     assert!(matches!(err.kind(), SchemaErrorKind::Io(_)) && err.line().is_none(), "{err}");
-    assert!(std::error::Error::source(&err).is_some());
+    // The I/O error's own text is in the message (and not also a `source()`, printed twice).
+    let SchemaErrorKind::Io(io) = err.kind() else { unreachable!() };
+    assert!(err.to_string().ends_with(&io.to_string()), "{err}");
+    assert!(std::error::Error::source(&err).is_none());
 
     let path = temp_path("corrupt.log.gz");
     let mut data = gzip(three_lines().as_bytes());
