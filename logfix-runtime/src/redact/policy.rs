@@ -68,20 +68,15 @@ pub(crate) struct Redaction {
 static MISSING_KEY: AtomicBool = AtomicBool::new(false);
 
 impl Redaction {
-    /// The policy with the operator's words `keys` (`LOGFIX_REDACT_KEYS`), `patterns` and the
-    /// pseudonym `key`.
-    pub(crate) fn new(keys: &[String], patterns: &Patterns, key: Option<&PseudonymKey>) -> Self {
-        Self {
-            policy: Policy::with_extra(keys),
-            keys: keys.to_vec(),
-            patterns: patterns.clone(),
-            key: key.cloned(),
-        }
-    }
-
-    /// The redaction `settings` ask for.
+    /// The redaction `settings` ask for: the policy with the operator's words
+    /// (`LOGFIX_REDACT_KEYS`), the patterns and the pseudonym key.
     pub(crate) fn of(settings: &Settings) -> Self {
-        Self::new(&settings.redact_keys, &settings.redact_patterns, settings.redact_key.as_ref())
+        Self {
+            policy: Policy::with_extra(&settings.redact_keys),
+            keys: settings.redact_keys.clone(),
+            patterns: settings.redact_patterns.clone(),
+            key: settings.redact_key.clone(),
+        }
     }
 
     /// Whether this is the redaction `settings` ask for.
@@ -149,7 +144,8 @@ pub(crate) fn set_global(settings: &Settings) {
 }
 
 /// The redaction a logger with `settings` renders with when it is not the global path's
-/// (`None`: the global path's, the common case, at no cost per line).
+/// (`None`: the global path's, the common case; a line then costs only the reset of
+/// `Output::own_redaction`).
 pub(crate) fn own(settings: &Settings) -> Option<Arc<Redaction>> {
     (!global().is_of(settings)).then(|| Arc::new(Redaction::of(settings)))
 }
