@@ -279,6 +279,7 @@ fn child_with_the_layer_composed() {
     let _guard = logfix_runtime::Config::from_env().install_bridges(!said_so).init();
     log::info!(target: "noisy::pool", "hidden by the directive");
     log::warn!(target: "noisy::pool", size = 3; "shown");
+    log::warn!(target: &format!("noisy::password={}", "TARGETSECRET1"), "made at run time");
     tracing::info!(target: "app", "from tracing");
 }
 
@@ -302,10 +303,12 @@ fn composed_lines(say_bridges: bool) -> Vec<serde_json::Map<String, serde_json::
 fn log_records_through_tracing_log_keep_their_target() {
     let lines = composed_lines(false);
     let records: Vec<_> = lines.iter().filter(|l| l["event"] == "log").collect();
-    assert_eq!(records.len(), 1, "{lines:?}");
+    assert_eq!(records.len(), 2, "{lines:?}");
     assert_eq!(records[0]["component"], "noisy::pool");
     assert_eq!(records[0]["message"], "shown");
     assert!(records[0].keys().all(|k| !k.starts_with("log.")), "{:?}", records[0]);
+    // A target made at run time is scrubbed like any other text.
+    assert_eq!(records[1]["component"], "noisy::password=[REDACTED]");
     let tracing_events: Vec<_> = lines.iter().filter(|l| l["component"] == "app").collect();
     assert_eq!(tracing_events.len(), 1);
     let warnings: Vec<_> = lines.iter().filter(|l| l["event"] == "bridge_not_installed").collect();

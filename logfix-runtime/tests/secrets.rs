@@ -121,7 +121,7 @@ fn unlock(#[log(skip)] vault: &str, #[log(redact = "hash")] account: &str) -> Re
 /// Emits every kind of secret through every path; returns what must not appear.
 fn plant_everywhere() -> Vec<String> {
     let mut forbidden = Vec::new();
-    let paths: [&dyn Fn(&str); 11] = [
+    let paths: [&dyn Fn(&str); 12] = [
         &|s| tracing::info!("{s}"),
         &|s| tracing::info!(note = s, "a note"),
         &|s| tracing::info!(detail = ?s, "debug value"),
@@ -132,6 +132,7 @@ fn plant_everywhere() -> Vec<String> {
         },
         &|s| log::info!("{s}"),
         &|s| log::info!(note = s; "a note"),
+        &|s| log::info!(target: s, "a target made at run time"),
         &|s| {
             let s = s.to_owned();
             let _ = std::thread::spawn(move || panic!("{s}")).join();

@@ -2,6 +2,8 @@
 //! schema. [`init`](crate::init) installs it; [`install`] does so for programs that configure
 //! logging themselves.
 
+use std::borrow::Cow;
+
 use log::kv::{Key, Value, VisitSource};
 
 use super::{FieldValue, Fields, ForeignEvent};
@@ -60,10 +62,18 @@ impl log::Log for LogBridge {
             fields.message(*record.args());
             let _ = record.key_values().visit(&mut Visitor(fields));
             fields.yield_to_context();
+            // A target other than the module path is text made at run time
+            // (`target: &format!(..)`), not the program's: scrubbed like any other.
+            let target = record.target();
+            let component = if record.module_path() == Some(target) {
+                Cow::Borrowed(target)
+            } else {
+                crate::redact::global().scrub(target)
+            };
             let event = ForeignEvent {
                 static_component: None,
                 level: level(record.level()),
-                component: record.target(),
+                component: &component,
                 event: "log",
                 fields,
             };

@@ -136,9 +136,11 @@ impl Fields {
         }
     }
 
-    /// The target of a `log` record forwarded by tracing-log (its `log.target` field).
+    /// The target of a `log` record forwarded by tracing-log (its `log.target` field),
+    /// scrubbed: it may be text made at run time.
     pub(crate) fn set_log_target(&mut self, target: &str) {
-        self.log_target = Some(self.add_text(&[target]));
+        let target = self.add_text(&[target]);
+        self.log_target = Some(self.scrubbed(target));
     }
 
     pub(crate) fn log_target(&self) -> Option<&str> {

@@ -1065,8 +1065,14 @@ impl Scan<'_> {
     /// At a digit: card numbers in the run of digit groups starting here. Returns where the run
     /// ends.
     fn number(&mut self, start: usize) -> usize {
-        if !self.starts_word(start) {
-            return self.run_end(start, is_word);
+        // A number glued to a letter is part of a word (`x4111...`); one after `_` is not
+        // (`card_4111...`), as `_` joins words.
+        if start
+            .checked_sub(1)
+            .and_then(|p| self.byte(p))
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        {
+            return self.run_end(start, |b| b.is_ascii_alphanumeric());
         }
         // The groups of the run: digits joined by one separator, the same throughout.
         let mut groups: [Range<usize>; 32] = core::array::from_fn(|_| 0..0);
@@ -1111,7 +1117,7 @@ impl Scan<'_> {
                 }
                 if digits >= MIN_CARD_DIGITS
                     && self.byte(start_group.start) != Some(b'0')
-                    && !self.byte(group.end).is_some_and(is_word)
+                    && !self.byte(group.end).is_some_and(|b| b.is_ascii_alphanumeric())
                     && self.luhn(groups.get(first..=last).unwrap_or_default())
                 {
                     card = Some(last);
@@ -1581,6 +1587,9 @@ mod tests {
             ("on 2024-01-15 4111-1111-1111-1111", "on 2024-01-15 [REDACTED]"),
             ("7 4111-1111-1111-1111", "7 [REDACTED]"),
             ("4111111111111111,5500005555555559", "[REDACTED],[REDACTED]"),
+            // `_` joins words, not digits to letters: `card_4111...` is a name and a number.
+            ("card_4111111111111111", "card_[REDACTED]"),
+            ("pan 4111111111111111_visa", "pan [REDACTED]_visa"),
         ]);
         unchanged(&[
             // A 16-digit order id that fails the Luhn check.
