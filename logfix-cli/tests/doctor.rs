@@ -132,14 +132,16 @@ fn rejected_variables_and_writing_nowhere_are_problems() {
     assert!(run.stdout.contains("the console: stderr"), "{}", run.stdout);
 }
 
-/// `LOGFIX_FORMAT=pretty` under a preset whose console is off changes nothing: said so.
+/// `LOGFIX_FORMAT=pretty` under a preset whose console is off would change nothing: a
+/// configuration problem, as `init()` reports it.
 #[test]
 fn a_pretty_format_without_a_console_is_pointed_out() {
     let dir = Dir::new("doctor-pretty-off");
     let logs = dir.path().join("logs");
     let run = doctor(&dir, &[("LOGFIX_DIR", logs.to_str().unwrap()), ("LOGFIX_FORMAT", "pretty")])
-        .expect(0);
-    assert!(run.stdout.contains("LOGFIX_FORMAT=pretty changes nothing"), "{}", run.stdout);
+        .expect(1);
+    assert!(run.stdout.contains("problem: LOGFIX_FORMAT=\"pretty\" is rejected"), "{}", run.stdout);
+    assert!(run.stdout.contains("set LOGFIX_CONSOLE=stderr to see pretty lines"), "{}", run.stdout);
     let run = doctor(
         &dir,
         &[
@@ -149,7 +151,7 @@ fn a_pretty_format_without_a_console_is_pointed_out() {
         ],
     )
     .expect(0);
-    assert!(!run.stdout.contains("changes nothing"), "{}", run.stdout);
+    assert!(!run.stdout.contains("problem:"), "{}", run.stdout);
 }
 
 #[test]

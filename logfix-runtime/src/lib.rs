@@ -117,7 +117,7 @@
 //! |---|---|---|
 //! | `LOGFIX_ENV` | `production` | `development` (level `debug`, `pretty` on stderr, file), `staging` (`debug`, JSON, file only), `production` (`info`, JSON, file only) |
 //! | `LOGFIX_LEVEL` | from the preset | a level (`trace`, `debug`, `info`, `warn`, `error`, `off`) and/or `component=level` directives: `warn,auth=debug,hyper=off`. A directive covers the components below it (`db` covers `db.pool` and the target `db::pool`); the longest match wins |
-//! | `LOGFIX_FORMAT` | from the preset | `json`, `pretty` (the console's format; files are always JSON, so with the console off, as in `staging` and `production`, it changes nothing) |
+//! | `LOGFIX_FORMAT` | from the preset | `json`, `pretty` (the console's format; files are always JSON, so with the console off, as in `staging` and `production`, `pretty` is reported as `config_invalid` and JSON kept) |
 //! | `LOGFIX_CONSOLE` | from the preset | `stdout`, `stderr`, `off` |
 //! | `LOGFIX_SCHEMA` | `logfix` | `logfix`, `ecs`: the schema of the JSON lines in the file, on stderr and on a JSON console. `ecs` writes the Elastic Common Schema form ([schema/README.md](schema/README.md)); the pretty console and the audit trail keep the logfix schema |
 //! | `LOGFIX_SERVICE_NAME` | the executable's name | with `LOGFIX_SCHEMA=ecs`: `service.name`, at most 256 bytes |

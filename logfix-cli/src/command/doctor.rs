@@ -110,12 +110,6 @@ fn where_lines_go(
     if let Some(console) = console {
         let _ =
             writeln!(out, "  the console: {console} ({} lines; LOGFIX_CONSOLE)", settings.format);
-    } else if settings.format == Format::Pretty {
-        // Not a problem (nothing degrades), but surely not what was meant.
-        let _ = writeln!(
-            out,
-            "  no console: LOGFIX_FORMAT=pretty changes nothing (files are always JSON; set LOGFIX_CONSOLE=stderr to see pretty lines)"
-        );
     }
     if !settings.file_enabled {
         // With the console off too, the configuration sends lines to stderr (and says so).

@@ -625,9 +625,9 @@ impl Config {
             s.filter = v;
         }
         let format = s.format.to_string();
-        if let Some(v) =
-            env.get("LOGFIX_FORMAT", &format, |v| v.parse::<Format>().map_err(|e| e.to_string()))
-        {
+        let asked_format =
+            env.get("LOGFIX_FORMAT", &format, |v| v.parse::<Format>().map_err(|e| e.to_string()));
+        if let Some(v) = asked_format {
             s.format = v;
         }
         let console = console_name(s.console);
@@ -792,6 +792,15 @@ impl Config {
                 reason: "the file is disabled too, and lines would go nowhere (to write nothing, set LOGFIX_LEVEL=off)".to_owned(),
             });
             s.console = Console::Stderr;
+        }
+        if asked_format == Some(Format::Pretty) && s.console == Console::Off {
+            env.issues.push(ConfigIssue {
+                variable: "LOGFIX_FORMAT".into(),
+                value: "pretty".to_owned(),
+                used: "json".to_owned(),
+                reason: "the console is off and files are always JSON, so nothing would be pretty; set LOGFIX_CONSOLE=stderr to see pretty lines".to_owned(),
+            });
+            s.format = Format::Json;
         }
         if let Some(total) = s.max_total_size.filter(|total| *total < s.max_file_size) {
             env.issues.push(ConfigIssue {
@@ -1283,6 +1292,19 @@ mod tests {
         assert_eq!(s.max_total_size, Some(8192), "at least one file");
         assert_eq!(issues[0].variable, "LOGFIX_MAX_TOTAL_SIZE");
 
+        // Asked for a format that nothing would show: said, not silently ignored.
+        let (s, issues) = resolve(&[("LOGFIX_FORMAT", "pretty"), ("LOGFIX_CONSOLE", "off")]);
+        assert_eq!(s.format, Format::Json, "files are always JSON");
+        assert_eq!(
+            (issues[0].variable.as_ref(), issues[0].value.as_str()),
+            ("LOGFIX_FORMAT", "pretty")
+        );
+        assert!(issues[0].reason.contains("LOGFIX_CONSOLE"), "{issues:?}");
+        let (_, issues) = resolve(&[("LOGFIX_FORMAT", "pretty"), ("LOGFIX_CONSOLE", "stderr")]);
+        assert!(issues.is_empty(), "{issues:?}");
+        let (_, issues) = resolve(&[("LOGFIX_ENV", "production"), ("LOGFIX_FORMAT", "json")]);
+        assert!(issues.is_empty(), "{issues:?}");
+
         let (s, issues) = resolve(&[("LOGFIX_DIR", "~/logs")]);
         assert_eq!(s.dir, None, "the default directory, not one named `~`");
         assert!(issues[0].reason.contains("`~` is not expanded"), "{issues:?}");
@@ -1462,12 +1484,13 @@ mod tests {
 
     #[test]
     fn colour_needs_pretty_a_terminal_and_no_no_color() {
-        let pretty = [("LOGFIX_FORMAT", "pretty")];
+        let pretty = [("LOGFIX_FORMAT", "pretty"), ("LOGFIX_CONSOLE", "stderr")];
         assert!(Config::from_env_vars(pretty).terminal(true).resolve().0.color);
         assert!(!Config::from_env_vars(pretty).terminal(false).resolve().0.color);
-        let json = [("LOGFIX_FORMAT", "json")];
+        let json = [("LOGFIX_FORMAT", "json"), ("LOGFIX_CONSOLE", "stderr")];
         assert!(!Config::from_env_vars(json).terminal(true).resolve().0.color);
-        let empty_no_color = [("LOGFIX_FORMAT", "pretty"), ("NO_COLOR", "")];
+        let empty_no_color =
+            [("LOGFIX_FORMAT", "pretty"), ("LOGFIX_CONSOLE", "stderr"), ("NO_COLOR", "")];
         assert!(Config::from_env_vars(empty_no_color).terminal(true).resolve().0.color);
     }
 
