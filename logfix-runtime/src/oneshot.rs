@@ -94,6 +94,12 @@ impl<T> Receiver<T> {
         }
     }
 
+    /// Whether the sender was dropped without answering.
+    #[cfg(test)]
+    pub(crate) fn is_gone(&self) -> bool {
+        matches!(*self.0.lock(), State::Gone)
+    }
+
     /// The answer, if it has come (and not `Gone`).
     #[cfg(test)]
     pub(crate) fn try_take(&self) -> Option<T> {

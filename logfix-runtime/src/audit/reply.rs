@@ -23,10 +23,10 @@ impl Answer {
         self.0.wait().unwrap_or(Err(AuditError::ShutDown))
     }
 
-    /// The answer, if it has come.
+    /// The answer, if it has come: `ShutDown` if the reply was dropped unanswered.
     #[cfg(test)]
     pub(super) fn try_take(&self) -> Option<Result<(), AuditError>> {
-        self.0.try_take()
+        self.0.try_take().or_else(|| self.0.is_gone().then_some(Err(AuditError::ShutDown)))
     }
 }
 
@@ -39,6 +39,7 @@ mod tests {
         let (unanswered, answer) = reply();
         assert_eq!(answer.try_take(), None);
         drop(unanswered);
+        assert_eq!(answer.try_take(), Some(Err(AuditError::ShutDown)));
         assert_eq!(answer.wait(), Err(AuditError::ShutDown));
 
         let (reply, answer) = reply();

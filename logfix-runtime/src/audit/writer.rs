@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use crossbeam_channel::{Receiver, Sender};
 
 use super::chain::{self, Chain, Digest, GENESIS};
@@ -79,6 +79,18 @@ pub(crate) struct AuditSlot {
     writer: ArcSwapOption<AuditWriter>,
     /// Set by [`AuditSlot::shutdown`]: `audit()` fails from then on.
     closed: AtomicBool,
+    /// Held while a writer starts, and by `shutdown` while it takes the writer: a shutdown that
+    /// has begun waits for a writer being started and stops it, and none starts after it.
+    gate: ArcSwap<Gate>,
+}
+
+/// The lock that starting a writer and shutting down take, in one process: a forked child
+/// makes its own, as the parent's may be held by a thread that does not exist in the child.
+#[derive(Default)]
+struct Gate {
+    /// The `fork::generation` it was made in.
+    generation: u64,
+    lock: Mutex<()>,
 }
 
 impl AuditSlot {
@@ -88,36 +100,79 @@ impl AuditSlot {
         settings: &Settings,
         metrics: &Arc<Metrics>,
     ) -> Result<Arc<AuditWriter>, AuditError> {
+        self.writer_with(|| AuditWriter::start(settings, metrics, fork::generation()))
+    }
+
+    /// [`writer`](Self::writer), with `start` starting it.
+    fn writer_with(
+        &self,
+        start: impl FnOnce() -> Result<AuditWriter, AuditError>,
+    ) -> Result<Arc<AuditWriter>, AuditError> {
         // SeqCst, with the store in `shutdown`: a call that starts after shutdown fails.
         if self.closed.load(Ordering::SeqCst) {
             return Err(AuditError::ShutDown);
         }
-        let current = self.writer.load_full();
-        if let Some(writer) = current.as_ref().filter(|w| w.generation == fork::generation()) {
-            return Ok(Arc::clone(writer));
+        if let Some(writer) = self.current() {
+            return Ok(writer);
         }
-        let started = Arc::new(AuditWriter::start(settings, metrics, fork::generation())?);
-        let previous = self.writer.compare_and_swap(&current, Some(Arc::clone(&started)));
-        let won = match (&*previous, &current) {
-            (Some(p), Some(c)) => Arc::ptr_eq(p, c),
-            (None, None) => true,
-            _ => false,
-        };
-        if !won {
+        let gate = self.gate();
+        let _held = gate.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        // Checked again under the gate: a shutdown that took it first has closed the slot,
+        // and one that comes after waits for this writer and stops it.
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(AuditError::ShutDown);
+        }
+        if let Some(writer) = self.current() {
             // Another thread started one first.
-            started.stop(STOP_TIMEOUT);
-            return self.writer(settings, metrics);
+            return Ok(writer);
         }
+        let started = Arc::new(start()?);
         // A parent's writer: its channel may be locked by a thread that does not exist in
         // this process (see `dispatch`'s pipeline restart).
-        std::mem::forget(current);
+        std::mem::forget(self.writer.swap(Some(Arc::clone(&started))));
         Ok(started)
+    }
+
+    /// The writer of this process, if it was started.
+    fn current(&self) -> Option<Arc<AuditWriter>> {
+        let current = self.writer.load();
+        current.as_ref().filter(|w| w.generation == fork::generation()).map(Arc::clone)
+    }
+
+    /// The gate of this process: a forked child's own.
+    fn gate(&self) -> Arc<Gate> {
+        let current = self.gate.load_full();
+        let generation = fork::generation();
+        if current.generation == generation {
+            return current;
+        }
+        let fresh = Arc::new(Gate { generation, lock: Mutex::new(()) });
+        let previous = self.gate.compare_and_swap(&current, Arc::clone(&fresh));
+        if Arc::ptr_eq(&previous, &current) {
+            // Its lock may be held by a thread of the parent: never touched again.
+            std::mem::forget(current);
+            fresh
+        } else {
+            // Another thread of the child made one first.
+            arc_swap::Guard::into_inner(previous)
+        }
     }
 
     /// Stops the writer after its last group and compressions; returns its last notices.
     pub(crate) fn shutdown(&self) -> Vec<Notice> {
+        self.shutdown_with(|| {})
+    }
+
+    /// [`shutdown`](Self::shutdown), calling `closed` once `audit()` calls are refused.
+    fn shutdown_with(&self, closed: impl FnOnce()) -> Vec<Notice> {
         self.closed.store(true, Ordering::SeqCst);
-        match self.writer.swap(None) {
+        closed();
+        let taken = {
+            let gate = self.gate();
+            let _held = gate.lock.lock().unwrap_or_else(PoisonError::into_inner);
+            self.writer.swap(None)
+        };
+        match taken {
             Some(writer) if writer.generation == fork::generation() => {
                 writer.stop(STOP_TIMEOUT);
                 writer.take_notices()
@@ -156,7 +211,10 @@ pub(crate) fn failed(meta: &Metadata, error: &AuditError) -> Notice {
 
 /// The callers' end of the audit writer.
 pub(crate) struct AuditWriter {
-    sender: Sender<Request>,
+    /// Taken by [`stop`](Self::stop). Callers hold it only while they send: once the writer
+    /// thread has stopped and the last of them has let go, the channel goes, and with it any
+    /// record that arrived behind the stop, whose caller is answered `ShutDown`.
+    sender: ArcSwapOption<Sender<Request>>,
     /// Taken by the writer thread for each group, and by a caller that finds it idle.
     trail: Arc<Mutex<Trail>>,
     /// The `fork::generation` it was started in.
@@ -194,6 +252,7 @@ impl AuditWriter {
             .name(THREAD_NAME.into())
             .spawn(move || run(&shared, &receiver))
             .map_err(|e| AuditError::io(&settings.audit_file, &e))?;
+        let sender = ArcSwapOption::from_pointee(sender);
         Ok(Self { sender, trail, generation, notices, thread: Mutex::new(Some(thread)) })
     }
 
@@ -201,23 +260,27 @@ impl AuditWriter {
     /// trail is idle, through the writer otherwise.
     pub(crate) fn commit(&self, line: Vec<u8>) -> Result<(), AuditError> {
         let (reply, answer) = reply();
-        if let Some(mut trail) = self.idle_trail() {
+        // Dropped before the wait: a record the writer will never take must not be kept
+        // waiting by the caller's own hold on the channel.
+        let sender = self.sender.load_full().ok_or(AuditError::ShutDown)?;
+        if let Some(mut trail) = self.idle_trail(&sender) {
             let sync = trail.commit_here(std::slice::from_ref(&line), reply);
             drop(trail);
             if let Some(sync) = sync {
                 sync.run();
             }
         } else {
-            self.sender.send(Request::Record(line, reply)).map_err(|_| AuditError::ShutDown)?;
+            sender.send(Request::Record(line, reply)).map_err(|_| AuditError::ShutDown)?;
         }
+        drop(sender);
         answer.wait()
     }
 
     /// The trail, if nothing waits for the writer, no one holds it and no sync is in flight.
     /// Otherwise the record goes through the writer, which takes all that arrived meanwhile as
     /// one group: callers appending one record each would each start a sync of their own.
-    fn idle_trail(&self) -> Option<MutexGuard<'_, Trail>> {
-        if !self.sender.is_empty() {
+    fn idle_trail(&self, sender: &Sender<Request>) -> Option<MutexGuard<'_, Trail>> {
+        if !sender.is_empty() {
             return None;
         }
         self.trail.try_lock().ok().filter(|trail| trail.pool.idle())
@@ -232,10 +295,23 @@ impl AuditWriter {
     /// Lets the writer commit what it has, finish its compressions and stop; waits at most
     /// `timeout` for it.
     fn stop(&self, timeout: Duration) {
+        if let Some(done) = self.begin_stop(timeout) {
+            self.end_stop(done, timeout);
+        }
+    }
+
+    /// Takes the channel from the callers and asks the writer to stop; `None` if it was
+    /// stopped already or the request did not get through in `timeout` (the writer then stops
+    /// once the callers still sending have let the channel go).
+    fn begin_stop(&self, timeout: Duration) -> Option<oneshot::Receiver<()>> {
+        let sender = self.sender.swap(None)?;
         let (ack, done) = oneshot::channel();
-        if self.sender.send_timeout(Request::Stop(ack), timeout).is_ok()
-            && done.wait_timeout(timeout).is_some()
-        {
+        sender.send_timeout(Request::Stop(ack), timeout).ok().map(|()| done)
+    }
+
+    /// Waits at most `timeout` for the writer to stop, then for its thread.
+    fn end_stop(&self, done: oneshot::Receiver<()>, timeout: Duration) {
+        if done.wait_timeout(timeout).is_some() {
             let thread = self.thread.lock().ok().and_then(|mut t| t.take());
             if let Some(thread) = thread {
                 let _ = thread.join();
@@ -890,6 +966,80 @@ mod tests {
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
         assert!(report.is_intact(), "{report}");
         assert_eq!((report.records, report.seal), (2, Some(2)));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// An `audit()` that started the writer while `shutdown()` ran: shutdown has begun (calls
+    /// are refused) while the caller opens the trail. Whatever the caller gets, no writer or
+    /// sync thread may run once shutdown has returned, and an `Ok` means the record is on disk.
+    #[test]
+    fn a_writer_started_while_shutdown_runs_does_not_outlive_it() {
+        let dir = scratch("start-vs-shutdown");
+        let (settings, _) = Config::new().dir(dir.clone()).resolve();
+        let metrics = Arc::new(Metrics::default());
+        let slot = Arc::new(AuditSlot::default());
+        let (starting, in_start) = crossbeam_channel::bounded(0);
+        let (go, gone) = crossbeam_channel::bounded(0);
+        let caller = {
+            let slot = Arc::clone(&slot);
+            thread::spawn(move || {
+                let writer = slot.writer_with(|| {
+                    starting.send(()).unwrap();
+                    gone.recv().unwrap();
+                    AuditWriter::start(&settings, &metrics, fork::generation())
+                });
+                match writer {
+                    Ok(writer) => (writer.commit(line(0)), Some(writer)),
+                    Err(e) => (Err(e), None),
+                }
+            })
+        };
+        in_start.recv().unwrap();
+        let (closing, closed) = crossbeam_channel::bounded(1);
+        let shutdown = {
+            let slot = Arc::clone(&slot);
+            thread::spawn(move || slot.shutdown_with(|| closing.send(()).unwrap()))
+        };
+        closed.recv().unwrap();
+        go.send(()).unwrap();
+        let (result, writer) = caller.join().unwrap();
+        shutdown.join().unwrap();
+        if let Some(writer) = &writer {
+            assert!(writer.thread.lock().unwrap().is_none(), "the writer thread outlived shutdown");
+        }
+        match result {
+            Ok(()) => {
+                let report = verify::verify_with(&dir, &Config::new()).unwrap();
+                assert!(report.is_intact() && report.records == 1, "{report}");
+            }
+            Err(e) => assert_eq!(e, AuditError::ShutDown),
+        }
+        assert_eq!(slot.writer_with(|| unreachable!()).err(), Some(AuditError::ShutDown));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A caller that took the writer's channel before shutdown, and whose record arrives behind
+    /// the writer's stop: once the writer thread has stopped, the record is answered (it was
+    /// not written: `ShutDown`), never left waiting for a thread that is gone.
+    #[test]
+    fn a_record_sent_behind_the_stop_is_answered_once_the_writer_stops() {
+        let dir = scratch("record-after-stop");
+        let (settings, _) = Config::new().dir(dir.clone()).resolve();
+        let metrics = Arc::new(Metrics::default());
+        let writer = AuditWriter::start(&settings, &metrics, 0).unwrap();
+        // Held, so that the writer thread cannot finish before the record is queued.
+        let trail = writer.trail.lock().unwrap();
+        let caller = writer.sender.load_full().unwrap();
+        let done = writer.begin_stop(STOP_TIMEOUT).unwrap();
+        let (reply, answer) = reply();
+        let queued = caller.send(Request::Record(line(0), reply));
+        drop(caller);
+        drop(trail);
+        writer.end_stop(done, STOP_TIMEOUT);
+        assert!(writer.thread.lock().unwrap().is_none(), "the writer thread stopped");
+        if queued.is_ok() {
+            assert_eq!(answer.try_take(), Some(Err(AuditError::ShutDown)));
+        }
         fs::remove_dir_all(dir).unwrap();
     }
 
