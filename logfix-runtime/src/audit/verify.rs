@@ -620,24 +620,55 @@ pub(crate) struct FileSummary {
     pub(crate) last_chain: Digest,
 }
 
-/// Checks one file on its own: readable whole, every line a record, each after the first
-/// following the one before. `None` when it is not so, or holds no record.
-pub(crate) fn check_file(path: &Path, chain: &Chain) -> Option<FileSummary> {
+/// Checks one file: readable whole, every line a record, each following the one before, and
+/// the first following the chain value `before` gives for its number (`None`: nothing it
+/// could follow). `None` when it is not so, or holds no record.
+pub(crate) fn check_file(
+    path: &Path,
+    chain: &Chain,
+    before: impl FnOnce(u64) -> Option<Digest>,
+) -> Option<FileSummary> {
     let text = read_file(path).ok()?;
-    let mut summary: Option<FileSummary> = None;
-    for line in text.strip_suffix(b"\n")?.split(|b| *b == b'\n') {
+    let mut lines = text.strip_suffix(b"\n")?.split(|b| *b == b'\n');
+    let first = chain::parse(lines.next()?)?;
+    if chain.next(&before(first.seq)?, first.body) != first.chain {
+        return None;
+    }
+    let mut summary =
+        FileSummary { first_seq: first.seq, last_seq: first.seq, last_chain: first.chain };
+    for line in lines {
         let record = chain::parse(line)?;
-        if let Some(s) = &summary {
-            if s.last_seq.checked_add(1) != Some(record.seq)
-                || chain.next(&s.last_chain, record.body) != record.chain
-            {
-                return None;
+        if summary.last_seq.checked_add(1) != Some(record.seq)
+            || chain.next(&summary.last_chain, record.body) != record.chain
+        {
+            return None;
+        }
+        (summary.last_seq, summary.last_chain) = (record.seq, record.chain);
+    }
+    Some(summary)
+}
+
+/// The chain value before record `seq` when the trail in `files` (oldest first) may start
+/// there: the genesis value for record 1, else the `first_prev` of the newest retention record
+/// naming it. `None` when no retention record accounts for the records before it, or a newer
+/// one accounts for fewer (records were removed after it without one): what `verify` would
+/// report as a removed file.
+pub(crate) fn start_of(files: &[PathBuf], seq: u64) -> Option<Digest> {
+    if seq == 1 {
+        return Some(GENESIS);
+    }
+    for path in files.iter().rev() {
+        let text = read_file(path).ok()?;
+        for line in text.split(|b| *b == b'\n').rev() {
+            let anchor = chain::parse(line).and_then(|record| retention_anchor(record.body));
+            match anchor {
+                Some((first_seq, first_prev)) if first_seq == seq => return Some(first_prev),
+                Some((first_seq, _)) if first_seq < seq => return None,
+                _ => {}
             }
         }
-        let first_seq = summary.map_or(record.seq, |s| s.first_seq);
-        summary = Some(FileSummary { first_seq, last_seq: record.seq, last_chain: record.chain });
     }
-    summary
+    None
 }
 
 /// "record 8 is missing", "records 8 to 9 are missing".

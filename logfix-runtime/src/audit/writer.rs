@@ -392,6 +392,9 @@ struct Trail {
     /// Compressions that failed, submitted again at the next rotation.
     failed: Vec<(u64, PathBuf)>,
     retention_due: bool,
+    /// Where this writer's last retention left the start of the trail: the first record's
+    /// number and the chain value before it.
+    start: Option<(u64, Digest)>,
     /// The last rotation failed (and was reported).
     rotation_failed: bool,
     time: Arc<dyn TimeSource>,
@@ -461,6 +464,7 @@ impl Trail {
             outcomes,
             failed: Vec::new(),
             retention_due: settings.audit_max_age.is_some(),
+            start: None,
             rotation_failed: false,
             time,
             metrics: Arc::clone(metrics),
@@ -781,8 +785,8 @@ impl Trail {
 
     /// Deletes the oldest rotated files older than `LOGFIX_AUDIT_MAX_AGE` that exist only
     /// compressed and check out (each readable whole, its records linked, the files linked to
-    /// each other). First a record naming the new start of the trail is committed, so that
-    /// `verify` can tell retention from removal.
+    /// each other, the first starting the trail as it stands). First a record naming the new
+    /// start of the trail is committed, so that `verify` can tell retention from removal.
     fn retain(&mut self) {
         let Some(max_age) = self.max_age.filter(|_| self.retention_due) else { return };
         self.retention_due = false;
@@ -790,16 +794,24 @@ impl Trail {
         let mut last: Option<(u64, Digest)> = None;
         for seq in self.rotated.expired_compressed(max_age, self.time.wall()) {
             let path = rotate::gz(&self.dir.join(&rotate::rotated_name(&self.name, seq)));
-            let summary = check_file(&path, &self.chain).filter(|s| {
-                last.is_none_or(|(last_seq, _)| last_seq.checked_add(1) == Some(s.first_seq))
+            // The first file must start where the trail began or where the last retention
+            // record says it starts: otherwise files before it were removed by hand, and a
+            // retention record naming a later start would hide that from `verify`.
+            let summary = check_file(&path, &self.chain, |first| match last {
+                Some((last_seq, last_chain)) => {
+                    (last_seq.checked_add(1) == Some(first)).then_some(last_chain)
+                }
+                None => self.start_of(first),
             });
             let Some(summary) = summary else {
+                let what = if last.is_none() {
+                    "the oldest audit file past LOGFIX_AUDIT_MAX_AGE does not check out, or does not start where the trail began or the last audit_files_deleted record says it starts (a file removed by hand?): no file is deleted; check the trail with audit::verify"
+                } else {
+                    "an audit file past LOGFIX_AUDIT_MAX_AGE does not check out: it and the files after it are kept; check the trail with audit::verify"
+                };
                 self.notices.push(
-                    Notice::new(
-                        &notice::ROTATION_FAILED,
-                        "an audit file past LOGFIX_AUDIT_MAX_AGE does not check out: it and the files after it are kept; check the trail with audit::verify",
-                    )
-                    .field("path", path.display().to_string()),
+                    Notice::new(&notice::ROTATION_FAILED, what)
+                        .field("path", path.display().to_string()),
                 );
                 break;
             };
@@ -832,6 +844,7 @@ impl Trail {
             );
             return;
         }
+        self.start = Some((first_seq, last_chain));
         let _exclusive = self.lock_exclusive();
         for (seq, path) in doomed {
             match self.rotated.delete(&self.dir.path, &self.name, seq) {
@@ -844,6 +857,15 @@ impl Trail {
             }
         }
         self.notices.push(deleted);
+    }
+
+    /// The chain value before record `seq` if the trail may start there (see
+    /// [`verify::start_of`]): known from this writer's last retention, or read from the trail.
+    fn start_of(&self, seq: u64) -> Option<Digest> {
+        match self.start {
+            Some((start, prev)) if start == seq => Some(prev),
+            _ => verify::start_of(&verify::trail_files(&self.dir.path, &self.name).ok()?, seq),
+        }
     }
 
     /// Waits for compressions in progress (at most [`FINISH_TIMEOUT`]).
@@ -884,6 +906,7 @@ fn last_line(path: &std::path::Path) -> io::Result<(u64, Option<Vec<u8>>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::BreakKind;
     use crate::config::Config;
     use crate::sink::FakeTime;
     use std::time::SystemTime;
@@ -1296,6 +1319,73 @@ mod tests {
         trail.retain();
         assert_eq!(verify::trail_files(&dir, "audit.log").unwrap(), before, "nothing deleted");
         assert_eq!(events(&trail), ["rotation_failed"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// The `.gz` of rotated file `seq` of the trail in `dir`.
+    fn gz_of(dir: &std::path::Path, seq: u64) -> PathBuf {
+        rotate::gz(&dir.join(rotate::rotated_name("audit.log", seq)))
+    }
+
+    /// Gives the compressed files `seqs` the modification time `when`, and lets the trail find
+    /// the files on disk again (as a restart does).
+    fn age(dir: &std::path::Path, trail: &mut Trail, seqs: &[u64], when: SystemTime) {
+        for seq in seqs {
+            File::options()
+                .append(true)
+                .open(gz_of(dir, *seq))
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+        trail.rotated = RotatedSet::scan(dir, "audit.log").unwrap();
+    }
+
+    /// The oldest file removed by hand before retention runs: the next file does not start the
+    /// trail (record 1) and no retention record accounts for the records before it. Retention
+    /// deletes nothing, rather than write a retention record that would hide the removal, and
+    /// `verify` reports it where the trail now starts.
+    #[test]
+    fn retention_does_not_account_for_the_first_file_removed_by_hand() {
+        let (dir, time, mut trail) = expiring_trail("retain-removed-first");
+        fs::remove_file(gz_of(&dir, 1)).unwrap();
+        let newest = trail.rotated.newest().unwrap();
+        trail.rotated = RotatedSet::scan(&dir, "audit.log").unwrap();
+        time.advance(Duration::from_secs(7200));
+        trail.retention_due = true;
+        trail.retain();
+        assert!((2..=newest).all(|seq| gz_of(&dir, seq).exists()), "nothing deleted");
+        assert!(!events(&trail).contains(&"audit_files_deleted"), "{:?}", events(&trail));
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        let found = report.first_break.as_ref().map(|b| (b.kind, b.file.clone(), b.line));
+        assert_eq!(found, Some((BreakKind::FileRemoved, gz_of(&dir, 2), 1)), "{report}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// The file a retention record says the trail starts with, removed by hand before the next
+    /// retention: that retention deletes nothing (its record would name a later start and
+    /// hide the removal), and `verify` reports the removal where the trail now starts.
+    #[test]
+    fn retention_does_not_account_for_a_file_removed_after_the_last_retention() {
+        let (dir, time, mut trail) = expiring_trail("retain-removed-next");
+        let newest = trail.rotated.newest().unwrap();
+        let old = time.wall() - Duration::from_secs(7200);
+        age(&dir, &mut trail, &[1], old);
+        trail.retention_due = true;
+        trail.retain();
+        assert!(!gz_of(&dir, 1).exists() && gz_of(&dir, 2).exists(), "file 1 alone went");
+        assert!(verify::verify_with(&dir, &Config::new()).unwrap().is_intact());
+
+        fs::remove_file(gz_of(&dir, 2)).unwrap();
+        age(&dir, &mut trail, &(3..=newest).collect::<Vec<_>>(), old);
+        trail.notices.clear();
+        trail.retention_due = true;
+        trail.retain();
+        assert!((3..=newest).all(|seq| gz_of(&dir, seq).exists()), "nothing deleted");
+        assert_eq!(events(&trail), ["rotation_failed"]);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        let found = report.first_break.as_ref().map(|b| (b.kind, b.file.clone(), b.line));
+        assert_eq!(found, Some((BreakKind::FileRemoved, gz_of(&dir, 3), 1)), "{report}");
         fs::remove_dir_all(dir).unwrap();
     }
 
