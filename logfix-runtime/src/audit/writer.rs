@@ -65,6 +65,8 @@ const MAX_GROUP_BYTES: usize = 4 << 20;
 const KEYS_LEN: u64 = 120;
 /// Rotated audit files waiting for compression: a few per rotation at most.
 const COMPRESS_BACKLOG: usize = 64;
+/// Times the lock file is opened again when it is found replaced once locked.
+const LOCK_ATTEMPTS: usize = 3;
 /// How long shutdown waits for the writer: its last group, then compressions in progress.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5 + FINISH_TIMEOUT.as_secs());
 
@@ -500,8 +502,24 @@ impl Trail {
         self.notices.extend(differ.unwrap_or_default().iter().map(|gz| leftover_differs(gz)));
     }
 
-    fn lock_exclusive(&self) -> Option<LockGuard> {
-        let lock = Arc::clone(self.lock.as_ref()?);
+    /// Takes the lock file's exclusive lock. A lock file removed or replaced (its directory
+    /// removed and made again, say) is opened again first: a lock on a removed file excludes
+    /// no one who opens the trail now. Without a lock file to open, the one held is locked.
+    fn lock_exclusive(&mut self) -> Option<LockGuard> {
+        let mut lock = Arc::clone(self.lock.as_ref()?);
+        let path = self.dir.join(&lock_name(&self.name));
+        for _ in 0..LOCK_ATTEMPTS {
+            lock.lock().ok()?;
+            // Checked once locked: the file may be replaced between the open and the lock.
+            let held = lock.metadata().ok().as_ref().and_then(identity);
+            if held == fs::metadata(&path).ok().as_ref().and_then(identity) {
+                return Some(LockGuard(lock));
+            }
+            let _ = lock.unlock();
+            let Ok(fresh) = self.dir.open_lock(&lock_name(&self.name)) else { break };
+            lock = Arc::new(fresh);
+            self.lock = Some(Arc::clone(&lock));
+        }
         lock.lock().ok().map(|()| LockGuard(lock))
     }
 
@@ -1181,6 +1199,33 @@ mod tests {
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
         assert_eq!((report.first_seq, report.last_seq), (Some(3), Some(3)), "{report}");
         assert_eq!(report.seal, Some(3), "{report}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// The log directory removed and made again under an open trail: the lock a group is
+    /// written under must be the lock file now in the directory. A lock kept on the removed
+    /// file excludes no one: another process opening the trail would take the new file's lock
+    /// and write the same records' numbers at the same time.
+    #[test]
+    fn the_lock_is_the_lock_file_of_the_directory_made_again() {
+        let dir = scratch("lock-dir-removed");
+        let (settings, _) = Config::new().dir(dir.clone()).resolve();
+        let metrics = Arc::new(Metrics::default());
+        let mut trail = open(&settings, &metrics, Arc::new(OsTime));
+        trail.commit_and_wait(&[line(0)]).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        fs::create_dir_all(&dir).unwrap();
+        trail.commit_and_wait(&[line(1)]).unwrap();
+        // What another process opening the trail now would lock.
+        let other = dir::open_read_write(&dir.join(".audit.log.lock"), 0o640).unwrap();
+        let held = trail.lock_exclusive().unwrap();
+        assert!(
+            matches!(other.try_lock(), Err(fs::TryLockError::WouldBlock)),
+            "another process takes the trail's lock while this one holds it"
+        );
+        drop(held);
+        other.try_lock().unwrap();
+        drop(trail);
         fs::remove_dir_all(dir).unwrap();
     }
 
