@@ -4,11 +4,11 @@
 
 use core::cell::{Cell, RefCell};
 use core::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use logfix_core::{AUDIT_KEYS, CONTEXT_KEYS, RESERVED_KEYS};
 
-use crate::redact::Mask;
+use crate::redact::{Mask, Redaction};
 
 /// Identifiers and key/values that every event emitted inside [`Context::scope`] or
 /// [`Context::enter`] carries, written after `message` and before the event's own fields.
@@ -40,7 +40,56 @@ pub struct Context {
 struct Inner {
     /// Indexed like [`CONTEXT_KEYS`].
     ids: [Option<Box<str>>; 5],
-    fields: Vec<(Box<str>, ContextValue)>,
+    /// Which identifiers were set by their name with [`Context::field`]: those, and only those,
+    /// are judged by the name policy, as a custom field is.
+    named_ids: [bool; 5],
+    fields: Vec<Field>,
+}
+
+/// A custom key/value of a [`Context`], with what is known of its redaction.
+#[derive(Clone)]
+pub(crate) struct Field {
+    key: Box<str>,
+    value: ContextValue,
+    /// Set by [`Context::field_masked`]: the value is already what may be written, whatever the
+    /// key is named.
+    masked: bool,
+    /// Whether the global logger's redaction hides the value: asked at most once per field.
+    ///
+    /// The answer cannot be taken when the field is added: the logger that writes the line may
+    /// not exist yet (a context made before `init()`) or may be a `Config::build()` logger with
+    /// names of its own. Asking the name policy on every line would cost tens to hundreds of
+    /// instructions per field, and the global logger's redaction never changes once set; its
+    /// answer is kept here, and copied with the field when scopes are merged.
+    hidden_globally: OnceLock<bool>,
+}
+
+impl Field {
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub(crate) fn value(&self) -> &ContextValue {
+        &self.value
+    }
+
+    /// Whether a line redacted with `redaction` must write `[REDACTED]` instead of the value.
+    pub(crate) fn is_hidden_by(&self, redaction: &Redaction) -> bool {
+        if self.masked {
+            false
+        } else if redaction.is_global() {
+            *self.hidden_globally.get_or_init(|| redaction.is_sensitive(&self.key))
+        } else {
+            redaction.is_sensitive(&self.key)
+        }
+    }
+}
+
+impl PartialEq for Field {
+    /// The cache is not part of the value.
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.value == other.value && self.masked == other.masked
+    }
 }
 
 /// A custom context value.
@@ -101,31 +150,31 @@ impl Context {
     /// Sets `request_id`.
     #[must_use]
     pub fn request_id(self, id: impl Into<String>) -> Self {
-        self.with_id(0, id.into())
+        self.with_id(0, id.into(), false)
     }
 
     /// Sets `correlation_id`.
     #[must_use]
     pub fn correlation_id(self, id: impl Into<String>) -> Self {
-        self.with_id(1, id.into())
+        self.with_id(1, id.into(), false)
     }
 
     /// Sets `user_id`.
     #[must_use]
     pub fn user_id(self, id: impl Into<String>) -> Self {
-        self.with_id(2, id.into())
+        self.with_id(2, id.into(), false)
     }
 
     /// Sets `trace_id`.
     #[must_use]
     pub fn trace_id(self, id: impl Into<String>) -> Self {
-        self.with_id(3, id.into())
+        self.with_id(3, id.into(), false)
     }
 
     /// Sets `span_id`.
     #[must_use]
     pub fn span_id(self, id: impl Into<String>) -> Self {
-        self.with_id(4, id.into())
+        self.with_id(4, id.into(), false)
     }
 
     /// Adds a custom key/value, replacing an earlier one with the same key.
@@ -134,23 +183,39 @@ impl Context {
     /// naming a mandatory key (`timestamp`, `level`, ...) or one of the audit trail's
     /// (`audit_seq`, `audit_chain`) is written as `ctx.<key>` instead. A
     /// sensitive key (`password`, `api_key`, ... and `LOGFIX_REDACT_KEYS`: see
-    /// [`redact`](crate::redact)) keeps `[REDACTED]` instead of its value; to keep something
-    /// followable, use [`Context::field_masked`].
+    /// [`redact`](crate::redact)) is written with `[REDACTED]` instead of its value; to keep
+    /// something followable, use [`Context::field_masked`].
+    ///
+    /// Whether a key is sensitive is decided for each line by the logger that writes it: the
+    /// one `init()` installs, with the operator's names, also for a context made before
+    /// `init()`; a logger from [`Config::build()`](crate::Config::build) with names of its own
+    /// uses its own. The context's `Debug` writes `[REDACTED]` for the keys the global logger's
+    /// redaction (the defaults before `init()`) finds sensitive.
+    ///
+    /// # Examples
+    /// ```
+    /// use logfix_runtime::{Context, LogEvent};
+    ///
+    /// #[derive(LogEvent)]
+    /// #[log(component = "api", message = "handled")]
+    /// struct Handled;
+    ///
+    /// let ctx = Context::new().field("api_key", "k-123").field("tenant", "acme");
+    /// let events = logfix_testkit::capture(|| ctx.scope(|| logfix_runtime::emit(&Handled)));
+    /// assert_eq!(events[0]["api_key"], "[REDACTED]");
+    /// assert_eq!(events[0]["tenant"], "acme");
+    /// ```
     #[must_use]
     pub fn field(self, key: &str, value: impl Into<ContextValue>) -> Self {
-        let value = if crate::redact::global().is_sensitive(key) {
-            ContextValue::from(logfix_core::REDACTED)
-        } else {
-            value.into()
-        };
-        self.field_unchecked(key, value)
+        self.with_field(key, value.into(), false)
     }
 
-    /// [`Context::field`] without asking the name policy.
-    fn field_unchecked(mut self, key: &str, value: ContextValue) -> Self {
+    /// Sets `key` to `value`; `masked`: `value` is already what may be written, and the key is
+    /// not judged by the name policy.
+    fn with_field(mut self, key: &str, value: ContextValue, masked: bool) -> Self {
         if let Some(slot) = CONTEXT_KEYS.iter().position(|k| *k == key) {
             if let ContextValue::Str(s) = value {
-                return self.with_id(slot, s.into_string());
+                return self.with_id(slot, s.into_string(), !masked);
             }
         }
         let taken =
@@ -158,9 +223,15 @@ impl Context {
         let key: Box<str> =
             if taken { format!("{RESERVED_PREFIX}{key}").into_boxed_str() } else { key.into() };
         let inner = Arc::make_mut(&mut self.inner);
-        match inner.fields.iter_mut().find(|(k, _)| *k == key) {
-            Some(entry) => entry.1 = value,
-            None => inner.fields.push((key, value)),
+        match inner.fields.iter_mut().find(|f| f.key == key) {
+            Some(field) => {
+                // Same key, same answer: the cache stays.
+                field.value = value;
+                field.masked = masked;
+            }
+            None => {
+                inner.fields.push(Field { key, value, masked, hidden_globally: OnceLock::new() });
+            }
         }
         self
     }
@@ -177,8 +248,14 @@ impl Context {
         &self.inner.ids
     }
 
+    /// Whether a line redacted with `redaction` must write `[REDACTED]` instead of the
+    /// identifier in `slot` (indexed like [`CONTEXT_KEYS`]).
+    pub(crate) fn is_id_hidden_by(&self, slot: usize, redaction: &Redaction) -> bool {
+        self.inner.named_ids.get(slot).copied().unwrap_or(false) && redaction.hides_id(slot)
+    }
+
     /// The custom key/values, in the order they were first set.
-    pub(crate) fn fields(&self) -> &[(Box<str>, ContextValue)] {
+    pub(crate) fn fields(&self) -> &[Field] {
         &self.inner.fields
     }
 
@@ -190,22 +267,38 @@ impl Context {
 
     /// Sets `user_id` to `id` as `mask` writes it: a pseudonym to follow one user without
     /// writing who, or the domain of an e-mail address.
+    ///
+    /// Unlike a [`Context::field`]'s name, the mask is applied here, once, with the global
+    /// logger's pseudonym key (`LOGFIX_REDACT_KEY`) as it is at this call: before `init()`
+    /// there is none, so [`Mask::Hash`] writes `[REDACTED]` and the writer reports the key
+    /// missing, once, as `config_invalid` (even when `init()` then sets one); a logger from
+    /// [`Config::build()`](crate::Config::build) with a key of its own still writes the global
+    /// key's pseudonym (or `[REDACTED]` without one). Make contexts with `Mask::Hash` after
+    /// `init()`. The other masks do not depend on the logger.
     #[must_use]
     pub fn user_id_masked(self, id: &str, mask: Mask) -> Self {
         let masked = crate::redact::global().mask(id, mask);
-        self.with_id(2, masked)
+        self.with_id(2, masked, false)
     }
 
-    /// Adds a custom key/value with the value as `mask` writes it (see [`Context::field`]).
+    /// Adds a custom key/value with the value as `mask` writes it (see [`Context::field`]); the
+    /// key is not judged by the name policy (`field_masked("card_number", ..., Mask::Last4)`
+    /// writes `****1111`). When the mask is applied, and with which key, is as for
+    /// [`Context::user_id_masked`].
     #[must_use]
     pub fn field_masked(self, key: &str, value: &str, mask: Mask) -> Self {
         let masked = crate::redact::global().mask(value, mask);
-        self.field_unchecked(key, ContextValue::from(masked))
+        self.with_field(key, ContextValue::from(masked), true)
     }
 
-    fn with_id(mut self, slot: usize, id: String) -> Self {
-        if let Some(entry) = Arc::make_mut(&mut self.inner).ids.get_mut(slot) {
+    /// Sets the identifier in `slot`; `named`: set by its name with [`Context::field`].
+    fn with_id(mut self, slot: usize, id: String, named: bool) -> Self {
+        let inner = Arc::make_mut(&mut self.inner);
+        if let (Some(entry), Some(by_name)) =
+            (inner.ids.get_mut(slot), inner.named_ids.get_mut(slot))
+        {
             *entry = Some(id.into_boxed_str());
+            *by_name = named;
         }
         self
     }
@@ -217,15 +310,19 @@ impl Context {
         }
         let mut merged = outer.clone();
         let inner = Arc::make_mut(&mut merged.inner);
-        for (slot, id) in inner.ids.iter_mut().zip(&self.inner.ids) {
+        let ids = inner.ids.iter_mut().zip(&mut inner.named_ids);
+        for ((slot, named), (id, by_name)) in
+            ids.zip(self.inner.ids.iter().zip(self.inner.named_ids))
+        {
             if id.is_some() {
                 slot.clone_from(id);
+                *named = by_name;
             }
         }
-        for (key, value) in &self.inner.fields {
-            match inner.fields.iter_mut().find(|(k, _)| k == key) {
-                Some(entry) => entry.1 = value.clone(),
-                None => inner.fields.push((key.clone(), value.clone())),
+        for field in &self.inner.fields {
+            match inner.fields.iter_mut().find(|f| f.key == field.key) {
+                Some(entry) => entry.clone_from(field),
+                None => inner.fields.push(field.clone()),
             }
         }
         merged
@@ -297,16 +394,25 @@ pub(crate) mod otel {
     }
 }
 
+/// Sensitive values as `[REDACTED]`, judged by the global logger's redaction (the defaults
+/// before `init()`).
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redaction = crate::redact::global();
+        let hidden = ContextValue::from(logfix_core::REDACTED);
         let mut map = f.debug_map();
-        for (key, id) in CONTEXT_KEYS.iter().zip(&self.inner.ids) {
+        for (slot, (key, id)) in CONTEXT_KEYS.iter().zip(&self.inner.ids).enumerate() {
             if let Some(id) = id {
-                map.entry(key, id);
+                if self.is_id_hidden_by(slot, redaction) {
+                    map.entry(key, &logfix_core::REDACTED);
+                } else {
+                    map.entry(key, id);
+                }
             }
         }
-        for (key, value) in &self.inner.fields {
-            map.entry(key, value);
+        for field in &self.inner.fields {
+            let value = if field.is_hidden_by(redaction) { &hidden } else { &field.value };
+            map.entry(&field.key, value);
         }
         map.finish()
     }
@@ -499,6 +605,62 @@ mod tests {
         assert_eq!(
             format!("{ctx:?}"),
             r#"{"request_id": "r", "ctx.level": Str("x"), "n": U64(1)}"#
+        );
+    }
+
+    /// A field's name is judged by the redaction of the line, whichever it is, also after
+    /// scopes are merged; a masked field's value is written whatever its name; an identifier is
+    /// judged only when it was set by its name.
+    #[test]
+    fn fields_are_judged_by_the_redaction_they_are_written_with() {
+        let (settings, _) = crate::Config::new()
+            .redact_keys(vec!["tenant_key".to_owned(), "user_id".to_owned()])
+            .resolve();
+        let (own, defaults) = (Redaction::of(&settings), Redaction::default());
+        let ctx = Context::new()
+            .field("tenant_key", "t")
+            .field("api_key", "k")
+            .field_masked("card_number", "4111 1111 1111 1111", Mask::Last4)
+            .field("tenant", "acme");
+        // Laid over a scope that set `tenant` first: the same fields, `tenant` first.
+        let merged = ctx.over(&Context::new().request_id("r").field("tenant", "other"));
+        let hidden = |ctx: &Context, r: &Redaction| {
+            let mut hidden: Vec<_> =
+                ctx.fields().iter().map(|f| (f.key().to_owned(), f.is_hidden_by(r))).collect();
+            hidden.sort();
+            hidden
+        };
+        for ctx in [&ctx, &merged] {
+            let expected = |tenant_key| {
+                [("api_key", true), ("card_number", false), ("tenant", false)]
+                    .into_iter()
+                    .chain([("tenant_key", tenant_key)])
+                    .map(|(k, h)| (k.to_owned(), h))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(hidden(ctx, &own), expected(true));
+            assert_eq!(hidden(ctx, &defaults), expected(false));
+        }
+        assert_eq!(merged.fields().first().map(Field::value), Some(&ContextValue::from("acme")));
+        let (by_name, by_setter) =
+            (Context::new().field("user_id", "u"), Context::new().user_id("u"));
+        assert!(by_name.is_id_hidden_by(2, &own) && !by_name.is_id_hidden_by(2, &defaults));
+        assert!(!by_setter.is_id_hidden_by(2, &own));
+        assert!(by_name.over(&Context::new().request_id("r")).is_id_hidden_by(2, &own));
+        assert!(!by_setter.over(&by_name).is_id_hidden_by(2, &own));
+    }
+
+    /// `Debug` does not show what a line would not (the defaults: no `init()` in unit tests).
+    #[test]
+    fn debug_hides_sensitive_values() {
+        let ctx = Context::new().field("api_key", "k").field_masked(
+            "card_number",
+            "4111 1111 1111 1111",
+            Mask::Last4,
+        );
+        assert_eq!(
+            format!("{ctx:?}"),
+            r#"{"api_key": Str("[REDACTED]"), "card_number": Str("****1111")}"#
         );
     }
 

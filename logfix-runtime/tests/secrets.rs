@@ -442,3 +442,83 @@ fn a_built_logger_redacts_with_its_own_settings() {
     assert_eq!(closed["note"], "closed [REDACTED] tenant_key=[REDACTED]");
     assert!(closed["account"].as_str().unwrap().starts_with("hmac:"), "{line}");
 }
+
+/// A context made before `init()`, with a field named by `LOGFIX_REDACT_KEYS`, written by the
+/// logger `init()` installs: a derived event, a bridged one and an audit record inside it.
+#[test]
+fn child_with_a_context_made_before_init() {
+    if !is_child("child_with_a_context_made_before_init") {
+        return;
+    }
+    let ctx =
+        logfix_runtime::Context::new().field("tenant_key", "ZQXEARLY1SEC").field("tenant", "acme");
+    let _guard = logfix_runtime::init();
+    ctx.scope(|| {
+        emit(&Noted { note: "early".to_owned() });
+        tracing::info!("bridged");
+        logfix_runtime::audit(&Noted { note: "audited".to_owned() }).unwrap();
+    });
+    logfix_runtime::flush();
+}
+
+/// A context's fields are judged by the redaction of the logger that writes the line, not by
+/// the one in force when the context was made (the defaults, before `init()`): in the JSON
+/// file, the ECS form, the audit trail and a pretty console.
+#[test]
+fn a_context_made_before_init_is_redacted_with_the_operator_s_names() {
+    let pretty = [("LOGFIX_ENV", "development"), ("LOGFIX_CONSOLE", "stdout"), ("NO_COLOR", "1")];
+    for (name, vars) in
+        [("json", &[][..]), ("ecs", &[("LOGFIX_SCHEMA", "ecs")][..]), ("pretty", &pretty[..])]
+    {
+        let dir = Scratch::new(&format!("secrets-early-{name}"));
+        let mut env: Vec<(&str, &std::ffi::OsStr)> = vec![
+            ("LOGFIX_DIR", dir.path().as_os_str()),
+            ("LOGFIX_REDACT_KEYS", "tenant_key".as_ref()),
+        ];
+        env.extend(vars.iter().map(|(k, v)| (*k, std::ffi::OsStr::new(v))));
+        let out = run_child("child_with_a_context_made_before_init", &env);
+        assert_success(&out, "the child");
+        let file = common::read_text(&dir.join("app.log"));
+        let audit = common::read_text(&dir.join("audit.log"));
+        let console = String::from_utf8_lossy(&out.stdout);
+        // The context is in every line, its sensitive field without its value.
+        let json = r#""tenant_key":"[REDACTED]","tenant":"acme""#;
+        let mut written =
+            vec![("the file", &*file, json, 2), ("the audit trail", &*audit, json, 1)];
+        if name == "pretty" {
+            written.push(("the console", &*console, "tenant_key=[REDACTED] tenant=acme", 2));
+        }
+        for (what, text, redacted, lines) in written {
+            assert_eq!(text.matches(redacted).count(), lines, "{name}, {what}: {text}");
+            assert!(!text.contains("ZQXEARLY1SEC"), "{name}, {what}: {text}");
+        }
+    }
+}
+
+/// A logger from `Config::build()` judges the context's fields with its own names, for a
+/// context made before it and one made after it, in its file and in its audit trail.
+#[test]
+fn a_built_logger_redacts_the_context_with_its_own_names() {
+    use logfix_runtime::{Config, Context};
+
+    let scratch = Scratch::new("secrets-built-context");
+    let before = Context::new().field("tenant_key", "ZQXOWN1SEC").field("tenant", "acme");
+    let logger =
+        Config::new().dir(scratch.path()).redact_keys(vec!["tenant_key".to_owned()]).build();
+    before.scope(|| {
+        logger.emit(&Noted { note: "before".to_owned() });
+        logger.audit(&Noted { note: "audited".to_owned() }).unwrap();
+    });
+    Context::new()
+        .field("tenant_key", "ZQXOWN2SEC")
+        .field("tenant", "acme")
+        .scope(|| logger.emit(&Noted { note: "after".to_owned() }));
+    logger.shutdown();
+    let file = common::read_text(&scratch.join("app.log"));
+    let audit = common::read_text(&scratch.join("audit.log"));
+    assert_eq!(file.matches(r#""tenant_key":"[REDACTED]","tenant":"acme""#).count(), 2, "{file}");
+    assert_eq!(audit.matches(r#""tenant_key":"[REDACTED]","tenant":"acme""#).count(), 1, "{audit}");
+    for text in [&file, &audit] {
+        assert!(!text.contains("ZQXOWN"), "{text}");
+    }
+}

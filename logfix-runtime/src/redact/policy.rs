@@ -1,12 +1,12 @@
 //! What one logger redacts at run time, built once from its settings, and the one the global
-//! path (bridges, `Context`, the panic hook) uses.
+//! path (bridges, `#[logged]` calls, `Context`'s masks, the panic hook) uses.
 
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use logfix_core::REDACTED;
+use logfix_core::{CONTEXT_KEYS, REDACTED};
 
 use super::pseudonym::{email, last4, PseudonymKey};
 use super::scrub::{NamePolicy, Patterns, Scrubber};
@@ -55,13 +55,22 @@ pub enum Mask {
 
 /// The sensitive-name policy (with `LOGFIX_REDACT_KEYS`), the operator's patterns
 /// (`LOGFIX_REDACT_PATTERNS`) and the pseudonym key (`LOGFIX_REDACT_KEY`) of one logger.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Redaction {
     policy: Policy,
     /// The operator's words the policy was built with.
     keys: Vec<String>,
     patterns: Patterns,
     key: Option<PseudonymKey>,
+    /// Whether the policy finds each of the context's identifier keys sensitive, indexed like
+    /// [`CONTEXT_KEYS`] (see [`Redaction::hides_id`]).
+    hidden_ids: [bool; 5],
+}
+
+impl Default for Redaction {
+    fn default() -> Self {
+        Self::with(Vec::new(), Patterns::new(), None)
+    }
 }
 
 /// Set when a pseudonym was asked for without a key, until the writer reports it.
@@ -71,12 +80,29 @@ impl Redaction {
     /// The redaction `settings` ask for: the policy with the operator's words
     /// (`LOGFIX_REDACT_KEYS`), the patterns and the pseudonym key.
     pub(crate) fn of(settings: &Settings) -> Self {
-        Self {
-            policy: Policy::with_extra(&settings.redact_keys),
-            keys: settings.redact_keys.clone(),
-            patterns: settings.redact_patterns.clone(),
-            key: settings.redact_key.clone(),
-        }
+        Self::with(
+            settings.redact_keys.clone(),
+            settings.redact_patterns.clone(),
+            settings.redact_key.clone(),
+        )
+    }
+
+    fn with(keys: Vec<String>, patterns: Patterns, key: Option<PseudonymKey>) -> Self {
+        let policy = Policy::with_extra(&keys);
+        let hidden_ids = CONTEXT_KEYS.map(|id| policy.is_sensitive(id));
+        Self { policy, keys, patterns, key, hidden_ids }
+    }
+
+    /// Whether this is the global logger's redaction, the one `init()` installed (not the
+    /// defaults before it): it stays the same for the life of the process.
+    pub(crate) fn is_global(&self) -> bool {
+        GLOBAL.get().is_some_and(|global| core::ptr::eq(global, self))
+    }
+
+    /// Whether the identifier in `slot` of a context (indexed like [`CONTEXT_KEYS`]), when it
+    /// was set by its name (`Context::field("user_id", ...)`), must not be written.
+    pub(crate) fn hides_id(&self, slot: usize) -> bool {
+        self.hidden_ids.get(slot).copied().unwrap_or(false)
     }
 
     /// Whether this is the redaction `settings` ask for.

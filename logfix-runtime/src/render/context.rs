@@ -1,6 +1,6 @@
 //! The request context in a line: its identifiers and key/values after `message`, each key once.
 
-use logfix_core::CONTEXT_KEYS;
+use logfix_core::{CONTEXT_KEYS, REDACTED};
 
 use super::value::{write_into, ValueWriter, Written};
 use super::{write_key, Output};
@@ -35,11 +35,13 @@ fn write_in_force(out: &mut Output, context: Option<&Context>, event_has: impl F
     }
     let no_ids: [Option<Box<str>>; 5] = Default::default();
     let ids = context.map_or(&no_ids, Context::ids);
-    for (key, id) in CONTEXT_KEYS.iter().zip(ids) {
+    for (slot, (key, id)) in CONTEXT_KEYS.iter().zip(ids).enumerate() {
         if event_has(key) {
             continue;
         }
-        if let Some(id) = id {
+        if let (Some(id), Some(context)) = (id, context) {
+            let id: &str =
+                if context.is_id_hidden_by(slot, out.redaction()) { REDACTED } else { id };
             write_key(out, key);
             write_into(out, false, |w| w.str(id));
         }
@@ -52,10 +54,17 @@ fn write_in_force(out: &mut Output, context: Option<&Context>, event_has: impl F
             }
         }
     }
-    for (key, value) in context.map_or(&[][..], Context::fields) {
-        if !event_has(key) {
-            write_key(out, key);
-            write_into(out, false, |w| write_value(value, w));
+    for field in context.map_or(&[][..], Context::fields) {
+        if event_has(field.key()) {
+            continue;
+        }
+        // The line's redaction, as for every other part of it: its logger's.
+        let hidden = field.is_hidden_by(out.redaction());
+        write_key(out, field.key());
+        if hidden {
+            write_into(out, false, |w| w.str(REDACTED));
+        } else {
+            write_into(out, false, |w| write_value(field.value(), w));
         }
     }
 }
