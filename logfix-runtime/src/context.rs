@@ -74,6 +74,7 @@ impl Field {
     }
 
     /// Whether a line redacted with `redaction` must write `[REDACTED]` instead of the value.
+    #[inline]
     pub(crate) fn is_hidden_by(&self, redaction: &Redaction) -> bool {
         if self.masked {
             false

@@ -95,6 +95,7 @@ impl Redaction {
 
     /// Whether this is the global logger's redaction, the one `init()` installed (not the
     /// defaults before it): it stays the same for the life of the process.
+    #[inline]
     pub(crate) fn is_global(&self) -> bool {
         GLOBAL.get().is_some_and(|global| core::ptr::eq(global, self))
     }

@@ -5,6 +5,7 @@ use logfix_core::{CONTEXT_KEYS, REDACTED};
 use super::value::{write_into, ValueWriter, Written};
 use super::{write_key, Output};
 use crate::context::{Context, ContextValue};
+use crate::redact::Redaction;
 
 /// Writes the context keys after `message`, skipping those the event sets itself. With the
 /// `opentelemetry` feature, `trace_id` and `span_id` come from the current OpenTelemetry span
@@ -54,12 +55,22 @@ fn write_in_force(out: &mut Output, context: Option<&Context>, event_has: impl F
             }
         }
     }
-    for field in context.map_or(&[][..], Context::fields) {
+    let fields = context.map_or(&[][..], Context::fields);
+    if fields.is_empty() {
+        return;
+    }
+    // The line's redaction, as for every other part of it: its logger's. Taken once, beside the
+    // output the loop writes into (a reference count for a built logger's own), not per field.
+    let own = out.own_redaction.clone();
+    let redaction: &Redaction = match own.as_deref() {
+        Some(own) => own,
+        None => crate::redact::global(),
+    };
+    for field in fields {
         if event_has(field.key()) {
             continue;
         }
-        // The line's redaction, as for every other part of it: its logger's.
-        let hidden = field.is_hidden_by(out.redaction());
+        let hidden = field.is_hidden_by(redaction);
         write_key(out, field.key());
         if hidden {
             write_into(out, false, |w| w.str(REDACTED));
