@@ -344,7 +344,13 @@ impl FileSink {
 
     fn write_chunk(&mut self, chunk: &[u8]) -> Result<(), Failed> {
         let mut shared = self.lock(false);
-        let size = self.current_size().map_err(Failed::write(0))?;
+        let mut size = self.current_size().map_err(Failed::write(0))?;
+        if !self.holds(shared.as_ref()) {
+            // Reopening found a new lock file: the file is checked again under its lock.
+            drop(shared);
+            shared = self.lock(false);
+            size = self.current_size().map_err(Failed::write(0))?;
+        }
         if size > 0 && size + chunk.len() as u64 > self.max_size {
             drop(shared);
             self.rotate().map_err(|error| Failed { written: 0, rotation: true, error })?;
@@ -378,8 +384,16 @@ impl FileSink {
     fn reopen(&mut self) -> io::Result<u64> {
         self.file = None;
         let mut file = self.dir.open_append(&self.name)?;
+        // The lock file too may be new (the directory removed and made again, by this process
+        // or another): a lock on the removed one would exclude no one.
         let lock_name = lock_name(&self.name);
-        if self.lock.is_none() || !self.dir.join(&lock_name).exists() {
+        let held = self.lock.as_deref().and_then(|lock| lock.metadata().ok());
+        let current = fs::symlink_metadata(self.dir.join(&lock_name)).ok();
+        let stale = match (&held, &current) {
+            (Some(held), Some(current)) => identity(held) != identity(current),
+            _ => true,
+        };
+        if stale {
             self.lock = self.dir.open_lock(&lock_name).ok().map(Arc::new);
         }
         let meta = file.metadata()?;
@@ -447,6 +461,15 @@ impl FileSink {
             seq = seq.checked_add(1).ok_or_else(|| io::Error::other("no file number left"))?;
         }
         Ok(seq)
+    }
+
+    /// Whether `guard` is a lock of the lock file this sink has open (or neither is).
+    fn holds(&self, guard: Option<&LockGuard>) -> bool {
+        match (guard, &self.lock) {
+            (Some(guard), Some(lock)) => Arc::ptr_eq(&guard.0, lock),
+            (None, None) => true,
+            _ => false,
+        }
     }
 
     fn lock(&self, exclusive: bool) -> Option<LockGuard> {
@@ -791,6 +814,25 @@ mod tests {
         let rotations: u64 =
             sinks.iter().map(|s| s.metrics.rotations.load(Ordering::Relaxed)).sum();
         assert_eq!(rotated(&dir).last(), Some(&rotations), "no number used twice");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// The directory removed and made again by another process: the lock taken is the one of
+    /// the lock file now there, so that the processes' rotations still exclude each other.
+    #[test]
+    fn a_directory_made_again_is_locked_through_its_new_lock_file() {
+        let dir = scratch("relock");
+        let time = Arc::new(FakeTime::new(SystemTime::now()));
+        let config = Config::new().dir(dir.clone()).compression(Compression::None);
+        let (mut first, mut second) = (open(&config, &time), open(&config, &time));
+        first.write(&line(1), 1);
+        fs::remove_dir_all(&dir).unwrap();
+        second.write(&line(2), 1);
+        first.write(&line(3), 1);
+        let held = first.lock(true).expect("the first sink holds a lock file");
+        let other = second.lock.as_deref().expect("the second sink holds a lock file");
+        assert!(other.try_lock().is_err(), "both sinks lock the same file");
+        drop(held);
         fs::remove_dir_all(dir).unwrap();
     }
 
