@@ -136,3 +136,46 @@ fn a_rate_limited_event_type_is_filtered_before_it_is_counted() {
     let suppressed: Vec<_> = lines.iter().filter(|l| l["event"] == "suppressed").collect();
     assert_eq!((suppressed.len(), &suppressed[0]["count"]), (1, &2.into()), "{text}");
 }
+
+#[test]
+fn child_with_a_target_made_at_run_time() {
+    if !is_child("child_with_a_target_made_at_run_time") {
+        return;
+    }
+    let dir = std::env::var("TEST_DIR").unwrap();
+    let _guard = logfix_runtime::Config::from_env().dir(dir.clone()).init();
+    let clock = RateClock::new();
+    let target = format!("noisy::password={}", "TARGETSECRET1");
+    log::info!(target: "quiet", "unlimited");
+    log::info!(target: &target, "one");
+    let chatty = |n: u64| log::info!(target: &target, "chatty {n}");
+    for n in 0..10 {
+        chatty(n);
+    }
+    clock.advance(SECOND);
+    chatty(10);
+    logfix_runtime::flush();
+    let text = read_text(&std::path::Path::new(&dir).join("app.log"));
+    assert!(!text.contains("TARGETSECRET1"), "{text}");
+    assert!(
+        text.contains(r#""event":"suppressed""#)
+            && text.contains(r#""suppressed_component":"noisy::password=[REDACTED]""#),
+        "{text}"
+    );
+}
+
+/// A `log` target made at run time is scrubbed wherever it is named: in its records and in
+/// the `suppressed` line of its rate limit.
+#[test]
+fn a_target_made_at_run_time_is_scrubbed_in_the_suppressed_line_too() {
+    let dir = Scratch::new("rate-target");
+    let out = run_child(
+        "child_with_a_target_made_at_run_time",
+        &[
+            ("TEST_DIR", dir.path().as_os_str()),
+            ("LOGFIX_RATE_LIMIT", "noisy=3/s".as_ref()),
+            ("LOGFIX_LEVEL", "info".as_ref()),
+        ],
+    );
+    assert_success(&out, "the child");
+}

@@ -46,33 +46,35 @@ impl log::Log for LogBridge {
     }
 
     fn log(&self, record: &log::Record<'_>) {
-        if !self.enabled(record.metadata()) {
+        // A target other than the module path is text made at run time
+        // (`target: &format!(..)`), not the program's: scrubbed like any other, before the
+        // filter, the rate limit (and its `suppressed` line) or the line itself names it.
+        let target = record.target();
+        let component = if record.module_path() == Some(target) {
+            Cow::Borrowed(target)
+        } else {
+            crate::redact::global().scrub(target)
+        };
+        let level = level(record.level());
+        if !dispatch::enabled(&component, level) {
             return;
         }
         // A `log` call site: its target, file and line.
         let site = || {
-            super::text_site(record.target())
+            super::text_site(&component)
                 ^ record.file_static().map_or(0, |f| f.as_ptr() as usize)
                 ^ record.line().map_or(0, |l| l as usize)
         };
-        if !dispatch::rate_limited(site, record.target(), "log") {
+        if !dispatch::rate_limited(site, &component, "log") {
             return;
         }
         super::with_fields(|fields| {
             fields.message(*record.args());
             let _ = record.key_values().visit(&mut Visitor(fields));
             fields.yield_to_context();
-            // A target other than the module path is text made at run time
-            // (`target: &format!(..)`), not the program's: scrubbed like any other.
-            let target = record.target();
-            let component = if record.module_path() == Some(target) {
-                Cow::Borrowed(target)
-            } else {
-                crate::redact::global().scrub(target)
-            };
             let event = ForeignEvent {
                 static_component: None,
-                level: level(record.level()),
+                level,
                 component: &component,
                 event: "log",
                 fields,
