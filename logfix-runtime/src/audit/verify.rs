@@ -671,6 +671,24 @@ pub(crate) fn start_of(files: &[PathBuf], seq: u64) -> Option<Digest> {
     None
 }
 
+/// The newest retention record's claim in the trail in `files` (oldest first): the record that
+/// starts the trail and the chain value before it. Read newest first, up to that record.
+pub(crate) fn newest_anchor(files: &[PathBuf]) -> Option<(u64, Digest)> {
+    files.iter().rev().find_map(|path| {
+        let text = read_file(path).ok()?;
+        text.split(|b| *b == b'\n')
+            .rev()
+            .find_map(|line| chain::parse(line).and_then(|record| retention_anchor(record.body)))
+    })
+}
+
+/// The number of the last record of the file at `path`.
+pub(crate) fn last_seq(path: &Path) -> Option<u64> {
+    let text = read_file(path).ok()?;
+    let last = text.strip_suffix(b"\n")?.rsplit(|b| *b == b'\n').next()?;
+    chain::parse(last).map(|record| record.seq)
+}
+
 /// "record 8 is missing", "records 8 to 9 are missing".
 fn missing(first: u64, last: u64) -> String {
     if first == last {

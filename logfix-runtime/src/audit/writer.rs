@@ -25,7 +25,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
@@ -822,6 +822,13 @@ impl Trail {
                 None => self.start_of(first),
             });
             let Some(summary) = summary else {
+                if last.is_none() && self.left_over(&path) {
+                    // A retention that stopped half-way (a crash, a failed delete) recorded
+                    // the trail's new start and left this file behind: its record accounts
+                    // for it.
+                    doomed.push((seq, path));
+                    continue;
+                }
                 let what = if last.is_none() {
                     "the oldest audit file past LOGFIX_AUDIT_MAX_AGE does not check out, or does not start where the trail began or the last audit_files_deleted record says it starts (a file removed by hand?): no file is deleted; check the trail with audit::verify"
                 } else {
@@ -836,7 +843,10 @@ impl Trail {
             doomed.push((seq, path));
             last = Some((summary.last_seq, summary.last_chain));
         }
-        let Some((last_seq, last_chain)) = last else { return };
+        let Some((last_seq, last_chain)) = last else {
+            self.delete(doomed);
+            return;
+        };
         let first_seq = last_seq.saturating_add(1);
         let names: Vec<String> = doomed.iter().map(|(_, p)| p.display().to_string()).collect();
         let deleted = Notice::new(
@@ -863,6 +873,15 @@ impl Trail {
             return;
         }
         self.start = Some((first_seq, last_chain));
+        self.delete(doomed);
+        self.notices.push(deleted);
+    }
+
+    /// Deletes the files retention chose, oldest first, under the exclusive lock.
+    fn delete(&mut self, doomed: Vec<(u64, PathBuf)>) {
+        if doomed.is_empty() {
+            return;
+        }
         let _exclusive = self.lock_exclusive();
         for (seq, path) in doomed {
             match self.rotated.delete(&self.dir.path, &self.name, seq) {
@@ -874,7 +893,19 @@ impl Trail {
                 }
             }
         }
-        self.notices.push(deleted);
+    }
+
+    /// Whether the file at `path` holds only records before the start the newest retention
+    /// record names: left over by a retention that stopped half-way.
+    fn left_over(&self, path: &Path) -> bool {
+        let start = match self.start {
+            Some((start, _)) => Some(start),
+            None => verify::trail_files(&self.dir.path, &self.name)
+                .ok()
+                .and_then(|files| verify::newest_anchor(&files))
+                .map(|(start, _)| start),
+        };
+        start.is_some_and(|start| verify::last_seq(path).is_some_and(|last| last < start))
     }
 
     /// The chain value before record `seq` if the trail may start there (see
@@ -896,7 +927,7 @@ impl Trail {
 }
 
 /// The length of `path` up to its last line end, and its last whole line; read from the end.
-fn last_line(path: &std::path::Path) -> io::Result<(u64, Option<Vec<u8>>)> {
+fn last_line(path: &Path) -> io::Result<(u64, Option<Vec<u8>>)> {
     let mut file = dir::open_read_regular(path)?;
     let len = file.metadata()?.len();
     let mut window: u64 = 64 * 1024;
@@ -1077,10 +1108,9 @@ mod tests {
         drop(caller);
         drop(trail);
         writer.end_stop(done, STOP_TIMEOUT);
+        assert!(queued.is_ok(), "the record went in behind the stop");
         assert!(writer.thread.lock().unwrap().is_none(), "the writer thread stopped");
-        if queued.is_ok() {
-            assert_eq!(answer.try_take(), Some(Err(AuditError::ShutDown)));
-        }
+        assert_eq!(answer.try_take(), Some(Err(AuditError::ShutDown)));
         fs::remove_dir_all(dir).unwrap();
     }
 
@@ -1324,7 +1354,7 @@ mod tests {
     }
 
     /// Rewrites the records of compressed rotated file `seq` as `edit` makes them.
-    fn rewrite_gz(dir: &std::path::Path, seq: u64, edit: impl FnOnce(Vec<&str>) -> Vec<String>) {
+    fn rewrite_gz(dir: &Path, seq: u64, edit: impl FnOnce(Vec<&str>) -> Vec<String>) {
         let path = rotate::gz(&dir.join(rotate::rotated_name("audit.log", seq)));
         let mut text = String::new();
         flate2::read::GzDecoder::new(File::open(&path).unwrap()).read_to_string(&mut text).unwrap();
@@ -1368,13 +1398,13 @@ mod tests {
     }
 
     /// The `.gz` of rotated file `seq` of the trail in `dir`.
-    fn gz_of(dir: &std::path::Path, seq: u64) -> PathBuf {
+    fn gz_of(dir: &Path, seq: u64) -> PathBuf {
         rotate::gz(&dir.join(rotate::rotated_name("audit.log", seq)))
     }
 
     /// Gives the compressed files `seqs` the modification time `when`, and lets the trail find
     /// the files on disk again (as a restart does).
-    fn age(dir: &std::path::Path, trail: &mut Trail, seqs: &[u64], when: SystemTime) {
+    fn age(dir: &Path, trail: &mut Trail, seqs: &[u64], when: SystemTime) {
         for seq in seqs {
             File::options()
                 .append(true)
@@ -1431,6 +1461,34 @@ mod tests {
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
         let found = report.first_break.as_ref().map(|b| (b.kind, b.file.clone(), b.line));
         assert_eq!(found, Some((BreakKind::FileRemoved, gz_of(&dir, 3), 1)), "{report}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A retention that stopped after its record and its first delete (a crash, a failed
+    /// delete) leaves a file the record accounts for: the next retention deletes it, and the
+    /// files after it as usual, and the trail verifies.
+    #[test]
+    fn retention_finishes_what_an_interrupted_one_left() {
+        let (dir, time, mut trail) = expiring_trail("retain-interrupted");
+        let newest = trail.rotated.newest().unwrap();
+        let old = time.wall() - Duration::from_secs(7200);
+        let second = fs::read(gz_of(&dir, 2)).unwrap();
+        age(&dir, &mut trail, &[1, 2], old);
+        trail.retention_due = true;
+        trail.retain();
+        assert!(!gz_of(&dir, 1).exists() && !gz_of(&dir, 2).exists());
+        // As if the process had died after deleting file 1, then started again.
+        fs::write(gz_of(&dir, 2), second).unwrap();
+        trail.start = None;
+        age(&dir, &mut trail, &[2, 3], old);
+        trail.notices.clear();
+        trail.retention_due = true;
+        trail.retain();
+        assert!(!gz_of(&dir, 2).exists() && !gz_of(&dir, 3).exists(), "{:?}", events(&trail));
+        assert!((4..=newest).all(|seq| gz_of(&dir, seq).exists()));
+        assert_eq!(events(&trail), ["audit_files_deleted"]);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
         fs::remove_dir_all(dir).unwrap();
     }
 
