@@ -49,7 +49,7 @@ use crate::oneshot;
 use crate::render::{self, Format, Output};
 use crate::sink::compress::{self, GzipCompressor, Outcome, FINISH_TIMEOUT};
 use crate::sink::dir::{self, LogDir};
-use crate::sink::file::{identity, leftover_differs, lock_name, LockGuard};
+use crate::sink::file::{identity, is_current, leftover_differs, lock_name, LockGuard};
 use crate::sink::rotate::{self, RotatedSet};
 use crate::sink::{OsTime, TimeSource};
 use crate::{clock, fork};
@@ -511,8 +511,7 @@ impl Trail {
         for _ in 0..LOCK_ATTEMPTS {
             lock.lock().ok()?;
             // Checked once locked: the file may be replaced between the open and the lock.
-            let held = lock.metadata().ok().as_ref().and_then(identity);
-            if held == fs::metadata(&path).ok().as_ref().and_then(identity) {
+            if is_current(&lock, &path) {
                 return Some(LockGuard(lock));
             }
             let _ = lock.unlock();

@@ -387,13 +387,8 @@ impl FileSink {
         // The lock file too may be new (the directory removed and made again, by this process
         // or another): a lock on the removed one would exclude no one.
         let lock_name = lock_name(&self.name);
-        let held = self.lock.as_deref().and_then(|lock| lock.metadata().ok());
-        let current = fs::symlink_metadata(self.dir.join(&lock_name)).ok();
-        let stale = match (&held, &current) {
-            (Some(held), Some(current)) => identity(held) != identity(current),
-            _ => true,
-        };
-        if stale {
+        let path = self.dir.join(&lock_name);
+        if !self.lock.as_deref().is_some_and(|lock| is_current(lock, &path)) {
             self.lock = self.dir.open_lock(&lock_name).ok().map(Arc::new);
         }
         let meta = file.metadata()?;
@@ -638,6 +633,16 @@ pub(crate) fn identity(_meta: &Metadata) -> Option<(u64, u64)> {
     // Without inode numbers another process's rotation goes unnoticed until this process
     // rotates itself: sharing one file between processes is supported on Unix only.
     None
+}
+
+/// Whether `file` is the file now at `path`, not one removed or replaced since it was opened
+/// (the directory removed and made again, say). Where files have no identity, whether there is
+/// a file at `path`.
+pub(crate) fn is_current(file: &File, path: &Path) -> bool {
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(held), Ok(current)) => identity(&held) == identity(&current),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
