@@ -237,7 +237,9 @@ impl Context {
         self
     }
 
-    /// The value of one of the five identifiers, by key (`"request_id"`, ...).
+    /// The value of one of the five identifiers, by key (`"request_id"`, ...), as it was set:
+    /// an identifier set with [`Context::field`] under a sensitive name is hidden in lines, not
+    /// here.
     #[must_use]
     pub fn id(&self, key: &str) -> Option<&str> {
         let slot = CONTEXT_KEYS.iter().position(|k| *k == key)?;

@@ -793,13 +793,17 @@ impl Config {
             });
             s.console = Console::Stderr;
         }
-        if asked_format == Some(Format::Pretty) && s.console == Console::Off {
-            env.issues.push(ConfigIssue {
-                variable: "LOGFIX_FORMAT".into(),
-                value: "pretty".to_owned(),
-                used: "json".to_owned(),
-                reason: "the console is off and files are always JSON, so nothing would be pretty; set LOGFIX_CONSOLE=stderr to see pretty lines".to_owned(),
-            });
+        if s.format == Format::Pretty && s.console == Console::Off {
+            // Files are always JSON: the format in force is JSON, whoever asked for pretty,
+            // and an operator who asked for it is told why it does nothing.
+            if asked_format == Some(Format::Pretty) {
+                env.issues.push(ConfigIssue {
+                    variable: "LOGFIX_FORMAT".into(),
+                    value: "pretty".to_owned(),
+                    used: "json".to_owned(),
+                    reason: "the console is off and files are always JSON, so nothing would be pretty; set LOGFIX_CONSOLE=stderr to see pretty lines".to_owned(),
+                });
+            }
             s.format = Format::Json;
         }
         if let Some(total) = s.max_total_size.filter(|total| *total < s.max_file_size) {
@@ -1304,6 +1308,9 @@ mod tests {
         assert!(issues.is_empty(), "{issues:?}");
         let (_, issues) = resolve(&[("LOGFIX_ENV", "production"), ("LOGFIX_FORMAT", "json")]);
         assert!(issues.is_empty(), "{issues:?}");
+        // The preset's pretty, with the console turned off: JSON in force, nothing to report.
+        let (s, issues) = resolve(&[("LOGFIX_ENV", "development"), ("LOGFIX_CONSOLE", "off")]);
+        assert_eq!((s.format, issues.len()), (Format::Json, 0), "{issues:?}");
 
         let (s, issues) = resolve(&[("LOGFIX_DIR", "~/logs")]);
         assert_eq!(s.dir, None, "the default directory, not one named `~`");
