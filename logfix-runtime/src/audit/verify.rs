@@ -92,6 +92,7 @@ pub fn verify_with(dir: impl AsRef<Path>, config: &Config) -> Result<Report, Aud
         };
         let last = index + 1 == files.len();
         walk.file(path, index, &text, last);
+        walk.file_ends.extend(walk.last);
         if let (None, Some(error)) = (&walk.first_break, damage) {
             let line = count_lines(&text) + 1;
             walk.broke(
@@ -274,6 +275,8 @@ struct Walk<'c> {
     /// The last record that checked out: its number and chain value.
     last: Option<(u64, Digest)>,
     head: Option<Head>,
+    /// The last record of each file checked so far: its number and chain value.
+    file_ends: Vec<(u64, Digest)>,
     first_seq: Option<u64>,
     records: u64,
     /// The chain value of the record the seal names, once seen, and where it is.
@@ -291,6 +294,7 @@ impl<'c> Walk<'c> {
             seal,
             last: None,
             head: None,
+            file_ends: Vec::new(),
             first_seq: None,
             records: 0,
             at_seal: None,
@@ -437,7 +441,14 @@ impl<'c> Walk<'c> {
         if let (Some(head), Some((first_seq, first_prev))) =
             (&mut self.head, retention_anchor(record.body))
         {
-            if first_seq == head.seq && self.chain.next(&first_prev, &head.body) == head.chain {
+            // The record naming the head as the trail's start; or one naming a later start
+            // that a file ends just before (left by a retention that stopped half-way): the
+            // records before that start, the head's predecessors among them, went by retention.
+            let names_head =
+                first_seq == head.seq && self.chain.next(&first_prev, &head.body) == head.chain;
+            let left_over = first_seq > head.seq
+                && self.file_ends.contains(&(first_seq.saturating_sub(1), first_prev));
+            if names_head || left_over {
                 head.vouched = true;
             }
         }

@@ -1464,8 +1464,8 @@ mod tests {
     }
 
     /// A retention that stopped after its record and its first delete (a crash, a failed
-    /// delete) leaves a file the record accounts for: the next retention deletes it, and the
-    /// files after it as usual, and the trail verifies.
+    /// delete) leaves a file the record accounts for: the trail verifies, and the next
+    /// retention deletes the file, and the files after it as usual.
     #[test]
     fn retention_finishes_what_an_interrupted_one_left() {
         let (dir, time, mut trail) = expiring_trail("retain-interrupted");
@@ -1476,8 +1476,11 @@ mod tests {
         trail.retention_due = true;
         trail.retain();
         assert!(!gz_of(&dir, 1).exists() && !gz_of(&dir, 2).exists());
-        // As if the process had died after deleting file 1, then started again.
+        // As if the process had died after deleting file 1, then started again: the
+        // retention record accounts for the file left, and the trail verifies.
         fs::write(gz_of(&dir, 2), second).unwrap();
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
         trail.start = None;
         age(&dir, &mut trail, &[2, 3], old);
         trail.notices.clear();
