@@ -670,27 +670,28 @@ pub(crate) fn start_of(files: &[PathBuf], seq: u64) -> Option<Digest> {
     }
     for path in files.iter().rev() {
         let text = read_file(path).ok()?;
-        for line in text.split(|b| *b == b'\n').rev() {
-            let anchor = chain::parse(line).and_then(|record| retention_anchor(record.body));
-            match anchor {
-                Some((first_seq, first_prev)) if first_seq == seq => return Some(first_prev),
-                Some((first_seq, _)) if first_seq < seq => return None,
-                _ => {}
+        for (first_seq, first_prev) in anchors_newest_first(&text) {
+            match first_seq.cmp(&seq) {
+                core::cmp::Ordering::Equal => return Some(first_prev),
+                core::cmp::Ordering::Less => return None,
+                core::cmp::Ordering::Greater => {}
             }
         }
     }
     None
 }
 
+/// The retention records' claims in one file's `text`, newest first.
+fn anchors_newest_first(text: &[u8]) -> impl Iterator<Item = (u64, Digest)> + '_ {
+    text.split(|b| *b == b'\n')
+        .rev()
+        .filter_map(|line| chain::parse(line).and_then(|record| retention_anchor(record.body)))
+}
+
 /// The newest retention record's claim in the trail in `files` (oldest first): the record that
 /// starts the trail and the chain value before it. Read newest first, up to that record.
 pub(crate) fn newest_anchor(files: &[PathBuf]) -> Option<(u64, Digest)> {
-    files.iter().rev().find_map(|path| {
-        let text = read_file(path).ok()?;
-        text.split(|b| *b == b'\n')
-            .rev()
-            .find_map(|line| chain::parse(line).and_then(|record| retention_anchor(record.body)))
-    })
+    files.iter().rev().find_map(|path| anchors_newest_first(&read_file(path).ok()?).next())
 }
 
 /// The number of the last record of the file at `path`.
