@@ -40,6 +40,7 @@
 
 mod chain;
 mod reply;
+mod retention;
 mod seal;
 mod sync_pool;
 mod verify;

@@ -36,9 +36,10 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::chain::{self, Chain, Digest, GENESIS};
 use super::reply::{reply, Reply};
+use super::retention::{Doomed, Plan, Retention};
 use super::seal::{self, SealFile, SealState};
 use super::sync_pool::{seal_failed, CallerSync, Group, SyncFn, SyncPool};
-use super::verify::{self, check_file};
+use super::verify;
 use super::AuditError;
 use crate::config::{Compression, Settings};
 use crate::event::notice::{self, Notice};
@@ -244,16 +245,23 @@ impl AuditWriter {
         sync: SyncFn,
     ) -> Result<Self, AuditError> {
         let notices = Arc::new(Mutex::new(Vec::new()));
-        let mut trail =
-            Trail::open(settings, metrics, Arc::new(OsTime), Arc::clone(&notices), sync)?;
+        let trail = Trail::open(settings, metrics, Arc::new(OsTime), notices, sync)?;
+        Self::launch(trail, generation)
+    }
+
+    /// Starts the writer thread on an open trail.
+    fn launch(mut trail: Trail, generation: u64) -> Result<Self, AuditError> {
         trail.tend();
+        let notices = Arc::clone(&trail.published);
+        let plans = trail.retention.plans.clone();
+        let path = trail.path.clone();
         let trail = Arc::new(Mutex::new(trail));
         let (sender, receiver) = crossbeam_channel::bounded(CHANNEL);
         let shared = Arc::clone(&trail);
         let thread = thread::Builder::new()
             .name(THREAD_NAME.into())
-            .spawn(move || run(&shared, &receiver))
-            .map_err(|e| AuditError::io(&settings.audit_file, &e))?;
+            .spawn(move || run(&shared, &receiver, &plans))
+            .map_err(|e| AuditError::io(&path, &e))?;
         let sender = ArcSwapOption::from_pointee(sender);
         Ok(Self { sender, trail, generation, notices, thread: Mutex::new(Some(thread)) })
     }
@@ -323,14 +331,33 @@ impl AuditWriter {
 }
 
 /// The writer thread: a group per turn, everything that has arrived; it does not wait for the
-/// group's sync.
-fn run(trail: &Mutex<Trail>, receiver: &Receiver<Request>) {
+/// group's sync. It also carries out retention's plans as they come.
+fn run(trail: &Mutex<Trail>, receiver: &Receiver<Request>, plans: &Receiver<Plan>) {
     let lock = || trail.lock().unwrap_or_else(PoisonError::into_inner);
     let mut group: Vec<Vec<u8>> = Vec::new();
     let mut replies: Vec<Reply> = Vec::new();
     let mut stop = None;
     while stop.is_none() {
-        let Ok(first) = receiver.recv() else { break };
+        let arrived = crossbeam_channel::select! {
+            recv(receiver) -> request => Ok(request),
+            recv(plans) -> plan => Err(plan),
+        };
+        let first = match arrived {
+            Ok(Ok(request)) => request,
+            Ok(Err(_)) => break,
+            Err(plan) => {
+                let mut trail = lock();
+                if let Ok(plan) = plan {
+                    trail.settle(plan);
+                }
+                trail.tend();
+                #[cfg(test)]
+                if let Some(settled) = &trail.settled {
+                    let _ = settled.send(());
+                }
+                continue;
+            }
+        };
         let mut next = Some(first);
         let mut bytes = 0;
         while let Some(request) = next.take() {
@@ -393,10 +420,10 @@ struct Trail {
     outcomes: Receiver<Outcome>,
     /// Compressions that failed, submitted again at the next rotation.
     failed: Vec<(u64, PathBuf)>,
-    retention_due: bool,
-    /// Where this writer's last retention left the start of the trail: the first record's
-    /// number and the chain value before it.
-    start: Option<(u64, Digest)>,
+    retention: Retention,
+    /// Tests: told each time a retention plan has been dealt with.
+    #[cfg(test)]
+    settled: Option<Sender<()>>,
     /// The last rotation failed (and was reported).
     rotation_failed: bool,
     time: Arc<dyn TimeSource>,
@@ -465,8 +492,9 @@ impl Trail {
             compressor,
             outcomes,
             failed: Vec::new(),
-            retention_due: settings.audit_max_age.is_some(),
-            start: None,
+            retention: Retention::new(settings.audit_max_age.is_some()),
+            #[cfg(test)]
+            settled: None,
             rotation_failed: false,
             time,
             metrics: Arc::clone(metrics),
@@ -624,8 +652,7 @@ impl Trail {
             reply.send(Err(AuditError::ShutDown));
             return None;
         }
-        // Before the record: retention commits a record of its own and may rotate, which waits
-        // for every sync in flight, the caller's included.
+        // Compression's reports, and a retention check to start: nothing that waits.
         self.tend();
         let sync = self.commit(lines, vec![reply], true);
         self.publish();
@@ -788,7 +815,7 @@ impl Trail {
             match result {
                 Ok(Some(size)) => {
                     self.rotated.compressed(seq, size);
-                    self.retention_due |= self.max_age.is_some();
+                    self.retention.due |= self.max_age.is_some();
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -800,59 +827,51 @@ impl Trail {
         }
     }
 
-    /// Deletes the oldest rotated files older than `LOGFIX_AUDIT_MAX_AGE` that exist only
-    /// compressed and check out (each readable whole, its records linked, the files linked to
-    /// each other, the first starting the trail as it stands). First a record naming the new
-    /// start of the trail is committed, so that `verify` can tell retention from removal.
+    /// Starts retention's check of the files older than `LOGFIX_AUDIT_MAX_AGE` that exist only
+    /// compressed, off the trail (see [`Retention`]); [`Trail::settle`] carries out its plan.
     fn retain(&mut self) {
-        let Some(max_age) = self.max_age.filter(|_| self.retention_due) else { return };
-        self.retention_due = false;
-        let mut doomed = Vec::new();
-        let mut last: Option<(u64, Digest)> = None;
-        for seq in self.rotated.expired_compressed(max_age, self.time.wall()) {
-            let path = rotate::gz(&self.dir.join(&rotate::rotated_name(&self.name, seq)));
-            // The first file must start where the trail began or where the last retention
-            // record says it starts: otherwise files before it were removed by hand, and a
-            // retention record naming a later start would hide that from `verify`.
-            let summary = check_file(&path, &self.chain, |first| match last {
-                Some((last_seq, last_chain)) => {
-                    (last_seq.checked_add(1) == Some(first)).then_some(last_chain)
-                }
-                None => self.start_of(first),
-            });
-            let Some(summary) = summary else {
-                if last.is_none() && self.left_over(&path) {
-                    // A retention that stopped half-way (a crash, a failed delete) recorded
-                    // the trail's new start and left this file behind: its record accounts
-                    // for it.
-                    doomed.push((seq, path));
-                    continue;
-                }
-                let what = if last.is_none() {
-                    "the oldest audit file past LOGFIX_AUDIT_MAX_AGE does not check out, or does not start where the trail began or the last audit_files_deleted record says it starts (a file removed by hand?): no file is deleted; check the trail with audit::verify"
-                } else {
-                    "an audit file past LOGFIX_AUDIT_MAX_AGE does not check out: it and the files after it are kept; check the trail with audit::verify"
-                };
-                self.notices.push(
-                    Notice::new(&notice::ROTATION_FAILED, what)
-                        .field("path", path.display().to_string()),
-                );
-                break;
-            };
-            doomed.push((seq, path));
-            last = Some((summary.last_seq, summary.last_chain));
+        let due = self.retention.due && !self.retention.checking;
+        let Some(max_age) = self.max_age.filter(|_| due) else { return };
+        self.retention.due = false;
+        let expired = self.rotated.expired_compressed(max_age, self.time.wall());
+        let gz = |seq| rotate::gz(&self.dir.join(&rotate::rotated_name(&self.name, seq)));
+        let candidates: Vec<(u64, PathBuf)> =
+            expired.into_iter().map(|seq| (seq, gz(seq))).collect();
+        if candidates.is_empty() {
+            return;
         }
-        let Some((last_seq, last_chain)) = last else {
-            self.delete(doomed);
+        let (dir, name, chain) = (&self.dir.path, &self.name, &self.chain);
+        if let Some(plan) = self.retention.check(dir, name, chain, candidates) {
+            self.settle(plan);
+        }
+    }
+
+    /// Carries out retention's plan: first a record naming the new start of the trail is
+    /// committed, so that `verify` can tell retention from removal, then the files are deleted.
+    /// A plan whose files changed since they were checked (another process's retention deleted
+    /// them, someone wrote to one) is dropped, and the files are checked again.
+    fn settle(&mut self, plan: Plan) {
+        self.retention.checking = false;
+        let Some(max_age) = self.max_age.filter(|_| !self.stopped) else { return };
+        if !plan.doomed.iter().all(Doomed::unchanged) {
+            if let Ok(rotated) = RotatedSet::scan(&self.dir.path, &self.name) {
+                self.rotated = rotated;
+            }
+            self.retention.due = true;
+            return;
+        }
+        self.notices.extend(plan.refused);
+        let Some((last_seq, last_chain)) = plan.last else {
+            self.delete(plan.doomed);
             return;
         };
         let first_seq = last_seq.saturating_add(1);
-        let names: Vec<String> = doomed.iter().map(|(_, p)| p.display().to_string()).collect();
+        let names: Vec<String> = plan.doomed.iter().map(|d| d.path.display().to_string()).collect();
         let deleted = Notice::new(
             &notice::AUDIT_FILES_DELETED,
             format!(
                 "{} audit files older than {} s deleted; the trail now starts at record {}",
-                doomed.len(),
+                plan.doomed.len(),
                 max_age.as_secs(),
                 first_seq
             ),
@@ -871,18 +890,18 @@ impl Trail {
             );
             return;
         }
-        self.start = Some((first_seq, last_chain));
-        self.delete(doomed);
+        self.retention.start = Some((first_seq, last_chain));
+        self.delete(plan.doomed);
         self.notices.push(deleted);
     }
 
     /// Deletes the files retention chose, oldest first, under the exclusive lock.
-    fn delete(&mut self, doomed: Vec<(u64, PathBuf)>) {
+    fn delete(&mut self, doomed: Vec<Doomed>) {
         if doomed.is_empty() {
             return;
         }
         let _exclusive = self.lock_exclusive();
-        for (seq, path) in doomed {
+        for Doomed { seq, path, .. } in doomed {
             match self.rotated.delete(&self.dir.path, &self.name, seq) {
                 Ok(removed) => Metrics::add(&self.metrics.files_deleted, u64::from(removed)),
                 Err(e) => {
@@ -891,28 +910,6 @@ impl Trail {
                     break;
                 }
             }
-        }
-    }
-
-    /// Whether the file at `path` holds only records before the start the newest retention
-    /// record names: left over by a retention that stopped half-way.
-    fn left_over(&self, path: &Path) -> bool {
-        let start = match self.start {
-            Some((start, _)) => Some(start),
-            None => verify::trail_files(&self.dir.path, &self.name)
-                .ok()
-                .and_then(|files| verify::newest_anchor(&files))
-                .map(|(start, _)| start),
-        };
-        start.is_some_and(|start| verify::last_seq(path).is_some_and(|last| last < start))
-    }
-
-    /// The chain value before record `seq` if the trail may start there (see
-    /// [`verify::start_of`]): known from this writer's last retention, or read from the trail.
-    fn start_of(&self, seq: u64) -> Option<Digest> {
-        match self.start {
-            Some((start, prev)) if start == seq => Some(prev),
-            _ => verify::start_of(&verify::trail_files(&self.dir.path, &self.name).ok()?, seq),
         }
     }
 
@@ -968,6 +965,17 @@ mod tests {
     fn open(settings: &Settings, metrics: &Arc<Metrics>, time: Arc<dyn TimeSource>) -> Trail {
         let sync: SyncFn = Arc::new(File::sync_data);
         Trail::open(settings, metrics, time, Arc::default(), sync).unwrap()
+    }
+
+    impl Trail {
+        /// Retention as the writer runs it: the check on its thread, then its plan.
+        fn retain_now(&mut self) {
+            self.retain();
+            if self.retention.checking {
+                let plan = self.retention.plans.recv().unwrap();
+                self.settle(plan);
+            }
+        }
     }
 
     fn line(n: u64) -> Vec<u8> {
@@ -1312,12 +1320,12 @@ mod tests {
         let (dir, time, mut trail) = expiring_trail("retain");
         let rotated = trail.rotated.newest().unwrap();
         // Not old yet: nothing goes.
-        trail.retention_due = true;
-        trail.retain();
+        trail.retention.due = true;
+        trail.retain_now();
         assert_eq!(verify::trail_files(&dir, "audit.log").unwrap().len() as u64, rotated + 1);
         time.advance(Duration::from_secs(7200));
-        trail.retention_due = true;
-        trail.retain();
+        trail.retention.due = true;
+        trail.retain_now();
         // Every compressed file went (the retention record may have rotated the active file).
         let files = verify::trail_files(&dir, "audit.log").unwrap();
         assert!(files.iter().all(|f| f.extension().is_none_or(|e| e != "gz")), "{files:?}");
@@ -1327,6 +1335,73 @@ mod tests {
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
         assert!(report.is_intact(), "{report}");
         assert!(report.first_seq.unwrap() > 1);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Retention's check reads the expired files away from the trail: records go on being
+    /// committed while it runs, and its plan is carried out afterwards.
+    #[test]
+    fn records_are_committed_while_retention_checks_the_files() {
+        let (dir, time, mut trail) = expiring_trail("retain-off-trail");
+        time.advance(Duration::from_secs(7200));
+        let (go, hold) = crossbeam_channel::bounded(0);
+        trail.retention.hold = Some(hold);
+        trail.retention.due = true;
+        trail.tend();
+        assert!(trail.retention.checking, "a check was started");
+        // The check waits for the word: committing now would hang if it ran here.
+        trail.commit_and_wait(&[line(12), line(13)]).unwrap();
+        go.send(()).unwrap();
+        let plan = trail.retention.plans.recv().unwrap();
+        trail.settle(plan);
+        assert!(!gz_of(&dir, 1).exists(), "{:?}", events(&trail));
+        assert_eq!(events(&trail), ["audit_files_deleted"]);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A file changed between the check and the plan's turn (edited here; another process's
+    /// retention could have deleted it) is not deleted on the strength of the old check: the
+    /// plan is dropped and the files are checked again, and the edited file no longer checks
+    /// out.
+    #[test]
+    fn a_file_changed_after_retention_checked_it_is_checked_again() {
+        let (dir, time, mut trail) = expiring_trail("retain-changed");
+        time.advance(Duration::from_secs(7200));
+        trail.retention.due = true;
+        trail.retain();
+        let plan = trail.retention.plans.recv().unwrap();
+        assert!(plan.doomed.iter().any(|d| d.seq == 1), "file 1 checked out");
+        rewrite_gz(&dir, 1, |lines| lines[1..].iter().map(|l| (*l).to_owned()).collect());
+        trail.settle(plan);
+        assert!(gz_of(&dir, 1).exists(), "not deleted on the old check");
+        assert!(events(&trail).is_empty(), "{:?}", events(&trail));
+        assert!(trail.retention.due, "checked again");
+        trail.retain_now();
+        assert!(gz_of(&dir, 1).exists());
+        assert_eq!(events(&trail), ["rotation_failed"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// The writer thread carries out a plan as it arrives, with no record to commit: here the
+    /// check started when the writer did.
+    #[test]
+    fn the_writer_carries_out_retention_without_waiting_for_a_record() {
+        let (dir, time, mut trail) = expiring_trail("retain-writer");
+        time.advance(Duration::from_secs(7200));
+        trail.retention.due = true;
+        let (settled, plan_done) = crossbeam_channel::unbounded();
+        trail.settled = Some(settled);
+        let writer = AuditWriter::launch(trail, 0).unwrap();
+        plan_done.recv().unwrap();
+        let notices = writer.take_notices();
+        let events: Vec<_> = notices.iter().map(|n| n.meta.event()).collect();
+        assert_eq!(events, ["audit_files_deleted"]);
+        assert!(!gz_of(&dir, 1).exists());
+        writer.stop(STOP_TIMEOUT);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
         fs::remove_dir_all(dir).unwrap();
     }
 
@@ -1389,8 +1464,8 @@ mod tests {
         });
         let before = verify::trail_files(&dir, "audit.log").unwrap();
         time.advance(Duration::from_secs(7200));
-        trail.retention_due = true;
-        trail.retain();
+        trail.retention.due = true;
+        trail.retain_now();
         assert_eq!(verify::trail_files(&dir, "audit.log").unwrap(), before, "nothing deleted");
         assert_eq!(events(&trail), ["rotation_failed"]);
         fs::remove_dir_all(dir).unwrap();
@@ -1426,8 +1501,8 @@ mod tests {
         let newest = trail.rotated.newest().unwrap();
         trail.rotated = RotatedSet::scan(&dir, "audit.log").unwrap();
         time.advance(Duration::from_secs(7200));
-        trail.retention_due = true;
-        trail.retain();
+        trail.retention.due = true;
+        trail.retain_now();
         assert!((2..=newest).all(|seq| gz_of(&dir, seq).exists()), "nothing deleted");
         assert!(!events(&trail).contains(&"audit_files_deleted"), "{:?}", events(&trail));
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
@@ -1445,16 +1520,16 @@ mod tests {
         let newest = trail.rotated.newest().unwrap();
         let old = time.wall() - Duration::from_secs(7200);
         age(&dir, &mut trail, &[1], old);
-        trail.retention_due = true;
-        trail.retain();
+        trail.retention.due = true;
+        trail.retain_now();
         assert!(!gz_of(&dir, 1).exists() && gz_of(&dir, 2).exists(), "file 1 alone went");
         assert!(verify::verify_with(&dir, &Config::new()).unwrap().is_intact());
 
         fs::remove_file(gz_of(&dir, 2)).unwrap();
         age(&dir, &mut trail, &(3..=newest).collect::<Vec<_>>(), old);
         trail.notices.clear();
-        trail.retention_due = true;
-        trail.retain();
+        trail.retention.due = true;
+        trail.retain_now();
         assert!((3..=newest).all(|seq| gz_of(&dir, seq).exists()), "nothing deleted");
         assert_eq!(events(&trail), ["rotation_failed"]);
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
@@ -1473,19 +1548,19 @@ mod tests {
         let old = time.wall() - Duration::from_secs(7200);
         let second = fs::read(gz_of(&dir, 2)).unwrap();
         age(&dir, &mut trail, &[1, 2], old);
-        trail.retention_due = true;
-        trail.retain();
+        trail.retention.due = true;
+        trail.retain_now();
         assert!(!gz_of(&dir, 1).exists() && !gz_of(&dir, 2).exists());
         // As if the process had died after deleting file 1, then started again: the
         // retention record accounts for the file left, and the trail verifies.
         fs::write(gz_of(&dir, 2), second).unwrap();
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
         assert!(report.is_intact(), "{report}");
-        trail.start = None;
+        trail.retention.start = None;
         age(&dir, &mut trail, &[2, 3], old);
         trail.notices.clear();
-        trail.retention_due = true;
-        trail.retain();
+        trail.retention.due = true;
+        trail.retain_now();
         assert!(!gz_of(&dir, 2).exists() && !gz_of(&dir, 3).exists(), "{:?}", events(&trail));
         assert!((4..=newest).all(|seq| gz_of(&dir, seq).exists()));
         assert_eq!(events(&trail), ["audit_files_deleted"]);
@@ -1501,8 +1576,8 @@ mod tests {
         let (dir, time, mut trail) = expiring_trail("retain-gap");
         rewrite_gz(&dir, 2, |lines| lines[1..].iter().map(|l| (*l).to_owned()).collect());
         time.advance(Duration::from_secs(7200));
-        trail.retention_due = true;
-        trail.retain();
+        trail.retention.due = true;
+        trail.retain_now();
         let gz = |seq| rotate::gz(&dir.join(rotate::rotated_name("audit.log", seq)));
         assert!(!gz(1).exists(), "file 1 checks out and goes");
         assert!(gz(2).exists() && gz(3).exists(), "file 2 does not follow file 1: it stays");

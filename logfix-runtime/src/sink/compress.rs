@@ -148,7 +148,7 @@ const NICE: i32 = 19;
 /// files stay uncompressed. A niced thread still gets its fair share, small next to the
 /// application's threads, so it makes progress under any load, takes a whole CPU when the
 /// application is idle, and is charged to the cgroup's CPU quota like any thread.
-fn lower_priority() -> bool {
+pub(crate) fn lower_priority() -> bool {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: `gettid` takes no arguments and cannot fail. `setpriority` reads only its
