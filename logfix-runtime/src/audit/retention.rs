@@ -92,6 +92,15 @@ pub(crate) struct Plan {
     pub(crate) last: Option<(u64, Digest)>,
     /// Why the check stopped at a file, if it did.
     pub(crate) refused: Option<Notice>,
+    /// A file was gone when the check came to it: the plan is to be made again.
+    pub(crate) vanished: bool,
+}
+
+impl Plan {
+    /// Whether the files are as they were when checked (none vanished, none changed since).
+    pub(crate) fn holds(&self) -> bool {
+        !self.vanished && self.doomed.iter().all(Doomed::unchanged)
+    }
 }
 
 /// A file that may go, and its state when it was checked.
@@ -103,7 +112,7 @@ pub(crate) struct Doomed {
 
 impl Doomed {
     /// Whether the file is as it was when checked: not replaced, written or removed since.
-    pub(crate) fn unchanged(&self) -> bool {
+    fn unchanged(&self) -> bool {
         Stamp::of(&self.path).is_some_and(|now| now == self.stamp)
     }
 }
@@ -169,6 +178,7 @@ fn plan(check: &Check) -> Plan {
     let mut doomed = Vec::new();
     let mut last: Option<(u64, Digest)> = None;
     let mut refused = None;
+    let mut vanished = false;
     for (seq, path) in check.candidates.iter().cloned() {
         // Taken before the file is read: a change during the check shows when the writer
         // looks again.
@@ -182,7 +192,9 @@ fn plan(check: &Check) -> Plan {
             })
         });
         let Some(stamp) = stamp else {
-            refused = Some(refuse(&path, last.is_none()));
+            // Gone since the writer listed it (another process's retention, say): the writer
+            // lists the files again and checks them again.
+            vanished = true;
             break;
         };
         match summary {
@@ -197,7 +209,7 @@ fn plan(check: &Check) -> Plan {
         }
         doomed.push(Doomed { seq, path, stamp });
     }
-    Plan { doomed, last, refused }
+    Plan { doomed, last, refused, vanished }
 }
 
 /// Why retention stops at the file at `path`; `first`: no file before it checked out.

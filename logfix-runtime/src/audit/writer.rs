@@ -848,12 +848,13 @@ impl Trail {
 
     /// Carries out retention's plan: first a record naming the new start of the trail is
     /// committed, so that `verify` can tell retention from removal, then the files are deleted.
-    /// A plan whose files changed since they were checked (another process's retention deleted
-    /// them, someone wrote to one) is dropped, and the files are checked again.
+    /// A plan whose files changed since they were listed or checked (another process's
+    /// retention deleted them, someone wrote to one) is dropped, and the files are listed and
+    /// checked again.
     fn settle(&mut self, plan: Plan) {
         self.retention.checking = false;
         let Some(max_age) = self.max_age.filter(|_| !self.stopped) else { return };
-        if !plan.doomed.iter().all(Doomed::unchanged) {
+        if !plan.holds() {
             if let Ok(rotated) = RotatedSet::scan(&self.dir.path, &self.name) {
                 self.rotated = rotated;
             }
@@ -1381,6 +1382,36 @@ mod tests {
         trail.retain_now();
         assert!(gz_of(&dir, 1).exists());
         assert_eq!(events(&trail), ["rotation_failed"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Another process's retention deleted the expired files this one still lists: the check
+    /// finds them gone, and the files are listed again, with no false alarm that a file does
+    /// not check out.
+    #[test]
+    fn files_another_process_deleted_are_no_refusal() {
+        let (dir, time, mut trail) = expiring_trail("retain-other-process");
+        let (settings, _) = Config::new()
+            .dir(dir.clone())
+            .max_file_size(1024)
+            .compression(Compression::None)
+            .audit_max_age(Duration::from_secs(3600))
+            .resolve();
+        time.advance(Duration::from_secs(7200));
+        let metrics = Arc::new(Metrics::default());
+        let mut other = open(&settings, &metrics, Arc::clone(&time) as Arc<dyn TimeSource>);
+        other.retain_now();
+        assert_eq!(events(&other), ["audit_files_deleted"]);
+        assert!(!gz_of(&dir, 1).exists());
+
+        trail.retention.due = true;
+        trail.retain_now();
+        assert!(trail.retention.due, "listed and checked again");
+        trail.retain_now();
+        assert!(events(&trail).is_empty(), "{:?}", events(&trail));
+        drop(other);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
         fs::remove_dir_all(dir).unwrap();
     }
 
