@@ -12,7 +12,7 @@
 //! it detects a torn write, not a forgery (see docs/AUDIT.md).
 
 use std::fs::File;
-use std::io::{self, Read as _};
+use std::io::{self, Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
@@ -57,23 +57,38 @@ impl SealFile {
         identity(&on_disk) != open.as_ref().and_then(identity)
     }
 
-    /// Writes `state` into the slot of its number's parity. Not synced: the seal is written
-    /// after the records it names are on disk, so a seal lost to a power cut is behind the
-    /// trail, never ahead of it.
+    /// Writes `state` into the slot of its number's parity, unless the seal already names it
+    /// or a later record. Not synced: the seal is written after the records it names are on
+    /// disk, so a seal lost to a power cut is behind the trail, never ahead of it.
     pub(crate) fn write(&self, state: SealState) -> io::Result<()> {
-        let offset = (state.seq % 2) * SLOT as u64;
-        write_at(&self.file, &slot(state), offset)
+        // Other processes sharing the trail seal it too, their syncs ending in any order: under
+        // the file's lock the look and the write are one step for all of them, and the seal
+        // never goes back.
+        self.file.lock()?;
+        let written = match sealed(&self.file) {
+            Ok(Some(newer)) if newer.seq >= state.seq => Ok(()),
+            Ok(_) => write_at(&self.file, &slot(state), (state.seq % 2) * SLOT as u64),
+            Err(e) => Err(e),
+        };
+        let _ = self.file.unlock();
+        written
     }
 }
 
 /// Reads the seal at `path`: `Ok(None)` when there is no seal file or no valid slot in it.
 pub(crate) fn read(path: &Path) -> io::Result<Option<SealState>> {
-    let mut bytes = Vec::new();
-    match dir::open_read_regular(path).and_then(|mut file| file.read_to_end(&mut bytes)) {
-        Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
+    match dir::open_read_regular(path) {
+        Ok(file) => sealed(&file),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
+}
+
+/// The seal in `file`: the valid slot with the higher number.
+fn sealed(mut file: &File) -> io::Result<Option<SealState>> {
+    let mut bytes = Vec::with_capacity(2 * SLOT);
+    file.seek(SeekFrom::Start(0))?;
+    file.take(2 * SLOT as u64).read_to_end(&mut bytes)?;
     Ok(bytes.chunks(SLOT).filter_map(parse_slot).max_by_key(|s| s.seq))
 }
 
@@ -152,6 +167,25 @@ mod tests {
                 .starts_with("logfix-audit-seal v1 seq=00000000000000000005 chain=0505"),
             "{text}"
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Two processes sharing a trail each write the seal as their syncs end: one whose sync ends
+    /// after the other's later one never takes the seal back.
+    #[test]
+    fn a_seal_written_by_another_process_never_goes_back() {
+        let dir = scratch("shared");
+        let path = dir.join(seal_name("audit.log"));
+        let (first, second) = (
+            SealFile::open(path.clone(), 0o640).unwrap(),
+            SealFile::open(path.clone(), 0o640).unwrap(),
+        );
+        first.write(SealState { seq: 12, chain: [12; 32] }).unwrap();
+        second.write(SealState { seq: 10, chain: [10; 32] }).unwrap();
+        second.write(SealState { seq: 11, chain: [11; 32] }).unwrap();
+        assert_eq!(read(&path).unwrap(), Some(SealState { seq: 12, chain: [12; 32] }));
+        second.write(SealState { seq: 13, chain: [13; 32] }).unwrap();
+        assert_eq!(read(&path).unwrap(), Some(SealState { seq: 13, chain: [13; 32] }));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

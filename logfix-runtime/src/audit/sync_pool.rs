@@ -552,8 +552,9 @@ mod tests {
         assert_eq!((f.seal(), f.counted()), (None, (0, 0)));
     }
 
-    /// Record numbers that go back (the trail's end cut while it is written, the writer
-    /// starting again from what is left) are synced and acknowledged all the same.
+    /// Record numbers that go back are synced and acknowledged all the same (the writer never
+    /// numbers back, continuing after the last record it wrote, but no caller may wait forever
+    /// on a number), and the seal, which never goes back, stays at the later record.
     #[test]
     fn records_numbered_again_are_acknowledged() {
         let f = Fixture::new("renumbered");
@@ -563,7 +564,7 @@ mod tests {
         let again = f.written(3);
         f.syncs.recv().unwrap().send(Ok(())).unwrap();
         assert_eq!(again.wait(), Ok(()));
-        assert_eq!(f.seal(), Some(3), "the seal follows the trail");
+        assert_eq!(f.seal(), Some(5), "the seal never goes back");
     }
 
     /// A file replaced between the writer's open and the sync threads' is refused: the syncs
