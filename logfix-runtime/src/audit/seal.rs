@@ -12,7 +12,7 @@
 //! it detects a torn write, not a forgery (see docs/AUDIT.md).
 
 use std::fs::File;
-use std::io::{self, Read as _, Seek as _, SeekFrom};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
@@ -85,11 +85,19 @@ pub(crate) fn read(path: &Path) -> io::Result<Option<SealState>> {
 }
 
 /// The seal in `file`: the valid slot with the higher number.
-fn sealed(mut file: &File) -> io::Result<Option<SealState>> {
-    let mut bytes = Vec::with_capacity(2 * SLOT);
-    file.seek(SeekFrom::Start(0))?;
-    file.take(2 * SLOT as u64).read_to_end(&mut bytes)?;
-    Ok(bytes.chunks(SLOT).filter_map(parse_slot).max_by_key(|s| s.seq))
+fn sealed(file: &File) -> io::Result<Option<SealState>> {
+    let mut bytes = [0; 2 * SLOT];
+    let mut len = 0;
+    while let Some(rest) = bytes.get_mut(len..).filter(|rest| !rest.is_empty()) {
+        match read_at(file, rest, len as u64) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let read = bytes.get(..len).unwrap_or_default();
+    Ok(read.chunks(SLOT).filter_map(parse_slot).max_by_key(|s| s.seq))
 }
 
 fn slot(state: SealState) -> [u8; SLOT] {
@@ -118,6 +126,19 @@ fn parse_slot(slot: &[u8]) -> Option<SealState> {
 
 fn check(text: &str) -> String {
     chain::hex(Sha256::digest(text.as_bytes()).get(..8).unwrap_or_default())
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = file;
+    file.seek(SeekFrom::Start(offset))?;
+    file.read(buf)
 }
 
 #[cfg(unix)]
