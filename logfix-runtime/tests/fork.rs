@@ -1,7 +1,7 @@
 //! A process forked after `init()` (a pre-forking server, a daemon) logs correctly: it starts
 //! its own writer on its first line, writes to the same file safely beside the parent, never
 //! writes the parent's lines, and never hangs, whether it ends by dropping the guard or by
-//! `process::exit`.
+//! `process::exit`; and it audits through a writer of its own on the parent's chain.
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
 #![allow(unsafe_code, reason = "fork() and waitpid() have no safe std API")]
@@ -124,4 +124,59 @@ fn a_forked_process_that_calls_exit_writes_every_line() {
         run_child("child_fork_then_process_exit", &[("TEST_DIR", scratch.path().as_os_str())]);
     assert_success(&out, "the child");
     assert_every_line_once(&scratch);
+}
+
+#[derive(logfix_runtime::LogEvent)]
+#[log(component = "admin", message = "{who} exported batch {n}")]
+struct Export {
+    who: &'static str,
+    n: u64,
+}
+
+/// In a child test process: `init()` and an audit record (the writer started), then `fork()`;
+/// the forked process audits three records with a writer of its own and drops its guard; the
+/// parent waits for it, audits one more and drops its guard.
+fn fork_and_audit() {
+    let dir = std::env::var("TEST_DIR").unwrap();
+    let guard = Config::new().dir(dir).init();
+    logfix_runtime::audit(&Export { who: "parent", n: 0 }).unwrap();
+    // SAFETY (test): the forked process only audits, which is what is being tested, and exits.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let acknowledged =
+            (0..3).all(|n| logfix_runtime::audit(&Export { who: "child", n }).is_ok());
+        drop(guard);
+        // SAFETY (test): ends the forked process without at-exit handlers.
+        unsafe { libc::_exit(i32::from(!acknowledged)) }
+    }
+    assert_eq!(wait_for(pid), 0, "the forked process's audit failed or hung");
+    logfix_runtime::audit(&Export { who: "parent", n: 1 }).unwrap();
+    drop(guard);
+}
+
+#[test]
+fn child_fork_and_audit() {
+    if is_child("child_fork_and_audit") {
+        fork_and_audit();
+    }
+}
+
+/// A process forked after its audit writer started audits through a writer of its own (the
+/// parent's, and the lock that starts one, may be held by threads that do not exist in it),
+/// continuing the parent's chain: one trail, every record once, in order, intact.
+#[test]
+fn a_forked_process_audits_through_its_own_writer_on_the_same_chain() {
+    let scratch = Scratch::new("fork-audit");
+    let out = run_child("child_fork_and_audit", &[("TEST_DIR", scratch.path().as_os_str())]);
+    assert_success(&out, "the child");
+    let report = logfix_runtime::audit::verify_with(scratch.path(), &Config::new()).unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!((report.records, report.seal), (5, Some(5)));
+    let records: Vec<String> = read_text(&scratch.join("audit.log"))
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .map(|record| format!("{} {}", record["who"].as_str().unwrap(), record["n"]))
+        .collect();
+    assert_eq!(records, ["parent 0", "child 0", "child 1", "child 2", "parent 1"]);
 }
