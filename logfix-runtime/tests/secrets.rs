@@ -522,3 +522,44 @@ fn a_built_logger_redacts_the_context_with_its_own_names() {
         assert!(!text.contains("ZQXOWN"), "{text}");
     }
 }
+
+/// The directory of the logger the child builds before `init()`.
+const BUILT_DIR_ENV: &str = "SECRETS_BUILT_DIR";
+
+/// A logger built with the default settings before `init()`, then `init()` with the operator's
+/// names: both write a line inside a context with a field of such a name.
+#[test]
+fn child_with_a_logger_built_before_init() {
+    if !is_child("child_with_a_logger_built_before_init") {
+        return;
+    }
+    let built_dir = std::env::var_os(BUILT_DIR_ENV).unwrap();
+    let built = logfix_runtime::Config::new().dir(std::path::PathBuf::from(built_dir)).build();
+    let _guard = logfix_runtime::init();
+    logfix_runtime::Context::new().field("tenant_key", "t-1").scope(|| {
+        built.emit(&Noted { note: "built".to_owned() });
+        emit(&Noted { note: "global".to_owned() });
+    });
+    built.shutdown();
+    logfix_runtime::flush();
+}
+
+/// A logger renders with its own settings' redaction, also when it was built before `init()`
+/// installed other ones: `init()`'s names hide the field in the global logger's line only.
+#[test]
+fn a_logger_built_before_init_keeps_its_own_redaction() {
+    let (global, built) = (Scratch::new("secrets-built-first"), Scratch::new("secrets-built-own"));
+    let out = run_child(
+        "child_with_a_logger_built_before_init",
+        &[
+            ("LOGFIX_DIR", global.path().as_os_str()),
+            ("LOGFIX_REDACT_KEYS", "tenant_key".as_ref()),
+            (BUILT_DIR_ENV, built.path().as_os_str()),
+        ],
+    );
+    assert_success(&out, "the child");
+    let (global, built) =
+        (common::read_text(&global.join("app.log")), common::read_text(&built.join("app.log")));
+    assert_eq!(global.matches(r#""tenant_key":"[REDACTED]""#).count(), 1, "{global}");
+    assert_eq!(built.matches(r#""tenant_key":"t-1""#).count(), 1, "{built}");
+}

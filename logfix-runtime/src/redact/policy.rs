@@ -174,7 +174,15 @@ pub(crate) fn set_global(settings: &Settings) {
 /// (`None`: the global path's, the common case; a line then costs only the reset of
 /// `Output::own_redaction`).
 pub(crate) fn own(settings: &Settings) -> Option<Arc<Redaction>> {
-    (!global().is_of(settings)).then(|| Arc::new(Redaction::of(settings)))
+    own_beside(GLOBAL.get(), settings)
+}
+
+/// [`own`], with `global` the redaction `init()` installed, if it has run. Only that one is
+/// shared: before it, the global path's are the defaults, which `init()` then replaces, and a
+/// logger built meanwhile would render with the replacement.
+fn own_beside(global: Option<&Redaction>, settings: &Settings) -> Option<Arc<Redaction>> {
+    let shared = global.is_some_and(|global| global.is_of(settings));
+    (!shared).then(|| Arc::new(Redaction::of(settings)))
 }
 
 /// Whether a pseudonym was asked for without a key since the last call (and never reported):
@@ -183,4 +191,21 @@ pub(crate) fn take_missing_key() -> bool {
     static REPORTED: AtomicBool = AtomicBool::new(false);
     // Relaxed: two flags that only say "report it once".
     MISSING_KEY.load(Ordering::Relaxed) && !REPORTED.swap(true, Ordering::Relaxed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A logger shares the global path's redaction only with the one `init()` installed, and
+    /// only when its settings ask for the same.
+    #[test]
+    fn only_the_installed_global_redaction_is_shared() {
+        let (defaults, _) = crate::Config::new().resolve();
+        let (named, _) = crate::Config::new().redact_keys(vec!["tenant_key".to_owned()]).resolve();
+        assert!(own_beside(None, &defaults).is_some(), "before init()");
+        assert!(own_beside(Some(&Redaction::of(&defaults)), &defaults).is_none());
+        assert!(own_beside(Some(&Redaction::of(&named)), &defaults).is_some());
+        assert!(own_beside(Some(&Redaction::of(&defaults)), &named).is_some());
+    }
 }
