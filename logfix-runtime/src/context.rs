@@ -4,9 +4,10 @@
 
 use core::cell::{Cell, RefCell};
 use core::fmt;
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
-use logfix_core::{AUDIT_KEYS, CONTEXT_KEYS, RESERVED_KEYS};
+use logfix_core::{AUDIT_KEYS, CONTEXT_KEYS, REDACTED, RESERVED_KEYS};
 
 use crate::redact::{Mask, Redaction};
 
@@ -39,21 +40,116 @@ pub struct Context {
 #[derive(Clone, Default, PartialEq)]
 struct Inner {
     /// Indexed like [`CONTEXT_KEYS`].
-    ids: [Option<Box<str>>; 5],
-    /// Which identifiers were set by their name with [`Context::field`]: those, and only those,
-    /// are judged by the name policy, as a custom field is.
-    named_ids: [bool; 5],
+    ids: [Option<Id>; 5],
     fields: Vec<Field>,
+}
+
+/// One of the identifiers of a [`Context`], as it was set, which says how a line writes it.
+#[derive(Clone, PartialEq)]
+pub(crate) enum Id {
+    /// By its setter (`Context::user_id`, ...): written as it is.
+    Set(Box<str>),
+    /// By its name with [`Context::field`]: judged by the name policy, as a custom field is.
+    Named(Box<str>),
+    /// With a mask ([`Context::user_id_masked`], or [`Context::field_masked`] by its name).
+    Masked(MaskedValue),
+}
+
+impl Id {
+    /// What a line redacted with `redaction` writes for the identifier in `slot` (indexed like
+    /// [`CONTEXT_KEYS`]).
+    #[inline]
+    pub(crate) fn written_by<'a>(&'a self, slot: usize, redaction: &Redaction) -> Cow<'a, str> {
+        match self {
+            Id::Set(id) => Cow::Borrowed(id),
+            Id::Named(id) if !redaction.hides_id(slot) => Cow::Borrowed(id),
+            Id::Named(_) => Cow::Borrowed(REDACTED),
+            Id::Masked(masked) => masked.written_by(redaction),
+        }
+    }
+}
+
+/// A value a [`Context`] keeps as it was given and never writes as it is: each line writes it as
+/// the mask makes it with the redaction of that line's logger, whose key a pseudonym needs.
+///
+/// The mask cannot be applied when the value is given: the logger that writes the line may not
+/// exist yet (a context made before `init()`) or may be a `Config::build()` logger with a key of
+/// its own.
+#[derive(Clone)]
+pub(crate) struct MaskedValue {
+    /// No `Debug` on this type, nor on the ones holding it, so that no format can show it.
+    clear: Box<str>,
+    mask: Mask,
+    /// The global logger's mask of the value (`None`: that logger has no pseudonym key), taken
+    /// at most once: its redaction never changes once set, and a pseudonym (an HMAC) on every
+    /// line would cost several times the rest of the line. Copied with the value when scopes
+    /// are merged.
+    globally: OnceLock<Option<Box<str>>>,
+    /// The same, for the first other redaction that writes the value, by its id: the one of a
+    /// program that builds its logger with `Config::build()` instead of `init()`.
+    elsewhere: OnceLock<(u64, Option<Box<str>>)>,
+}
+
+impl MaskedValue {
+    fn new(clear: &str, mask: Mask) -> Self {
+        Self { clear: clear.into(), mask, globally: OnceLock::new(), elsewhere: OnceLock::new() }
+    }
+
+    /// What a line redacted with `redaction` writes: `[REDACTED]` for a pseudonym when its
+    /// logger has no key, which the writer then reports.
+    #[inline]
+    pub(crate) fn written_by<'a>(&'a self, redaction: &Redaction) -> Cow<'a, str> {
+        self.masked_by(redaction).unwrap_or_else(|| Cow::Borrowed(crate::redact::missing_key()))
+    }
+
+    /// As `redaction` masks it; `None` for a pseudonym when it has no key, reported by no one.
+    #[inline]
+    fn masked_by<'a>(&'a self, redaction: &Redaction) -> Option<Cow<'a, str>> {
+        if redaction.is_global() {
+            let masked = self.globally.get_or_init(|| self.mask_with(redaction));
+            return masked.as_deref().map(Cow::Borrowed);
+        }
+        self.masked_elsewhere(redaction)
+    }
+
+    /// [`MaskedValue::masked_by`] a redaction other than the global logger's.
+    fn masked_elsewhere<'a>(&'a self, redaction: &Redaction) -> Option<Cow<'a, str>> {
+        match self.elsewhere.get_or_init(|| (redaction.id(), self.mask_with(redaction))) {
+            (id, masked) if *id == redaction.id() => masked.as_deref().map(Cow::Borrowed),
+            _ => redaction.masked(&self.clear, self.mask).map(Cow::Owned),
+        }
+    }
+
+    fn mask_with(&self, redaction: &Redaction) -> Option<Box<str>> {
+        redaction.masked(&self.clear, self.mask).map(String::into_boxed_str)
+    }
+
+    /// As the global logger's lines write it once `init()` has run, `[REDACTED]` before, with
+    /// no report of a missing key: what the context shows of it outside lines.
+    fn as_installed(&self) -> &str {
+        let global = crate::redact::global();
+        if !global.is_global() {
+            return REDACTED;
+        }
+        match self.masked_by(global) {
+            Some(Cow::Borrowed(masked)) => masked,
+            _ => REDACTED,
+        }
+    }
+}
+
+impl PartialEq for MaskedValue {
+    /// The cache is not part of the value.
+    fn eq(&self, other: &Self) -> bool {
+        self.clear == other.clear && self.mask == other.mask
+    }
 }
 
 /// A custom key/value of a [`Context`], with what is known of its redaction.
 #[derive(Clone)]
 pub(crate) struct Field {
     key: Box<str>,
-    value: ContextValue,
-    /// Set by [`Context::field_masked`]: the value is already what may be written, whatever the
-    /// key is named.
-    masked: bool,
+    value: FieldValue,
     /// Whether the global logger's redaction hides the value: asked at most once per field.
     ///
     /// The answer cannot be taken when the field is added: the logger that writes the line may
@@ -64,21 +160,42 @@ pub(crate) struct Field {
     hidden_globally: OnceLock<bool>,
 }
 
+/// The value of a custom key, as it was set.
+#[derive(Clone, PartialEq)]
+enum FieldValue {
+    /// By [`Context::field`]: hidden when its key's name is sensitive.
+    Judged(ContextValue),
+    /// By [`Context::field_masked`]: masked whatever the key is named.
+    Masked(MaskedValue),
+}
+
+/// What a line writes for a custom key.
+pub(crate) enum Shown<'a> {
+    Value(&'a ContextValue),
+    Text(Cow<'a, str>),
+}
+
 impl Field {
     pub(crate) fn key(&self) -> &str {
         &self.key
     }
 
-    pub(crate) fn value(&self) -> &ContextValue {
-        &self.value
+    /// What a line redacted with `redaction` writes for the value.
+    #[inline]
+    pub(crate) fn written_by<'a>(&'a self, redaction: &Redaction) -> Shown<'a> {
+        match &self.value {
+            FieldValue::Judged(_) if self.is_hidden_by(redaction) => {
+                Shown::Text(Cow::Borrowed(REDACTED))
+            }
+            FieldValue::Judged(value) => Shown::Value(value),
+            FieldValue::Masked(masked) => Shown::Text(masked.written_by(redaction)),
+        }
     }
 
-    /// Whether a line redacted with `redaction` must write `[REDACTED]` instead of the value.
+    /// Whether the name policy of `redaction` hides the value (of a field set unmasked).
     #[inline]
-    pub(crate) fn is_hidden_by(&self, redaction: &Redaction) -> bool {
-        if self.masked {
-            false
-        } else if redaction.is_global() {
+    fn is_hidden_by(&self, redaction: &Redaction) -> bool {
+        if redaction.is_global() {
             *self.hidden_globally.get_or_init(|| redaction.is_sensitive(&self.key))
         } else {
             redaction.is_sensitive(&self.key)
@@ -89,7 +206,7 @@ impl Field {
 impl PartialEq for Field {
     /// The cache is not part of the value.
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key && self.value == other.value && self.masked == other.masked
+        self.key == other.key && self.value == other.value
     }
 }
 
@@ -151,31 +268,31 @@ impl Context {
     /// Sets `request_id`.
     #[must_use]
     pub fn request_id(self, id: impl Into<String>) -> Self {
-        self.with_id(0, id.into(), false)
+        self.with_id(0, Id::Set(id.into().into_boxed_str()))
     }
 
     /// Sets `correlation_id`.
     #[must_use]
     pub fn correlation_id(self, id: impl Into<String>) -> Self {
-        self.with_id(1, id.into(), false)
+        self.with_id(1, Id::Set(id.into().into_boxed_str()))
     }
 
     /// Sets `user_id`.
     #[must_use]
     pub fn user_id(self, id: impl Into<String>) -> Self {
-        self.with_id(2, id.into(), false)
+        self.with_id(2, Id::Set(id.into().into_boxed_str()))
     }
 
     /// Sets `trace_id`.
     #[must_use]
     pub fn trace_id(self, id: impl Into<String>) -> Self {
-        self.with_id(3, id.into(), false)
+        self.with_id(3, Id::Set(id.into().into_boxed_str()))
     }
 
     /// Sets `span_id`.
     #[must_use]
     pub fn span_id(self, id: impl Into<String>) -> Self {
-        self.with_id(4, id.into(), false)
+        self.with_id(4, Id::Set(id.into().into_boxed_str()))
     }
 
     /// Adds a custom key/value, replacing an earlier one with the same key.
@@ -208,53 +325,48 @@ impl Context {
     /// ```
     #[must_use]
     pub fn field(self, key: &str, value: impl Into<ContextValue>) -> Self {
-        self.with_field(key, value.into(), false)
+        self.with_field(key, FieldValue::Judged(value.into()))
     }
 
-    /// Sets `key` to `value`; `masked`: `value` is already what may be written, and the key is
-    /// not judged by the name policy.
-    fn with_field(mut self, key: &str, value: ContextValue, masked: bool) -> Self {
-        if let Some(slot) = CONTEXT_KEYS.iter().position(|k| *k == key) {
-            if let ContextValue::Str(s) = value {
-                return self.with_id(slot, s.into_string(), !masked);
+    /// Sets `key` to `value`.
+    fn with_field(mut self, key: &str, value: FieldValue) -> Self {
+        let value = match (CONTEXT_KEYS.iter().position(|k| *k == key), value) {
+            (Some(slot), FieldValue::Judged(ContextValue::Str(id))) => {
+                return self.with_id(slot, Id::Named(id));
             }
-        }
+            (Some(slot), FieldValue::Masked(id)) => return self.with_id(slot, Id::Masked(id)),
+            (_, value) => value,
+        };
         let taken =
             [&RESERVED_KEYS[..], &CONTEXT_KEYS, &AUDIT_KEYS].iter().any(|k| k.contains(&key));
         let key: Box<str> =
             if taken { format!("{RESERVED_PREFIX}{key}").into_boxed_str() } else { key.into() };
         let inner = Arc::make_mut(&mut self.inner);
         match inner.fields.iter_mut().find(|f| f.key == key) {
-            Some(field) => {
-                // Same key, same answer: the cache stays.
-                field.value = value;
-                field.masked = masked;
-            }
-            None => {
-                inner.fields.push(Field { key, value, masked, hidden_globally: OnceLock::new() });
-            }
+            // Same key, same answer: the cache stays.
+            Some(field) => field.value = value,
+            None => inner.fields.push(Field { key, value, hidden_globally: OnceLock::new() }),
         }
         self
     }
 
     /// The value of one of the five identifiers, by key (`"request_id"`, ...), as it was set:
     /// an identifier set with [`Context::field`] under a sensitive name is hidden in lines, not
-    /// here.
+    /// here. One set with a mask ([`Context::user_id_masked`], [`Context::field_masked`]) is
+    /// never given as it was set: it is what the global logger's lines write once `init()` has
+    /// run (its pseudonym), `[REDACTED]` before.
     #[must_use]
     pub fn id(&self, key: &str) -> Option<&str> {
         let slot = CONTEXT_KEYS.iter().position(|k| *k == key)?;
-        self.inner.ids.get(slot)?.as_deref()
+        match self.inner.ids.get(slot)?.as_ref()? {
+            Id::Set(id) | Id::Named(id) => Some(id),
+            Id::Masked(masked) => Some(masked.as_installed()),
+        }
     }
 
     /// The five identifiers, indexed like [`CONTEXT_KEYS`].
-    pub(crate) fn ids(&self) -> &[Option<Box<str>>; 5] {
+    pub(crate) fn ids(&self) -> &[Option<Id>; 5] {
         &self.inner.ids
-    }
-
-    /// Whether a line redacted with `redaction` must write `[REDACTED]` instead of the
-    /// identifier in `slot` (indexed like [`CONTEXT_KEYS`]).
-    pub(crate) fn is_id_hidden_by(&self, slot: usize, redaction: &Redaction) -> bool {
-        self.inner.named_ids.get(slot).copied().unwrap_or(false) && redaction.hides_id(slot)
     }
 
     /// The custom key/values, in the order they were first set.
@@ -271,37 +383,52 @@ impl Context {
     /// Sets `user_id` to `id` as `mask` writes it: a pseudonym to follow one user without
     /// writing who, or the domain of an e-mail address.
     ///
-    /// Unlike a [`Context::field`]'s name, the mask is applied here, once, with the global
-    /// logger's pseudonym key (`LOGFIX_REDACT_KEY`) as it is at this call: before `init()`
-    /// there is none, so [`Mask::Hash`] writes `[REDACTED]` and the writer reports the key
-    /// missing, once, as `config_invalid` (even when `init()` then sets one); a logger from
-    /// [`Config::build()`](crate::Config::build) with a key of its own still writes the global
-    /// key's pseudonym (or `[REDACTED]` without one). Make contexts with `Mask::Hash` after
-    /// `init()`. The other masks do not depend on the logger.
+    /// The context keeps `id` and writes it only masked, never as it is (nor in its `Debug` or
+    /// [`Context::id`]). As a [`Context::field`]'s name, the mask is applied when a line is
+    /// written, by that line's logger: [`Mask::Hash`] gives the pseudonym under the key
+    /// (`LOGFIX_REDACT_KEY`) of the logger `init()` installs, also for a context made before
+    /// `init()`, and a logger from [`Config::build()`](crate::Config::build) with a key of its
+    /// own gives its own. A line whose logger has no key writes `[REDACTED]`, and the writer
+    /// reports the key missing, once, as `config_invalid`.
+    ///
+    /// # Examples
+    /// ```
+    /// use logfix_runtime::redact::{pseudonym::PseudonymKey, Mask};
+    /// use logfix_runtime::{Config, Context, LogEvent};
+    ///
+    /// #[derive(LogEvent)]
+    /// #[log(component = "api", message = "handled")]
+    /// struct Handled;
+    ///
+    /// let ctx = Context::new().user_id_masked("ann@example.com", Mask::Hash);
+    /// # let dir = std::env::temp_dir().join(format!("logfix-doc-masked-{}", std::process::id()));
+    /// let key = PseudonymKey::new(b"0123456789abcdef0123456789abcdef").unwrap();
+    /// let logger = Config::new().dir(&dir).redact_key(key).build();
+    /// ctx.scope(|| logger.emit(&Handled));
+    /// logger.shutdown();
+    /// let log = std::fs::read_to_string(dir.join("app.log")).unwrap();
+    /// assert!(log.contains(r#""user_id":"hmac:093e3dd9df951c50""#));
+    /// assert!(!log.contains("ann@example.com"));
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     #[must_use]
     pub fn user_id_masked(self, id: &str, mask: Mask) -> Self {
-        let masked = crate::redact::global().mask(id, mask);
-        self.with_id(2, masked, false)
+        self.with_id(2, Id::Masked(MaskedValue::new(id, mask)))
     }
 
     /// Adds a custom key/value with the value as `mask` writes it (see [`Context::field`]); the
     /// key is not judged by the name policy (`field_masked("card_number", ..., Mask::Last4)`
-    /// writes `****1111`). When the mask is applied, and with which key, is as for
+    /// writes `****1111`). The value is kept, and masked by the logger of each line, as for
     /// [`Context::user_id_masked`].
     #[must_use]
     pub fn field_masked(self, key: &str, value: &str, mask: Mask) -> Self {
-        let masked = crate::redact::global().mask(value, mask);
-        self.with_field(key, ContextValue::from(masked), true)
+        self.with_field(key, FieldValue::Masked(MaskedValue::new(value, mask)))
     }
 
-    /// Sets the identifier in `slot`; `named`: set by its name with [`Context::field`].
-    fn with_id(mut self, slot: usize, id: String, named: bool) -> Self {
-        let inner = Arc::make_mut(&mut self.inner);
-        if let (Some(entry), Some(by_name)) =
-            (inner.ids.get_mut(slot), inner.named_ids.get_mut(slot))
-        {
-            *entry = Some(id.into_boxed_str());
-            *by_name = named;
+    /// Sets the identifier in `slot`.
+    fn with_id(mut self, slot: usize, id: Id) -> Self {
+        if let Some(entry) = Arc::make_mut(&mut self.inner).ids.get_mut(slot) {
+            *entry = Some(id);
         }
         self
     }
@@ -313,13 +440,9 @@ impl Context {
         }
         let mut merged = outer.clone();
         let inner = Arc::make_mut(&mut merged.inner);
-        let ids = inner.ids.iter_mut().zip(&mut inner.named_ids);
-        for ((slot, named), (id, by_name)) in
-            ids.zip(self.inner.ids.iter().zip(self.inner.named_ids))
-        {
+        for (slot, id) in inner.ids.iter_mut().zip(&self.inner.ids) {
             if id.is_some() {
                 slot.clone_from(id);
-                *named = by_name;
             }
         }
         for field in &self.inner.fields {
@@ -398,24 +521,28 @@ pub(crate) mod otel {
 }
 
 /// Sensitive values as `[REDACTED]`, judged by the global logger's redaction (the defaults
-/// before `init()`).
+/// before `init()`); masked values as [`Context::id`] gives them, never as they were set.
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let redaction = crate::redact::global();
-        let hidden = ContextValue::from(logfix_core::REDACTED);
         let mut map = f.debug_map();
         for (slot, (key, id)) in CONTEXT_KEYS.iter().zip(&self.inner.ids).enumerate() {
-            if let Some(id) = id {
-                if self.is_id_hidden_by(slot, redaction) {
-                    map.entry(key, &logfix_core::REDACTED);
-                } else {
-                    map.entry(key, id);
-                }
-            }
+            match id {
+                Some(Id::Masked(masked)) => map.entry(key, &masked.as_installed()),
+                // Only a masked identifier reports a missing key, and it is not this one.
+                Some(id) => map.entry(key, &id.written_by(slot, redaction)),
+                None => &mut map,
+            };
         }
         for field in &self.inner.fields {
-            let value = if field.is_hidden_by(redaction) { &hidden } else { &field.value };
-            map.entry(&field.key, value);
+            let shown = match &field.value {
+                FieldValue::Masked(masked) => ContextValue::from(masked.as_installed()),
+                FieldValue::Judged(_) if field.is_hidden_by(redaction) => {
+                    ContextValue::from(REDACTED)
+                }
+                FieldValue::Judged(value) => value.clone(),
+            };
+            map.entry(&field.key, &shown);
         }
         map.finish()
     }
@@ -557,6 +684,7 @@ impl<F: core::future::Future> WithLogContext for F {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::redact::pseudonym::PseudonymKey;
 
     #[test]
     fn scopes_nest_and_restore() {
@@ -611,6 +739,29 @@ mod tests {
         );
     }
 
+    /// What a line redacted with `redaction` writes for each field and identifier of `ctx`,
+    /// sorted by key.
+    fn written(ctx: &Context, redaction: &Redaction) -> Vec<(String, String)> {
+        let ids = CONTEXT_KEYS.iter().zip(ctx.ids()).enumerate().filter_map(|(slot, (k, id))| {
+            id.as_ref().map(|id| ((*k).to_owned(), id.written_by(slot, redaction).into_owned()))
+        });
+        let fields = ctx.fields().iter().map(|f| {
+            let value = match f.written_by(redaction) {
+                Shown::Value(ContextValue::Str(s)) => s.to_string(),
+                Shown::Value(other) => format!("{other:?}"),
+                Shown::Text(text) => text.into_owned(),
+            };
+            (f.key().to_owned(), value)
+        });
+        let mut written: Vec<_> = ids.chain(fields).collect();
+        written.sort();
+        written
+    }
+
+    fn pairs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
     /// A field's name is judged by the redaction of the line, whichever it is, also after
     /// scopes are merged; a masked field's value is written whatever its name; an identifier is
     /// judged only when it was set by its name.
@@ -627,44 +778,85 @@ mod tests {
             .field("tenant", "acme");
         // Laid over a scope that set `tenant` first: the same fields, `tenant` first.
         let merged = ctx.over(&Context::new().request_id("r").field("tenant", "other"));
-        let hidden = |ctx: &Context, r: &Redaction| {
-            let mut hidden: Vec<_> =
-                ctx.fields().iter().map(|f| (f.key().to_owned(), f.is_hidden_by(r))).collect();
-            hidden.sort();
-            hidden
-        };
-        for ctx in [&ctx, &merged] {
+        for (ctx, id) in [(&ctx, &[][..]), (&merged, &[("request_id", "r")][..])] {
             let expected = |tenant_key| {
-                [("api_key", true), ("card_number", false), ("tenant", false)]
-                    .into_iter()
-                    .chain([("tenant_key", tenant_key)])
-                    .map(|(k, h)| (k.to_owned(), h))
-                    .collect::<Vec<_>>()
+                let mut expected = pairs(&[
+                    ("api_key", REDACTED),
+                    ("card_number", "****1111"),
+                    ("tenant", "acme"),
+                    ("tenant_key", tenant_key),
+                ]);
+                expected.extend(pairs(id));
+                expected.sort();
+                expected
             };
-            assert_eq!(hidden(ctx, &own), expected(true));
-            assert_eq!(hidden(ctx, &defaults), expected(false));
+            assert_eq!(written(ctx, &own), expected(REDACTED));
+            assert_eq!(written(ctx, &defaults), expected("t"));
         }
-        assert_eq!(merged.fields().first().map(Field::value), Some(&ContextValue::from("acme")));
+        assert_eq!(merged.fields().first().map(Field::key), Some("tenant"));
         let (by_name, by_setter) =
             (Context::new().field("user_id", "u"), Context::new().user_id("u"));
-        assert!(by_name.is_id_hidden_by(2, &own) && !by_name.is_id_hidden_by(2, &defaults));
-        assert!(!by_setter.is_id_hidden_by(2, &own));
-        assert!(by_name.over(&Context::new().request_id("r")).is_id_hidden_by(2, &own));
-        assert!(!by_setter.over(&by_name).is_id_hidden_by(2, &own));
+        let hidden = pairs(&[("user_id", REDACTED)]);
+        let shown = pairs(&[("user_id", "u")]);
+        assert_eq!(
+            (written(&by_name, &own), written(&by_name, &defaults)),
+            (hidden.clone(), shown.clone())
+        );
+        assert_eq!(written(&by_setter, &own), shown);
+        let merged = by_name.over(&Context::new().request_id("r"));
+        assert_eq!(written(&merged, &own), [pairs(&[("request_id", "r")]), hidden].concat());
+        assert_eq!(written(&by_setter.over(&by_name), &own), shown);
     }
 
-    /// `Debug` does not show what a line would not (the defaults: no `init()` in unit tests).
+    /// A masked value is kept and masked by the redaction of each line, with its pseudonym key;
+    /// the same for an identifier set masked by its name.
     #[test]
-    fn debug_hides_sensitive_values() {
-        let ctx = Context::new().field("api_key", "k").field_masked(
-            "card_number",
-            "4111 1111 1111 1111",
-            Mask::Last4,
-        );
+    fn masks_are_applied_by_the_redaction_they_are_written_with() {
+        let keyed = |key: &[u8]| {
+            let key = PseudonymKey::new(key).unwrap();
+            (Redaction::of(&crate::Config::new().redact_key(key.clone()).resolve().0), key)
+        };
+        let (first, first_key) = keyed(b"0123456789abcdef0123456789abcdef");
+        let (second, second_key) = keyed(b"fedcba9876543210fedcba9876543210");
+        let ctx = Context::new()
+            .user_id_masked("u-1", Mask::Hash)
+            .field_masked("account", "a-1", Mask::Hash)
+            .field_masked("trace_id", "t-1", Mask::Hash)
+            .field_masked("email", "ann@example.com", Mask::Email);
+        for (redaction, key) in [(&first, &first_key), (&second, &second_key)] {
+            let pseudonym = |value| key.pseudonym(value).to_string();
+            let expected = [
+                ("account".to_owned(), pseudonym("a-1")),
+                ("email".to_owned(), "***@example.com".to_owned()),
+                ("trace_id".to_owned(), pseudonym("t-1")),
+                ("user_id".to_owned(), pseudonym("u-1")),
+            ];
+            assert_eq!(written(&ctx, redaction), expected);
+        }
+        assert_ne!(written(&ctx, &first), written(&ctx, &second));
+        // Without a key, a pseudonym is left to the line to write as `[REDACTED]` and report
+        // (not asked here: the report is the process's, and other tests' loggers would get it).
+        let without = Redaction::default();
+        assert_eq!(MaskedValue::new("u-1", Mask::Hash).masked_by(&without), None);
+        let email = Context::new().field_masked("email", "ann@example.com", Mask::Email);
+        assert_eq!(written(&email, &without), pairs(&[("email", "***@example.com")]));
+    }
+
+    /// Neither `Debug` nor `id` gives a masked value as it was set, nor anything a line would
+    /// not write (the defaults: no `init()` in unit tests, so a masked value is `[REDACTED]`).
+    #[test]
+    fn debug_and_id_hide_sensitive_and_masked_values() {
+        let ctx = Context::new()
+            .field("api_key", "k")
+            .field_masked("card_number", "4111 1111 1111 1111", Mask::Last4)
+            .user_id_masked("ann@example.com", Mask::Email)
+            .field_masked("request_id", "r-1", Mask::Hash);
         assert_eq!(
             format!("{ctx:?}"),
-            r#"{"api_key": Str("[REDACTED]"), "card_number": Str("****1111")}"#
+            r#"{"request_id": "[REDACTED]", "user_id": "[REDACTED]", "api_key": Str("[REDACTED]"), "card_number": Str("[REDACTED]")}"#
         );
+        assert_eq!(ctx.id("user_id"), Some(REDACTED));
+        assert_eq!(ctx.id("request_id"), Some(REDACTED));
     }
 
     #[test]

@@ -563,3 +563,113 @@ fn a_logger_built_before_init_keeps_its_own_redaction() {
     assert_eq!(global.matches(r#""tenant_key":"[REDACTED]""#).count(), 1, "{global}");
     assert_eq!(built.matches(r#""tenant_key":"t-1""#).count(), 1, "{built}");
 }
+
+/// The pseudonym keys of the tests of masks.
+const MASK_KEYS: [&str; 2] =
+    ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"];
+
+/// A context's masks are applied by the logger that writes the line, with its own key: a
+/// context made before two loggers with keys of their own is written with each one's
+/// pseudonyms, and its values in clear in neither.
+#[test]
+fn a_masked_context_is_written_with_the_key_of_each_line_s_logger() {
+    use logfix_runtime::redact::{pseudonym::PseudonymKey, Mask};
+    use logfix_runtime::{Config, Context};
+
+    let ctx = Context::new()
+        .user_id_masked("ZQXMASK1SEC", Mask::Hash)
+        .field_masked("account", "ZQXMASK2SEC", Mask::Hash)
+        .field_masked("card_number", "4111 1111 1111 1111", Mask::Last4);
+    let keys = MASK_KEYS.map(|k| PseudonymKey::new(k.as_bytes()).unwrap());
+    let dirs = [Scratch::new("secrets-mask-a"), Scratch::new("secrets-mask-b")];
+    let loggers =
+        [0, 1].map(|i| Config::new().dir(dirs[i].path()).redact_key(keys[i].clone()).build());
+    ctx.scope(|| {
+        for logger in &loggers {
+            logger.emit(&Noted { note: "masked".to_owned() });
+        }
+    });
+    for ((logger, dir), key) in loggers.iter().zip(&dirs).zip(&keys) {
+        logger.shutdown();
+        let text = common::read_text(&dir.join("app.log"));
+        let line = text.lines().find(|l| l.contains(r#""event":"noted""#)).unwrap();
+        let noted = common::parse_line(line).unwrap();
+        assert_eq!(noted["user_id"], key.pseudonym("ZQXMASK1SEC").as_str(), "{line}");
+        assert_eq!(noted["account"], key.pseudonym("ZQXMASK2SEC").as_str(), "{line}");
+        assert_eq!(noted["card_number"], "****1111", "{line}");
+        assert!(!text.contains("ZQXMASK") && !text.contains("4111 1111"), "{text}");
+    }
+    assert_ne!(keys[0].pseudonym("ZQXMASK1SEC"), keys[1].pseudonym("ZQXMASK1SEC"));
+}
+
+/// A context with pseudonyms made before `init()`, written by the logger `init()` installs: a
+/// derived event, a bridged one and an audit record inside it.
+#[test]
+fn child_with_masks_made_before_init() {
+    use logfix_runtime::redact::Mask;
+
+    if !is_child("child_with_masks_made_before_init") {
+        return;
+    }
+    let ctx = logfix_runtime::Context::new()
+        .user_id_masked("ZQXMASK3SEC", Mask::Hash)
+        .field_masked("account", "ZQXMASK4SEC", Mask::Hash);
+    let _guard = logfix_runtime::init();
+    ctx.scope(|| {
+        emit(&Noted { note: "early".to_owned() });
+        tracing::info!("bridged");
+        logfix_runtime::audit(&Noted { note: "audited".to_owned() }).unwrap();
+    });
+    logfix_runtime::flush();
+}
+
+/// A pseudonym asked for before `init()` is written with the key `init()` then sets, and
+/// without a key it is `[REDACTED]`, the key reported missing once: in the JSON file, the audit
+/// trail and a pretty console, never with the value in clear.
+#[test]
+fn masks_made_before_init_are_applied_with_init_s_key() {
+    use logfix_runtime::redact::pseudonym::PseudonymKey;
+
+    let key = PseudonymKey::new(MASK_KEYS[0].as_bytes()).unwrap();
+    let pretty = [("LOGFIX_ENV", "development"), ("LOGFIX_CONSOLE", "stdout"), ("NO_COLOR", "1")];
+    for (name, vars, keyed) in [
+        ("json", &[][..], true),
+        ("pretty", &pretty[..], true),
+        ("json-no-key", &[][..], false),
+        ("pretty-no-key", &pretty[..], false),
+    ] {
+        let dir = Scratch::new(&format!("secrets-masks-{name}"));
+        let mut env: Vec<(&str, &std::ffi::OsStr)> = vec![("LOGFIX_DIR", dir.path().as_os_str())];
+        if keyed {
+            env.push(("LOGFIX_REDACT_KEY", MASK_KEYS[0].as_ref()));
+        }
+        env.extend(vars.iter().map(|(k, v)| (*k, std::ffi::OsStr::new(v))));
+        let out = run_child("child_with_masks_made_before_init", &env);
+        assert_success(&out, "the child");
+        let file = common::read_text(&dir.join("app.log"));
+        let audit = common::read_text(&dir.join("audit.log"));
+        let console = String::from_utf8_lossy(&out.stdout);
+        let (user, account) = if keyed {
+            (key.pseudonym("ZQXMASK3SEC").to_string(), key.pseudonym("ZQXMASK4SEC").to_string())
+        } else {
+            ("[REDACTED]".to_owned(), "[REDACTED]".to_owned())
+        };
+        let json = format!(r#""user_id":"{user}","account":"{account}""#);
+        let mut written =
+            vec![("the file", &*file, json.clone(), 2), ("the audit trail", &*audit, json, 1)];
+        if name.starts_with("pretty") {
+            written.push((
+                "the console",
+                &*console,
+                format!("user_id={user} account={account}"),
+                2,
+            ));
+        }
+        for (what, text, masked, lines) in written {
+            assert_eq!(text.matches(&masked).count(), lines, "{name}, {what}: {text}");
+            assert!(!text.contains("ZQXMASK"), "{name}, {what}: {text}");
+        }
+        let missing = file.matches(r#""variable":"LOGFIX_REDACT_KEY""#).count();
+        assert_eq!(missing, usize::from(!keyed), "{name}: {file}");
+    }
+}

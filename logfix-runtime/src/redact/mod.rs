@@ -46,7 +46,7 @@ mod url;
 
 pub use logfix_core::sensitive::{Policy, MEASURE_WORDS, SENSITIVE_NAMES};
 pub use policy::Mask;
-pub(crate) use policy::{global, own, set_global, take_missing_key, Redaction};
+pub(crate) use policy::{global, missing_key, own, set_global, take_missing_key, Redaction};
 pub use url::{redact_query, URL_SECRET_PARAMETERS};
 
 /// Whether `name` (a field, header or query parameter name) suggests a secret, by the default

@@ -1,10 +1,10 @@
 //! What one logger redacts at run time, built once from its settings, and the one the global
-//! path (bridges, `#[logged]` calls, `Context`'s masks, the panic hook) uses.
+//! path (bridges, `#[logged]` calls, the panic hook) uses.
 
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use logfix_core::{CONTEXT_KEYS, REDACTED};
 
@@ -43,9 +43,10 @@ impl NamePolicy for Policy {
 pub enum Mask {
     /// `[REDACTED]`.
     Redact,
-    /// A keyed pseudonym (`hmac:` and 16 hex digits) under `LOGFIX_REDACT_KEY`: the same value
-    /// gives the same pseudonym, so it can be followed across lines. Without a key, `[REDACTED]`
-    /// and one `config_invalid` line.
+    /// A keyed pseudonym (`hmac:` and 16 hex digits) under the key of the logger that writes the
+    /// line (`LOGFIX_REDACT_KEY`, `Config::redact_key`): the same value gives the same
+    /// pseudonym, so it can be followed across lines. Without a key, `[REDACTED]` and one
+    /// `config_invalid` line.
     Hash,
     /// The last four digits of a card-like number: `****1111`.
     Last4,
@@ -65,6 +66,9 @@ pub(crate) struct Redaction {
     /// Whether the policy finds each of the context's identifier keys sensitive, indexed like
     /// [`CONTEXT_KEYS`] (see [`Redaction::hides_id`]).
     hidden_ids: [bool; 5],
+    /// Tells redactions apart for what is kept of their answers (an address could be reused by
+    /// a later one, with another key).
+    id: u64,
 }
 
 impl Default for Redaction {
@@ -88,9 +92,17 @@ impl Redaction {
     }
 
     fn with(keys: Vec<String>, patterns: Patterns, key: Option<PseudonymKey>) -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         let policy = Policy::with_extra(&keys);
         let hidden_ids = CONTEXT_KEYS.map(|id| policy.is_sensitive(id));
-        Self { policy, keys, patterns, key, hidden_ids }
+        // Relaxed: the ids only need to differ.
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        Self { policy, keys, patterns, key, hidden_ids, id }
+    }
+
+    /// What tells this redaction apart from every other of the process.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// Whether this is the global logger's redaction, the one `init()` installed (not the
@@ -113,20 +125,20 @@ impl Redaction {
             && self.key == settings.redact_key
     }
 
-    /// `value` as `mask` writes it.
+    /// `value` as `mask` writes it: `[REDACTED]` for a pseudonym without a key, which the
+    /// writer then reports.
     pub(crate) fn mask(&self, value: &str, mask: Mask) -> String {
+        self.masked(value, mask).unwrap_or_else(|| missing_key().to_owned())
+    }
+
+    /// `value` as `mask` writes it; `None` for a pseudonym without a key, left for the caller
+    /// to report when it writes the line (see [`missing_key`]).
+    pub(crate) fn masked(&self, value: &str, mask: Mask) -> Option<String> {
         match mask {
-            Mask::Redact => REDACTED.to_owned(),
-            Mask::Hash => {
-                if let Some(key) = &self.key {
-                    key.pseudonym(value).as_str().to_owned()
-                } else {
-                    MISSING_KEY.store(true, Ordering::Relaxed);
-                    REDACTED.to_owned()
-                }
-            }
-            Mask::Last4 => last4(value).to_string(),
-            Mask::Email => email(value).to_string(),
+            Mask::Redact => Some(REDACTED.to_owned()),
+            Mask::Hash => self.key.as_ref().map(|key| key.pseudonym(value).as_str().to_owned()),
+            Mask::Last4 => Some(last4(value).to_string()),
+            Mask::Email => Some(email(value).to_string()),
         }
     }
 
@@ -183,6 +195,13 @@ pub(crate) fn own(settings: &Settings) -> Option<Arc<Redaction>> {
 fn own_beside(global: Option<&Redaction>, settings: &Settings) -> Option<Arc<Redaction>> {
     let shared = global.is_some_and(|global| global.is_of(settings));
     (!shared).then(|| Arc::new(Redaction::of(settings)))
+}
+
+/// What a line writes for a pseudonym asked for without a key, `[REDACTED]`; the writer then
+/// reports the key missing, once.
+pub(crate) fn missing_key() -> &'static str {
+    MISSING_KEY.store(true, Ordering::Relaxed);
+    REDACTED
 }
 
 /// Whether a pseudonym was asked for without a key since the last call (and never reported):

@@ -1,11 +1,15 @@
 //! The request context in a line: its identifiers and key/values after `message`, each key once.
 
-use logfix_core::{CONTEXT_KEYS, REDACTED};
+use logfix_core::CONTEXT_KEYS;
 
 use super::value::{write_into, ValueWriter, Written};
 use super::{write_key, Output};
-use crate::context::{Context, ContextValue};
+use crate::context::{self, Context, ContextValue, Id};
 use crate::redact::Redaction;
+
+/// The identifiers of no context. A static, not a local: a local's five slots were made and
+/// dropped on every line.
+static NO_IDS: [Option<Id>; 5] = [None, None, None, None, None];
 
 /// Writes the context keys after `message`, skipping those the event sets itself. With the
 /// `opentelemetry` feature, `trace_id` and `span_id` come from the current OpenTelemetry span
@@ -28,28 +32,26 @@ fn write_in_force(out: &mut Output, context: Option<&Context>, event_has: impl F
     #[cfg(feature = "opentelemetry")]
     let otel = match context {
         Some(c) if c.id("trace_id").is_some() => None,
-        _ => crate::context::otel::current_ids(),
+        _ => context::otel::current_ids(),
     };
     #[cfg(feature = "opentelemetry")]
     if context.is_none() && otel.is_none() {
         return;
     }
-    let no_ids: [Option<Box<str>>; 5] = Default::default();
-    let ids = context.map_or(&no_ids, Context::ids);
+    let ids = context.map_or(&NO_IDS, Context::ids);
     for (slot, (key, id)) in CONTEXT_KEYS.iter().zip(ids).enumerate() {
-        if event_has(key) {
-            continue;
-        }
-        if let (Some(id), Some(context)) = (id, context) {
-            let id: &str =
-                if context.is_id_hidden_by(slot, out.redaction()) { REDACTED } else { id };
-            write_key(out, key);
-            write_into(out, false, |w| w.str(id));
+        // The event's keys are looked up only for a key there is something to write for.
+        if let Some(id) = id {
+            if !event_has(key) {
+                let id = id.written_by(slot, out.redaction());
+                write_key(out, key);
+                write_into(out, false, |w| w.str(&id));
+            }
         }
         #[cfg(feature = "opentelemetry")]
         if let (None, Some((trace_id, span_id))) = (id, &otel) {
             let id: &dyn core::fmt::Display = if *key == "trace_id" { trace_id } else { span_id };
-            if matches!(*key, "trace_id" | "span_id") {
+            if matches!(*key, "trace_id" | "span_id") && !event_has(key) {
                 write_key(out, key);
                 write_into(out, false, |w| w.display_exact(id));
             }
@@ -70,12 +72,11 @@ fn write_in_force(out: &mut Output, context: Option<&Context>, event_has: impl F
         if event_has(field.key()) {
             continue;
         }
-        let hidden = field.is_hidden_by(redaction);
+        let written = field.written_by(redaction);
         write_key(out, field.key());
-        if hidden {
-            write_into(out, false, |w| w.str(REDACTED));
-        } else {
-            write_into(out, false, |w| write_value(field.value(), w));
+        match written {
+            context::Shown::Value(value) => write_into(out, false, |w| write_value(value, w)),
+            context::Shown::Text(text) => write_into(out, false, |w| w.str(&text)),
         }
     }
 }
