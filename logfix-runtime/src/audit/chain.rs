@@ -110,6 +110,77 @@ pub(crate) fn parse(line: &[u8]) -> Option<Parsed<'_>> {
     Some(Parsed { seq, chain, body })
 }
 
+/// The number under `key` (`"first_seq":`) in a record's `body`. Only the first occurrence
+/// counts: keys of a notice come before its free text, and a quote in a value is escaped, so a
+/// value cannot pass for a key.
+pub(crate) fn number(body: &[u8], key: &[u8]) -> Option<u64> {
+    let at = find(body, key)? + key.len();
+    let digits = body.get(at..)?;
+    let end = digits.iter().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+    core::str::from_utf8(digits.get(..end)?).ok()?.parse().ok()
+}
+
+/// The chain value written in hex under `key` (`"first_prev":"`) in a record's `body`.
+pub(crate) fn digest(body: &[u8], key: &[u8]) -> Option<Digest> {
+    let at = find(body, key)? + key.len();
+    unhex(body.get(at..at.checked_add(HEX_LEN)?)?)
+}
+
+/// The string under `key` (`"reason":"`) in a record's `body`, its JSON escapes undone.
+pub(crate) fn string(body: &[u8], key: &[u8]) -> Option<String> {
+    let at = find(body, key)? + key.len();
+    let text = core::str::from_utf8(body.get(at..)?).ok()?;
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => {
+                let escaped = match chars.next()? {
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    'b' => '\u{8}',
+                    'f' => '\u{c}',
+                    'u' => {
+                        let unit = hex4(&mut chars)?;
+                        // A surrogate pair: the low half follows as its own escape.
+                        if (0xd800..0xdc00).contains(&unit) {
+                            if (chars.next()?, chars.next()?) != ('\\', 'u') {
+                                return None;
+                            }
+                            let low = hex4(&mut chars)?;
+                            if !(0xdc00..0xe000).contains(&low) {
+                                return None;
+                            }
+                            char::from_u32(0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00))?
+                        } else {
+                            char::from_u32(unit)?
+                        }
+                    }
+                    other => other,
+                };
+                out.push(escaped);
+            }
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// Four hex digits of a `\\u` escape.
+fn hex4(chars: &mut core::str::Chars<'_>) -> Option<u32> {
+    let mut value = 0;
+    for _ in 0..4 {
+        value = (value << 4) | chars.next()?.to_digit(16)?;
+    }
+    Some(value)
+}
+
+pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 /// Lowercase hex.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -211,5 +282,19 @@ mod tests {
             assert_eq!(parse(bad.as_bytes()), None, "{bad}");
         }
         assert_eq!(unhex(hex(&[0xab; 32]).as_bytes()), Some([0xab; 32]));
+    }
+
+    #[test]
+    fn the_fields_of_a_notice_read_back() {
+        let body = br#"{"message":"\"first_seq\":9","first_seq":42,"first_prev":"abab","reason":"a \"b\" \\ \n \u00e9 \ud83d\ude00 c","x":1,"audit_seq":3"#;
+        assert_eq!(number(body, b"\"first_seq\":"), Some(42));
+        assert_eq!(number(body, b"\"missing\":"), None);
+        assert_eq!(digest(body, b"\"first_prev\":\""), None, "too short");
+        assert_eq!(
+            string(body, b"\"reason\":\"").as_deref(),
+            Some("a \"b\" \\ \n \u{e9} \u{1f600} c")
+        );
+        assert_eq!(string(br#""reason":"cut"#, b"\"reason\":\""), None);
+        assert_eq!(string(br#""reason":"\ud83d""#, b"\"reason\":\""), None, "a lone surrogate");
     }
 }

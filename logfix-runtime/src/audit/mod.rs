@@ -39,6 +39,7 @@
 //! ```
 
 mod chain;
+mod gap;
 mod reply;
 mod retention;
 mod seal;
@@ -50,6 +51,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use gap::{accept_gap, AcceptedGap};
 pub use verify::{verify, verify_with, Break, BreakKind, Report};
 pub(crate) use writer::{failed, AuditSlot};
 
@@ -78,6 +80,13 @@ pub enum AuditError {
         /// The OS's message.
         message: String,
     },
+    /// [`accept_gap`] found no loss to accept: the trail is intact, or its first break is not
+    /// a removed file, or the trail breaks again after it. Nothing was written.
+    #[non_exhaustive]
+    NothingToAccept {
+        /// Why, with what `verify` found.
+        reason: String,
+    },
 }
 
 impl AuditError {
@@ -101,6 +110,7 @@ impl fmt::Display for AuditError {
                 f.write_str("the event could not be rendered: a Display or Debug impl panicked")
             }
             AuditError::Io { path, message, .. } => write!(f, "{}: {message}", path.display()),
+            AuditError::NothingToAccept { reason } => write!(f, "nothing to accept: {reason}"),
         }
     }
 }

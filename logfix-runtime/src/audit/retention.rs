@@ -13,7 +13,7 @@ use std::time::SystemTime;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::chain::{Chain, Digest};
-use super::verify::{self, check_file};
+use super::verify::{self, check_file, Link};
 use crate::event::notice::{self, Notice};
 use crate::sink::compress;
 
@@ -185,9 +185,11 @@ fn plan(check: &Check) -> Plan {
         let stamp = Stamp::of(&path);
         let summary = stamp.as_ref().and_then(|_| {
             check_file(&path, &check.chain, |first| match last {
-                Some((last_seq, last_chain)) => {
-                    (last_seq.checked_add(1) == Some(first)).then_some(last_chain)
+                Some((last_seq, last_chain)) if last_seq.checked_add(1) == Some(first) => {
+                    Some(Link::After(last_chain))
                 }
+                // The records between them lost with a removed file, if accepted.
+                Some((last_seq, _)) => verify::across_gap(&trail_files(check)?, last_seq, first),
                 None => start_of(check, first),
             })
         });
@@ -235,11 +237,15 @@ fn left_over(check: &Check, path: &Path) -> bool {
     start.is_some_and(|start| verify::last_seq(path).is_some_and(|last| last < start))
 }
 
-/// The chain value before record `seq` if the trail may start there (see
-/// [`verify::start_of`]): known from the writer's last retention, or read from the trail.
-fn start_of(check: &Check, seq: u64) -> Option<Digest> {
+/// How record `seq` links up if the trail may start there (see [`verify::start_of`]): known
+/// from the writer's last retention, or read from the trail.
+fn start_of(check: &Check, seq: u64) -> Option<Link> {
     match check.start {
-        Some((start, prev)) if start == seq => Some(prev),
-        _ => verify::start_of(&verify::trail_files(&check.dir, &check.name).ok()?, seq),
+        Some((start, prev)) if start == seq => Some(Link::After(prev)),
+        _ => verify::start_of(&trail_files(check)?, seq),
     }
+}
+
+fn trail_files(check: &Check) -> Option<Vec<PathBuf>> {
+    verify::trail_files(&check.dir, &check.name).ok()
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 
 use super::chain::{self, Chain, Digest, Parsed, GENESIS};
+use super::gap::{self, AcceptedGap, Claim};
 use super::seal::{self, SealState};
 use super::AuditError;
 use crate::config::Config;
@@ -66,8 +67,16 @@ pub fn verify(dir: impl AsRef<Path>) -> Result<Report, AuditError> {
 /// # Ok::<(), logfix_runtime::AuditError>(())
 /// ```
 pub fn verify_with(dir: impl AsRef<Path>, config: &Config) -> Result<Report, AuditError> {
+    check(dir.as_ref(), config).map(|(report, _)| report)
+}
+
+/// The first break when it is a removed file that an acceptance record may account for:
+/// `Ok` with the gap, `Err` with why accepting it would not make the trail verify.
+pub(crate) type Acceptable = Option<Result<Removed, String>>;
+
+/// [`verify_with`], and whether its first break may be accepted ([`gap::accept_gap`]).
+pub(crate) fn check(dir: &Path, config: &Config) -> Result<(Report, Acceptable), AuditError> {
     let (settings, _) = config.resolve();
-    let dir = dir.as_ref();
     let chain = Chain::new(settings.audit_key.as_ref());
     let seal_path = dir.join(seal::seal_name(&settings.audit_file));
     let seal = seal::read(&seal_path).map_err(|e| AuditError::io(&seal_path, &e))?;
@@ -110,7 +119,7 @@ pub fn verify_with(dir: impl AsRef<Path>, config: &Config) -> Result<Report, Aud
         }
     }
     let first_break = walk.finish(&files, &seal_path, sealed);
-    Ok(Report {
+    let report = Report {
         dir: dir.to_owned(),
         records: walk.records,
         first_seq: walk.first_seq,
@@ -121,7 +130,9 @@ pub fn verify_with(dir: impl AsRef<Path>, config: &Config) -> Result<Report, Aud
         key_hint: walk.key_hint.filter(|_| first_break.is_some()),
         files,
         first_break,
-    })
+        accepted_gaps: walk.accepted,
+    };
+    Ok((report, walk.removed))
 }
 
 /// What [`verify`] found. Its `Display` is one line for an operator: `intact: …` or
@@ -152,6 +163,10 @@ pub struct Report {
     /// When the first break is the first record's chain value: a sentence on the other
     /// explanation, verifying with another key than the trail was written with.
     pub key_hint: Option<&'static str>,
+    /// Removed files whose loss an `audit_gap_accepted` record accounts for (see
+    /// [`accept_gap`](super::accept_gap)), in the order of the trail: no break, the chain
+    /// goes on from the record after each.
+    pub accepted_gaps: Vec<AcceptedGap>,
 }
 
 /// The hint when the first record does not check out, with or without a key.
@@ -184,7 +199,12 @@ impl fmt::Display for Report {
         let files = self.files.len();
         write!(f, "intact: {} records", self.records)?;
         if let (Some(first), Some(last)) = (self.first_seq, self.last_seq) {
-            write!(f, " ({first} to {last})")?;
+            write!(f, " ({first} to {last}")?;
+            for gap in &self.accepted_gaps {
+                let missing = missing(gap.first_missing, gap.last_missing);
+                write!(f, "; {missing}, accepted: {}", gap.reason)?;
+            }
+            f.write_str(")")?;
         }
         write!(
             f,
@@ -285,6 +305,38 @@ struct Walk<'c> {
     first_break: Option<Break>,
     /// Set when the first record checked against the chain does not check out.
     key_hint: Option<&'static str>,
+    /// Files starting beyond the record due, in order: each a break unless an acceptance
+    /// record further on names it, so the walk goes on past them meanwhile.
+    gaps: Vec<Gap>,
+    /// The acceptance records read, with where they are.
+    claims: Vec<(Claim, PathBuf, u64)>,
+    /// The trail's starts that retention records name, as read.
+    starts: Vec<u64>,
+    /// The gaps that acceptance records account for, in the order of the trail.
+    accepted: Vec<AcceptedGap>,
+    /// Set by [`Walk::finish`] when the first break is a removed file.
+    removed: Acceptable,
+}
+
+/// Records missing where a file starts (the file before it removed), and the record after
+/// them, whose own chain value is what an acceptance must name: the one before it is lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Removed {
+    pub(crate) first_missing: u64,
+    pub(crate) last_missing: u64,
+    pub(crate) resume_chain: Digest,
+    /// Where the record after the gap is.
+    pub(crate) file: PathBuf,
+    pub(crate) line: u64,
+}
+
+/// A removed file found on the way, and what the report says if nothing accepts it.
+struct Gap {
+    removed: Removed,
+    detail: String,
+    /// What had checked out before it.
+    records: u64,
+    last: Option<(u64, Digest)>,
 }
 
 impl<'c> Walk<'c> {
@@ -301,6 +353,11 @@ impl<'c> Walk<'c> {
             torn_tail: false,
             first_break: None,
             key_hint: None,
+            gaps: Vec::new(),
+            claims: Vec::new(),
+            starts: Vec::new(),
+            accepted: Vec::new(),
+            removed: None,
         }
     }
 
@@ -412,7 +469,20 @@ impl<'c> Walk<'c> {
                 if later {
                     Some((BreakKind::Reordered, found("record")))
                 } else if number == 1 && index > 0 {
-                    Some((BreakKind::FileRemoved, format!("the file starts at record {seq}, the file before it ends at record {}: {}", expected - 1, missing(expected, seq - 1))))
+                    // Accepted or not is known only at the end: the acceptance comes later.
+                    self.gaps.push(Gap {
+                        removed: Removed {
+                            first_missing: expected,
+                            last_missing: seq - 1,
+                            resume_chain: record.chain,
+                            file: path.to_owned(),
+                            line: number,
+                        },
+                        detail: format!("the file starts at record {seq}, the file before it ends at record {}: {}", expected - 1, missing(expected, seq - 1)),
+                        records: self.records,
+                        last: self.last,
+                    });
+                    None
                 } else {
                     Some((
                         BreakKind::Deleted,
@@ -438,9 +508,12 @@ impl<'c> Walk<'c> {
         if self.seal.is_some_and(|s| s.seq == record.seq) {
             self.at_seal = Some((record.chain, path.to_owned(), line));
         }
-        if let (Some(head), Some((first_seq, first_prev))) =
-            (&mut self.head, retention_anchor(record.body))
-        {
+        if let Some(claim) = gap::claim(record) {
+            self.claims.push((claim, path.to_owned(), line));
+        }
+        let anchor = retention_anchor(record.body);
+        self.starts.extend(anchor.map(|(first_seq, _)| first_seq));
+        if let (Some(head), Some((first_seq, first_prev))) = (&mut self.head, anchor) {
             // The record naming the head as the trail's start; or one naming a later start
             // that a file ends just before (left by a retention that stopped half-way): the
             // records before that start, the head's predecessors among them, went by retention.
@@ -457,6 +530,10 @@ impl<'c> Walk<'c> {
     /// The first break: one found on the way, else an unexplained start, else the end of the
     /// trail against the seal (`sealed`: its file exists, at `seal_path`).
     fn finish(&mut self, files: &[PathBuf], seal_path: &Path, sealed: bool) -> Option<Break> {
+        let mut named = vec![false; self.claims.len()];
+        if let Some(removed) = self.unaccepted_gap(&mut named) {
+            return Some(removed);
+        }
         if let Some(found) = self.first_break.take() {
             return Some(found);
         }
@@ -488,13 +565,11 @@ impl<'c> Walk<'c> {
                 detail: detail.to_owned(),
             });
         }
-        if let Some(head) = self.head.as_ref().filter(|h| !h.vouched) {
-            return Some(Break {
-                file: head.file.clone(),
-                line: head.line,
-                kind: BreakKind::FileRemoved,
-                detail: format!("the trail starts at record {}: {} and no audit_files_deleted record accounts for them", head.seq, missing(1, head.seq - 1)),
-            });
+        if let Some(removed) = self.unaccepted_head(&mut named) {
+            return Some(removed);
+        }
+        if let Some(false_claim) = self.false_claim(&named) {
+            return Some(false_claim);
         }
         let seal = self.seal?;
         let last_seq = self.last.map_or(0, |(seq, _)| seq);
@@ -534,20 +609,100 @@ impl<'c> Walk<'c> {
     }
 }
 
-/// The `first_seq` and `first_prev` of a retention record.
-fn retention_anchor(body: &[u8]) -> Option<(u64, Digest)> {
-    find(body, RETENTION_HEAD)?;
-    let seq_at = find(body, b"\"first_seq\":")? + b"\"first_seq\":".len();
-    let digits = body.get(seq_at..)?;
-    let end = digits.iter().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
-    let seq = core::str::from_utf8(digits.get(..end)?).ok()?.parse().ok()?;
-    let prev_at = find(body, b"\"first_prev\":\"")? + b"\"first_prev\":\"".len();
-    let prev = chain::unhex(body.get(prev_at..prev_at + 64)?)?;
-    Some((seq, prev))
+impl Walk<'_> {
+    /// Lists the gaps acceptance records account for, up to the first they do not: that one
+    /// is the first break, ahead of any found after it, and what was counted past it is not
+    /// reported. `named`: the claims that name a gap.
+    fn unaccepted_gap(&mut self, named: &mut [bool]) -> Option<Break> {
+        for gap in std::mem::take(&mut self.gaps) {
+            if let Some(accepted) = self.accept_gap(&gap.removed, named) {
+                self.accepted.push(accepted);
+                continue;
+            }
+            (self.records, self.last) = (gap.records, gap.last);
+            self.removed = Some(match self.first_break.take() {
+                None => Ok(gap.removed.clone()),
+                Some(after) => Err(format!(
+                    "the first break is a removed file, but the trail breaks again after it ({after}): accepting the loss would not make it verify"
+                )),
+            });
+            let Removed { file, line, .. } = gap.removed;
+            return Some(Break { file, line, kind: BreakKind::FileRemoved, detail: gap.detail });
+        }
+        None
+    }
+
+    /// The head (the trail starting after record 1 with no retention record accounting for
+    /// it) as a break, unless an acceptance record names it; listed if one does.
+    fn unaccepted_head(&mut self, named: &mut [bool]) -> Option<Break> {
+        if let Some(head) = self.head.as_ref().filter(|h| !h.vouched) {
+            // The records from where the trail last started (record 1, or the start the
+            // newest retention record before the head names) up to the head.
+            let first_missing = self.starts.iter().copied().filter(|s| *s < head.seq).max();
+            let removed = Removed {
+                first_missing: first_missing.unwrap_or(1),
+                last_missing: head.seq - 1,
+                resume_chain: head.chain,
+                file: head.file.clone(),
+                line: head.line,
+            };
+            if let Some(accepted) = self.accept_gap(&removed, named) {
+                self.accepted.insert(0, accepted);
+            } else {
+                let detail = format!("the trail starts at record {}: {} and no audit_files_deleted record accounts for them", head.seq, missing(removed.first_missing, removed.last_missing));
+                let (file, line) = (removed.file.clone(), removed.line);
+                self.removed = Some(Ok(removed));
+                return Some(Break { file, line, kind: BreakKind::FileRemoved, detail });
+            }
+        }
+        None
+    }
+
+    /// The first acceptance record that names no gap of the trail, as a break.
+    fn false_claim(&self, named: &[bool]) -> Option<Break> {
+        // An acceptance of records the trail holds, or that never were: false, whoever wrote
+        // it. One for a gap before the trail's start tells of files retention deleted since.
+        let start = self.first_seq.unwrap_or(0);
+        let false_claim =
+            self.claims.iter().zip(named).find(|((claim, ..), named)| {
+                !**named && claim.last_missing.saturating_add(1) > start
+            });
+        false_claim.map(|((claim, file, line), _)| Break {
+                file: file.clone(),
+                line: *line,
+                kind: BreakKind::Inserted,
+                detail: format!(
+                    "record {} accepts a removed file's loss ({}, the trail resuming at record {}), but the trail has no such gap",
+                    claim.seq,
+                    missing(claim.first_missing, claim.last_missing),
+                    claim.last_missing.saturating_add(1)
+                ),
+            })
+    }
+
+    /// The gap `removed` as an acceptance record names it, if one does; marks those in `named`.
+    fn accept_gap(&self, removed: &Removed, named: &mut [bool]) -> Option<AcceptedGap> {
+        let mut accepted = None;
+        for ((claim, ..), named) in self.claims.iter().zip(named) {
+            if claim.names(removed.first_missing, removed.last_missing, &removed.resume_chain) {
+                *named = true;
+                accepted.get_or_insert_with(|| AcceptedGap {
+                    file: removed.file.clone(),
+                    line: removed.line,
+                    first_missing: removed.first_missing,
+                    last_missing: removed.last_missing,
+                    reason: claim.reason.clone(),
+                });
+            }
+        }
+        accepted
+    }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+/// The `first_seq` and `first_prev` of a retention record.
+fn retention_anchor(body: &[u8]) -> Option<(u64, Digest)> {
+    chain::find(body, RETENTION_HEAD)?;
+    Some((chain::number(body, b"\"first_seq\":")?, chain::digest(body, b"\"first_prev\":\"")?))
 }
 
 /// The files of the trail `file` in `dir`, oldest first: the rotated files by number (the
@@ -631,18 +786,32 @@ pub(crate) struct FileSummary {
     pub(crate) last_chain: Digest,
 }
 
+/// What is known of the first record of a file that may start the trail, or follow a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Link {
+    /// The chain value before it: it must follow that value.
+    After(Digest),
+    /// Its own chain value, as an acceptance record names it: the value before it is lost
+    /// with the gap before it.
+    Is(Digest),
+}
+
 /// Checks one file: readable whole, every line a record, each following the one before, and
-/// the first following the chain value `before` gives for its number (`None`: nothing it
-/// could follow). `None` when it is not so, or holds no record.
+/// the first linked as `link` says for its number (`None`: to nothing). `None` when it is not
+/// so, or holds no record.
 pub(crate) fn check_file(
     path: &Path,
     chain: &Chain,
-    before: impl FnOnce(u64) -> Option<Digest>,
+    link: impl FnOnce(u64) -> Option<Link>,
 ) -> Option<FileSummary> {
     let text = read_file(path).ok()?;
     let mut lines = text.strip_suffix(b"\n")?.split(|b| *b == b'\n');
     let first = chain::parse(lines.next()?)?;
-    if chain.next(&before(first.seq)?, first.body) != first.chain {
+    let linked = match link(first.seq)? {
+        Link::After(before) => chain.next(&before, first.body) == first.chain,
+        Link::Is(own) => own == first.chain,
+    };
+    if !linked {
         return None;
     }
     let mut summary =
@@ -659,26 +828,63 @@ pub(crate) fn check_file(
     Some(summary)
 }
 
-/// The chain value before record `seq` when the trail in `files` (oldest first) may start
-/// there: the genesis value for record 1, else the `first_prev` of the newest retention record
-/// naming it. `None` when no retention record accounts for the records before it, or a newer
-/// one accounts for fewer (records were removed after it without one): what `verify` would
-/// report as a removed file.
-pub(crate) fn start_of(files: &[PathBuf], seq: u64) -> Option<Digest> {
+/// How record `seq` links up when the trail in `files` (oldest first) may start there: after
+/// the genesis value for record 1, after the `first_prev` of the newest retention record
+/// naming it, or as an acceptance record names it, resuming after records lost from where the
+/// trail started (record 1, or the start of the newest retention record naming an earlier
+/// one). `None` when nothing accounts for the records before it, or a newer retention record
+/// accounts for fewer (records were removed after it without one): what `verify` would report
+/// as a removed file.
+pub(crate) fn start_of(files: &[PathBuf], seq: u64) -> Option<Link> {
     if seq == 1 {
-        return Some(GENESIS);
+        return Some(Link::After(GENESIS));
     }
-    for path in files.iter().rev() {
+    let mut start = 1;
+    'files: for path in files.iter().rev() {
         let text = read_file(path).ok()?;
         for (first_seq, first_prev) in anchors_newest_first(&text) {
             match first_seq.cmp(&seq) {
-                core::cmp::Ordering::Equal => return Some(first_prev),
-                core::cmp::Ordering::Less => return None,
+                core::cmp::Ordering::Equal => return Some(Link::After(first_prev)),
+                core::cmp::Ordering::Less => {
+                    start = first_seq;
+                    break 'files;
+                }
                 core::cmp::Ordering::Greater => {}
             }
         }
     }
-    None
+    // An acceptance may come before the retention record (files deleted up to the gap) or
+    // after it (a file removed after a retention).
+    resumed(&claims(files), start, seq)
+}
+
+/// The acceptance records' claims in the trail in `files`.
+fn claims(files: &[PathBuf]) -> Vec<Claim> {
+    files
+        .iter()
+        .filter_map(|path| read_file(path).ok())
+        .flat_map(|text| {
+            text.split(|b| *b == b'\n')
+                .filter_map(|line| chain::parse(line).and_then(|record| gap::claim(&record)))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// How record `seq` links up after records lost from `first_missing` on, if one of `claims`
+/// accepts that.
+fn resumed(claims: &[Claim], first_missing: u64, seq: u64) -> Option<Link> {
+    claims
+        .iter()
+        .find(|c| c.first_missing == first_missing && c.last_missing.checked_add(1) == Some(seq))
+        .map(|c| Link::Is(c.resume_chain))
+}
+
+/// How record `seq` links up after record `last` of the trail in `files` when it does not
+/// follow it: as an acceptance record names it, resuming after the records between them.
+pub(crate) fn across_gap(files: &[PathBuf], last: u64, seq: u64) -> Option<Link> {
+    let first_missing = last.checked_add(1).filter(|first| *first < seq)?;
+    resumed(&claims(files), first_missing, seq)
 }
 
 /// The retention records' claims in one file's `text`, newest first.
@@ -702,7 +908,7 @@ pub(crate) fn last_seq(path: &Path) -> Option<u64> {
 }
 
 /// "record 8 is missing", "records 8 to 9 are missing".
-fn missing(first: u64, last: u64) -> String {
+pub(crate) fn missing(first: u64, last: u64) -> String {
     if first == last {
         format!("record {first} is missing")
     } else {

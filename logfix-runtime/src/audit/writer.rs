@@ -200,6 +200,16 @@ impl Drop for AuditSlot {
     }
 }
 
+/// Appends `line` (a rendered JSON line) to the trail `settings` name, as one more process
+/// sharing it, and waits until it is durable: a record written without a logger.
+pub(crate) fn commit_one(settings: &Settings, line: Vec<u8>) -> Result<(), AuditError> {
+    let metrics = Arc::new(Metrics::default());
+    let writer = AuditWriter::start(settings, &metrics, fork::generation())?;
+    let committed = writer.commit(line);
+    writer.stop(STOP_TIMEOUT);
+    committed
+}
+
 /// The `audit_failed` event for an audit record of `meta` that `error` stopped.
 pub(crate) fn failed(meta: &Metadata, error: &AuditError) -> Notice {
     let (component, event) = (meta.component(), meta.event());
@@ -952,7 +962,7 @@ fn last_line(path: &Path) -> io::Result<(u64, Option<Vec<u8>>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::BreakKind;
+    use crate::audit::{self, BreakKind};
     use crate::config::Config;
     use crate::sink::FakeTime;
     use std::time::SystemTime;
@@ -1033,7 +1043,7 @@ mod tests {
         assert_eq!(a_thread, "caller-a");
         let second = commit("caller-b", 1);
         let (b_thread, b_sync) = syncs.recv().unwrap();
-        assert_eq!(b_thread, crate::audit::sync_pool::THREAD_NAME);
+        assert_eq!(b_thread, audit::sync_pool::THREAD_NAME);
 
         b_sync.send(Ok(())).unwrap();
         assert_eq!(second.join().unwrap(), Ok(()));
@@ -1355,7 +1365,7 @@ mod tests {
         go.send(()).unwrap();
         let plan = trail.retention.plans.recv().unwrap();
         trail.settle(plan);
-        assert!(!gz_of(&dir, 1).exists(), "{:?}", events(&trail));
+        assert!(!gz_of(&dir, 1).exists(), "{:?}", trail.notices);
         assert_eq!(events(&trail), ["audit_files_deleted"]);
         let report = verify::verify_with(&dir, &Config::new()).unwrap();
         assert!(report.is_intact(), "{report}");
@@ -1613,6 +1623,207 @@ mod tests {
         assert!(!gz(1).exists(), "file 1 checks out and goes");
         assert!(gz(2).exists() && gz(3).exists(), "file 2 does not follow file 1: it stays");
         assert_eq!(events(&trail), ["rotation_failed", "audit_files_deleted"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Every file of the trail in `dir` and its seal, as bytes: to show that nothing changed.
+    fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = verify::trail_files(dir, "audit.log").unwrap();
+        files.push(dir.join("audit.log.seal"));
+        files.into_iter().map(|f| (f.clone(), fs::read(f).unwrap())).collect()
+    }
+
+    fn first_break(dir: &Path) -> Option<(BreakKind, PathBuf, u64)> {
+        let report = verify::verify_with(dir, &Config::new()).unwrap();
+        report.first_break.map(|b| (b.kind, b.file, b.line))
+    }
+
+    /// The oldest file removed by hand, and its loss accepted: `verify` lists the gap where
+    /// the trail resumes, and retention, which refused to delete past the removal, deletes the
+    /// expired files after it; the trail verifies all along.
+    #[test]
+    fn an_accepted_loss_of_the_oldest_file_lets_retention_go_on() {
+        let (dir, time, mut trail) = expiring_trail("accept-oldest");
+        let newest = trail.rotated.newest().unwrap();
+        let lost = verify::last_seq(&gz_of(&dir, 1)).unwrap();
+        fs::remove_file(gz_of(&dir, 1)).unwrap();
+        assert_eq!(first_break(&dir), Some((BreakKind::FileRemoved, gz_of(&dir, 2), 1)));
+
+        let accepted = audit::accept_gap(&dir, &Config::new(), "disk lost").unwrap();
+        assert_eq!(
+            (accepted.first_missing, accepted.last_missing, accepted.file.clone(), accepted.line),
+            (1, lost, gz_of(&dir, 2), 1)
+        );
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        assert_eq!(report.accepted_gaps, [accepted]);
+        let missing = if lost == 1 {
+            "record 1 is missing".to_owned()
+        } else {
+            format!("records 1 to {lost} are missing")
+        };
+        assert!(
+            report.to_string().contains(&format!("; {missing}, accepted: disk lost)")),
+            "{report}"
+        );
+
+        trail.rotated = RotatedSet::scan(&dir, "audit.log").unwrap();
+        time.advance(Duration::from_secs(7200));
+        trail.retention.due = true;
+        trail.retain_now();
+        assert!((2..=newest).all(|seq| !gz_of(&dir, seq).exists()), "{:?}", events(&trail));
+        assert_eq!(events(&trail), ["audit_files_deleted"]);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A file removed from the middle, and its loss accepted: the walk goes on from the first
+    /// record after it, and retention deletes across the gap.
+    #[test]
+    fn an_accepted_loss_of_a_middle_file_is_listed_and_retention_deletes_across_it() {
+        let (dir, time, mut trail) = expiring_trail("accept-middle");
+        let newest = trail.rotated.newest().unwrap();
+        let first = verify::last_seq(&gz_of(&dir, 1)).unwrap() + 1;
+        let last = verify::last_seq(&gz_of(&dir, 2)).unwrap();
+        fs::remove_file(gz_of(&dir, 2)).unwrap();
+        assert_eq!(first_break(&dir), Some((BreakKind::FileRemoved, gz_of(&dir, 3), 1)));
+
+        // Free text, redacted as any: the secret it quotes is not written.
+        let reason = "\"ops\" lost it, password=hunter2";
+        let accepted = audit::accept_gap(&dir, &Config::new(), reason).unwrap();
+        assert_eq!((accepted.first_missing, accepted.last_missing), (first, last));
+        assert_eq!(accepted.reason, "\"ops\" lost it, password=[REDACTED]");
+        assert!(!fs::read_to_string(dir.join("audit.log")).unwrap().contains("hunter2"));
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        assert_eq!(report.accepted_gaps, [accepted]);
+        assert_eq!(report.first_seq, Some(1));
+
+        trail.rotated = RotatedSet::scan(&dir, "audit.log").unwrap();
+        time.advance(Duration::from_secs(7200));
+        trail.retention.due = true;
+        trail.retain_now();
+        let kept: Vec<u64> = (1..=newest).filter(|seq| gz_of(&dir, *seq).exists()).collect();
+        assert!(kept.is_empty(), "{kept:?} {:?}", events(&trail));
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A retention that deleted the files before an accepted gap names the first missing record
+    /// as the trail's start: the gap is then the trail's head, still accepted, and the next
+    /// retention deletes past it.
+    #[test]
+    fn retention_up_to_an_accepted_gap_and_then_past_it() {
+        let (dir, time, mut trail) = expiring_trail("accept-head-after-retention");
+        let newest = trail.rotated.newest().unwrap();
+        fs::remove_file(gz_of(&dir, 2)).unwrap();
+        audit::accept_gap(&dir, &Config::new(), "gone").unwrap();
+        trail.rotated = RotatedSet::scan(&dir, "audit.log").unwrap();
+        let old = time.wall() - Duration::from_secs(7200);
+        age(&dir, &mut trail, &[1], old);
+        trail.retention.due = true;
+        trail.retain_now();
+        assert!(!gz_of(&dir, 1).exists(), "{:?}", trail.notices);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact() && report.accepted_gaps.len() == 1, "{report}");
+
+        trail.retention.start = None;
+        age(&dir, &mut trail, &(3..=newest).collect::<Vec<_>>(), old);
+        trail.notices.clear();
+        trail.retention.due = true;
+        trail.retain_now();
+        assert!((3..=newest).all(|seq| !gz_of(&dir, seq).exists()), "{:?}", events(&trail));
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Only a removed file can be accepted: an intact trail, an edited record, a wrong key are
+    /// refused, and the trail is left as it was, byte for byte.
+    #[test]
+    fn what_is_not_a_removed_file_is_refused_and_nothing_is_written() {
+        let (dir, _time, trail) = expiring_trail("accept-refused");
+        drop(trail);
+        let before = snapshot(&dir);
+        let refused = |config: &Config| match audit::accept_gap(&dir, config, "r") {
+            Err(AuditError::NothingToAccept { reason }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert!(refused(&Config::new()).starts_with("intact: "));
+        let keyed = Config::new().audit_key(crate::AuditKey::new("k"));
+        assert!(refused(&keyed).contains("record edited"));
+        assert_eq!(snapshot(&dir), before);
+
+        rewrite_gz(&dir, 2, |lines| lines.iter().map(|l| l.replacen("xxx", "xxy", 1)).collect());
+        let before = snapshot(&dir);
+        assert!(refused(&Config::new()).contains("record edited"));
+        assert_eq!(snapshot(&dir), before);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// `path`'s records from line `from` (1-based) chained again without a key, as an informed
+    /// forger would after editing one; the seal is left alone.
+    fn rechain(path: &Path, from: usize) {
+        let text = fs::read_to_string(path).unwrap();
+        let mut prev = GENESIS;
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let body = &line[..line.rfind(",\"audit_chain\":\"").unwrap()];
+            if i + 1 >= from {
+                let value = Chain::Plain.next(&prev, body.as_bytes());
+                out.push_str(body);
+                out.push_str(",\"audit_chain\":\"");
+                out.push_str(&chain::hex(&value));
+                out.push_str("\"}\n");
+                prev = value;
+            } else {
+                out.push_str(line);
+                out.push('\n');
+                prev = chain::parse(line.as_bytes()).unwrap().chain;
+            }
+        }
+        fs::write(path, out).unwrap();
+    }
+
+    /// An acceptance whose numbers were changed is no acceptance: the removal stays the first
+    /// break, also when the forger chains the trail again after the edit. One for a gap that
+    /// is not there (the file restored) is a break of its own.
+    #[test]
+    fn a_forged_or_false_acceptance_is_a_break() {
+        let (dir, _time, trail) = expiring_trail("accept-forged");
+        drop(trail);
+        let removed = fs::read(gz_of(&dir, 2)).unwrap();
+        fs::remove_file(gz_of(&dir, 2)).unwrap();
+        let accepted = audit::accept_gap(&dir, &Config::new(), "r").unwrap();
+        let active = dir.join("audit.log");
+        let text = fs::read_to_string(&active).unwrap();
+        let (at, line) =
+            text.lines().enumerate().find(|(_, l)| l.contains("audit_gap_accepted")).unwrap();
+        let resume = accepted.last_missing + 1;
+        for (from, to) in [
+            (format!("\"resume_seq\":{resume}"), format!("\"resume_seq\":{}", resume + 1)),
+            (
+                format!("\"last_missing\":{}", resume - 1),
+                format!("\"last_missing\":{}", resume - 2),
+            ),
+            (
+                format!("\"first_missing\":{}", accepted.first_missing),
+                format!("\"first_missing\":{}", accepted.first_missing + 1),
+            ),
+        ] {
+            assert!(line.contains(&from), "{line}");
+            fs::write(&active, text.replacen(&from, &to, 1)).unwrap();
+            assert_eq!(first_break(&dir), Some((BreakKind::FileRemoved, gz_of(&dir, 3), 1)));
+            rechain(&active, at + 1);
+            assert_eq!(first_break(&dir), Some((BreakKind::FileRemoved, gz_of(&dir, 3), 1)));
+        }
+        fs::write(&active, &text).unwrap();
+        assert!(verify::verify_with(&dir, &Config::new()).unwrap().is_intact());
+
+        fs::write(gz_of(&dir, 2), removed).unwrap();
+        assert_eq!(first_break(&dir), Some((BreakKind::Inserted, active, at as u64 + 1)));
         fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -107,6 +107,8 @@ notices! {
     AUDIT_FAILED = "audit_failed" at Error;
     /// Audit files past `LOGFIX_AUDIT_MAX_AGE` were deleted (also a record of the trail).
     AUDIT_FILES_DELETED = "audit_files_deleted" at Info;
+    /// An operator accepted the loss of a removed audit file (a record of the trail).
+    AUDIT_GAP_ACCEPTED = "audit_gap_accepted" at Warn;
     /// Lines could not be converted to `LOGFIX_SCHEMA`'s form and were written in logfix's.
     SCHEMA_CONVERSION_FAILED = "schema_conversion_failed" at Error;
     /// The audit trail ends before the record its seal names.
