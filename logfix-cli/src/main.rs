@@ -7,6 +7,8 @@
 //! - `logfix stats DIR`: volume by level, component and event, errors per minute.
 //! - `logfix doctor`: the configuration `init()` would use, where lines would go, disk budget.
 //! - `logfix audit verify DIR`: the audit trail's chain and seal; exit 1 if tampered with.
+//! - `logfix audit accept-gap DIR --reason TEXT`: records that a removed audit file's loss is
+//!   accepted, so that `verify` and retention go on past it.
 //!
 //! Exit codes: 0 success, 1 a problem found (invalid lines, a degraded configuration), 2 bad
 //! usage or input that could not be read. See `docs/CLI.md`.
@@ -51,6 +53,7 @@ Examples:
   logfix stats logs/ --since 1d               volume by level, component, event
   logfix doctor                               what init() would do with this environment
   logfix audit verify logs/                   the audit trail intact, or where it was tampered with
+  logfix audit accept-gap logs/ --reason ...  record that a removed audit file's loss is accepted
 
 Exit codes: 0 success, 1 a problem found, 2 bad usage or unreadable input.";
 

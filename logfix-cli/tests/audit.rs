@@ -1,12 +1,13 @@
 //! `logfix audit verify`: exit 0 on an intact trail, 1 with the place of the first break on a
-//! tampered one, 2 when there is no trail to read.
+//! tampered one, 2 when there is no trail to read. `logfix audit accept-gap`: exit 0 once the
+//! loss of a removed file is recorded, 1 when there is no such loss to accept, 2 on bad usage.
 
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
 
 mod fixture;
 
 use fixture::{command, logfix, run as run_command, Dir};
-use logfix_runtime::{AuditKey, Config, LogEvent};
+use logfix_runtime::{AuditKey, Compression, Config, LogEvent};
 
 #[derive(LogEvent)]
 #[log(component = "admin", message = "role of {user} changed to {role}")]
@@ -131,4 +132,61 @@ fn a_trail_under_another_name_is_named_and_verified_with_file() {
     verify.env("LOGFIX_AUDIT_FILE", "audit.log");
     run_command(verify).expect(0);
     logfix(&["audit", "verify", dir.arg(), "--file", "../x.log"]).expect(2);
+}
+
+/// A trail of twelve records in `dir`, over several rotated files.
+fn rotated_trail(dir: &Dir) {
+    let logger = Config::new()
+        .dir(dir.path().to_owned())
+        .max_file_size(1024)
+        .compression(Compression::None)
+        .build();
+    for n in 0..12 {
+        logger.audit(&RoleChanged { user: &format!("user{n}"), role: "admin" }).unwrap();
+    }
+    logger.shutdown();
+}
+
+/// A removed file is a break until its loss is accepted; then `verify` passes and names it.
+/// Accepting again finds nothing to accept.
+#[test]
+fn the_loss_of_a_removed_file_is_accepted_and_verify_lists_it() {
+    let dir = Dir::new("audit-accept-gap");
+    rotated_trail(&dir);
+    std::fs::remove_file(dir.path().join("audit.log.00000002")).unwrap();
+    logfix(&["audit", "verify", dir.arg()]).expect(1);
+
+    let run = logfix(&["audit", "accept-gap", dir.arg(), "--reason", "disk replaced"]).expect(0);
+    assert_eq!(run.lines().len(), 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(" are missing") || run.stdout.contains(" is missing"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("audit.log.00000003:1"), "{}", run.stdout);
+    let run = logfix(&["audit", "verify", dir.arg()]).expect(0);
+    assert!(run.stdout.starts_with("intact: "), "{}", run.stdout);
+    assert!(run.stdout.contains(", accepted: disk replaced"), "{}", run.stdout);
+
+    let run = logfix(&["audit", "accept-gap", dir.arg(), "--reason", "again"]).expect(1);
+    assert!(run.stderr.contains("nothing to accept: intact: "), "{}", run.stderr);
+}
+
+/// A break that is not a removed file is not accepted, and the trail is left alone; usage and
+/// a directory without a trail are errors.
+#[test]
+fn accept_gap_refuses_other_breaks_and_bad_usage() {
+    let dir = Dir::new("audit-accept-refused");
+    trail(&dir);
+    let path = dir.path().join("audit.log");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen(r#""user":"cid""#, r#""user":"mal""#, 1)).unwrap();
+    let edited = std::fs::read(&path).unwrap();
+    let run = logfix(&["audit", "accept-gap", dir.arg(), "--reason", "r"]).expect(1);
+    assert!(run.stderr.contains("record edited"), "{}", run.stderr);
+    assert_eq!(std::fs::read(&path).unwrap(), edited);
+
+    logfix(&["audit", "accept-gap", dir.arg()]).expect(2);
+    logfix(&["audit", "accept-gap", dir.arg(), "--reason", ""]).expect(2);
+    logfix(&["audit", "accept-gap", &format!("{}/nope", dir.arg()), "--reason", "r"]).expect(2);
 }

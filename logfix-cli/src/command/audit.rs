@@ -1,8 +1,9 @@
 //! `logfix audit verify`: checks an audit trail's chain, across rotated and compressed files,
-//! against its seal (see docs/AUDIT.md).
+//! against its seal; `logfix audit accept-gap`: records that the loss of a removed file is
+//! known and accepted (see docs/AUDIT.md).
 
 use std::io::{self, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use logfix_runtime::{AuditError, Config};
 
@@ -12,6 +13,7 @@ use crate::error::{warn, Error, ERROR, PROBLEM, SUCCESS};
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
     Verify(VerifyArgs),
+    AcceptGap(AcceptGapArgs),
 }
 
 /// Read every file of the audit trail in order, `.gz` included, and report the first break:
@@ -39,6 +41,43 @@ pub(crate) struct VerifyArgs {
     file: Option<String>,
 }
 
+/// Record that the first break of the audit trail, a removed file, is a known and accepted
+/// loss: append an `audit_gap_accepted` record naming the missing records and the record the
+/// trail resumes at. `verify` then lists the gap instead of reporting it, and retention
+/// (`LOGFIX_AUDIT_MAX_AGE`) deletes past it.
+///
+/// The trail is verified first, with `LOGFIX_AUDIT_FILE` (or `--file`) and `LOGFIX_AUDIT_KEY`
+/// as for `verify`; the record is chained with that key. Works while the application runs.
+/// Exit code 0 when the record is written, 1 when there is nothing to accept (the trail is
+/// intact, or its first break is not a removed file), 2 on bad usage or an I/O error.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  logfix audit accept-gap /srv/app/logs --reason \"disk replaced; file not in any backup (INC-123)\"
+  LOGFIX_AUDIT_KEY=\"$(cat /run/secrets/audit-key)\" logfix audit accept-gap /srv/app/logs --reason \"...\"")]
+pub(crate) struct AcceptGapArgs {
+    /// The log directory that holds the audit trail.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+
+    /// Why the loss is accepted: written into the trail (secrets in it are redacted).
+    #[arg(long = "reason", value_name = "TEXT", required = true, value_parser = reason)]
+    reason: String,
+
+    /// The trail's file name in the directory [default: `LOGFIX_AUDIT_FILE`, else audit.log]
+    #[arg(long = "file", value_name = "NAME", value_parser = trail_name)]
+    file: Option<String>,
+}
+
+/// A reason that says something.
+fn reason(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("the reason must not be empty: say why the loss is accepted".to_owned())
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
 /// A trail's file name, by the rule `init()` applies to `LOGFIX_AUDIT_FILE`.
 fn trail_name(name: &str) -> Result<String, String> {
     let (settings, issues) = Config::new().audit_file(name.to_owned()).resolve();
@@ -49,8 +88,16 @@ fn trail_name(name: &str) -> Result<String, String> {
 }
 
 pub(crate) fn run(command: &Command) -> Result<u8, Error> {
-    let Command::Verify(args) = command;
-    let config = match &args.file {
+    match command {
+        Command::Verify(args) => verify(args),
+        Command::AcceptGap(args) => accept_gap(args),
+    }
+}
+
+/// The configuration of the trail `file` names, else `LOGFIX_AUDIT_FILE`, with the rest of the
+/// environment (the key).
+fn trail_config(file: Option<&String>) -> Result<(Config, String), Error> {
+    let config = match file {
         // The option wins over `LOGFIX_AUDIT_FILE`, which `from_env` would put first.
         Some(name) => {
             Config::from_env_vars(std::env::vars_os().filter(|(key, _)| key != "LOGFIX_AUDIT_FILE"))
@@ -59,29 +106,70 @@ pub(crate) fn run(command: &Command) -> Result<u8, Error> {
         None => Config::from_env(),
     };
     let trail = config.resolve().0.audit_file;
-    if let Some(name) = args.file.as_ref().filter(|name| **name != trail) {
+    if let Some(name) = file.filter(|name| **name != trail) {
         return Err(Error::Usage(format!(
             "--file {name}: the audit trail cannot be named like the application log \
              (`LOGFIX_FILE`) or its files"
         )));
     }
+    Ok((config, trail))
+}
+
+/// The hint for a directory with no file of the trail and no seal.
+fn other_name_hint(e: &AuditError, dir: &Path, trail: &str) -> &'static str {
+    match e {
+        // No file of the trail and no seal: most often a trail under another name.
+        AuditError::Io { path, kind: io::ErrorKind::NotFound, .. } if *path == dir.join(trail) => {
+            " (a trail under another name: choose it with --file NAME)"
+        }
+        _ => "",
+    }
+}
+
+fn verify(args: &VerifyArgs) -> Result<u8, Error> {
+    let (config, trail) = trail_config(args.file.as_ref())?;
     match logfix_runtime::audit::verify_with(&args.dir, &config) {
         Ok(report) => {
             writeln!(io::stdout().lock(), "{report}")?;
             Ok(if report.is_intact() { SUCCESS } else { PROBLEM })
         }
         Err(e) => {
-            // No file of the trail and no seal: most often a trail under another name.
-            let hint = match &e {
-                AuditError::Io { path, kind: io::ErrorKind::NotFound, .. }
-                    if *path == args.dir.join(&trail) =>
-                {
-                    " (a trail under another name: choose it with --file NAME)"
-                }
-                _ => "",
-            };
+            let hint = other_name_hint(&e, &args.dir, &trail);
             warn(format_args!(
                 "cannot verify the audit trail in {}: {e}{hint}",
+                args.dir.display()
+            ));
+            Ok(ERROR)
+        }
+    }
+}
+
+fn accept_gap(args: &AcceptGapArgs) -> Result<u8, Error> {
+    let (config, trail) = trail_config(args.file.as_ref())?;
+    match logfix_runtime::audit::accept_gap(&args.dir, &config, &args.reason) {
+        Ok(gap) => {
+            let missing = if gap.first_missing == gap.last_missing {
+                format!("record {} is missing", gap.first_missing)
+            } else {
+                format!("records {} to {} are missing", gap.first_missing, gap.last_missing)
+            };
+            writeln!(
+                io::stdout().lock(),
+                "accepted: {missing}, the trail resuming at {}:{}; reason: {}",
+                gap.file.display(),
+                gap.line,
+                gap.reason
+            )?;
+            Ok(SUCCESS)
+        }
+        Err(e @ AuditError::NothingToAccept { .. }) => {
+            warn(format_args!("{e}"));
+            Ok(PROBLEM)
+        }
+        Err(e) => {
+            let hint = other_name_hint(&e, &args.dir, &trail);
+            warn(format_args!(
+                "cannot accept a gap in the audit trail in {}: {e}{hint}",
                 args.dir.display()
             ));
             Ok(ERROR)
