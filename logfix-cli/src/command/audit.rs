@@ -48,10 +48,11 @@ pub(crate) struct VerifyArgs {
 ///
 /// The trail is verified first, with `LOGFIX_AUDIT_FILE` (or `--file`) and `LOGFIX_AUDIT_KEY`
 /// as for `verify`; the record is chained with that key. Works while the application runs.
-/// Exit code 0 when the record is written, 1 when there is nothing to accept (the trail is
-/// intact, or its first break is not a removed file), 2 on bad usage or an I/O error.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
+Exit codes: 0 the record is written; 1 nothing to accept (the trail is intact, or its first
+break is not a removed file); 2 bad usage, no readable trail, or a write that failed.
+
 Examples:
   logfix audit accept-gap /srv/app/logs --reason \"disk replaced; file not in any backup (INC-123)\"
   LOGFIX_AUDIT_KEY=\"$(cat /run/secrets/audit-key)\" logfix audit accept-gap /srv/app/logs --reason \"...\"")]
