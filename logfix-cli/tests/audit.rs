@@ -134,13 +134,14 @@ fn a_trail_under_another_name_is_named_and_verified_with_file() {
     logfix(&["audit", "verify", dir.arg(), "--file", "../x.log"]).expect(2);
 }
 
-/// A trail of twelve records in `dir`, over several rotated files.
-fn rotated_trail(dir: &Dir) {
-    let logger = Config::new()
-        .dir(dir.path().to_owned())
-        .max_file_size(1024)
-        .compression(Compression::None)
-        .build();
+/// A trail of twelve records in `dir`, over several rotated files, chained with `key` if given.
+fn rotated_trail(dir: &Dir, key: Option<&str>) {
+    let mut config =
+        Config::new().dir(dir.path().to_owned()).max_file_size(1024).compression(Compression::None);
+    if let Some(key) = key {
+        config = config.audit_key(AuditKey::new(key));
+    }
+    let logger = config.build();
     for n in 0..12 {
         logger.audit(&RoleChanged { user: &format!("user{n}"), role: "admin" }).unwrap();
     }
@@ -152,7 +153,7 @@ fn rotated_trail(dir: &Dir) {
 #[test]
 fn the_loss_of_a_removed_file_is_accepted_and_verify_lists_it() {
     let dir = Dir::new("audit-accept-gap");
-    rotated_trail(&dir);
+    rotated_trail(&dir, None);
     std::fs::remove_file(dir.path().join("audit.log.00000002")).unwrap();
     logfix(&["audit", "verify", dir.arg()]).expect(1);
 
@@ -189,4 +190,23 @@ fn accept_gap_refuses_other_breaks_and_bad_usage() {
     logfix(&["audit", "accept-gap", dir.arg()]).expect(2);
     logfix(&["audit", "accept-gap", dir.arg(), "--reason", ""]).expect(2);
     logfix(&["audit", "accept-gap", &format!("{}/nope", dir.arg()), "--reason", "r"]).expect(2);
+}
+
+/// A keyed trail: the acceptance is refused without the key (the trail does not verify), and
+/// written with it, chained with it.
+#[test]
+fn a_keyed_trail_takes_an_acceptance_only_with_its_key() {
+    let dir = Dir::new("audit-accept-keyed");
+    rotated_trail(&dir, Some("s3cr3t"));
+    std::fs::remove_file(dir.path().join("audit.log.00000002")).unwrap();
+    let run = logfix(&["audit", "accept-gap", dir.arg(), "--reason", "r"]).expect(1);
+    assert!(run.stderr.contains("record edited"), "{}", run.stderr);
+
+    let mut keyed = command(&["audit", "accept-gap", dir.arg(), "--reason", "r"]);
+    keyed.env("LOGFIX_AUDIT_KEY", "s3cr3t");
+    run_command(keyed).expect(0);
+    let mut verify = command(&["audit", "verify", dir.arg()]);
+    verify.env("LOGFIX_AUDIT_KEY", "s3cr3t");
+    let run = run_command(verify).expect(0);
+    assert!(run.stdout.contains(", accepted: r)"), "{}", run.stdout);
 }

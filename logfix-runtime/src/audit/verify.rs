@@ -632,8 +632,8 @@ impl Walk<'_> {
         None
     }
 
-    /// The head (the trail starting after record 1 with no retention record accounting for
-    /// it) as a break, unless an acceptance record names it; listed if one does.
+    /// The head (the trail starting after its first record with no retention record
+    /// accounting for it) as a break, unless an acceptance record names it; listed if one does.
     fn unaccepted_head(&mut self, named: &mut [bool]) -> Option<Break> {
         if let Some(head) = self.head.as_ref().filter(|h| !h.vouched) {
             // The records from where the trail last started (record 1, or the start the
@@ -663,21 +663,18 @@ impl Walk<'_> {
         // An acceptance of records the trail holds, or that never were: false, whoever wrote
         // it. One for a gap before the trail's start tells of files retention deleted since.
         let start = self.first_seq.unwrap_or(0);
-        let false_claim =
+        let ((claim, file, line), _) =
             self.claims.iter().zip(named).find(|((claim, ..), named)| {
                 !**named && claim.last_missing.saturating_add(1) > start
-            });
-        false_claim.map(|((claim, file, line), _)| Break {
-                file: file.clone(),
-                line: *line,
-                kind: BreakKind::Inserted,
-                detail: format!(
-                    "record {} accepts a removed file's loss ({}, the trail resuming at record {}), but the trail has no such gap",
-                    claim.seq,
-                    missing(claim.first_missing, claim.last_missing),
-                    claim.last_missing.saturating_add(1)
-                ),
-            })
+            })?;
+        let (seq, resume) = (claim.seq, claim.last_missing.saturating_add(1));
+        let missing = missing(claim.first_missing, claim.last_missing);
+        Some(Break {
+            file: file.clone(),
+            line: *line,
+            kind: BreakKind::Inserted,
+            detail: format!("record {seq} accepts a removed file's loss ({missing}, the trail resuming at record {resume}), but the trail has no such gap"),
+        })
     }
 
     /// The gap `removed` as an acceptance record names it, if one does; marks those in `named`.
@@ -829,10 +826,10 @@ pub(crate) fn check_file(
 }
 
 /// How record `seq` links up when the trail in `files` (oldest first) may start there: after
-/// the genesis value for record 1, after the `first_prev` of the newest retention record
-/// naming it, or as an acceptance record names it, resuming after records lost from where the
-/// trail started (record 1, or the start of the newest retention record naming an earlier
-/// one). `None` when nothing accounts for the records before it, or a newer retention record
+/// the genesis value for the first record, after the `first_prev` of the newest retention
+/// record naming it, or as an acceptance record names it, resuming after records lost from
+/// where the trail started (its first record, or the start of the newest retention record
+/// naming an earlier one). `None` when nothing accounts for the records before it, or a newer retention record
 /// accounts for fewer (records were removed after it without one): what `verify` would report
 /// as a removed file.
 pub(crate) fn start_of(files: &[PathBuf], seq: u64) -> Option<Link> {

@@ -1740,6 +1740,26 @@ mod tests {
         fs::remove_dir_all(dir).unwrap();
     }
 
+    /// Two files lost: the oldest and one in the middle. Each acceptance accepts the first
+    /// break only (the middle one: a lost start is reported when nothing breaks after it), and
+    /// once both are accepted the trail verifies with both listed, in the order of the trail.
+    #[test]
+    fn each_lost_file_is_accepted_in_turn() {
+        let (dir, _time, trail) = expiring_trail("accept-two");
+        drop(trail);
+        fs::remove_file(gz_of(&dir, 1)).unwrap();
+        fs::remove_file(gz_of(&dir, 3)).unwrap();
+        assert_eq!(first_break(&dir), Some((BreakKind::FileRemoved, gz_of(&dir, 4), 1)));
+        let middle = audit::accept_gap(&dir, &Config::new(), "second").unwrap();
+        assert_eq!(first_break(&dir), Some((BreakKind::FileRemoved, gz_of(&dir, 2), 1)));
+        let oldest = audit::accept_gap(&dir, &Config::new(), "first").unwrap();
+        assert_eq!(oldest.first_missing, 1);
+        let report = verify::verify_with(&dir, &Config::new()).unwrap();
+        assert!(report.is_intact(), "{report}");
+        assert_eq!(report.accepted_gaps, [oldest, middle]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
     /// Only a removed file can be accepted: an intact trail, an edited record, a wrong key are
     /// refused, and the trail is left as it was, byte for byte.
     #[test]
@@ -1763,7 +1783,7 @@ mod tests {
         fs::remove_dir_all(dir).unwrap();
     }
 
-    /// `path`'s records from line `from` (1-based) chained again without a key, as an informed
+    /// `path`'s records from line `from` (counted from one) chained again without a key, as an informed
     /// forger would after editing one; the seal is left alone.
     fn rechain(path: &Path, from: usize) {
         let text = fs::read_to_string(path).unwrap();
