@@ -132,7 +132,14 @@ pub(crate) fn check(dir: &Path, config: &Config) -> Result<(Report, Acceptable),
         first_break,
         accepted_gaps: walk.accepted,
     };
-    Ok((report, walk.removed))
+    let removed = match walk.removed {
+        // An acceptance chained with a wrong key would break the trail it means to mend.
+        Some(Ok(_)) if walk.linked == 0 => Some(Err(
+            "no record of the trail follows another one, so the key cannot be checked: accept the loss once the trail holds more records".to_owned(),
+        )),
+        removed => removed,
+    };
+    Ok((report, removed))
 }
 
 /// What [`verify`] found. Its `Display` is one line for an operator: `intact: …` or
@@ -316,6 +323,9 @@ struct Walk<'c> {
     accepted: Vec<AcceptedGap>,
     /// Set by [`Walk::finish`] when the first break is a removed file.
     removed: Acceptable,
+    /// Records checked against the record before them: what shows that the key is the
+    /// trail's (a record after a gap, or a trail's first, is taken as it is).
+    linked: u64,
 }
 
 /// Records missing where a file starts (the file before it removed), and the record after
@@ -358,6 +368,7 @@ impl<'c> Walk<'c> {
             starts: Vec::new(),
             accepted: Vec::new(),
             removed: None,
+            linked: 0,
         }
     }
 
@@ -443,6 +454,7 @@ impl<'c> Walk<'c> {
             let seq = record.seq;
             let found = |what: &str| format!("expected record {expected}, found {what} {seq}");
             let broke = if seq == expected && self.chain.next(&prev, record.body) == record.chain {
+                self.linked += 1;
                 None
             } else if seq == expected {
                 if self.links(next, expected, &prev) {

@@ -1760,6 +1760,34 @@ mod tests {
         fs::remove_dir_all(dir).unwrap();
     }
 
+    /// Only the oldest files lost, and a single record left: nothing shows that the key is the
+    /// trail's, and a record chained with a wrong one would break it. Refused until the
+    /// trail holds more.
+    #[test]
+    fn a_loss_is_not_accepted_while_the_key_cannot_be_checked() {
+        let (dir, _time, mut trail) = expiring_trail("accept-unchecked-key");
+        let newest = trail.rotated.newest().unwrap();
+        for seq in 1..=newest {
+            fs::remove_file(gz_of(&dir, seq)).unwrap();
+        }
+        fs::write(dir.join("audit.log"), "").unwrap();
+        trail.rotated = RotatedSet::scan(&dir, "audit.log").unwrap();
+        trail.commit_and_wait(&[line(12)]).unwrap();
+        let keyed = Config::new().audit_key(crate::AuditKey::new("wrong"));
+        let before = snapshot(&dir);
+        match audit::accept_gap(&dir, &keyed, "r") {
+            Err(AuditError::NothingToAccept { reason }) => {
+                assert!(reason.contains("the key cannot be checked"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(snapshot(&dir), before);
+        trail.commit_and_wait(&[line(13)]).unwrap();
+        audit::accept_gap(&dir, &Config::new(), "r").unwrap();
+        assert!(verify::verify_with(&dir, &Config::new()).unwrap().is_intact());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
     /// Only a removed file can be accepted: an intact trail, an edited record, a wrong key are
     /// refused, and the trail is left as it was, byte for byte.
     #[test]
