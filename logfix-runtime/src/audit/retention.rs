@@ -5,6 +5,7 @@
 //! start and deletes the files ([`Plan`]), if they are still as they were when checked.
 
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -113,12 +114,12 @@ pub(crate) struct Doomed {
 impl Doomed {
     /// Whether the file is as it was when checked: not replaced, written or removed since.
     fn unchanged(&self) -> bool {
-        Stamp::of(&self.path).is_some_and(|now| now == self.stamp)
+        Stamp::of(&self.path).is_ok_and(|now| now == self.stamp)
     }
 }
 
 /// What says that a file changed: its identity, length and times. The status-change time moves
-/// with any write or change of metadata, and no one can set it back.
+/// with any write or change of metadata, and no call sets it.
 #[derive(PartialEq, Eq)]
 struct Stamp {
     identity: Option<(u64, u64)>,
@@ -128,8 +129,8 @@ struct Stamp {
 }
 
 impl Stamp {
-    fn of(path: &Path) -> Option<Self> {
-        let meta = fs::symlink_metadata(path).ok()?;
+    fn of(path: &Path) -> io::Result<Self> {
+        let meta = fs::symlink_metadata(path)?;
         #[cfg(unix)]
         let changed = {
             use std::os::unix::fs::MetadataExt;
@@ -137,7 +138,7 @@ impl Stamp {
         };
         #[cfg(not(unix))]
         let changed = None;
-        Some(Stamp {
+        Ok(Stamp {
             identity: crate::sink::file::identity(&meta),
             len: meta.len(),
             modified: meta.modified().ok(),
@@ -182,8 +183,20 @@ fn plan(check: &Check) -> Plan {
     for (seq, path) in check.candidates.iter().cloned() {
         // Taken before the file is read: a change during the check shows when the writer
         // looks again.
-        let stamp = Stamp::of(&path);
-        let summary = stamp.as_ref().and_then(|_| {
+        let stamp = match Stamp::of(&path) {
+            Ok(stamp) => stamp,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // Gone since the writer listed it (another process's retention, say): the
+                // writer lists the files again and checks them again.
+                vanished = true;
+                break;
+            }
+            Err(_) => {
+                refused = Some(refuse(&path, last.is_none()));
+                break;
+            }
+        };
+        let summary = {
             check_file(&path, &check.chain, |first| match last {
                 Some((last_seq, last_chain)) if last_seq.checked_add(1) == Some(first) => {
                     Some(Link::After(last_chain))
@@ -192,12 +205,6 @@ fn plan(check: &Check) -> Plan {
                 Some((last_seq, _)) => verify::across_gap(&trail_files(check)?, last_seq, first),
                 None => start_of(check, first),
             })
-        });
-        let Some(stamp) = stamp else {
-            // Gone since the writer listed it (another process's retention, say): the writer
-            // lists the files again and checks them again.
-            vanished = true;
-            break;
         };
         match summary {
             Some(summary) => last = Some((summary.last_seq, summary.last_chain)),

@@ -360,7 +360,9 @@ fn run(trail: &Mutex<Trail>, receiver: &Receiver<Request>, plans: &Receiver<Plan
                 if let Ok(plan) = plan {
                     trail.settle(plan);
                 }
-                trail.tend();
+                // A plan dropped is checked again at the next group or compression, not at
+                // once: files that keep changing must not keep the checks going.
+                trail.publish();
                 #[cfg(test)]
                 if let Some(settled) = &trail.settled {
                     let _ = settled.send(());
