@@ -452,6 +452,11 @@ fn child_with_a_context_made_before_init() {
     }
     let ctx =
         logfix_runtime::Context::new().field("tenant_key", "ZQXEARLY1SEC").field("tenant", "acme");
+    write_after_init(&ctx);
+}
+
+/// `init()`, then in `ctx`'s scope a derived event, a bridged one and an audit record.
+fn write_after_init(ctx: &logfix_runtime::Context) {
     let _guard = logfix_runtime::init();
     ctx.scope(|| {
         emit(&Noted { note: "early".to_owned() });
@@ -614,13 +619,7 @@ fn child_with_masks_made_before_init() {
     let ctx = logfix_runtime::Context::new()
         .user_id_masked("ZQXMASK3SEC", Mask::Hash)
         .field_masked("account", "ZQXMASK4SEC", Mask::Hash);
-    let _guard = logfix_runtime::init();
-    ctx.scope(|| {
-        emit(&Noted { note: "early".to_owned() });
-        tracing::info!("bridged");
-        logfix_runtime::audit(&Noted { note: "audited".to_owned() }).unwrap();
-    });
-    logfix_runtime::flush();
+    write_after_init(&ctx);
 }
 
 /// A pseudonym asked for before `init()` is written with the key `init()` then sets, and
